@@ -1,0 +1,29 @@
+// Small field types shared by several parts of an entry.
+import { z } from "zod";
+
+export const checkpointIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const checkpointId = z
+  .string()
+  .regex(checkpointIdPattern, "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters")
+  .describe("A checkpoint id: the entry's file name without .json; FIAB's local artifact id.");
+
+export const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, "an http(s) URL")
+  .describe("An http or https URL.");
+
+export const sha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "64 lowercase hexadecimal digits")
+  .describe("A SHA-256 digest in lowercase hexadecimal.");
+
+export const isoDateTime = z.iso.datetime({ offset: true }).describe("An ISO 8601 date and time, e.g. 2026-11-26T10:00:00Z.");
+
+export const timestep = z
+  .string()
+  .regex(/^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/, 'a duration such as "6h", "1h30m" or "30m"')
+  .describe('A duration in FIAB\'s notation: days, hours, minutes, seconds, e.g. "6h", "1h30m", "30m".');
+
+/** Arbitrary JSON kept as written: configuration blocks whose inner shape belongs to anemoi-inference. */
+export const jsonObject = z.record(z.string(), z.unknown());

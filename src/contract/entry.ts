@@ -1,0 +1,49 @@
+// One checkpoint's entry: the document stored as entries/<checkpointId>.json.
+import { z } from "zod";
+import { checkpointId } from "./common.ts";
+import { makeCompatibility } from "./compatibility.ts";
+import { makeConfiguration } from "./configuration.ts";
+import { makeDisplay, makeTags } from "./display.ts";
+import { makeInputs, makeModel, makeOutputs } from "./fields.ts";
+import { makeInfrastructure } from "./infrastructure.ts";
+import { object, type Mode } from "./mode.ts";
+import { makePickle } from "./pickle.ts";
+import { makeProvenance } from "./provenance.ts";
+import { makeRequirements } from "./requirements.ts";
+import { makeSource } from "./source.ts";
+
+/** Bump only with a migration of every entry (src/contract/migrations.ts) and a new schema folder. */
+export const schemaVersion = 1;
+
+export function makeEntry(mode: Mode) {
+  return object(mode, {
+    $schema: z.string().optional().describe("Path or URL of the JSON Schema, so editors complete and check the file."),
+    schemaVersion: (mode === "authoring" ? z.literal(schemaVersion) : z.number().int().positive()).describe(
+      "Version of this contract the entry is written for.",
+    ),
+    display: makeDisplay(mode),
+    tags: makeTags().optional(),
+    source: makeSource(mode),
+    variants: z
+      .array(checkpointId)
+      .optional()
+      .describe("Ids of other entries for the same checkpoint file (e.g. flash-attention vs SDPA attention, an aarch64 build); listed on both sides."),
+    model: makeModel(mode).optional(),
+    requirements: makeRequirements(mode).optional(),
+    configuration: makeConfiguration(mode).optional(),
+    infrastructure: makeInfrastructure(mode).optional(),
+    compatibility: makeCompatibility(mode).optional(),
+    inputs: makeInputs(mode).optional(),
+    outputs: makeOutputs(mode).optional(),
+    provenance: makeProvenance(mode).optional(),
+    pickle: makePickle(mode).optional(),
+  }).describe("A checkpoint entry of the FIAB model registry. The checkpoint id is the file name.");
+}
+
+export const authoringEntry = makeEntry("authoring");
+export const consumingEntry = makeEntry("consuming");
+
+/** An entry as written in entries/. */
+export type Entry = z.output<typeof authoringEntry>;
+/** An entry as a tolerant reader sees it: unknown enum values read as "unknown". */
+export type ConsumedEntry = z.output<typeof consumingEntry>;

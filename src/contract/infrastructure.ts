@@ -1,0 +1,22 @@
+// What the machine running the model must offer, as declared by hand or measured.
+import { z } from "zod";
+import { object, oneOf, type Mode } from "./mode.ts";
+
+export const operatingSystems = ["linux", "macos"] as const;
+
+export function makeInfrastructure(mode: Mode) {
+  return object(mode, {
+    supportedOs: z
+      .array(oneOf(mode, operatingSystems, "An operating system FIAB may run the model on."))
+      .optional()
+      .describe("Operating systems FIAB offers the model on (FIAB's supported_platforms)."),
+    minimumGpuMemoryMib: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .optional()
+      .describe("GPU memory (MiB) the model needs; on macOS the unified memory (FIAB's minimum_gpu_memory_mib). null: no minimum."),
+    minimumHostMemoryMib: z.number().int().nonnegative().optional().describe("Host memory (MiB) the model needs, when measured."),
+  }).describe("Infrastructure needs: operating systems and memory.");
+}

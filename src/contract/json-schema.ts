@@ -1,0 +1,28 @@
+// JSON Schemas generated from the Zod contract: the only way they are made, so they cannot drift from it.
+import { z } from "zod";
+import { authoringEntry, consumingEntry, schemaVersion } from "./entry.ts";
+
+export type SchemaKind = "authoring" | "consuming";
+
+export const schemaFileNames: Record<SchemaKind, string> = {
+  authoring: "entry.authoring.json",
+  consuming: "entry.consuming.json",
+};
+
+/** Site path of a published schema, e.g. /schema/v1/entry.authoring.json. */
+export function schemaPath(kind: SchemaKind, version: number = schemaVersion): string {
+  return `/schema/v${version}/${schemaFileNames[kind]}`;
+}
+
+export function entryJsonSchema(kind: SchemaKind): Record<string, unknown> {
+  const schema = kind === "authoring" ? authoringEntry : consumingEntry;
+  // Consuming readers see the input side (before unknown enum values are mapped to "unknown").
+  const generated = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const { $schema, ...rest } = generated;
+  return {
+    $schema,
+    $id: schemaPath(kind),
+    title: kind === "authoring" ? "FIAB model registry entry (authoring)" : "FIAB model registry entry (consuming)",
+    ...rest,
+  };
+}

@@ -1,0 +1,137 @@
+// Finds the changes between two JSON Schemas (as Zod emits them) that break existing documents or readers:
+// a removed field, an optional field made required, a narrowed type or constraint, a removed enum value.
+// Hand-written because the JSON Schema diff libraries on npm fail on recursive $refs (our qube) and miss
+// enum narrowing; this walks both schemas side by side and follows $refs with a cycle guard.
+
+export type BreakingKind = "removed-field" | "made-required" | "narrowed-type" | "removed-enum-value" | "narrowed-constraint" | "closed-object";
+
+export interface BreakingChange {
+  kind: BreakingKind;
+  /** Where in the entry, e.g. "source.url" or "compatibility.*.evidence[].result". */
+  path: string;
+  message: string;
+}
+
+type Schema = Record<string, unknown>;
+
+function resolve(root: Schema, node: Schema): { node: Schema; ref?: string } {
+  const ref = node.$ref;
+  if (typeof ref !== "string") return { node };
+  const name = ref.replace(/^#\/\$defs\//, "");
+  const target = (root.$defs as Record<string, Schema> | undefined)?.[name];
+  if (!target) throw new Error(`unresolvable $ref ${ref}`);
+  return { node: target, ref };
+}
+
+function types(node: Schema): Set<string> {
+  const t = node.type;
+  const list = Array.isArray(t) ? (t as string[]) : typeof t === "string" ? [t] : [];
+  return new Set(list);
+}
+
+function branches(node: Schema): Schema[] | undefined {
+  return (node.anyOf ?? node.oneOf) as Schema[] | undefined;
+}
+
+function signature(root: Schema, node: Schema): string {
+  const { node: n, ref } = resolve(root, node);
+  return ref ?? [...types(n)].sort().join("|");
+}
+
+const lowerBounds = ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"] as const;
+const upperBounds = ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties"] as const;
+const exactConstraints = ["pattern", "format", "const"] as const;
+
+export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingChange[] {
+  const changes: BreakingChange[] = [];
+  const visited = new Set<string>();
+  const add = (kind: BreakingKind, path: string, message: string) => changes.push({ kind, path: path || "(root)", message });
+
+  function walk(oldIn: Schema, newIn: Schema, path: string): void {
+    const o = resolve(oldRoot, oldIn);
+    const n = resolve(newRoot, newIn);
+    if (o.ref || n.ref) {
+      const key = `${o.ref ?? path}->${n.ref ?? path}`;
+      if (visited.has(key)) return;
+      visited.add(key);
+    }
+    const oldNode = o.node;
+    const newNode = n.node;
+
+    const oldBranches = branches(oldNode);
+    const newBranches = branches(newNode);
+    if (oldBranches || newBranches) {
+      const candidates = newBranches ?? [newNode];
+      for (const branch of oldBranches ?? [oldNode]) {
+        const match = candidates.find((c) => signature(newRoot, c) === signature(oldRoot, branch));
+        if (match) walk(branch, match, path);
+        else add("narrowed-type", path, `no longer accepts ${signature(oldRoot, branch) || "one of its former alternatives"}`);
+      }
+      return;
+    }
+
+    const oldTypes = types(oldNode);
+    const newTypes = types(newNode);
+    if (newTypes.size > 0) {
+      for (const t of oldTypes) {
+        const stillAccepted = newTypes.has(t) || (t === "integer" && newTypes.has("number"));
+        if (!stillAccepted) add("narrowed-type", path, `type ${t} is no longer accepted (now ${[...newTypes].join(" | ")})`);
+      }
+      if (oldTypes.size === 0) add("narrowed-type", path, `any value was accepted, now only ${[...newTypes].join(" | ")}`);
+    }
+
+    if (Array.isArray(newNode.enum)) {
+      const oldValues = Array.isArray(oldNode.enum) ? oldNode.enum : undefined;
+      if (!oldValues) add("narrowed-type", path, `now limited to ${JSON.stringify(newNode.enum)}`);
+      else for (const v of oldValues) if (!newNode.enum.includes(v)) add("removed-enum-value", path, `enum value ${JSON.stringify(v)} was removed`);
+    }
+
+    for (const key of lowerBounds) {
+      const before = oldNode[key] as number | undefined;
+      const after = newNode[key] as number | undefined;
+      if (after !== undefined && (before === undefined || after > before)) add("narrowed-constraint", path, `${key} raised from ${before ?? "none"} to ${after}`);
+    }
+    for (const key of upperBounds) {
+      const before = oldNode[key] as number | undefined;
+      const after = newNode[key] as number | undefined;
+      if (after !== undefined && (before === undefined || after < before)) add("narrowed-constraint", path, `${key} lowered from ${before ?? "none"} to ${after}`);
+    }
+    for (const key of exactConstraints) {
+      const before = oldNode[key];
+      const after = newNode[key];
+      if (after !== undefined && JSON.stringify(before) !== JSON.stringify(after)) {
+        add("narrowed-constraint", path, `${key} changed from ${JSON.stringify(before) ?? "none"} to ${JSON.stringify(after)}`);
+      }
+    }
+
+    const oldProps = (oldNode.properties ?? {}) as Record<string, Schema>;
+    const newProps = (newNode.properties ?? {}) as Record<string, Schema>;
+    const oldRequired = new Set((oldNode.required ?? []) as string[]);
+    const join = (key: string) => (path ? `${path}.${key}` : key);
+    for (const [key, schema] of Object.entries(oldProps)) {
+      const next = newProps[key];
+      if (!next) add("removed-field", join(key), "field was removed");
+      else walk(schema, next, join(key));
+    }
+    for (const key of (newNode.required ?? []) as string[]) {
+      if (oldRequired.has(key)) continue;
+      if (key in oldProps) add("made-required", join(key), "optional field made required");
+      else add("made-required", join(key), "new required field (new fields must be optional)");
+    }
+
+    const oldExtra = oldNode.additionalProperties;
+    const newExtra = newNode.additionalProperties;
+    if (newExtra === false && oldExtra !== false) add("closed-object", path, "no longer accepts extra fields");
+    else if (typeof oldExtra === "object" && typeof newExtra === "object") walk(oldExtra as Schema, newExtra as Schema, `${path}.*`);
+    if (typeof oldNode.propertyNames === "object" && typeof newNode.propertyNames === "object") {
+      walk(oldNode.propertyNames as Schema, newNode.propertyNames as Schema, `${path}{key}`);
+    } else if (newNode.propertyNames !== undefined && oldNode.propertyNames === undefined) {
+      add("narrowed-constraint", `${path}{key}`, "keys are now restricted");
+    }
+
+    if (typeof oldNode.items === "object" && typeof newNode.items === "object") walk(oldNode.items as Schema, newNode.items as Schema, `${path}[]`);
+  }
+
+  walk(oldRoot, newRoot, "");
+  return changes;
+}

@@ -1,0 +1,84 @@
+// Checks that look across entries or beyond one field: ids, variants, duplicated files, derived statuses.
+import { deriveStatus, isKnownStatusRule } from "../contract/index.ts";
+import type { LoadedEntry } from "./entries.ts";
+import type { Problem } from "./problem.ts";
+
+function checkIdCollisions(entries: readonly LoadedEntry[], problems: Problem[]): void {
+  const byLower = new Map<string, LoadedEntry>();
+  for (const e of entries) {
+    const other = byLower.get(e.id.toLowerCase());
+    if (other) problems.push({ file: e.file, message: `id "${e.id}" differs from "${other.id}" (${other.file}) only in case: both would be one file on macOS and Windows` });
+    else byLower.set(e.id.toLowerCase(), e);
+  }
+}
+
+function checkVariants(entries: readonly LoadedEntry[], byId: Map<string, LoadedEntry>, problems: Problem[]): void {
+  for (const e of entries) {
+    for (const [i, variant] of (e.entry.variants ?? []).entries()) {
+      const path = `variants[${i}]`;
+      const other = byId.get(variant);
+      if (variant === e.id) problems.push({ file: e.file, path, message: "an entry cannot be its own variant", found: JSON.stringify(variant) });
+      else if (!other) problems.push({ file: e.file, path, message: "variant names no entry", expected: "the id of an entry in this folder", found: JSON.stringify(variant) });
+      else if (!(other.entry.variants ?? []).includes(e.id)) {
+        problems.push({ file: e.file, path, message: `variants must be listed on both sides: add "${e.id}" to the variants of ${other.file}`, found: JSON.stringify(variant) });
+      }
+    }
+  }
+}
+
+function areVariants(a: LoadedEntry, b: LoadedEntry): boolean {
+  return (a.entry.variants ?? []).includes(b.id) || (b.entry.variants ?? []).includes(a.id);
+}
+
+function checkDuplicateFiles(entries: readonly LoadedEntry[], problems: Problem[]): void {
+  const seen = new Map<string, { entry: LoadedEntry; path: string }>();
+  for (const e of entries) {
+    const keys: Array<[string, string]> = [["source.url", `url ${e.entry.source.url}`]];
+    for (const [i, mirror] of (e.entry.source.mirrors ?? []).entries()) keys.push([`source.mirrors[${i}]`, `url ${mirror}`]);
+    if (e.entry.source.sha256) keys.push(["source.sha256", `sha256 ${e.entry.source.sha256}`]);
+    for (const [path, key] of keys) {
+      const first = seen.get(key);
+      if (!first) seen.set(key, { entry: e, path });
+      else if (first.entry !== e && !areVariants(first.entry, e)) {
+        problems.push({
+          file: e.file,
+          path,
+          message: `same ${key.split(" ")[0]} as ${first.entry.file} (${first.path}); entries for one checkpoint file must list each other in "variants"`,
+          found: JSON.stringify(key.slice(key.indexOf(" ") + 1)),
+        });
+      }
+    }
+  }
+}
+
+function checkStatuses(entries: readonly LoadedEntry[], problems: Problem[]): void {
+  for (const e of entries) {
+    for (const [platform, record] of Object.entries(e.entry.compatibility ?? {})) {
+      const path = `compatibility[${JSON.stringify(platform)}]`;
+      if (!isKnownStatusRule(record.statusRule)) {
+        problems.push({ file: e.file, path: `${path}.statusRule`, message: "unknown status rule", expected: "1", found: String(record.statusRule) });
+        continue;
+      }
+      const derived = deriveStatus(record.evidence, record.statusRule);
+      if (derived !== record.status) {
+        problems.push({
+          file: e.file,
+          path: `${path}.status`,
+          message: `status does not follow from the evidence under rule ${record.statusRule} (run update-metadata, or fix the evidence)`,
+          expected: JSON.stringify(derived),
+          found: JSON.stringify(record.status),
+        });
+      }
+    }
+  }
+}
+
+export function crossCheck(entries: readonly LoadedEntry[]): Problem[] {
+  const problems: Problem[] = [];
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  checkIdCollisions(entries, problems);
+  checkVariants(entries, byId, problems);
+  checkDuplicateFiles(entries, problems);
+  checkStatuses(entries, problems);
+  return problems;
+}

@@ -1,0 +1,32 @@
+// Validation of a whole entries folder: every file against the contract, then the checks across entries.
+import { crossCheck } from "./cross-checks.ts";
+import { loadEntries, type LoadedEntry } from "./entries.ts";
+import type { Problem } from "./problem.ts";
+
+export interface ValidationResult {
+  files: number;
+  entries: LoadedEntry[];
+  problems: Problem[];
+}
+
+export async function validateEntries(entriesDir: string): Promise<ValidationResult> {
+  const { files, entries, problems } = await loadEntries(entriesDir);
+  problems.push(...crossCheck(entries));
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { files, entries, problems };
+}
+
+export class RegistryInvalidError extends Error {
+  readonly problems: Problem[];
+  constructor(entriesDir: string, problems: Problem[]) {
+    super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${entriesDir}`);
+    this.problems = problems;
+  }
+}
+
+/** The entries of a folder that passes validation; throws RegistryInvalidError otherwise. */
+export async function loadValidEntries(entriesDir: string): Promise<LoadedEntry[]> {
+  const { entries, problems } = await validateEntries(entriesDir);
+  if (problems.length > 0) throw new RegistryInvalidError(entriesDir, problems);
+  return entries;
+}

@@ -1,0 +1,35 @@
+import { join } from "node:path";
+import { CliError, defineCommand, jsonOption } from "../command.ts";
+import { schemaVersion } from "../../src/contract/entry.ts";
+import { schemaFileNames } from "../../src/contract/json-schema.ts";
+import { assessRepositorySchema, generatedSchemas } from "../../src/contract/schema-snapshot.ts";
+import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
+import { formatJson } from "../../src/registry/json-text.ts";
+
+export default defineCommand({
+  name: "schema",
+  summary: "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).",
+  description:
+    "Without options: compares the JSON Schemas generated from the Zod contract with the committed snapshot of\nthe same schemaVersion and fails on any change that breaks existing entries or readers. --update writes\nthe generated schemas, refusing a breaking change unless schemaVersion was bumped with a migration.",
+  options: {
+    update: { type: "boolean", description: "write schema/v<N>/ from the contract" },
+    dir: { type: "string", valueName: "DIR", description: "folder of schema snapshots", default: "schema" },
+    json: jsonOption,
+  },
+  async run({ options, out, log }) {
+    const dir = options.dir as string;
+    const assessment = assessRepositorySchema(dir);
+    if (options.json) out(JSON.stringify(assessment, null, 2));
+    if (assessment.status === "breaking") throw new CliError(assessment.message);
+    if (options.update) {
+      const schemas = generatedSchemas();
+      for (const kind of ["authoring", "consuming"] as const) {
+        await writeFileAtomic(join(dir, `v${schemaVersion}`, schemaFileNames[kind]), formatJson(schemas[kind]));
+      }
+      log(`schema: wrote ${join(dir, `v${schemaVersion}`)}/ (${assessment.message})`);
+      return 0;
+    }
+    log(`schema: ${assessment.message}`);
+    return assessment.status === "current" ? 0 : 1;
+  },
+});
