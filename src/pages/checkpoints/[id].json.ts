@@ -1,0 +1,8 @@
+import type { APIRoute, GetStaticPaths } from "astro";
+import { publishedEntry } from "../../registry/publish.ts";
+import { siteEntries } from "../../registry/site-data.ts";
+
+export const getStaticPaths = (async () =>
+  (await siteEntries()).map((e) => ({ params: { id: e.id }, props: { entry: e.entry } }))) satisfies GetStaticPaths;
+
+export const GET: APIRoute = ({ props }) => new Response(`${JSON.stringify(publishedEntry(props.entry), null, 2)}\n`);

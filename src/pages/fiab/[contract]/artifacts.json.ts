@@ -1,0 +1,9 @@
+import type { APIRoute, GetStaticPaths } from "astro";
+import { fiabContracts, type FiabContract } from "../../../fiab/store-contract.ts";
+import { fiabView } from "../../../registry/publish.ts";
+import { siteEntries } from "../../../registry/site-data.ts";
+
+export const getStaticPaths = (() => fiabContracts.map((contract) => ({ params: { contract } }))) satisfies GetStaticPaths;
+
+export const GET: APIRoute = async ({ params }) =>
+  new Response(`${JSON.stringify(fiabView(await siteEntries(), params.contract as FiabContract).store, null, 2)}\n`);
