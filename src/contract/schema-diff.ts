@@ -44,19 +44,26 @@ const exactConstraints = ["pattern", "format", "const"] as const;
 
 export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingChange[] {
   const changes: BreakingChange[] = [];
-  const visited = new Set<string>();
+  // $refs being walked on the current path: a recursive definition is compared once per place it is used.
+  const walking = new Set<string>();
   const add = (kind: BreakingKind, path: string, message: string) => changes.push({ kind, path: path || "(root)", message });
 
   function walk(oldIn: Schema, newIn: Schema, path: string): void {
     const o = resolve(oldRoot, oldIn);
     const n = resolve(newRoot, newIn);
-    if (o.ref || n.ref) {
-      const key = `${o.ref ?? path}->${n.ref ?? path}`;
-      if (visited.has(key)) return;
-      visited.add(key);
+    const refKey = o.ref || n.ref ? `${o.ref}->${n.ref}` : undefined;
+    if (refKey) {
+      if (walking.has(refKey)) return;
+      walking.add(refKey);
     }
-    const oldNode = o.node;
-    const newNode = n.node;
+    try {
+      compare(o.node, n.node, path);
+    } finally {
+      if (refKey) walking.delete(refKey);
+    }
+  }
+
+  function compare(oldNode: Schema, newNode: Schema, path: string): void {
 
     const oldBranches = branches(oldNode);
     const newBranches = branches(newNode);

@@ -1,5 +1,5 @@
 // Importing a whole FIAB store into an entries folder: the entries to write, checked before any is written.
-import { parseEntry, problemsFromZod, formatProblem, type Entry } from "../contract/index.ts";
+import { checkpointIdPattern, parseEntry, problemsFromZod, formatProblem, type Entry } from "../contract/index.ts";
 import { crossCheck } from "../registry/cross-checks.ts";
 import { entryFile, type LoadedEntry } from "../registry/entries.ts";
 import type { Problem } from "../registry/problem.ts";
@@ -39,6 +39,11 @@ export function planStoreImport(
   const writes: PlannedWrite[] = [];
   const problems: Problem[] = [];
   for (const [id, fields] of artifacts) {
+    if (!checkpointIdPattern.test(id)) {
+      // The id becomes a file name: anything else could escape the entries folder.
+      problems.push({ file: entryFile(entriesDir, "<id>"), path: `artifacts[${JSON.stringify(id)}]`, message: `artifact id ${JSON.stringify(id)} is not a valid checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit)` });
+      continue;
+    }
     const before = byId.get(id);
     const entry = entryFromArtifact(fields, before?.entry);
     const known = [...(before?.entry.variants ?? []), ...(variants.get(id) ?? [])];

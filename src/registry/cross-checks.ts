@@ -12,12 +12,13 @@ function checkIdCollisions(entries: readonly LoadedEntry[], problems: Problem[])
   }
 }
 
-function checkVariants(entries: readonly LoadedEntry[], byId: Map<string, LoadedEntry>, problems: Problem[]): void {
+function checkVariants(entries: readonly LoadedEntry[], byId: Map<string, LoadedEntry>, ids: ReadonlySet<string>, problems: Problem[]): void {
   for (const e of entries) {
     for (const [i, variant] of (e.entry.variants ?? []).entries()) {
       const path = `variants[${i}]`;
       const other = byId.get(variant);
       if (variant === e.id) problems.push({ file: e.file, path, message: "an entry cannot be its own variant", found: JSON.stringify(variant) });
+      else if (!other && ids.has(variant)) continue; // that entry is invalid and reported on its own
       else if (!other) problems.push({ file: e.file, path, message: "variant names no entry", expected: "the id of an entry in this folder", found: JSON.stringify(variant) });
       else if (!(other.entry.variants ?? []).includes(e.id)) {
         problems.push({ file: e.file, path, message: `variants must be listed on both sides: add "${e.id}" to the variants of ${other.file}`, found: JSON.stringify(variant) });
@@ -73,11 +74,12 @@ function checkStatuses(entries: readonly LoadedEntry[], problems: Problem[]): vo
   }
 }
 
-export function crossCheck(entries: readonly LoadedEntry[]): Problem[] {
+/** `ids`: every entry id in the folder, including those of entries that failed the contract. */
+export function crossCheck(entries: readonly LoadedEntry[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id))): Problem[] {
   const problems: Problem[] = [];
   const byId = new Map(entries.map((e) => [e.id, e]));
   checkIdCollisions(entries, problems);
-  checkVariants(entries, byId, problems);
+  checkVariants(entries, byId, ids, problems);
   checkDuplicateFiles(entries, problems);
   checkStatuses(entries, problems);
   return problems;

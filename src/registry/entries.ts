@@ -19,6 +19,8 @@ export interface LoadedEntry {
 export interface LoadResult {
   /** How many entry files were read, valid or not. */
   files: number;
+  /** Ids of all entry files, valid or not: a variant naming an invalid entry is not a second problem. */
+  ids: Set<string>;
   entries: LoadedEntry[];
   problems: Problem[];
 }
@@ -81,5 +83,5 @@ export async function loadEntries(entriesDir: string): Promise<LoadResult> {
       problems.push(...r.problems);
     }
   }
-  return { files: files.length, entries, problems };
+  return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), entries, problems };
 }

@@ -10,8 +10,8 @@ export interface ValidationResult {
 }
 
 export async function validateEntries(entriesDir: string): Promise<ValidationResult> {
-  const { files, entries, problems } = await loadEntries(entriesDir);
-  problems.push(...crossCheck(entries));
+  const { files, ids, entries, problems } = await loadEntries(entriesDir);
+  problems.push(...crossCheck(entries, ids));
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { files, entries, problems };
 }

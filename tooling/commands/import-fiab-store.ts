@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
 import { planStoreImport, readStoreDocument, StoreFormatError } from "../../src/fiab/store-import.ts";
 import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
@@ -26,8 +26,7 @@ export default defineCommand({
       if (error instanceof InputFileError || error instanceof StoreFormatError) throw new CliError(error.message);
       throw error;
     }
-    await mkdir(dir, { recursive: true });
-    const existing = await loadValidEntries(dir);
+    const existing = existsSync(dir) ? await loadValidEntries(dir) : [];
     const { writes, problems } = planStoreImport(artifacts, existing, dir);
     if (problems.length > 0) throw new RegistryInvalidError(`${dir} after importing ${storePath}; nothing was written`, problems);
     for (const w of writes) if (w.change !== "unchanged") await writeFileAtomic(w.file, formatJson(w.entry));

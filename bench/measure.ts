@@ -1,0 +1,62 @@
+// Running one timed child process: wall time, peak memory of its whole process tree (sampled from /proc),
+// and, where GNU time is installed, the kernel's maxrss of the largest process in it.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { procAvailable, sampleTree, type TreeMemory } from "./proc-tree.ts";
+
+export const gnuTime = "/usr/bin/time";
+
+export interface ChildRun {
+  command: string[];
+  exitCode: number;
+  wallSeconds: number;
+  memory?: TreeMemory;
+  /** GNU time's %M (maxrss of the largest process of the tree), in bytes; absent without GNU time. */
+  gnuTimeMaxRssBytes?: number;
+  /** stdout and stderr together, as written to the log file. */
+  output: string;
+}
+
+export interface ChildOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where the child's output is kept for a look after the run. */
+  logFile: string;
+}
+
+export async function runChild(command: readonly string[], options: ChildOptions): Promise<ChildRun> {
+  const timeFile = `${options.logFile}.maxrss`;
+  const withTime = existsSync(gnuTime);
+  const argv = withTime ? [gnuTime, "-f", "%M", "-o", timeFile, ...command] : [...command];
+  await rm(timeFile, { force: true });
+  const chunks: Buffer[] = [];
+  const start = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const sampler = procAvailable() && child.pid !== undefined ? sampleTree(child.pid) : undefined;
+  child.stdout.on("data", (c: Buffer) => chunks.push(c));
+  child.stderr.on("data", (c: Buffer) => chunks.push(c));
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+  const wallSeconds = (performance.now() - start) / 1000;
+  const memory = sampler?.stop();
+  const output = Buffer.concat(chunks).toString("utf8");
+  await writeFile(options.logFile, output);
+  const run: ChildRun = { command: [...command], exitCode, wallSeconds, output };
+  if (memory) run.memory = memory;
+  if (withTime && existsSync(timeFile)) {
+    const kb = Number(/^\d+$/m.exec(await readFile(timeFile, "utf8"))?.[0]);
+    if (Number.isFinite(kb)) run.gnuTimeMaxRssBytes = kb * 1024;
+  }
+  return run;
+}
+
+/** Wall time of an in-process async step, with the heap in use after it. */
+export async function timeInProcess<T>(step: () => Promise<T>): Promise<{ value: T; seconds: number; heapUsedBytes: number }> {
+  const start = performance.now();
+  const value = await step();
+  return { value, seconds: (performance.now() - start) / 1000, heapUsedBytes: process.memoryUsage().heapUsed };
+}

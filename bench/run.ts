@@ -1,0 +1,75 @@
+// `npm run bench`: registry validation and static build at 1,000 and 10,000 entries (see docs/benchmarks.md).
+import { resolve } from "node:path";
+import { validateEntries } from "../src/registry/validate.ts";
+import { generateRegistry, workDir } from "./generate-registry.ts";
+import { runChild, timeInProcess, type ChildRun } from "./measure.ts";
+import { parseBenchArgs, usage } from "./options.ts";
+import { outputSize } from "./output-size.ts";
+import { checkTargets, markdownTable, type SizeResult } from "./report.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const work = resolve(root, "bench/.work");
+const astroBin = resolve(root, "node_modules/astro/bin/astro.mjs");
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+class StepFailed extends Error {}
+
+function mustSucceed(step: string, run: ChildRun, logFile: string): ChildRun {
+  if (run.exitCode === 0) return run;
+  const tail = run.output.split("\n").slice(-30).join("\n");
+  throw new StepFailed(`${step} exited ${run.exitCode} (full output in ${logFile}):\n${tail}`);
+}
+
+async function benchSize(size: number): Promise<SizeResult> {
+  const dir = workDir(work, size);
+  log(`${size}: generating ${dir.entries}`);
+  const { bytes } = await generateRegistry(resolve(root, "entries"), dir.entries, size);
+
+  log(`${size}: validate (CLI)`);
+  const cliLog = resolve(dir.base, "validate.log");
+  const cli = mustSucceed("validate", await runChild([process.execPath, "tooling/cli.ts", "validate", "--entries", dir.entries, "--quiet"], { cwd: root, logFile: cliLog }), cliLog);
+
+  log(`${size}: validate (in process)`);
+  const inProcess = await timeInProcess(() => validateEntries(dir.entries));
+  if (inProcess.value.problems.length > 0 || inProcess.value.entries.length !== size) {
+    throw new StepFailed(`validateEntries(${dir.entries}): ${inProcess.value.entries.length} valid of ${size}, ${inProcess.value.problems.length} problems`);
+  }
+
+  log(`${size}: astro build`);
+  const buildLog = resolve(dir.base, "build.log");
+  const env = { ...process.env, REGISTRY_ENTRIES: dir.entries };
+  const build = mustSucceed("astro build", await runChild([process.execPath, astroBin, "build", "--outDir", dir.dist], { cwd: root, env, logFile: buildLog }), buildLog);
+
+  const result: SizeResult = {
+    size,
+    entriesBytes: bytes,
+    validate: { cliSeconds: cli.wallSeconds, inProcessSeconds: inProcess.seconds },
+    build: { seconds: build.wallSeconds },
+    output: await outputSize(dir.dist),
+  };
+  if (cli.memory) result.validate.cliPeakRssBytes = cli.memory.peakTreeRssBytes;
+  if (build.memory) Object.assign(result.build, { peakTreeRssBytes: build.memory.peakTreeRssBytes, peakProcesses: build.memory.peakProcesses });
+  if (build.gnuTimeMaxRssBytes !== undefined) result.build.maxProcessRssBytes = build.gnuTimeMaxRssBytes;
+  log(`${size}: validate ${cli.wallSeconds.toFixed(2)} s, build ${build.wallSeconds.toFixed(1)} s`);
+  return result;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseBenchArgs(argv);
+  if (options.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const results: SizeResult[] = [];
+  for (const size of options.sizes) results.push(await benchSize(size));
+  if (options.json) process.stdout.write(`${JSON.stringify({ results, targets: checkTargets(results) }, null, 2)}\n`);
+  else process.stdout.write(markdownTable(results));
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  log(error instanceof StepFailed || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? (error as Error).message : String((error as Error).stack ?? error));
+  process.exitCode = 1;
+}

@@ -1,0 +1,198 @@
+// What a model reads or writes, as variables grouped by level type. An entry states this either as an
+// explicit `variables` list or as FIAB's qube (root -> levtype -> param -> level); explicit variables win
+// because they also carry categories and dataset names.
+import { byCodePoint } from "./format.ts";
+
+/** The parts of a qube node this module reads; both contract modes satisfy it. */
+export interface QubeNodeLike {
+  key: string;
+  values: { values: ReadonlyArray<string | number> };
+  metadata: Record<string, unknown>;
+  children: readonly QubeNodeLike[];
+}
+export type QubeLike = QubeNodeLike | Record<string, QubeNodeLike>;
+
+export interface VariableLike {
+  name: string;
+  category: string;
+  dataset?: string | undefined;
+  param?: string | undefined;
+  levtype?: string | undefined;
+  level?: number | undefined;
+}
+
+type Level = string | number;
+
+/** Params that share the same levels and categories, as one display row. */
+export interface ParamRow {
+  params: string[];
+  levels: Level[];
+  categories: string[];
+}
+
+export interface LevelTypeGroup {
+  levtype: string;
+  /** e.g. "pressure" for pl; from the qube's metadata when given. */
+  name: string;
+  params: string[];
+  /** Every level any param of the group has. */
+  levels: Level[];
+  rows: ParamRow[];
+  /** Number of fields: one per param and level, one per param without levels. */
+  fields: number;
+}
+
+export interface DatasetVariables {
+  /** Undefined for single-dataset models. */
+  dataset: string | undefined;
+  groups: LevelTypeGroup[];
+}
+
+export interface IoVariables {
+  from: "variables" | "qube";
+  datasets: DatasetVariables[];
+}
+
+const knownLevtypeNames: Record<string, string> = { pl: "pressure", ml: "model", sfc: "surface", pt: "potential temperature", pv: "potential vorticity", sol: "soil" };
+const levtypeOrder = ["pl", "ml", "pt", "pv", "sfc", "sol"];
+/** Level type of variables that name none, e.g. computed forcings such as cos_latitude. */
+export const noLevtype = "";
+
+interface ParamAcc { levels: Set<Level>; categories: Set<string> }
+interface LevtypeAcc { name: string | undefined; params: Map<string, ParamAcc> }
+type DatasetAcc = Map<string, LevtypeAcc>;
+
+function addField(acc: DatasetAcc, levtype: string, name: string | undefined, param: string, level: Level | undefined, category?: string): void {
+  let group = acc.get(levtype);
+  if (!group) acc.set(levtype, (group = { name, params: new Map() }));
+  group.name ??= name;
+  let p = group.params.get(param);
+  if (!p) group.params.set(param, (p = { levels: new Set(), categories: new Set() }));
+  if (level !== undefined) p.levels.add(level);
+  if (category !== undefined) p.categories.add(category);
+}
+
+function compareLevels(a: Level, b: Level): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return byCodePoint(a, b);
+}
+
+function compareLevtypes(a: string, b: string): number {
+  const ia = levtypeOrder.indexOf(a);
+  const ib = levtypeOrder.indexOf(b);
+  if (ia >= 0 || ib >= 0) return ia < 0 ? 1 : ib < 0 ? -1 : ia - ib;
+  return byCodePoint(a, b);
+}
+
+export function levtypeName(levtype: string): string {
+  if (levtype === noLevtype) return "no level type";
+  return knownLevtypeNames[levtype] ?? levtype;
+}
+
+function finishGroup(levtype: string, acc: LevtypeAcc): LevelTypeGroup {
+  const params = [...acc.params.keys()].sort(byCodePoint);
+  const all = new Set<Level>();
+  const rows = new Map<string, ParamRow>();
+  let fields = 0;
+  for (const param of params) {
+    const p = acc.params.get(param) as ParamAcc;
+    const levels = [...p.levels].sort(compareLevels);
+    const categories = [...p.categories].sort(byCodePoint);
+    for (const l of levels) all.add(l);
+    fields += Math.max(1, levels.length);
+    const key = JSON.stringify([levels, categories]);
+    const row = rows.get(key);
+    if (row) row.params.push(param);
+    else rows.set(key, { params: [param], levels, categories });
+  }
+  return { levtype, name: acc.name ?? levtypeName(levtype), params, levels: [...all].sort(compareLevels), rows: [...rows.values()], fields };
+}
+
+function finish(byDataset: Map<string | undefined, DatasetAcc>): DatasetVariables[] {
+  const names = [...byDataset.keys()].sort((a, b) => byCodePoint(a ?? "", b ?? ""));
+  return names.map((dataset) => {
+    const acc = byDataset.get(dataset) as DatasetAcc;
+    const groups = [...acc.keys()].sort(compareLevtypes).map((lt) => finishGroup(lt, acc.get(lt) as LevtypeAcc));
+    return { dataset, groups };
+  });
+}
+
+export function fromVariables(variables: readonly VariableLike[]): DatasetVariables[] {
+  const byDataset = new Map<string | undefined, DatasetAcc>();
+  for (const v of variables) {
+    let acc = byDataset.get(v.dataset);
+    if (!acc) byDataset.set(v.dataset, (acc = new Map()));
+    const levtype = v.levtype ?? noLevtype;
+    addField(acc, levtype, undefined, v.param ?? v.name, v.level, v.category);
+  }
+  return finish(byDataset);
+}
+
+/** The level type names a levtype node gives in its metadata, e.g. {"name": {"values": ["pressure"]}}. */
+function metadataNames(node: QubeNodeLike): ReadonlyArray<unknown> {
+  const name = node.metadata["name"] as { values?: unknown } | undefined;
+  return Array.isArray(name?.values) ? name.values : [];
+}
+
+interface Axes { levtypes?: Array<{ value: string; name: string | undefined }>; params?: string[]; levels?: Level[] }
+
+function walk(node: QubeNodeLike, axes: Axes, acc: DatasetAcc): void {
+  const values = node.values.values;
+  let here = axes;
+  if (node.key === "levtype") {
+    const names = metadataNames(node);
+    here = { ...axes, levtypes: values.map((v, i) => ({ value: String(v), name: typeof names[i] === "string" ? (names[i] as string) : undefined })) };
+  } else if (node.key === "param") here = { ...axes, params: values.map(String) };
+  else if (node.key === "level") here = { ...axes, levels: [...values] };
+  if (node.children.length > 0) {
+    for (const child of node.children) walk(child, here, acc);
+    return;
+  }
+  // A leaf closes one combination of axes; axes other than levtype, param and level (e.g. step) are ignored.
+  for (const lt of here.levtypes ?? [{ value: noLevtype, name: undefined }]) {
+    for (const param of here.params ?? []) {
+      if (!here.levels || here.levels.length === 0) addField(acc, lt.value, lt.name, param, undefined);
+      for (const level of here.levels ?? []) addField(acc, lt.value, lt.name, param, level);
+    }
+  }
+}
+
+export function isQubeNode(qube: QubeLike): qube is QubeNodeLike {
+  return typeof qube.key === "string" && Array.isArray((qube as QubeNodeLike).children);
+}
+
+/** A nested model's qube is an object keyed by dataset name, holding one root node per dataset. */
+export function fromQube(qube: QubeLike): DatasetVariables[] {
+  const roots: Array<[string | undefined, QubeNodeLike]> = isQubeNode(qube) ? [[undefined, qube]] : Object.entries(qube);
+  const byDataset = new Map<string | undefined, DatasetAcc>();
+  for (const [dataset, root] of roots) {
+    const acc: DatasetAcc = new Map();
+    walk(root, {}, acc);
+    byDataset.set(dataset, acc);
+  }
+  return finish(byDataset);
+}
+
+/** The variables of an entry's inputs or outputs, from whichever form it gives; undefined when neither. */
+export function ioVariables(io: { variables?: readonly VariableLike[] | undefined; qube?: QubeLike | undefined } | undefined): IoVariables | undefined {
+  if (io?.variables && io.variables.length > 0) return { from: "variables", datasets: fromVariables(io.variables) };
+  if (io?.qube) return { from: "qube", datasets: fromQube(io.qube) };
+  return undefined;
+}
+
+/** One short line per dataset and level type, e.g. "pl: 6 params × 13 levels", for the index. */
+export function glanceLines(datasets: readonly DatasetVariables[]): string[] {
+  return datasets.flatMap(({ dataset, groups }) =>
+    groups.map((g) => {
+      const label = `${dataset === undefined ? "" : `${dataset} `}${g.levtype === noLevtype ? "other" : g.levtype}`;
+      const params = `${g.params.length} param${g.params.length === 1 ? "" : "s"}`;
+      return g.levels.length > 0 ? `${label}: ${params} × ${g.levels.length} level${g.levels.length === 1 ? "" : "s"}` : `${label}: ${params}`;
+    }),
+  );
+}
+
+export function fieldCount(datasets: readonly DatasetVariables[]): number {
+  return datasets.reduce((n, d) => n + d.groups.reduce((m, g) => m + g.fields, 0), 0);
+}
