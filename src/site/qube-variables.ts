@@ -182,15 +182,21 @@ export function ioVariables(io: { variables?: readonly VariableLike[] | undefine
   return undefined;
 }
 
-/** One short line per dataset and level type, e.g. "pl: 6 params × 13 levels", for the index. */
-export function glanceLines(datasets: readonly DatasetVariables[]): string[] {
-  return datasets.flatMap(({ dataset, groups }) =>
-    groups.map((g) => {
-      const label = `${dataset === undefined ? "" : `${dataset} `}${g.levtype === noLevtype ? "other" : g.levtype}`;
-      const params = `${g.params.length} param${g.params.length === 1 ? "" : "s"}`;
-      return g.levels.length > 0 ? `${label}: ${params} × ${g.levels.length} level${g.levels.length === 1 ? "" : "s"}` : `${label}: ${params}`;
+export interface GlanceItem {
+  dataset: string | undefined;
+  /** "pl 6×13" is 6 params on 13 levels; "sfc 12" is 12 params without levels. */
+  parts: string[];
+}
+
+/** A few words per dataset for the index: the params and levels of each level type. */
+export function glanceItems(datasets: readonly DatasetVariables[]): GlanceItem[] {
+  return datasets.map(({ dataset, groups }) => ({
+    dataset,
+    parts: groups.map((g) => {
+      const label = g.levtype === noLevtype ? "other" : g.levtype;
+      return g.levels.length > 0 ? `${label} ${g.params.length}×${g.levels.length}` : `${label} ${g.params.length}`;
     }),
-  );
+  }));
 }
 
 export function fieldCount(datasets: readonly DatasetVariables[]): number {

@@ -27,7 +27,8 @@ function refName(schema: Schema): string | undefined {
 }
 
 function alternatives(schema: Schema): Schema[] {
-  return Array.isArray(schema["anyOf"]) ? (schema["anyOf"] as unknown[]).flatMap((s) => asSchema(s) ?? []) : [];
+  const alts = Array.isArray(schema["anyOf"]) ? (schema["anyOf"] as unknown[]) : [];
+  return alts.map(asSchema).filter((s): s is Schema => s !== undefined);
 }
 
 export function typeLabel(schema: Schema): string {
