@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./commands/validate.ts")).default,
   "import-fiab-store": async () => (await import("./commands/import-fiab-store.ts")).default,
   "export-fiab-store": async () => (await import("./commands/export-fiab-store.ts")).default,
+  "extract-basic-metadata": async () => (await import("./commands/extract-basic-metadata.ts")).default,
   schema: async () => (await import("./commands/schema.ts")).default,
 };
 

@@ -1,0 +1,72 @@
+// The entry for an extracted checkpoint, merged with the entry already in entries/ (if any).
+// Policy: facts read from the file (model, variables, datasets, requirements, provenance, pickle, size) are
+// refreshed; what people wrote (display, tags, configuration, variants, compatibility evidence) is kept; and
+// FIAB's derived fields (time step, characteristics, qubes, pip constraints, supported OS) are filled when
+// absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
+// with a warning when the derived value differs.
+import type { Entry } from "../../src/contract/index.ts";
+import { entrySchemaReference } from "../../src/fiab/import-store.ts";
+import type { Extraction } from "./extract.ts";
+
+export interface SourceFacts {
+  url: string;
+  sizeBytes: number;
+  sha256?: string;
+  etag?: string;
+}
+
+function keepOrFill<T>(field: string, existing: T | undefined, derived: T | undefined, warnings: string[]): T | undefined {
+  if (existing === undefined) return derived;
+  if (derived !== undefined && JSON.stringify(existing) !== JSON.stringify(derived)) {
+    warnings.push(`${field}: kept the entry's value; the checkpoint suggests ${JSON.stringify(derived).slice(0, 200)}`);
+  }
+  return existing;
+}
+
+const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+export function entryFromExtraction(x: Extraction, source: SourceFacts, id: string, existing?: Entry): { entry: Entry; warnings: string[] } {
+  const warnings: string[] = [];
+  const e = existing;
+  const m = x.mapped;
+  const needsFlashAttention = x.pickle?.modules.includes("flash_attn") ?? false;
+  if (needsFlashAttention && !e?.requirements?.pipConstraints?.some((c) => /flash[-_]attn/.test(c))) {
+    warnings.push("the pickle imports flash_attn: add a flash-attn wheel for the target platform to requirements.pipConstraints (CUDA only)");
+  }
+  const entry: Entry = defined({
+    $schema: e?.$schema ?? entrySchemaReference,
+    schemaVersion: 1 as const,
+    display: e?.display ?? { name: id, author: "", description: "" },
+    tags: e?.tags,
+    source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),
+    variants: e?.variants,
+    model: defined({ ...m.model, timestep: keepOrFill("model.timestep", e?.model?.timestep, m.model.timestep, warnings) }),
+    requirements: defined({
+      ...m.requirements,
+      pipConstraints: keepOrFill("requirements.pipConstraints", e?.requirements?.pipConstraints, m.requirements.pipConstraints, warnings),
+    }),
+    configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true } } : undefined),
+    infrastructure: defined({
+      ...e?.infrastructure,
+      supportedOs: keepOrFill("infrastructure.supportedOs", e?.infrastructure?.supportedOs, needsFlashAttention ? ["linux" as const] : ["linux" as const, "macos" as const], []),
+    }),
+    compatibility: e?.compatibility,
+    inputs: defined({
+      ...m.inputs,
+      characteristics: keepOrFill("inputs.characteristics", e?.inputs?.characteristics, m.inputs.characteristics, warnings),
+      qube: keepOrFill("inputs.qube", e?.inputs?.qube, m.inputs.qube, warnings),
+    }),
+    outputs: defined({ ...m.outputs, qube: keepOrFill("outputs.qube", e?.outputs?.qube, m.outputs.qube, warnings) }),
+    provenance: m.provenance,
+    pickle: x.pickle
+      ? defined({
+          globals: x.pickle.globals,
+          modules: x.pickle.modules,
+          weightsOnlyLoadable: x.pickle.weightsOnlyLoadable,
+          verdict: x.pickle.verdict,
+          flagged: x.pickle.flagged.length > 0 ? x.pickle.flagged : undefined,
+        })
+      : e?.pickle,
+  });
+  return { entry, warnings };
+}

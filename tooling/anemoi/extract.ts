@@ -1,0 +1,98 @@
+// Extraction from a checkpoint archive: find the metadata, read only what is needed (metadata JSON,
+// data.pkl, and supporting arrays of limited-area models), map it, and scan the pickle without running it.
+import { JsonSyntaxError, parseJsonText } from "../../src/registry/json-text.ts";
+import type { ByteSource } from "../zip/byte-source.ts";
+import { openCheckpointArchive, type CheckpointArchive } from "../zip/checkpoint-archive.ts";
+import type { ZipEntry } from "../zip/central-directory.ts";
+import { ZipFormatError } from "../zip/zip-error.ts";
+import { scanPickle, type PickleScan } from "../pickle/scan.ts";
+import { at, str } from "./json-access.ts";
+import { mapMetadata, type MappedMetadata } from "./metadata-map.ts";
+import { arrayBytes, boundsOf, decodeFloats, limitedAreas } from "./supporting-arrays.ts";
+
+export interface ExtractLimits {
+  maxMetadataBytes: number;
+  maxPickleBytes: number;
+  maxArrayBytes: number;
+}
+
+export const defaultExtractLimits: ExtractLimits = {
+  maxMetadataBytes: 64 * 1024 * 1024,
+  maxPickleBytes: 512 * 1024 * 1024,
+  maxArrayBytes: 256 * 1024 * 1024,
+};
+
+export interface Extraction {
+  root: string;
+  metadataPath: string;
+  mapped: MappedMetadata;
+  pickle: PickleScan | undefined;
+  warnings: string[];
+}
+
+export class ExtractionError extends Error {}
+
+const metadataNames = ["anemoi.json", "ai-models.json"];
+
+function findMetadata(archive: CheckpointArchive): ZipEntry {
+  for (const name of metadataNames) {
+    const found = archive.byBasename(name);
+    if (found.length > 1) throw new ExtractionError(`${archive.source.name}: ${found.length} metadata entries (${found.map((e) => e.name).join(", ")}); a checkpoint has exactly one`);
+    if (found.length === 1) return found[0]!;
+  }
+  throw new ExtractionError(`${archive.source.name}: no anemoi metadata (${metadataNames.join(" or ")}) in the archive; is this an anemoi checkpoint?`);
+}
+
+function parseMetadata(bytes: Uint8Array, where: string): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ExtractionError(`${where}: metadata is not UTF-8 text`);
+  }
+  try {
+    return parseJsonText(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new ExtractionError(`${where}:${error.line}:${error.column}: metadata ${error.message}`);
+    throw error;
+  }
+}
+
+async function limitedAreaBounds(archive: CheckpointArchive, meta: unknown, mapped: MappedMetadata, limits: ExtractLimits, warnings: string[]): Promise<void> {
+  const multi = mapped.provenance.anemoiMetadataVersion !== undefined && Number.parseFloat(mapped.provenance.anemoiMetadataVersion) >= 2;
+  for (const area of limitedAreas(meta, mapped.datasetNames, multi)) {
+    const refs = [area.latitudes, area.longitudes, ...(area.mask ? [area.mask] : [])];
+    const entries = refs.map((r) => archive.find(r.path));
+    if (entries.some((e) => !e)) {
+      warnings.push(`${area.region}: supporting arrays ${refs.map((r) => r.path).join(", ")} not all in the archive; area unknown`);
+      continue;
+    }
+    await archive.prefetch(entries as ZipEntry[]);
+    const [lat, lon, mask] = await Promise.all(entries.map((e, i) => archive.read(e!, Math.min(limits.maxArrayBytes, arrayBytes(refs[i]!)))));
+    const maskUsable = area.mask && mask && mask.length === area.latitudes.length;
+    if (area.mask && !maskUsable) warnings.push(`${area.region}: cutout mask length differs from the coordinates; area from all points`);
+    const bounds = boundsOf(decodeFloats(lat!, area.latitudes), decodeFloats(lon!, area.longitudes), maskUsable ? mask : undefined);
+    const dataset = mapped.inputs.datasets?.find((d) => d.name === (area.dataset ?? "data"));
+    if (bounds && dataset && !dataset.area) dataset.area = bounds;
+  }
+}
+
+export async function extractCheckpoint(source: ByteSource, limits: ExtractLimits = defaultExtractLimits): Promise<Extraction> {
+  const archive = await openCheckpointArchive(source);
+  const metadataEntry = findMetadata(archive);
+  const pickleEntry = archive.find("data.pkl");
+  await archive.prefetch(pickleEntry ? [metadataEntry, pickleEntry] : [metadataEntry]);
+  const meta = parseMetadata(await archive.read(metadataEntry, limits.maxMetadataBytes), `${source.name}!${metadataEntry.name}`);
+  if (str(at(meta, "version")) === undefined && at(meta, "dataset") === undefined) {
+    throw new ExtractionError(`${source.name}!${metadataEntry.name}: not anemoi metadata (no "version" and no "dataset")`);
+  }
+  const mapped = mapMetadata(meta);
+  const warnings = [...mapped.warnings];
+  let pickle: PickleScan | undefined;
+  if (!pickleEntry) warnings.push(`no ${archive.root}/data.pkl: pickle imports unknown`);
+  else pickle = scanPickle(await archive.read(pickleEntry, limits.maxPickleBytes));
+  await limitedAreaBounds(archive, meta, mapped, limits, warnings);
+  return { root: archive.root, metadataPath: metadataEntry.name, mapped, pickle, warnings };
+}
+
+export { ZipFormatError };

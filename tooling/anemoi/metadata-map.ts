@@ -1,0 +1,181 @@
+// Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
+// registry's contract. Anything odd or missing stays unknown and is reported as a warning.
+import type { Entry } from "../../src/contract/index.ts";
+import { arr, at, int, obj, str, strings, type Json } from "./json-access.ts";
+import { qubeOf } from "./qube.ts";
+import { multiDatasetVariables, singleDatasetVariables, type DatasetVariables, type Variable } from "./variables.ts";
+import { describeVersion, pinnedModules, pipRequirement, pythonMinor, readModuleVersions } from "./versions.ts";
+
+type Model = NonNullable<Entry["model"]>;
+type Dataset = NonNullable<NonNullable<Entry["inputs"]>["datasets"]>[number];
+
+export interface MappedMetadata {
+  model: Model;
+  inputs: NonNullable<Entry["inputs"]>;
+  outputs: NonNullable<Entry["outputs"]>;
+  requirements: NonNullable<Entry["requirements"]>;
+  provenance: NonNullable<Entry["provenance"]>;
+  ensemble: boolean;
+  /** Dataset names in the order of the metadata. */
+  datasetNames: string[];
+  warnings: string[];
+}
+
+function taskOf(modelTask: string | undefined, inferenceTask: string | undefined): Model["task"] | undefined {
+  const text = `${modelTask ?? ""} ${inferenceTask ?? ""}`.toLowerCase();
+  if (/interpolat/.test(text)) return "interpolator";
+  if (/ens/.test(modelTask?.split(".").pop()?.toLowerCase() ?? "")) return "ensemble";
+  if (/forecast/.test(text)) return "deterministic";
+  return undefined;
+}
+
+/** anemoi writes time steps as "6h", "1h", "30m" or as seconds; FIAB wants "6h", "1h30m". */
+export function fiabTimestep(value: Json): string | undefined {
+  let seconds: number | undefined;
+  if (typeof value === "number" && value > 0) seconds = value;
+  else if (typeof value === "string") {
+    const m = /^(\d+)\s*([smhd])$/i.exec(value.trim());
+    if (m) seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"];
+  }
+  if (!seconds || !Number.isInteger(seconds)) return undefined;
+  const parts: string[] = [];
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
+    if (seconds >= size && !(unit === "d" && seconds % 86400 !== 0)) {
+      parts.push(`${Math.floor(seconds / size)}${unit}`);
+      seconds %= size;
+    }
+  }
+  return parts.join("");
+}
+
+function gridPointsFrom(meta: Json, dataset: string | undefined): number | undefined {
+  const paths = obj(dataset ? at(meta, "supporting_arrays_paths", dataset) : at(meta, "supporting_arrays_paths"));
+  for (const key of ["grid_indices", "latitudes"]) {
+    const shape = arr(obj(paths?.[key])?.shape);
+    if (shape?.length === 1 && int(shape[0]) !== undefined) return int(shape[0]);
+  }
+  const shape = arr(dataset ? at(meta, "dataset", dataset, "shape") : at(meta, "dataset", "shape"));
+  return shape ? int(shape[shape.length - 1]) : undefined;
+}
+
+function datasetInfo(meta: Json, name: string, multi: boolean): Dataset {
+  const request = obj(multi ? at(meta, "dataset", name, "data_request") : at(meta, "dataset", "data_request"));
+  const grid = str(request?.grid);
+  const area = request?.area;
+  const areaText = typeof area === "string" ? area : Array.isArray(area) && area.length === 4 && area.every((n) => typeof n === "number") ? area.join("/") : undefined;
+  const gridPoints = gridPointsFrom(meta, multi ? name : undefined);
+  return { name, ...(grid ? { grid } : {}), ...(areaText ? { area: areaText } : {}), ...(gridPoints !== undefined ? { gridPoints } : {}) };
+}
+
+function stepsOf(meta: Json, datasets: string[], multi: boolean, warn: (m: string) => void): { input?: number; output?: number; timestep?: string } {
+  if (multi) {
+    const first = obj(at(meta, "metadata_inference", datasets[0] ?? "", "timesteps"));
+    const input = arr(first?.input_relative_date_indices)?.length;
+    const output = arr(first?.output_relative_date_indices)?.length;
+    const timestep = fiabTimestep(first?.timestep ?? at(meta, "config", "data", "timestep"));
+    return { ...(input ? { input } : {}), ...(output ? { output } : {}), ...(timestep ? { timestep } : {}) };
+  }
+  const input = int(at(meta, "config", "training", "multistep_input"));
+  const output = int(at(meta, "config", "training", "multistep_output")) ?? 1;
+  const raw = at(meta, "config", "data", "timestep") ?? at(meta, "config", "data", "frequency");
+  const timestep = fiabTimestep(raw);
+  if (raw !== undefined && !timestep) warn(`time step ${JSON.stringify(raw)} is not a duration`);
+  return { ...(input ? { input } : {}), output, ...(timestep ? { timestep } : {}) };
+}
+
+export function mapMetadata(meta: Json): MappedMetadata {
+  const warnings: string[] = [];
+  const warn = (m: string) => warnings.push(m);
+  const version = str(at(meta, "version"));
+  const multi = version !== undefined && Number.parseFloat(version) >= 2;
+  if (version !== undefined && !["1.0", "2.0"].includes(version)) warn(`metadata version ${version} is not one this tool was written for; read as ${multi ? "2.0" : "1.0"}`);
+
+  const datasetNames = multi ? (strings(at(meta, "metadata_inference", "dataset_names")) ?? Object.keys(obj(at(meta, "dataset")) ?? {})) : ["data"];
+  const nested = multi && datasetNames.length > 1;
+  const perDataset: DatasetVariables[] = [];
+  for (const name of datasetNames) {
+    const found = multi ? multiDatasetVariables(meta, name, nested, warn) : singleDatasetVariables(meta, warn);
+    if (found) perDataset.push(found);
+  }
+  const inputs: Variable[] = perDataset.flatMap((d) => d.inputs);
+  const outputs: Variable[] = perDataset.flatMap((d) => d.outputs);
+
+  const modelTask = str(at(meta, "config", "training", "model_task"));
+  const task = taskOf(modelTask, str(at(meta, "metadata_inference", "task")));
+  if (!task) warn("model task unknown (no config.training.model_task)");
+  const steps = stepsOf(meta, datasetNames, multi, warn);
+  if (!steps.timestep) warn("time step unknown (no config.data.timestep)");
+  const precision = str(at(meta, "config", "training", "precision"));
+  const parameterCount = int(at(meta, "summary", "total_params")) ?? int(at(meta, "config", "model", "num_parameters"));
+
+  const qube = (variables: Variable[]) => {
+    if (variables.length === 0) return undefined;
+    if (!nested) return qubeOf(variables);
+    return Object.fromEntries(perDataset.map((d) => [d.dataset, qubeOf(variables.filter((v) => v.dataset === d.dataset))]));
+  };
+  const inputQube = qube(inputs.filter((v) => v.category !== "diagnostic"));
+  const outputQube = qube(outputs);
+
+  const provenanceTraining = obj(at(meta, "provenance_training"));
+  const modules = readModuleVersions(provenanceTraining?.module_versions);
+  const distributionNames = obj(provenanceTraining?.distribution_names) as Record<string, string> | undefined;
+  const python = str(provenanceTraining?.python);
+  if (!provenanceTraining) warn("no provenance_training: Python and package versions unknown");
+
+  const packages: Record<string, string> = {};
+  const pipConstraints: string[] = [];
+  for (const [importName, distribution] of pinnedModules) {
+    const v = modules.get(importName);
+    if (!v) continue;
+    packages[distribution] = describeVersion(v);
+    const { requirement, note } = pipRequirement(distribution, v);
+    pipConstraints.push(requirement);
+    if (note) warn(note);
+  }
+  // FIAB's stores list anemoi-inference (unpinned) right after the anemoi model packages.
+  const afterAnemoi = pipConstraints.filter((r) => r.startsWith("anemoi-")).length;
+  if (pipConstraints.length > 0) pipConstraints.splice(afterAnemoi, 0, "anemoi-inference");
+
+  const ensemble = task === "ensemble";
+  const moduleVersions = Object.fromEntries([...modules].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, v]) => [name, describeVersion(v)]));
+  const anemoiTask = modelTask?.split(".").pop();
+  return {
+    model: {
+      ...(task ? { task } : {}),
+      ...(anemoiTask ? { anemoiTask } : {}),
+      ...(steps.timestep ? { timestep: steps.timestep } : {}),
+      ...(precision ? { precision } : {}),
+      ...(parameterCount !== undefined ? { parameterCount } : {}),
+    },
+    inputs: {
+      characteristics: ["input_source", "lead_time", "base_time", ...(ensemble ? ["ensemble_number"] : [])],
+      ...(steps.input ? { steps: steps.input } : {}),
+      datasets: datasetNames.map((name) => datasetInfo(meta, name, multi)),
+      ...(inputs.length ? { variables: inputs } : {}),
+      ...(inputQube ? { qube: inputQube as NonNullable<Entry["inputs"]>["qube"] } : {}),
+    },
+    outputs: {
+      ...(steps.output ? { steps: steps.output } : {}),
+      ...(outputs.length ? { variables: outputs } : {}),
+      ...(outputQube ? { qube: outputQube as NonNullable<Entry["outputs"]>["qube"] } : {}),
+    },
+    requirements: {
+      ...(pythonMinor(python) ? { python: pythonMinor(python)! } : {}),
+      ...(modules.get("torch") ? { torch: modules.get("torch")!.version } : {}),
+      ...(Object.keys(packages).length ? { packages } : {}),
+      ...(pipConstraints.length ? { pipConstraints } : {}),
+    },
+    provenance: {
+      ...(version ? { anemoiMetadataVersion: version } : {}),
+      ...(str(at(meta, "uuid")) ? { uuid: str(at(meta, "uuid"))! } : {}),
+      ...(str(at(meta, "run_id")) ? { runId: str(at(meta, "run_id"))! } : {}),
+      ...(str(at(meta, "timestamp")) ? { trainingTimestamp: str(at(meta, "timestamp"))! } : {}),
+      ...(python ? { python } : {}),
+      ...(modules.size ? { moduleVersions } : {}),
+      ...(distributionNames ? { distributionNames } : {}),
+    },
+    ensemble,
+    datasetNames,
+    warnings,
+  };
+}

@@ -1,0 +1,79 @@
+// Options of the HTTP byte source and the whole-file download, with every default in one place.
+
+/** Options shared by every request: timeouts, retries, redirects. */
+export interface HttpOptions {
+  /** Longest wait for the response headers, and longest pause between body bytes (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after 5xx, 429, network errors and stalls; never after other 4xx (default 3). */
+  retries?: number;
+  /** First backoff before a retry; doubles each time, with jitter (default 250 ms). */
+  backoffMs?: number;
+  /** Redirects followed per request before giving up (default 5). */
+  maxRedirects?: number;
+  /** Extra request headers (e.g. Authorization), sent only to the origin of the URL first asked for. */
+  headers?: Record<string, string>;
+}
+
+export interface HttpSourceOptions extends HttpOptions {
+  /** Bytes fetched from the end of the file when opening: zip end records and central directory (default 256 KiB). */
+  tailBytes?: number;
+  /** Prefetched ranges this close together are fetched in one request (default 64 KiB). */
+  coalesceGap?: number;
+  /** Cap on one read or one coalesced request (default 512 MiB). */
+  maxReadBytes?: number;
+  /** When the server ignores Range, download the whole file to a temporary file instead of failing. */
+  allowFullDownload?: boolean;
+  /** Cap on that whole-file download (default 16 GiB). */
+  maxFullDownloadBytes?: number;
+}
+
+export type ResolvedHttpOptions = Required<HttpOptions>;
+export type ResolvedSourceOptions = Required<HttpSourceOptions>;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const httpDefaults: ResolvedHttpOptions = {
+  timeoutMs: 30_000,
+  retries: 3,
+  backoffMs: 250,
+  maxRedirects: 5,
+  headers: {},
+};
+
+export const sourceDefaults: ResolvedSourceOptions = {
+  ...httpDefaults,
+  tailBytes: 256 * KiB,
+  coalesceGap: 64 * KiB,
+  maxReadBytes: 512 * MiB,
+  allowFullDownload: false,
+  maxFullDownloadBytes: 16 * GiB,
+};
+
+export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptions {
+  return validate({ ...httpDefaults, ...definedOnly(options) });
+}
+
+export function resolveSourceOptions(options: HttpSourceOptions = {}): ResolvedSourceOptions {
+  const resolved = validate({ ...sourceDefaults, ...definedOnly(options) });
+  // A zero tail cannot tell us the size: the suffix request needs at least one byte.
+  if (resolved.tailBytes < 1) throw new RangeError(`tailBytes must be at least 1 (got ${resolved.tailBytes})`);
+  return resolved;
+}
+
+// `{ retries: undefined }` from a CLI parser means "not given", not "no value".
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function validate<T extends ResolvedHttpOptions>(options: T): T {
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value !== "number") continue;
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`HTTP option ${name} must be a non-negative integer (got ${value})`);
+    }
+  }
+  if (options.timeoutMs < 1) throw new RangeError(`HTTP option timeoutMs must be at least 1 (got ${options.timeoutMs})`);
+  return options;
+}

@@ -1,0 +1,160 @@
+// Reading a zip's table of contents from its end: the end-of-central-directory record (EOCD), the ZIP64
+// records torch writes for large files, and the central directory. Sizes and offsets are taken from the
+// central directory, never from local headers (torch writes those with a data descriptor and zero sizes).
+import type { ByteSource } from "./byte-source.ts";
+import { ZipFormatError } from "./zip-error.ts";
+
+export interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc32: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+}
+
+export interface ZipDirectory {
+  entries: ZipEntry[];
+  /** Offset where the central directory starts: member data must end before it. */
+  centralDirectoryOffset: number;
+}
+
+export interface DirectoryLimits {
+  maxEntries: number;
+  maxCentralDirectoryBytes: number;
+}
+
+export const defaultDirectoryLimits: DirectoryLimits = { maxEntries: 1_000_000, maxCentralDirectoryBytes: 256 * 1024 * 1024 };
+
+const EOCD = 0x06054b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_EOCD = 0x06064b50;
+const CENTRAL_HEADER = 0x02014b50;
+const EOCD_SIZE = 22;
+const MAX_COMMENT = 0xffff;
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function u64(dv: DataView, at: number, source: string, fileOffset: number): number {
+  const value = dv.getBigUint64(at, true);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError(source, `64-bit value ${value} is too large`, fileOffset + at);
+  return Number(value);
+}
+
+/** The EOCD: the last signature whose comment length reaches exactly to the end of the file. */
+function findEocd(tail: Uint8Array, tailOffset: number, source: string): number {
+  const dv = view(tail);
+  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
+    if (dv.getUint32(i, true) === EOCD && i + EOCD_SIZE + dv.getUint16(i + 20, true) === tail.length) return i;
+  }
+  throw new ZipFormatError(source, "not a zip file: no end-of-central-directory record in the last 64 KiB", tailOffset);
+}
+
+interface DirectoryLocation {
+  count: number;
+  size: number;
+  offset: number;
+  /** Where the records that follow the central directory begin. */
+  end: number;
+}
+
+async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
+  const tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT + 20);
+  const tailOffset = source.size - tailLength;
+  if (source.size < EOCD_SIZE) throw new ZipFormatError(source.name, `not a zip file: ${source.size} bytes is shorter than an end-of-central-directory record`);
+  const tail = await source.read(tailOffset, tailLength);
+  const at = findEocd(tail, tailOffset, source.name);
+  const dv = view(tail);
+  if (dv.getUint16(at + 4, true) !== 0 || dv.getUint16(at + 6, true) !== 0) {
+    throw new ZipFormatError(source.name, "multi-disk zip archives are not supported", tailOffset + at);
+  }
+  let location: DirectoryLocation = {
+    count: dv.getUint16(at + 10, true),
+    size: dv.getUint32(at + 12, true),
+    offset: dv.getUint32(at + 16, true),
+    end: tailOffset + at,
+  };
+  const hasLocator = at >= 20 && dv.getUint32(at - 20, true) === ZIP64_LOCATOR;
+  if (hasLocator) {
+    const recordOffset = u64(dv, at - 20 + 8, source.name, tailOffset);
+    if (recordOffset + 56 > tailOffset + at - 20) throw new ZipFormatError(source.name, "ZIP64 end-of-central-directory record points past its locator", tailOffset + at - 20);
+    const record = view(await source.read(recordOffset, 56));
+    if (record.getUint32(0, true) !== ZIP64_EOCD) throw new ZipFormatError(source.name, "bad ZIP64 end-of-central-directory signature", recordOffset);
+    location = {
+      count: u64(record, 32, source.name, recordOffset),
+      size: u64(record, 40, source.name, recordOffset),
+      offset: u64(record, 48, source.name, recordOffset),
+      end: recordOffset,
+    };
+  } else if (location.count === 0xffff || location.size === 0xffffffff || location.offset === 0xffffffff) {
+    throw new ZipFormatError(source.name, "the end-of-central-directory record asks for ZIP64 records, but there is no ZIP64 locator", tailOffset + at);
+  }
+  if (location.offset + location.size > location.end) {
+    throw new ZipFormatError(source.name, `central directory (${location.size} bytes at ${location.offset}) runs past the records that end it (at ${location.end})`, location.offset);
+  }
+  return location;
+}
+
+function zip64Extra(extra: DataView, extraOffset: number, entry: ZipEntry, source: string): void {
+  let at = 0;
+  while (at + 4 <= extra.byteLength) {
+    const id = extra.getUint16(at, true);
+    const size = extra.getUint16(at + 2, true);
+    if (at + 4 + size > extra.byteLength) throw new ZipFormatError(source, `extra field of ${entry.name} overruns its length`, extraOffset + at);
+    if (id === 0x0001) {
+      let field = at + 4;
+      const next = (): number => {
+        if (field + 8 > at + 4 + size) throw new ZipFormatError(source, `ZIP64 extra field of ${entry.name} is too short`, extraOffset + field);
+        const v = u64(extra, field, source, extraOffset);
+        field += 8;
+        return v;
+      };
+      if (entry.uncompressedSize === 0xffffffff) entry.uncompressedSize = next();
+      if (entry.compressedSize === 0xffffffff) entry.compressedSize = next();
+      if (entry.localHeaderOffset === 0xffffffff) entry.localHeaderOffset = next();
+    }
+    at += 4 + size;
+  }
+}
+
+export async function readCentralDirectory(source: ByteSource, limits: DirectoryLimits = defaultDirectoryLimits): Promise<ZipDirectory> {
+  const location = await locateDirectory(source);
+  if (location.count > limits.maxEntries) throw new ZipFormatError(source.name, `${location.count} entries, over the cap of ${limits.maxEntries}`);
+  if (location.size > limits.maxCentralDirectoryBytes) {
+    throw new ZipFormatError(source.name, `central directory of ${location.size} bytes, over the cap of ${limits.maxCentralDirectoryBytes}`, location.offset);
+  }
+  const bytes = await source.read(location.offset, location.size);
+  const dv = view(bytes);
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const entries: ZipEntry[] = [];
+  let at = 0;
+  while (entries.length < location.count) {
+    const fileOffset = location.offset + at;
+    if (at + 46 > bytes.length) throw new ZipFormatError(source.name, `central directory ends after ${entries.length} of ${location.count} entries`, fileOffset);
+    if (dv.getUint32(at, true) !== CENTRAL_HEADER) throw new ZipFormatError(source.name, "bad central directory entry signature", fileOffset);
+    const nameLength = dv.getUint16(at + 28, true);
+    const extraLength = dv.getUint16(at + 30, true);
+    const commentLength = dv.getUint16(at + 32, true);
+    const end = at + 46 + nameLength + extraLength + commentLength;
+    if (end > bytes.length) throw new ZipFormatError(source.name, "central directory entry overruns the central directory", fileOffset);
+    const entry: ZipEntry = {
+      name: decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
+      flags: dv.getUint16(at + 8, true),
+      method: dv.getUint16(at + 10, true),
+      crc32: dv.getUint32(at + 16, true),
+      compressedSize: dv.getUint32(at + 20, true),
+      uncompressedSize: dv.getUint32(at + 24, true),
+      localHeaderOffset: dv.getUint32(at + 42, true),
+    };
+    zip64Extra(new DataView(bytes.buffer, bytes.byteOffset + at + 46 + nameLength, extraLength), fileOffset + 46 + nameLength, entry, source.name);
+    if (entry.localHeaderOffset + 30 + entry.compressedSize > location.offset) {
+      throw new ZipFormatError(source.name, `entry ${entry.name} (${entry.compressedSize} bytes at ${entry.localHeaderOffset}) runs past the start of the central directory`, fileOffset);
+    }
+    entries.push(entry);
+    at = end;
+  }
+  return { entries, centralDirectoryOffset: location.offset };
+}
