@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import { StringDecoder } from "node:string_decoder";
 import { procAvailable, sampleTree, type TreeMemory } from "./proc-tree.ts";
 
 export const gnuTime = "/usr/bin/time";
@@ -17,6 +18,21 @@ export interface ChildRun {
   gnuTimeMaxRssBytes?: number;
   /** stdout and stderr together, as written to the log file. */
   output: string;
+  /** Each complete output line with the milliseconds since the start at which it arrived. */
+  lines: Array<[ms: number, line: string]>;
+}
+
+/** Splits a stream into lines, stamping each with the time its newline arrived. */
+function collectLines(stream: NodeJS.ReadableStream, start: number, chunks: Buffer[], lines: Array<[number, string]>): void {
+  const decoder = new StringDecoder("utf8"); // a chunk may end inside a multi-byte character
+  let partial = "";
+  stream.on("data", (chunk: Buffer) => {
+    chunks.push(chunk);
+    const parts = (partial + decoder.write(chunk)).split("\n");
+    partial = parts.pop() ?? "";
+    const ms = performance.now() - start;
+    for (const line of parts) lines.push([ms, line]);
+  });
 }
 
 export interface ChildOptions {
@@ -32,11 +48,12 @@ export async function runChild(command: readonly string[], options: ChildOptions
   const argv = withTime ? [gnuTime, "-f", "%M", "-o", timeFile, ...command] : [...command];
   await rm(timeFile, { force: true });
   const chunks: Buffer[] = [];
+  const lines: Array<[number, string]> = [];
   const start = performance.now();
   const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-  const sampler = procAvailable() && child.pid !== undefined ? sampleTree(child.pid) : undefined;
-  child.stdout.on("data", (c: Buffer) => chunks.push(c));
-  child.stderr.on("data", (c: Buffer) => chunks.push(c));
+  const sampler = procAvailable() && child.pid !== undefined ? sampleTree(child.pid, start) : undefined;
+  collectLines(child.stdout, start, chunks, lines);
+  collectLines(child.stderr, start, chunks, lines);
   const exitCode = await new Promise<number>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
@@ -45,7 +62,7 @@ export async function runChild(command: readonly string[], options: ChildOptions
   const memory = sampler?.stop();
   const output = Buffer.concat(chunks).toString("utf8");
   await writeFile(options.logFile, output);
-  const run: ChildRun = { command: [...command], exitCode, wallSeconds, output };
+  const run: ChildRun = { command: [...command], exitCode, wallSeconds, output, lines };
   if (memory) run.memory = memory;
   if (withTime && existsSync(timeFile)) {
     const kb = Number(/^\d+$/m.exec(await readFile(timeFile, "utf8"))?.[0]);

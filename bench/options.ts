@@ -1,6 +1,9 @@
 // Command-line options of `npm run bench`.
 import { parseArgs } from "node:util";
 
+/** A wrong command line: reported with the usage, exit status 2. */
+export class UsageError extends Error {}
+
 export interface BenchOptions {
   sizes: number[];
   json: boolean;
@@ -16,18 +19,24 @@ Exits non-zero when a step fails; a missed target is only marked as missed.
 `;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      sizes: { type: "string", default: "1000,10000" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    strict: true,
-  });
+  let values: { sizes: string; json: boolean; help: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        sizes: { type: "string", default: "1000,10000" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const sizes = values.sizes.split(",").map((s) => Number(s.trim().replaceAll("_", "")));
   if (sizes.length === 0 || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    throw new Error(`--sizes: expected positive integers separated by commas, got "${values.sizes}"`);
+    throw new UsageError(`--sizes: expected positive integers separated by commas, got "${values.sizes}"`);
   }
   return { sizes: [...new Set(sizes)].sort((a, b) => a - b), json: values.json, help: values.help };
 }

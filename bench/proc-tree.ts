@@ -1,6 +1,7 @@
 // Peak memory of a process tree on Linux, sampled from /proc: the largest sum of VmRSS over the root process
 // and all its descendants seen at one instant, and the largest VmHWM (the kernel's exact per-process peak).
 import { readdirSync, readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 
 export interface TreeMemory {
   /** Largest sum of resident memory over the whole tree at one sample, in bytes. */
@@ -10,6 +11,8 @@ export interface TreeMemory {
   /** Most processes seen in the tree at once. */
   peakProcesses: number;
   samples: number;
+  /** Every sample: milliseconds since sampling began and the tree's RSS in bytes. */
+  timeline: Array<[ms: number, rssBytes: number]>;
 }
 
 function read(path: string): string | undefined {
@@ -51,9 +54,9 @@ export function procAvailable(): boolean {
   return read("/proc/self/status") !== undefined;
 }
 
-/** Samples the tree under `pid` every `intervalMs` until `stop()` is called; stop() returns the peaks. */
-export function sampleTree(pid: number, intervalMs = 100): { stop: () => TreeMemory } {
-  const result: TreeMemory = { peakTreeRssBytes: 0, peakProcessHwmBytes: 0, peakProcesses: 0, samples: 0 };
+/** Samples the tree under `pid` every `intervalMs` (times relative to `start`) until `stop()` is called; stop() returns the peaks. */
+export function sampleTree(pid: number, start = performance.now(), intervalMs = 100): { stop: () => TreeMemory } {
+  const result: TreeMemory = { peakTreeRssBytes: 0, peakProcessHwmBytes: 0, peakProcesses: 0, samples: 0, timeline: [] };
   const sample = () => {
     let rss = 0;
     let alive = 0;
@@ -67,6 +70,7 @@ export function sampleTree(pid: number, intervalMs = 100): { stop: () => TreeMem
     result.peakTreeRssBytes = Math.max(result.peakTreeRssBytes, rss);
     result.peakProcesses = Math.max(result.peakProcesses, alive);
     result.samples++;
+    result.timeline.push([performance.now() - start, rss]);
   };
   sample();
   const timer = setInterval(sample, intervalMs);

@@ -1,4 +1,5 @@
 // The benchmark's figures, the targets they are held to, and their Markdown rendering.
+import type { PhaseTime } from "./build-phases.ts";
 import type { OutputSize } from "./output-size.ts";
 
 export interface SizeResult {
@@ -7,17 +8,20 @@ export interface SizeResult {
   validate: {
     /** `node tooling/cli.ts validate --quiet` as a child process: Node start, module load and validation. */
     cliSeconds: number;
+    /** Peak RSS of the CLI process, measured as for the build. */
     cliPeakRssBytes?: number;
     /** `validateEntries(dir)` in the benchmark's own process. */
     inProcessSeconds: number;
   };
   build: {
     seconds: number;
-    /** Largest sum of RSS over astro and all its child processes at one sample. */
+    /** Peak RSS of astro and all its child processes: the larger of the /proc-sampled sum and GNU time's maxrss. */
     peakTreeRssBytes?: number;
     /** GNU time's maxrss: the largest single process of the tree. */
     maxProcessRssBytes?: number;
     peakProcesses?: number;
+    /** Route generation time by kind of route (from astro's log), and the rest of the wall time. */
+    phases: PhaseTime[];
   };
   output: OutputSize;
 }
@@ -102,6 +106,23 @@ export function markdownTable(results: readonly SizeResult[]): string {
       cells.push(a && b !== undefined ? `${(b / a).toFixed(1)}×` : "–");
     }
     cells.push(...targetCell(row.target, results));
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Where the build's wall time and memory go, per size (route times as astro logs them, to the millisecond). */
+export function phaseTable(results: readonly SizeResult[]): string {
+  const last = results.at(-1);
+  if (!last) return "";
+  const header = ["build phase", ...results.map((r) => `${count(r.size)}: time (s)`), `share at ${count(last.size)}`, ...results.map((r) => `${count(r.size)}: peak RSS (MiB)`)];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
+  for (const [i, phase] of last.build.phases.entries()) {
+    if (results.every((r) => (r.build.phases[i]?.seconds ?? 0) === 0)) continue;
+    const cells = [phase.routes > 0 ? `${phase.name} (${count(phase.routes)} route${phase.routes === 1 ? "" : "s"})` : phase.name];
+    cells.push(...results.map((r) => secs(r.build.phases[i]?.seconds)));
+    cells.push(`${((100 * phase.seconds) / last.build.seconds).toFixed(0)} %`);
+    cells.push(...results.map((r) => mib(r.build.phases[i]?.peakRssBytes)));
     lines.push(`| ${cells.join(" | ")} |`);
   }
   return `${lines.join("\n")}\n`;

@@ -1,11 +1,14 @@
 // `npm run bench`: registry validation and static build at 1,000 and 10,000 entries (see docs/benchmarks.md).
+import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { validateEntries } from "../src/registry/validate.ts";
+import { buildPhases } from "./build-phases.ts";
 import { generateRegistry, workDir } from "./generate-registry.ts";
+import { describeMachine, machine } from "./machine.ts";
 import { runChild, timeInProcess, type ChildRun } from "./measure.ts";
-import { parseBenchArgs, usage } from "./options.ts";
+import { parseBenchArgs, usage, UsageError } from "./options.ts";
 import { outputSize } from "./output-size.ts";
-import { checkTargets, markdownTable, type SizeResult } from "./report.ts";
+import { checkTargets, markdownTable, phaseTable, type SizeResult } from "./report.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const work = resolve(root, "bench/.work");
@@ -18,6 +21,12 @@ function mustSucceed(step: string, run: ChildRun, logFile: string): ChildRun {
   if (run.exitCode === 0) return run;
   const tail = run.output.split("\n").slice(-30).join("\n");
   throw new StepFailed(`${step} exited ${run.exitCode} (full output in ${logFile}):\n${tail}`);
+}
+
+/** A tree's peak is at least its largest process's exact peak (VmHWM, GNU time), which a 100 ms sample may miss. */
+function peakRss(run: ChildRun): number | undefined {
+  const figures = [run.memory?.peakTreeRssBytes, run.memory?.peakProcessHwmBytes, run.gnuTimeMaxRssBytes].filter((n) => n !== undefined);
+  return figures.length > 0 ? Math.max(...figures) : undefined;
 }
 
 async function benchSize(size: number): Promise<SizeResult> {
@@ -36,6 +45,7 @@ async function benchSize(size: number): Promise<SizeResult> {
   }
 
   log(`${size}: astro build`);
+  await rm(dir.dist, { recursive: true, force: true }); // so the output sizes are this build's alone
   const buildLog = resolve(dir.base, "build.log");
   const env = { ...process.env, REGISTRY_ENTRIES: dir.entries };
   const build = mustSucceed("astro build", await runChild([process.execPath, astroBin, "build", "--outDir", dir.dist], { cwd: root, env, logFile: buildLog }), buildLog);
@@ -44,12 +54,15 @@ async function benchSize(size: number): Promise<SizeResult> {
     size,
     entriesBytes: bytes,
     validate: { cliSeconds: cli.wallSeconds, inProcessSeconds: inProcess.seconds },
-    build: { seconds: build.wallSeconds },
+    build: { seconds: build.wallSeconds, phases: buildPhases(build.lines, build.wallSeconds, build.memory?.timeline) },
     output: await outputSize(dir.dist),
   };
-  if (cli.memory) result.validate.cliPeakRssBytes = cli.memory.peakTreeRssBytes;
-  if (build.memory) Object.assign(result.build, { peakTreeRssBytes: build.memory.peakTreeRssBytes, peakProcesses: build.memory.peakProcesses });
+  const cliPeak = peakRss(cli);
+  if (cliPeak !== undefined) result.validate.cliPeakRssBytes = cliPeak;
+  const buildPeak = peakRss(build);
+  if (buildPeak !== undefined) result.build.peakTreeRssBytes = buildPeak;
   if (build.gnuTimeMaxRssBytes !== undefined) result.build.maxProcessRssBytes = build.gnuTimeMaxRssBytes;
+  if (build.memory) result.build.peakProcesses = build.memory.peakProcesses;
   log(`${size}: validate ${cli.wallSeconds.toFixed(2)} s, build ${build.wallSeconds.toFixed(1)} s`);
   return result;
 }
@@ -62,14 +75,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const results: SizeResult[] = [];
   for (const size of options.sizes) results.push(await benchSize(size));
-  if (options.json) process.stdout.write(`${JSON.stringify({ results, targets: checkTargets(results) }, null, 2)}\n`);
-  else process.stdout.write(markdownTable(results));
+  const on = machine(root);
+  if (options.json) process.stdout.write(`${JSON.stringify({ machine: on, results, targets: checkTargets(results) }, null, 2)}\n`);
+  else process.stdout.write(`${markdownTable(results)}\n${phaseTable(results)}\nMeasured on ${describeMachine(on)}; one run each, not averaged.\n`);
   return 0;
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  log(error instanceof StepFailed || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? (error as Error).message : String((error as Error).stack ?? error));
-  process.exitCode = 1;
+  if (error instanceof UsageError) {
+    log(error.message);
+    process.stderr.write(usage);
+    process.exitCode = 2;
+  } else {
+    log(error instanceof StepFailed ? error.message : String((error as Error).stack ?? error));
+    process.exitCode = 1;
+  }
 }

@@ -4,7 +4,7 @@ import type { AstroIntegration } from "astro";
 import { fiabContracts } from "../fiab/store-contract.ts";
 import { formatRegistryProblem } from "../registry/problem.ts";
 import { fiabView } from "../registry/publish.ts";
-import { siteEntriesDir } from "../registry/site-data.ts";
+import { provideSiteEntries, siteEntriesDir } from "../registry/site-data.ts";
 import { validateEntries } from "../registry/validate.ts";
 
 export function registryValidation(): AstroIntegration {
@@ -22,6 +22,7 @@ export function registryValidation(): AstroIntegration {
         for (const contract of fiabContracts) {
           for (const x of fiabView(entries, contract).excluded) logger.warn(`${x.id} left out of the FIAB ${contract} view: missing ${x.missing.join(", ")}`);
         }
+        provideSiteEntries(entries);
         logger.info(`${entries.length} entries in ${dir} are valid`);
       },
     },

@@ -8,11 +8,19 @@ export function siteEntriesDir(): string {
   return resolve(process.env.REGISTRY_ENTRIES ?? defaultEntriesDir);
 }
 
-let loaded: Promise<LoadedEntry[]> | undefined;
+// Astro validates in its integration hook and renders pages from a separately bundled copy of this
+// module, in the same process: a process-wide slot lets the pages reuse the hook's validated entries.
+const slot = Symbol.for("fiab-model-registry.site-entries");
+type Slot = { [slot]?: Promise<LoadedEntry[]> };
+
+/** Hands already validated entries to the pages of this build. */
+export function provideSiteEntries(entries: LoadedEntry[]): void {
+  (globalThis as Slot)[slot] = Promise.resolve(entries);
+}
 
 export function siteEntries(): Promise<LoadedEntry[]> {
-  loaded ??= loadValidEntries(siteEntriesDir());
-  return loaded;
+  (globalThis as Slot)[slot] ??= loadValidEntries(siteEntriesDir());
+  return (globalThis as Slot)[slot]!;
 }
 
 export async function siteEntry(id: string): Promise<LoadedEntry> {

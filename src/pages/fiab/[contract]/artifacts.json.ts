@@ -5,5 +5,5 @@ import { siteEntries } from "../../../registry/site-data.ts";
 
 export const getStaticPaths = (() => fiabContracts.map((contract) => ({ params: { contract } }))) satisfies GetStaticPaths;
 
-export const GET: APIRoute = async ({ params }) =>
-  new Response(`${JSON.stringify(fiabView(await siteEntries(), params.contract as FiabContract).store, null, 2)}\n`);
+// Compact, like modelRegistry.json: FIAB parses it, and at 10,000 entries indentation triples its size.
+export const GET: APIRoute = async ({ params }) => new Response(JSON.stringify(fiabView(await siteEntries(), params.contract as FiabContract).store));
