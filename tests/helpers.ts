@@ -2,12 +2,11 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll } from "vitest";
+import { repoRoot } from "./support/paths.ts";
 
-export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-export const fixture = (path: string) => join(repoRoot, "tests", "fixtures", path);
+export { fixture, repoRoot } from "./support/paths.ts";
 
 const scratch: string[] = [];
 afterAll(async () => {

@@ -9,6 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   "import-fiab-store": async () => (await import("./commands/import-fiab-store.ts")).default,
   "export-fiab-store": async () => (await import("./commands/export-fiab-store.ts")).default,
   "extract-basic-metadata": async () => (await import("./commands/extract-basic-metadata.ts")).default,
+  "verify-unpickling": async () => (await import("./commands/verify-unpickling.ts")).default,
+  "update-metadata": async () => (await import("./commands/update-metadata.ts")).default,
   schema: async () => (await import("./commands/schema.ts")).default,
 };
 

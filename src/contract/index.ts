@@ -8,3 +8,4 @@ export * from "./infrastructure.ts";
 export * from "./json-schema.ts";
 export * from "./parse.ts";
 export * from "./pickle.ts";
+export * from "./verification.ts";

@@ -16,7 +16,7 @@ export type PythonPickle = {
 };
 
 const PRELUDE = String.raw`
-import base64, collections, copyreg, io, json, os, pickle, pickletools, sys, _compat_pickle
+import base64, collections, copyreg, io, json, os, pickle, pickletools, sys, zipfile, _compat_pickle
 
 class Anything:
     def __new__(cls, *args, **kwargs): return object.__new__(cls)
@@ -64,7 +64,7 @@ print(json.dumps({name: describe(data, BUFFERS.get(name)) for name, data in P.it
 
 /** Runs `body` (Python that fills the dict P with name -> pickle bytes) and describes each pickle. */
 export async function pythonPickles(body: string): Promise<Record<string, PythonPickle>> {
-  const { stdout } = await execa("python3", ["-c", `${PRELUDE}\n${body}\n${EPILOGUE}`]);
+  const { stdout } = await execa("python3", ["-"], { input: `${PRELUDE}\n${body}\n${EPILOGUE}` });
   const described = JSON.parse(stdout) as Record<string, Omit<PythonPickle, "bytes"> & { b64: string }>;
   return Object.fromEntries(
     Object.entries(described).map(([name, { b64, ...rest }]) => [name, { ...rest, bytes: new Uint8Array(Buffer.from(b64, "base64")) }]),
@@ -73,6 +73,6 @@ export async function pythonPickles(body: string): Promise<Record<string, Python
 
 /** Runs a Python snippet and returns what it prints. */
 export async function python(code: string): Promise<string> {
-  const { stdout } = await execa("python3", ["-c", code]);
+  const { stdout } = await execa("python3", ["-"], { input: code });
   return stdout;
 }

@@ -3,7 +3,7 @@
 // synthetic values of the declared shape (the fixtures keep only the metadata).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fixture } from "../helpers.ts";
+import { fixture } from "./paths.ts";
 import { torchMembers, writeTorchZip, type Member, type ZipOptions } from "./torch-zip.ts";
 
 export interface ArrayInfo {

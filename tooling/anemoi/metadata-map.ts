@@ -4,7 +4,7 @@ import type { Entry } from "../../src/contract/index.ts";
 import { arr, at, int, obj, str, strings, type Json } from "./json-access.ts";
 import { qubeOf } from "./qube.ts";
 import { multiDatasetVariables, singleDatasetVariables, type DatasetVariables, type Variable } from "./variables.ts";
-import { describeVersion, pinnedModules, pipRequirement, pythonMinor, readModuleVersions } from "./versions.ts";
+import { describeVersion, pinnedModules, pipRequirement, pythonMinor, readModuleVersions, type ModuleVersion } from "./versions.ts";
 
 type Model = NonNullable<Entry["model"]>;
 type Dataset = NonNullable<NonNullable<Entry["inputs"]>["datasets"]>[number];
@@ -16,6 +16,9 @@ export interface MappedMetadata {
   requirements: NonNullable<Entry["requirements"]>;
   provenance: NonNullable<Entry["provenance"]>;
   ensemble: boolean;
+  /** Module versions at training time by import name, with git/path sources (verify-unpickling pins them). */
+  moduleVersions: Map<string, ModuleVersion>;
+  distributionNames: Record<string, string>;
   /** Dataset names in the order of the metadata. */
   datasetNames: string[];
   warnings: string[];
@@ -175,6 +178,8 @@ export function mapMetadata(meta: Json): MappedMetadata {
       ...(distributionNames ? { distributionNames } : {}),
     },
     ensemble,
+    moduleVersions: modules,
+    distributionNames: Object.fromEntries(Object.entries(distributionNames ?? {}).filter(([, v]) => typeof v === "string")),
     datasetNames,
     warnings,
   };

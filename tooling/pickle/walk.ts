@@ -25,6 +25,18 @@ export type WalkResult = {
 
 const HIGHEST_PROTOCOL = 5;
 
+// Opcodes as module constants: `case OP.X` would load a property per case per opcode (and under
+// vitest's module transform, call a getter), which made the walk several times slower.
+const {
+  ADDITEMS, APPEND, APPENDS, BINBYTES, BINBYTES8, BINFLOAT, BINGET, BININT, BININT1, BININT2, BINPERSID,
+  BINPUT, BINSTRING, BINUNICODE, BINUNICODE8, BUILD, BYTEARRAY8, DICT, DUP, EMPTY_DICT, EMPTY_LIST,
+  EMPTY_SET, EMPTY_TUPLE, EXT1, EXT2, EXT4, FLOAT, FRAME, FROZENSET, GET, GLOBAL, INST, INT, LIST, LONG,
+  LONG1, LONG4, LONG_BINGET, LONG_BINPUT, MARK, MEMOIZE, NEWFALSE, NEWOBJ, NEWOBJ_EX, NEWTRUE,
+  NEXT_BUFFER, NONE, OBJ, PERSID, POP, POP_MARK, PROTO, PUT, READONLY_BUFFER, REDUCE, SETITEM, SETITEMS,
+  SHORT_BINBYTES, SHORT_BINSTRING, SHORT_BINUNICODE, STACK_GLOBAL, STOP, STRING, TUPLE, TUPLE1, TUPLE2,
+  TUPLE3, UNICODE,
+} = OP;
+
 export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
   const n = bytes.length;
   const m = new PickleMachine(limits, bytes);
@@ -45,53 +57,53 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
     if (++ops > maxOps) throw m.error("limit-exceeded", `more than ${maxOps} opcodes (maxOps)`);
     switch (op) {
       // Fixed-size arguments.
-      case OP.BININT1: if (n - pos < 1) throw short(m, 1); pos += 1; m.push(NOT_STR); break;
-      case OP.BININT2: if (n - pos < 2) throw short(m, 2); pos += 2; m.push(NOT_STR); break;
-      case OP.BININT: if (n - pos < 4) throw short(m, 4); pos += 4; m.push(NOT_STR); break;
-      case OP.BINFLOAT: if (n - pos < 8) throw short(m, 8); pos += 8; m.push(NOT_STR); break;
-      case OP.NONE: case OP.NEWTRUE: case OP.NEWFALSE: case OP.EMPTY_TUPLE: case OP.EMPTY_LIST:
-      case OP.EMPTY_DICT: case OP.EMPTY_SET:
+      case BININT1: if (n - pos < 1) throw short(m, 1); pos += 1; m.push(NOT_STR); break;
+      case BININT2: if (n - pos < 2) throw short(m, 2); pos += 2; m.push(NOT_STR); break;
+      case BININT: if (n - pos < 4) throw short(m, 4); pos += 4; m.push(NOT_STR); break;
+      case BINFLOAT: if (n - pos < 8) throw short(m, 8); pos += 8; m.push(NOT_STR); break;
+      case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_TUPLE: case EMPTY_LIST:
+      case EMPTY_DICT: case EMPTY_SET:
         m.push(NOT_STR); break;
       // Counted arguments: the count is checked against the remaining input, nothing is copied.
-      case OP.LONG1: case OP.SHORT_BINBYTES:
+      case LONG1: case SHORT_BINBYTES:
         if (n - pos < 1) throw short(m, 1);
         len = bytes[pos]!; pos += 1;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(NOT_STR); break;
-      case OP.LONG4:
+      case LONG4:
         if (n - pos < 4) throw short(m, 4);
         len = i32(bytes, pos); pos += 4;
         if (len < 0) throw m.error("invalid-argument", `negative byte count ${len} (LONG pickle has negative byte count)`);
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(NOT_STR); break;
-      case OP.BINBYTES:
+      case BINBYTES:
         if (n - pos < 4) throw short(m, 4);
         len = u32(bytes, pos); pos += 4;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(NOT_STR); break;
-      case OP.BINBYTES8: case OP.BYTEARRAY8:
+      case BINBYTES8: case BYTEARRAY8:
         if (n - pos < 8) throw short(m, 8);
         len = u64(bytes, pos); pos += 8;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(NOT_STR); break;
       // Strings: the value is the opcode's own offset, decoded later only if a STACK_GLOBAL needs it.
-      case OP.SHORT_BINUNICODE: case OP.SHORT_BINSTRING:
+      case SHORT_BINUNICODE: case SHORT_BINSTRING:
         if (n - pos < 1) throw short(m, 1);
         len = bytes[pos]!; pos += 1;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(m.at); break;
-      case OP.BINUNICODE: case OP.BINSTRING:
+      case BINUNICODE: case BINSTRING:
         if (n - pos < 4) throw short(m, 4);
         len = u32(bytes, pos); pos += 4;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(m.at); break;
-      case OP.BINUNICODE8:
+      case BINUNICODE8:
         if (n - pos < 8) throw short(m, 8);
         len = u64(bytes, pos); pos += 8;
         if (n - pos < len) throw short(m, len, true);
         pos += len; m.push(m.at); break;
-      case OP.UNICODE: pos = line(bytes, pos, m, 0) + 1; m.push(m.at); break;
-      case OP.STRING: {
+      case UNICODE: pos = line(bytes, pos, m, 0) + 1; m.push(m.at); break;
+      case STRING: {
         const end = line(bytes, pos, m, 0);
         const quote = bytes[pos];
         if (end - pos < 2 || bytes[end - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {
@@ -99,83 +111,83 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         }
         pos = end + 1; m.push(m.at); break;
       }
-      case OP.INT: case OP.LONG: case OP.FLOAT: pos = line(bytes, pos, m, 1) + 1; m.push(NOT_STR); break;
+      case INT: case LONG: case FLOAT: pos = line(bytes, pos, m, 1) + 1; m.push(NOT_STR); break;
       // Memo.
-      case OP.BINPUT: if (n - pos < 1) throw short(m, 1); m.memoPut(bytes[pos]!); pos += 1; break;
-      case OP.LONG_BINPUT: if (n - pos < 4) throw short(m, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
-      case OP.MEMOIZE: m.memoize(); break;
-      case OP.BINGET: if (n - pos < 1) throw short(m, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
-      case OP.LONG_BINGET: if (n - pos < 4) throw short(m, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
-      case OP.PUT: case OP.GET: {
+      case BINPUT: if (n - pos < 1) throw short(m, 1); m.memoPut(bytes[pos]!); pos += 1; break;
+      case LONG_BINPUT: if (n - pos < 4) throw short(m, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
+      case MEMOIZE: m.memoize(); break;
+      case BINGET: if (n - pos < 1) throw short(m, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
+      case LONG_BINGET: if (n - pos < 4) throw short(m, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
+      case PUT: case GET: {
         const end = line(bytes, pos, m, 1);
-        if (op === OP.PUT) m.peek();
+        if (op === PUT) m.peek();
         const key = parseDecimalKey(bytes, pos, end);
         if (key === undefined) throw m.error("invalid-argument", "memo key is not a decimal integer");
-        if (op === OP.GET) m.push(m.memoGet(key));
+        if (op === GET) m.push(m.memoGet(key));
         else if (key < 0) throw m.error("invalid-argument", "negative PUT argument");
         else m.memoPut(key);
         pos = end + 1; break;
       }
       // Stack and marks.
-      case OP.MARK: m.mark(); break;
-      case OP.POP: m.popItemOrMark(); break;
-      case OP.POP_MARK: m.truncate(m.popMark()); break;
-      case OP.DUP: m.push(m.peek()); break;
-      case OP.TUPLE1: m.need(1); m.setTop(NOT_STR); break;
-      case OP.TUPLE2: m.need(2); m.top -= 1; m.setTop(NOT_STR); break;
-      case OP.TUPLE3: m.need(3); m.top -= 2; m.setTop(NOT_STR); break;
-      case OP.TUPLE: case OP.LIST: case OP.FROZENSET: m.truncate(m.popMark()); m.push(NOT_STR); break;
-      case OP.DICT:
+      case MARK: m.mark(); break;
+      case POP: m.popItemOrMark(); break;
+      case POP_MARK: m.truncate(m.popMark()); break;
+      case DUP: m.push(m.peek()); break;
+      case TUPLE1: m.need(1); m.setTop(NOT_STR); break;
+      case TUPLE2: m.need(2); m.top -= 1; m.setTop(NOT_STR); break;
+      case TUPLE3: m.need(3); m.top -= 2; m.setTop(NOT_STR); break;
+      case TUPLE: case LIST: case FROZENSET: m.truncate(m.popMark()); m.push(NOT_STR); break;
+      case DICT:
         x = m.popMark();
         if ((m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for DICT");
         m.truncate(x); m.push(NOT_STR); break;
-      case OP.APPEND: m.need(2); m.top -= 1; break;
-      case OP.SETITEM: m.need(3); m.top -= 2; break;
-      case OP.APPENDS: case OP.SETITEMS: case OP.ADDITEMS:
+      case APPEND: m.need(2); m.top -= 1; break;
+      case SETITEM: m.need(3); m.top -= 2; break;
+      case APPENDS: case SETITEMS: case ADDITEMS:
         x = m.popMark();
         if (x > m.top || x <= m.fence) throw m.underflow();
-        if (op === OP.SETITEMS && (m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for SETITEMS");
+        if (op === SETITEMS && (m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for SETITEMS");
         m.truncate(x); break;
-      case OP.BUILD: m.need(2); m.top -= 1; break;
+      case BUILD: m.need(2); m.top -= 1; break;
       // Calls and objects: results are opaque.
-      case OP.REDUCE: m.pop(); m.peek(); m.setTop(OPAQUE); break;
-      case OP.NEWOBJ: m.pop(); m.peek(); m.setTop(OPAQUE); break;
-      case OP.NEWOBJ_EX: m.pop(); m.pop(); m.peek(); m.setTop(OPAQUE); break;
-      case OP.OBJ:
+      case REDUCE: m.pop(); m.peek(); m.setTop(OPAQUE); break;
+      case NEWOBJ: m.pop(); m.peek(); m.setTop(OPAQUE); break;
+      case NEWOBJ_EX: m.pop(); m.pop(); m.peek(); m.setTop(OPAQUE); break;
+      case OBJ:
         x = m.popMark();
         if (m.top - x < 1) throw m.underflow();
         m.truncate(x); m.push(OPAQUE); break;
-      case OP.BINPERSID: m.peek(); m.setTop(OPAQUE); persistentIds++; break;
-      case OP.PERSID: {
+      case BINPERSID: m.peek(); m.setTop(OPAQUE); persistentIds++; break;
+      case PERSID: {
         const end = line(bytes, pos, m, 0);
         if (decodeAsciiStrict(bytes.subarray(pos, end)) === undefined) {
           throw m.error("invalid-argument", "persistent IDs in protocol 0 must be ASCII strings");
         }
         pos = end + 1; m.push(OPAQUE); persistentIds++; break;
       }
-      case OP.NEXT_BUFFER: m.push(OPAQUE); break;
-      case OP.READONLY_BUFFER: m.peek(); m.setTop(NOT_STR); break;
+      case NEXT_BUFFER: m.push(OPAQUE); break;
+      case READONLY_BUFFER: m.peek(); m.setTop(NOT_STR); break;
       // Globals.
-      case OP.GLOBAL: case OP.INST: {
-        if (op === OP.INST) x = m.popMark();
-        const decode = op === OP.GLOBAL ? decodeUtf8Strict : decodeAsciiStrict;
+      case GLOBAL: case INST: {
+        if (op === INST) x = m.popMark();
+        const decode = op === GLOBAL ? decodeUtf8Strict : decodeAsciiStrict;
         const moduleEnd = line(bytes, pos, m, 1);
         const nameEnd = line(bytes, moduleEnd + 1, m, 1);
         const module = decode(bytes.subarray(pos, moduleEnd));
         const name = decode(bytes.subarray(moduleEnd + 1, nameEnd));
-        if (module === undefined || name === undefined) throw m.error("invalid-argument", `module or name is not ${op === OP.GLOBAL ? "UTF-8" : "ASCII"}`);
+        if (module === undefined || name === undefined) throw m.error("invalid-argument", `module or name is not ${op === GLOBAL ? "UTF-8" : "ASCII"}`);
         found.add(module, name, proto);
-        if (op === OP.INST) m.truncate(x);
+        if (op === INST) m.truncate(x);
         pos = nameEnd + 1; m.push(OPAQUE); break;
       }
-      case OP.STACK_GLOBAL: {
+      case STACK_GLOBAL: {
         const name = stackString(bytes, m, m.pop());
         const module = stackString(bytes, m, m.pop());
         found.add(module, name, proto);
         m.push(OPAQUE); break;
       }
-      case OP.EXT1: case OP.EXT2: case OP.EXT4: {
-        const size = op === OP.EXT1 ? 1 : op === OP.EXT2 ? 2 : 4;
+      case EXT1: case EXT2: case EXT4: {
+        const size = op === EXT1 ? 1 : op === EXT2 ? 2 : 4;
         if (n - pos < size) throw short(m, size);
         const code = size === 1 ? bytes[pos]! : size === 2 ? u16(bytes, pos) : i32(bytes, pos);
         if (code <= 0) throw m.error("invalid-argument", `extension code ${code} (EXT specifies code <= 0)`);
@@ -183,18 +195,18 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         pos += size; m.push(OPAQUE); break;
       }
       // Framing and protocol.
-      case OP.PROTO:
+      case PROTO:
         if (n - pos < 1) throw short(m, 1);
         proto = bytes[pos++]!;
         if (proto > HIGHEST_PROTOCOL) throw m.error("invalid-argument", `unsupported pickle protocol: ${proto}`);
         firstProto ??= proto; break;
-      case OP.FRAME:
+      case FRAME:
         // The C unpickler only checks that the whole frame is there; opcodes may straddle frames.
         if (n - pos < 8) throw short(m, 8);
         len = u64(bytes, pos); pos += 8;
         if (n - pos < len) throw short(m, len, true);
         break;
-      case OP.STOP:
+      case STOP:
         m.pop();
         return { protocol: firstProto, found, persistentIds, opcodes: ops, end: pos };
       default:

@@ -1,0 +1,54 @@
+// Result records of the registry's checks (verify-unpickling, compare-runs) turned into evidence.
+import { verificationResult, type VerificationResult } from "../contract/index.ts";
+import { formatProblem, problemsFromZod } from "../contract/parse.ts";
+import type { EvidenceUpdate } from "./evidence-update.ts";
+
+export class ResultError extends Error {}
+
+export interface ResultIdentity {
+  checkpointId?: string | undefined;
+  checkpointSha256?: string | undefined;
+}
+
+function fromVerification(r: VerificationResult): EvidenceUpdate {
+  if (r.status === "refused-unsafe") throw new ResultError(`run ${r.runId} was refused before running (refused-unsafe): it says nothing about compatibility`);
+  if (!r.platform) throw new ResultError(`run ${r.runId} has no platform fingerprint`);
+  const p = r.platform;
+  return {
+    platform: p.key,
+    runId: r.runId,
+    evidence: {
+      check: "unpickle",
+      result: r.status === "ok" ? "pass" : "fail",
+      summary: `${r.status}: ${r.summary}`.slice(0, 500),
+      date: r.date,
+      tool: r.tool,
+      environment: {
+        os: p.os,
+        arch: p.arch,
+        ...(p.python ? { python: p.python } : {}),
+        ...(p.torch ? { torch: p.torch } : {}),
+        ...(p.accelerator ? { accelerator: p.accelerator } : {}),
+        ...(p.cudaAvailable && p.cudaVersion ? { cuda: p.cudaVersion } : {}),
+        ...(Object.keys(r.installed).length > 0 ? { packages: r.installed } : {}),
+      },
+      ...(r.checkpointSha256 ? { checkpointSha256: r.checkpointSha256 } : {}),
+      details: {
+        runId: r.runId,
+        status: r.status,
+        requirements: r.requirements,
+        ...(r.weightsOnlyLoadable !== undefined ? { weightsOnlyLoadable: r.weightsOnlyLoadable } : {}),
+      },
+    },
+  };
+}
+
+export function evidenceFromResult(doc: unknown, file: string): { update: EvidenceUpdate; identity: ResultIdentity } {
+  const kind = (doc as { kind?: unknown } | null)?.kind;
+  if (kind === "verify-unpickling") {
+    const parsed = verificationResult.safeParse(doc);
+    if (!parsed.success) throw new ResultError(`${file}: not a valid verify-unpickling result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
+    return { update: fromVerification(parsed.data), identity: parsed.data };
+  }
+  throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind)} (expected "verify-unpickling" or "compare-runs")`);
+}

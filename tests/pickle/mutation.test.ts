@@ -1,0 +1,122 @@
+// Mutation test: thousands of seeded random corruptions of real pickles. scanPickle must return a
+// consistent scan or throw PickleScanError: never another exception, never a hang.
+import { beforeAll, expect, it } from "vitest";
+import { PickleScanError, scanPickle, type PickleScan } from "../../tooling/pickle/scan.ts";
+import { aifsDataPickle } from "./aifs-pickle.ts";
+import { pythonPickles } from "./python.ts";
+
+const SEED = 0x5eed_2024;
+
+/** mulberry32: small, seedable, good enough to pick bytes and positions. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (below: number) => Math.floor(next() * below) };
+}
+
+type Random = ReturnType<typeof random>;
+
+function mutate(input: Uint8Array, rng: Random): Uint8Array {
+  let bytes = Uint8Array.from(input); // a copy even of a Buffer, whose slice() is a view
+  const rounds = 1 + rng.int(4);
+  for (let r = 0; r < rounds; r++) {
+    const at = rng.int(bytes.length + 1);
+    switch (rng.int(6)) {
+      case 0: // flip one bit
+        if (at < bytes.length) bytes[at]! ^= 1 << rng.int(8);
+        break;
+      case 1: // overwrite a byte (often an opcode)
+        if (at < bytes.length) bytes[at] = rng.int(256);
+        break;
+      case 2: { // insert random bytes
+        const extra = Uint8Array.from({ length: 1 + rng.int(8) }, () => rng.int(256));
+        bytes = concat(bytes.subarray(0, at), extra, bytes.subarray(at));
+        break;
+      }
+      case 3: // delete a few bytes
+        bytes = concat(bytes.subarray(0, at), bytes.subarray(at + 1 + rng.int(8)));
+        break;
+      case 4: // truncate
+        bytes = bytes.slice(0, at);
+        break;
+      default: { // copy a slice from elsewhere: keeps opcodes plausible
+        const from = rng.int(bytes.length);
+        const piece = bytes.slice(from, from + 1 + rng.int(64));
+        bytes = concat(bytes.subarray(0, at), piece, bytes.subarray(at));
+      }
+    }
+  }
+  return bytes;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function checkConsistent(scan: PickleScan, length: number): void {
+  expect(scan.opcodes).toBeGreaterThan(0);
+  expect(scan.opcodes).toBeLessThanOrEqual(length);
+  expect(scan.trailingBytes).toBeGreaterThanOrEqual(0);
+  expect(scan.trailingBytes).toBeLessThan(length);
+  expect(new Set(scan.globals).size).toBe(scan.globals.length);
+  for (const name of scan.flagged) expect(scan.globals).toContain(name);
+  expect(scan.flagged.length === 0).toBe(scan.verdict === "safe");
+}
+
+let bases: { name: string; bytes: Uint8Array; mutations: number }[];
+
+beforeAll(async () => {
+  const made = await pythonPickles(String.raw`
+class Point:
+    def __init__(self, x): self.x = x
+data = {"a": [1, 2.5, "three", b"four", (5, 6)], "p": [Point(1), Point("x")], "s": {7, 8}, "o": collections.OrderedDict(k=[9])}
+for protocol in range(6):
+    P[f"p{protocol}"] = pickle.dumps(data, protocol=protocol)
+P["getattr"] = pickle.dumps(getattr, protocol=4)
+`);
+  bases = [
+    { name: "aifs data.pkl", bytes: aifsDataPickle(), mutations: 1500 },
+    ...Object.entries(made).map(([name, p]) => ({ name, bytes: p.bytes, mutations: 700 })),
+  ];
+});
+
+it("returns or throws PickleScanError on thousands of mutated pickles", { timeout: 60_000 }, () => {
+  const rng = random(SEED);
+  const outcomes = { scanned: 0, rejected: 0 };
+  let slowest = 0;
+  for (const base of bases) {
+    for (let i = 0; i < base.mutations; i++) {
+      const mutated = mutate(base.bytes, rng);
+      const started = performance.now();
+      try {
+        checkConsistent(scanPickle(mutated), mutated.length);
+        outcomes.scanned++;
+      } catch (error) {
+        if (!(error instanceof PickleScanError)) {
+          throw new Error(`${base.name}, mutation ${i} (seed ${SEED}): ${String(error)}\n${Buffer.from(mutated).toString("base64")}`, { cause: error });
+        }
+        expect(error.offset).toBeGreaterThanOrEqual(0);
+        expect(error.offset).toBeLessThanOrEqual(mutated.length);
+        outcomes.rejected++;
+      }
+      slowest = Math.max(slowest, performance.now() - started);
+    }
+  }
+  // Both outcomes occur: the mutations are neither all harmless nor all fatal.
+  expect(outcomes.scanned).toBeGreaterThan(100);
+  expect(outcomes.rejected).toBeGreaterThan(1000);
+  // Linear time: no single input of at most ~140 KB takes long.
+  expect(slowest).toBeLessThan(250);
+});

@@ -1,0 +1,38 @@
+// Real torch checkpoints of tiny models, made at test time by the system Python with Debian's torch, and a
+// wheelhouse of the test-only package that defines them (built offline with pip wheel).
+import { existsSync } from "node:fs";
+import { cp, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { fixture } from "./paths.ts";
+
+export const torchPython = "/usr/bin/python3";
+
+/** Why torch tests cannot run here, or undefined when they can. */
+export async function torchUnavailable(): Promise<string | undefined> {
+  if (!existsSync(torchPython)) return `${torchPython} is missing`;
+  const probe = await execa(torchPython, ["-c", "import torch, setuptools, wheel, venv"], { reject: false });
+  return probe.exitCode === 0 ? undefined : `${torchPython} cannot import torch, setuptools, wheel and venv (apt-get install python3-torch python3-setuptools python3-wheel python3-venv)`;
+}
+
+export interface TinyModels {
+  /** The package source (copied, so building leaves nothing in the repository). */
+  source: string;
+  wheelhouse: string;
+}
+
+export async function buildTinyModels(dir: string): Promise<TinyModels> {
+  const source = join(dir, "tiny-models");
+  const wheelhouse = join(dir, "wheelhouse");
+  await cp(fixture("python/tiny-models"), source, { recursive: true });
+  await mkdir(wheelhouse, { recursive: true });
+  await execa(torchPython, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", wheelhouse, source], { cwd: dir });
+  return { source, wheelhouse };
+}
+
+export async function makeCheckpoint(models: TinyModels, out: string, cls: string, ...args: string[]): Promise<string> {
+  await execa(torchPython, [fixture("python/make_checkpoint.py"), out, cls, ...args], {
+    env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" },
+  });
+  return out;
+}

@@ -1,0 +1,111 @@
+// verify-unpickling end to end: real checkpoints of tiny models, a real virtual environment with the
+// requirements installed offline from a wheelhouse (torch from the system), a real limited process.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
+import { verificationResult } from "../../src/contract/index.ts";
+import { readJson, runCli, tempDir } from "../helpers.ts";
+import { packMetadataFixture } from "../support/pack-metadata.ts";
+import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+
+const unavailable = await torchUnavailable();
+if (unavailable && process.env.CI) throw new Error(`CI must run the torch tests: ${unavailable}`);
+if (unavailable) console.warn(`skipping verify-unpickling tests: ${unavailable}`);
+
+let dir: string;
+let models: TinyModels;
+
+async function verify(checkpoint: string, ...args: string[]) {
+  const out = join(dir, `result-${Math.random().toString(36).slice(2)}.json`);
+  const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--out", out, ...args]);
+  const result = existsSync(out) ? await readJson(out) : undefined;
+  if (result) expect(verificationResult.safeParse(result).success).toBe(true);
+  return { run, result, out };
+}
+
+function processGroupAlive(pgid: number): boolean {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
+}
+
+describe.skipIf(unavailable)("verify-unpickling", () => {
+  beforeAll(async () => {
+    dir = await tempDir();
+    models = await buildTinyModels(dir);
+  });
+
+  it("ok: loads with exactly its requirements, and update-metadata records it as evidence", async () => {
+    const checkpoint = await makeCheckpoint(models, join(dir, "ok.ckpt"), "tiny_models.TinyNet");
+    const { run, result, out } = await verify(checkpoint);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(result).toMatchObject({ status: "ok", requirements: ["registry-tiny-models==0.1.0", expect.stringMatching(/^torch==/)], weightsOnlyLoadable: false });
+    expect(result.installed["registry-tiny-models"]).toBe("0.1.0");
+    expect(result.platform).toMatchObject({ key: "linux-x86_64-cpu", os: "linux", cudaAvailable: false });
+    expect(Object.keys(result.durationsSeconds)).toEqual(expect.arrayContaining(["scan", "environment", "install", "unpickle"]));
+
+    const entries = join(dir, "entries");
+    const extract = await runCli(["extract-basic-metadata", checkpoint, "--id", "tiny", "--url", "https://example.org/tiny.ckpt", "--hash", "--write", "--entries", entries]);
+    expect(extract.exitCode, extract.stderr).toBe(0);
+    const update = await runCli(["update-metadata", "tiny", "--from", out, "--entries", entries]);
+    expect(update.exitCode, update.stderr).toBe(0);
+    expect(update.stdout).toBe("linux-x86_64-cpu: compatible");
+    const entry = await readJson(join(entries, "tiny.json"));
+    expect(entry.compatibility["linux-x86_64-cpu"]).toMatchObject({ status: "compatible", statusRule: 1, evidence: [{ check: "unpickle", result: "pass", checkpointSha256: result.checkpointSha256 }] });
+    expect((await runCli(["validate", "--entries", entries])).exitCode).toBe(0);
+  });
+
+  it("missing-module: a requirement the metadata leaves out is named", async () => {
+    const checkpoint = await makeCheckpoint(models, join(dir, "missing.ckpt"), "tiny_models.TinyNet", "--omit", "tiny_models");
+    const { run, result } = await verify(checkpoint);
+    expect(run.exitCode).toBe(1);
+    expect(result).toMatchObject({ status: "missing-module", summary: "module tiny_models is not installed", detail: { module: "tiny_models" } });
+    expect(result.requirementNotes).toContain("the pickle imports tiny_models, which the metadata's module versions do not list: not installed");
+  });
+
+  it("install-failed: an unsatisfiable pin, with pip's reason", async () => {
+    const checkpoint = await makeCheckpoint(models, join(dir, "pin.ckpt"), "tiny_models.TinyNet", "--version", "tiny_models=9.9.9");
+    const { run, result } = await verify(checkpoint);
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe("install-failed");
+    expect(result.detail.reason).toMatch(/No matching distribution found for registry-tiny-models==9\.9\.9/);
+  });
+
+  it("refused-unsafe: a pickle calling os.system is refused, and no Python process touches it", async () => {
+    const pickle = await execa(torchPython, ["-c", "import os,pickle,sys\nclass P:\n  def __reduce__(self): return (os.system, ('touch pwned',))\nsys.stdout.buffer.write(pickle.dumps(P(), protocol=2))"], { encoding: "buffer" });
+    const checkpoint = await packMetadataFixture("rmi-lam", await tempDir(), { pickle: pickle.stdout });
+    const marker = join(dir, "python-was-run");
+    const spy = join(dir, "spy-python");
+    await writeFile(spy, `#!/bin/sh\ntouch "${marker}"\nexec ${torchPython} "$@"\n`);
+    await chmod(spy, 0o755);
+    const run = await runCli(["verify-unpickling", checkpoint, "--python", spy, "--offline", "--find-links", models.wheelhouse]);
+    expect(run.exitCode).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ status: "refused-unsafe", detail: { flagged: ["posix.system"] } });
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(join(dir, "pwned"))).toBe(false);
+  });
+
+  it("timeout: a module that sleeps on import; the whole process group is gone afterwards", async () => {
+    const checkpoint = await makeCheckpoint(models, join(dir, "slow.ckpt"), "tiny_models.slow.SlowNet");
+    const { run, result } = await verify(checkpoint, "--timeout", "4");
+    expect(run.exitCode).toBe(1);
+    expect(result.status).toBe("timeout");
+    expect(processGroupAlive(result.detail.processGroup)).toBe(false);
+  });
+
+  it("out-of-memory: a model that allocates without end, under --memory-limit", async () => {
+    const checkpoint = await makeCheckpoint(models, join(dir, "hog.ckpt"), "tiny_models.hog.HogNet");
+    const { run, result } = await verify(checkpoint, "--memory-limit", "2048", "--timeout", "120");
+    expect(run.exitCode).toBe(1);
+    expect(result).toMatchObject({ status: "out-of-memory", detail: { memoryLimitMiB: 2048 } });
+  });
+});

@@ -1,0 +1,152 @@
+// verify-unpickling's core: scan, then (if the scan allows) a fresh environment with exactly the
+// checkpoint's requirements, and torch.load in a separate, limited process. Returns the result record.
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
+import { extractCheckpoint } from "../anemoi/extract.ts";
+import { toolFor } from "../version.ts";
+import { FileSource } from "../zip/file-source.ts";
+import { sha256OfPath } from "./checkpoint-file.ts";
+import { platformKey } from "./platform-key.ts";
+import { createEnvironment, installRequirements, pythonVersion, type PackageSource } from "./python-env.ts";
+import { requirementSet } from "./requirements.ts";
+import { runSandboxed, type SandboxResult } from "./sandbox.ts";
+
+export interface VerifyOptions {
+  python: string;
+  source: PackageSource;
+  systemSitePackages: boolean;
+  timeoutMs: number;
+  memoryLimitMiB: number | undefined;
+  keepEnv: boolean;
+  allowUnsafe: boolean;
+  keepLocalLabels: boolean;
+  log: (message: string) => void;
+}
+
+export interface CheckpointFile {
+  path: string;
+  checkpointId?: string | undefined;
+  sha256?: string | undefined;
+}
+
+const script = new URL("../python/verify_unpickling.py", import.meta.url).pathname;
+const installTimeoutMs = 30 * 60 * 1000;
+
+interface ScriptOutput {
+  status?: VerificationStatus;
+  missingModule?: string;
+  load?: { missingModule?: string; error?: { type: string; message: string }; traceback?: string };
+  weightsOnly?: { ok: boolean; error?: { type: string; message: string } };
+  environment?: Record<string, unknown>;
+  installed?: Record<string, string>;
+  error?: { type: string; message: string };
+}
+
+function interpret(run: SandboxResult, output: ScriptOutput | undefined): { status: VerificationStatus; summary: string; detail: Record<string, unknown> } {
+  const stderrTail = run.stderr.split("\n").slice(-20).join("\n").trim();
+  if (run.timedOut) return { status: "timeout", summary: `no answer within the time limit (${run.seconds.toFixed(1)} s); the process group was killed`, detail: { stderr: stderrTail } };
+  if (!output) {
+    const memory = /MemoryError|bad_alloc|Cannot allocate memory|out of memory/i.test(run.stderr) || (run.memoryLimited && run.signal === "SIGKILL");
+    if (memory) return { status: "out-of-memory", summary: "ran out of memory under the limit", detail: { stderr: stderrTail, signal: run.signal } };
+    return { status: "unpickle-error", summary: `the loader died (${run.signal ?? `exit ${run.exitCode}`}) without a result`, detail: { stderr: stderrTail, signal: run.signal, exitCode: run.exitCode } };
+  }
+  const status = output.status ?? "unpickle-error";
+  const error = output.load?.error ?? output.error;
+  if (status === "ok") return { status, summary: "torch.load(weights_only=False) loaded the checkpoint", detail: {} };
+  const missing = output.missingModule ?? output.load?.missingModule;
+  if (status === "missing-module") return { status, summary: `module ${missing} is not installed`, detail: { module: missing, error } };
+  if (status === "out-of-memory") return { status, summary: "ran out of memory under the limit", detail: { error } };
+  return { status, summary: `${error?.type ?? "error"}: ${error?.message ?? ""}`.slice(0, 300), detail: { error, traceback: output.load?.traceback } };
+}
+
+export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOptions): Promise<VerificationResult> {
+  const durations: Record<string, number> = {};
+  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      durations[step] = (durations[step] ?? 0) + (performance.now() - started) / 1000;
+    }
+  };
+  const base = {
+    kind: "verify-unpickling" as const,
+    resultVersion: 1 as const,
+    runId: randomUUID(),
+    ...(file.checkpointId ? { checkpointId: file.checkpointId } : {}),
+    tool: toolFor("verify-unpickling"),
+    date: new Date().toISOString(),
+  };
+  const source = await FileSource.open(file.path);
+  const extraction = await timed("scan", async () => {
+    try {
+      return await extractCheckpoint(source);
+    } finally {
+      await source.close();
+    }
+  });
+  const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfPath(file.path)));
+  const pickle = extraction.pickle;
+  const { requirements, notes } = requirementSet({
+    modules: extraction.mapped.moduleVersions,
+    distributionNames: extraction.mapped.distributionNames,
+    pickleGlobals: pickle?.globals ?? [],
+    pickleModules: pickle?.modules ?? [],
+    keepLocalLabels: options.keepLocalLabels,
+  });
+  const common = { ...base, checkpointSha256: sha256, checkpointSizeBytes: source.size, requirements, requirementNotes: notes };
+  if (!pickle || (pickle.verdict === "dangerous" && !options.allowUnsafe)) {
+    const why = pickle ? `the pickle imports dangerous globals: ${pickle.flagged.join(", ")}` : "the checkpoint has no data.pkl to scan";
+    return { ...common, status: "refused-unsafe", summary: `refused before running any Python: ${why} (--allow-unsafe overrides)`, detail: { flagged: pickle?.flagged ?? [] }, installed: {}, durationsSeconds: durations };
+  }
+
+  const trainedWith = extraction.mapped.provenance.python;
+  const interpreter = await pythonVersion(options.python);
+  if (trainedWith && trainedWith.split(".").slice(0, 2).join(".") !== interpreter.split(".").slice(0, 2).join(".")) {
+    options.log(`warning: the checkpoint was trained with Python ${trainedWith}; ${options.python} is ${interpreter}`);
+  }
+  const env = await timed("environment", () => createEnvironment({ python: options.python, systemSitePackages: options.systemSitePackages, keep: options.keepEnv }));
+  const work = await mkdtemp(join(tmpdir(), "fiab-verify-run-"));
+  try {
+    const install = await timed("install", () => installRequirements(env, requirements, options.source, installTimeoutMs));
+    if (!install.ok) {
+      return { ...common, status: "install-failed", summary: `pip could not install the requirements: ${install.reason?.split("\n")[0] ?? ""}`.slice(0, 300), detail: { reason: install.reason, log: install.log.slice(-8000) }, installed: {}, durationsSeconds: durations };
+    }
+    const resultFile = join(work, "result.json");
+    const run = await timed("unpickle", () =>
+      runSandboxed([env.python, script, file.path, resultFile], {
+        cwd: work,
+        env: { PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: work, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
+        timeoutMs: options.timeoutMs,
+        ...(options.memoryLimitMiB ? { memoryLimitMiB: options.memoryLimitMiB } : {}),
+      }),
+    );
+    const output = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, "utf8")) as ScriptOutput) : undefined;
+    const { status, summary, detail } = interpret(run, output);
+    const environment = output?.environment ?? {};
+    const fingerprint = {
+      key: platformKey(environment as { os?: string; arch?: string; cudaAvailable?: boolean; mpsAvailable?: boolean }),
+      os: String(environment.os ?? process.platform),
+      arch: String(environment.arch ?? process.arch),
+      ...Object.fromEntries(["python", "torch", "cudaAvailable", "cudaVersion", "mpsAvailable", "accelerator"].filter((k) => environment[k] !== undefined).map((k) => [k, environment[k]])),
+    } as NonNullable<VerificationResult["platform"]>;
+    return {
+      ...common,
+      status,
+      summary,
+      detail: { ...detail, processGroup: run.processGroup, memoryLimitMiB: options.memoryLimitMiB },
+      ...(output?.weightsOnly ? { weightsOnlyLoadable: output.weightsOnly.ok } : {}),
+      installed: output?.installed ?? {},
+      platform: fingerprint,
+      durationsSeconds: durations,
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await env.dispose();
+    if (options.keepEnv) options.log(`verify-unpickling: environment kept at ${env.dir}`);
+  }
+}
