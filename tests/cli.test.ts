@@ -15,13 +15,16 @@ describe("registry CLI", () => {
         validate             Check every entry against the contract and across entries; report all problems at once.
         import-fiab-store    Create or update entries from a FIAB artifact store (core-1 or core-2 shape).
         export-fiab-store    Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
+        extract-basic-metadata Read an anemoi checkpoint's metadata and pickle imports without torch, from a file or over HTTP.
+        verify-unpickling    Prove a checkpoint loads with exactly its requirements, in a fresh environment and a limited process.
+        update-metadata      Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
         schema               Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
       Run a command with --help for its options."
     `);
   });
 
-  it.each(["validate", "import-fiab-store", "export-fiab-store", "schema"])("%s --help", async (command) => {
+  it.each(["validate", "import-fiab-store", "export-fiab-store", "extract-basic-metadata", "verify-unpickling", "update-metadata", "schema"])("%s --help", async (command) => {
     const result = await runCli([command, "--help"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`Usage: npm run -s registry -- ${command}`);
@@ -53,7 +56,7 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, extract-basic-metadata, verify-unpickling, update-metadata, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {

@@ -58,7 +58,7 @@ function toProblem(issue: z.core.$ZodIssue, doc: unknown): ContractProblem[] {
   return [
     {
       path: formatPath(issue.path),
-      message: found === undefined && issue.code === "invalid_type" ? "required field is missing" : issue.message,
+      message: found === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value") ? "required field is missing" : issue.message,
       ...(expected ? { expected } : {}),
       found: describeValue(found),
     },
