@@ -10,6 +10,8 @@ const commands: Record<string, () => Promise<Command>> = {
   "export-fiab-store": async () => (await import("./commands/export-fiab-store.ts")).default,
   "extract-basic-metadata": async () => (await import("./commands/extract-basic-metadata.ts")).default,
   "verify-unpickling": async () => (await import("./commands/verify-unpickling.ts")).default,
+  "log-run": async () => (await import("./commands/log-run.ts")).default,
+  "compare-runs": async () => (await import("./commands/compare-runs.ts")).default,
   "update-metadata": async () => (await import("./commands/update-metadata.ts")).default,
   schema: async () => (await import("./commands/schema.ts")).default,
 };

@@ -9,3 +9,5 @@ export * from "./json-schema.ts";
 export * from "./parse.ts";
 export * from "./pickle.ts";
 export * from "./verification.ts";
+export * from "./trace.ts";
+export * from "./comparison.ts";

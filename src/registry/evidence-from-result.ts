@@ -1,5 +1,5 @@
 // Result records of the registry's checks (verify-unpickling, compare-runs) turned into evidence.
-import { verificationResult, type VerificationResult } from "../contract/index.ts";
+import { comparisonResult, verificationResult, type ComparisonResult, type VerificationResult } from "../contract/index.ts";
 import { formatProblem, problemsFromZod } from "../contract/parse.ts";
 import type { EvidenceUpdate } from "./evidence-update.ts";
 
@@ -43,12 +43,45 @@ function fromVerification(r: VerificationResult): EvidenceUpdate {
   };
 }
 
+/** Equivalent or within tolerance: pass; divergent numbers: degraded; NaN or Inf where the reference has numbers: fail. */
+function fromComparison(r: ComparisonResult): EvidenceUpdate {
+  const broken = r.modules.some((m) => m.metrics.nanMismatches > 0 || m.metrics.infMismatches > 0) || r.finalOutputs.some((f) => f.metrics.nanMismatches > 0 || f.metrics.infMismatches > 0);
+  const c = r.candidate;
+  return {
+    platform: c.platformKey,
+    runId: r.runId,
+    evidence: {
+      check: "compare-runs",
+      result: r.verdict === "divergent" ? (broken ? "fail" : "degraded") : "pass",
+      summary: `${r.summary} (against ${r.reference.platformKey} ${r.reference.dtype})`.slice(0, 500),
+      date: r.date,
+      tool: r.tool,
+      environment: { ...(c.torch ? { torch: c.torch } : {}), ...(c.accelerator ? { accelerator: c.accelerator } : {}), os: c.platformKey.split("-")[0]!, arch: c.platformKey.split("-")[1]! },
+      checkpointSha256: r.checkpointSha256,
+      details: {
+        runId: r.runId,
+        verdict: r.verdict,
+        profile: r.profile,
+        reference: r.reference,
+        candidate: r.candidate,
+        ...(r.firstDivergent ? { firstDivergent: r.firstDivergent } : {}),
+        worstModules: [...r.modules].sort((x, y) => (y.metrics.maxAbs ?? 0) - (x.metrics.maxAbs ?? 0)).slice(0, 5).map((m) => ({ name: m.name, verdict: m.verdict, maxAbs: m.metrics.maxAbs, relL2: m.metrics.relL2 })),
+      },
+    },
+  };
+}
+
 export function evidenceFromResult(doc: unknown, file: string): { update: EvidenceUpdate; identity: ResultIdentity } {
   const kind = (doc as { kind?: unknown } | null)?.kind;
   if (kind === "verify-unpickling") {
     const parsed = verificationResult.safeParse(doc);
     if (!parsed.success) throw new ResultError(`${file}: not a valid verify-unpickling result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
     return { update: fromVerification(parsed.data), identity: parsed.data };
+  }
+  if (kind === "compare-runs") {
+    const parsed = comparisonResult.safeParse(doc);
+    if (!parsed.success) throw new ResultError(`${file}: not a valid compare-runs result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
+    return { update: fromComparison(parsed.data), identity: parsed.data };
   }
   throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind)} (expected "verify-unpickling" or "compare-runs")`);
 }

@@ -6,35 +6,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
-import { extractCheckpoint } from "../anemoi/extract.ts";
 import { toolFor } from "../version.ts";
-import { FileSource } from "../zip/file-source.ts";
-import { sha256OfPath } from "./checkpoint-file.ts";
 import { platformKey } from "./platform-key.ts";
-import { createEnvironment, installRequirements, pythonVersion, type PackageSource } from "./python-env.ts";
-import { requirementSet } from "./requirements.ts";
+import { prepare, type CheckpointFile, type EnvironmentSettings } from "./prepare.ts";
 import { runSandboxed, type SandboxResult } from "./sandbox.ts";
 
-export interface VerifyOptions {
-  python: string;
-  source: PackageSource;
-  systemSitePackages: boolean;
+export interface VerifyOptions extends EnvironmentSettings {
   timeoutMs: number;
   memoryLimitMiB: number | undefined;
-  keepEnv: boolean;
-  allowUnsafe: boolean;
-  keepLocalLabels: boolean;
-  log: (message: string) => void;
-}
-
-export interface CheckpointFile {
-  path: string;
-  checkpointId?: string | undefined;
-  sha256?: string | undefined;
 }
 
 const script = new URL("../python/verify_unpickling.py", import.meta.url).pathname;
-const installTimeoutMs = 30 * 60 * 1000;
 
 interface ScriptOutput {
   status?: VerificationStatus;
@@ -64,15 +46,6 @@ function interpret(run: SandboxResult, output: ScriptOutput | undefined): { stat
 }
 
 export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOptions): Promise<VerificationResult> {
-  const durations: Record<string, number> = {};
-  const timed = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      durations[step] = (durations[step] ?? 0) + (performance.now() - started) / 1000;
-    }
-  };
   const base = {
     kind: "verify-unpickling" as const,
     resultVersion: 1 as const,
@@ -81,50 +54,29 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
     tool: toolFor("verify-unpickling"),
     date: new Date().toISOString(),
   };
-  const source = await FileSource.open(file.path);
-  const extraction = await timed("scan", async () => {
-    try {
-      return await extractCheckpoint(source);
-    } finally {
-      await source.close();
-    }
-  });
-  const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfPath(file.path)));
-  const pickle = extraction.pickle;
-  const { requirements, notes } = requirementSet({
-    modules: extraction.mapped.moduleVersions,
-    distributionNames: extraction.mapped.distributionNames,
-    pickleGlobals: pickle?.globals ?? [],
-    pickleModules: pickle?.modules ?? [],
-    keepLocalLabels: options.keepLocalLabels,
-  });
-  const common = { ...base, checkpointSha256: sha256, checkpointSizeBytes: source.size, requirements, requirementNotes: notes };
-  if (!pickle || (pickle.verdict === "dangerous" && !options.allowUnsafe)) {
-    const why = pickle ? `the pickle imports dangerous globals: ${pickle.flagged.join(", ")}` : "the checkpoint has no data.pkl to scan";
-    return { ...common, status: "refused-unsafe", summary: `refused before running any Python: ${why} (--allow-unsafe overrides)`, detail: { flagged: pickle?.flagged ?? [] }, installed: {}, durationsSeconds: durations };
+  const prepared = await prepare(file, options);
+  const durations = prepared.durations;
+  const common = { ...base, checkpointSha256: prepared.sha256, checkpointSizeBytes: prepared.sizeBytes, requirements: prepared.requirements, requirementNotes: prepared.notes };
+  const host = { key: platformKey({ os: process.platform, arch: process.arch }), os: process.platform, arch: process.arch };
+  if (prepared.refused) {
+    return { ...common, status: "refused-unsafe", summary: prepared.refused.summary, detail: { flagged: prepared.refused.flagged }, installed: {}, platform: host, durationsSeconds: durations };
   }
-
-  const trainedWith = extraction.mapped.provenance.python;
-  const interpreter = await pythonVersion(options.python);
-  if (trainedWith && trainedWith.split(".").slice(0, 2).join(".") !== interpreter.split(".").slice(0, 2).join(".")) {
-    options.log(`warning: the checkpoint was trained with Python ${trainedWith}; ${options.python} is ${interpreter}`);
-  }
-  const env = await timed("environment", () => createEnvironment({ python: options.python, systemSitePackages: options.systemSitePackages, keep: options.keepEnv }));
+  const env = prepared.env!;
   const work = await mkdtemp(join(tmpdir(), "fiab-verify-run-"));
   try {
-    const install = await timed("install", () => installRequirements(env, requirements, options.source, installTimeoutMs));
-    if (!install.ok) {
-      return { ...common, status: "install-failed", summary: `pip could not install the requirements: ${install.reason?.split("\n")[0] ?? ""}`.slice(0, 300), detail: { reason: install.reason, log: install.log.slice(-8000) }, installed: {}, durationsSeconds: durations };
+    if (prepared.installFailure) {
+      const { reason, log } = prepared.installFailure;
+      return { ...common, status: "install-failed", summary: `pip could not install the requirements: ${reason?.split("\n")[0] ?? ""}`.slice(0, 300), detail: { reason, log: log.slice(-8000) }, installed: {}, platform: host, durationsSeconds: durations };
     }
     const resultFile = join(work, "result.json");
-    const run = await timed("unpickle", () =>
-      runSandboxed([env.python, script, file.path, resultFile], {
-        cwd: work,
-        env: { PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: work, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
-        timeoutMs: options.timeoutMs,
-        ...(options.memoryLimitMiB ? { memoryLimitMiB: options.memoryLimitMiB } : {}),
-      }),
-    );
+    const started = performance.now();
+    const run = await runSandboxed([env.python, script, file.path, resultFile], {
+      cwd: work,
+      env: { PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: work, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
+      timeoutMs: options.timeoutMs,
+      ...(options.memoryLimitMiB ? { memoryLimitMiB: options.memoryLimitMiB } : {}),
+    });
+    durations.unpickle = (performance.now() - started) / 1000;
     const output = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, "utf8")) as ScriptOutput) : undefined;
     const { status, summary, detail } = interpret(run, output);
     const environment = output?.environment ?? {};
@@ -141,7 +93,7 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       detail: { ...detail, processGroup: run.processGroup, memoryLimitMiB: options.memoryLimitMiB },
       ...(output?.weightsOnly ? { weightsOnlyLoadable: output.weightsOnly.ok } : {}),
       installed: output?.installed ?? {},
-      platform: fingerprint,
+      platform: output ? fingerprint : host,
       durationsSeconds: durations,
     };
   } finally {

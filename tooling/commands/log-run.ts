@@ -1,0 +1,65 @@
+import { CliError, defineCommand } from "../command.ts";
+import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "../verify/cli-options.ts";
+import { asCliError } from "../verify/errors.ts";
+import { InputShapeError } from "../run/dummy-input.ts";
+import { LogRunError, logRun } from "../run/log-run.ts";
+
+const dtypes = ["float32", "float16", "bfloat16", "float64"] as const;
+const devices = ["cpu", "cuda", "mps"] as const;
+
+export default defineCommand({
+  name: "log-run",
+  summary: "Run a checkpoint on deterministic dummy input and trace every module's output (for compare-runs).",
+  description:
+    "In a fresh environment with the checkpoint's requirements (as verify-unpickling), builds dummy input from the\nmetadata (input steps x grid points x input variables), generated on the CPU in float64 from --seed and then\ncast, so every platform gets the same input; calls the model (predict_step when present, else forward) with a\nforward hook on every module; writes a trace folder (index.json + float64 files; docs/traces.md).",
+  positionals: [{ name: "entry-id | path", description: "an entry of --entries, a checkpoint file, or a URL" }],
+  options: {
+    device: { type: "string", valueName: "cpu|cuda|mps", description: "where the model runs", default: "cpu" },
+    dtype: { type: "string", valueName: "TYPE", description: "float32, float16, bfloat16 or float64", default: "float32" },
+    seed: { type: "string", valueName: "N", description: "seed of the dummy input", default: "0" },
+    steps: { type: "string", valueName: "N", description: "model steps (rolled out)", default: "1" },
+    out: { type: "string", valueName: "DIR", description: "trace folder", default: "trace" },
+    samples: { type: "string", valueName: "N", description: "elements sampled per module output", default: "1024" },
+    env: { type: "string", valueName: "NAME=VALUE", multiple: true, description: "environment variable for the model process (repeatable)" },
+    timeout: { type: "string", valueName: "SECONDS", description: "time limit of the run", default: "1800" },
+    "memory-limit": { type: "string", valueName: "MiB", description: "address-space limit of the run" },
+    ...environmentOptions,
+  },
+  examples: ["npm run -s registry -- log-run model.ckpt --dtype float64 --out traces/cpu-f64 --offline --find-links wheels --system-site-packages"],
+  async run({ options, positionals, out, log }) {
+    const [target] = positionals as [string];
+    const dtype = options.dtype as string;
+    const device = options.device as string;
+    if (!(dtypes as readonly string[]).includes(dtype)) throw new CliError(`--dtype must be one of ${dtypes.join(", ")}, got "${dtype}"`, 2);
+    if (!(devices as readonly string[]).includes(device.replace(/:\d+$/, ""))) throw new CliError(`--device must be one of ${devices.join(", ")}, got "${device}"`, 2);
+    const seed = Number(options.seed);
+    if (!Number.isSafeInteger(seed)) throw new CliError(`--seed must be an integer, got "${String(options.seed)}"`, 2);
+    const env: Record<string, string> = {};
+    for (const pair of (options.env as string[] | undefined) ?? []) {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new CliError(`--env takes NAME=VALUE, got "${pair}"`, 2);
+      env[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    try {
+      const file = await resolveCheckpoint(target, options);
+      const index = await logRun(file, {
+        ...environmentSettings(options, log),
+        device,
+        dtype: dtype as (typeof dtypes)[number],
+        seed,
+        steps: positiveNumber("steps", options.steps)!,
+        out: options.out as string,
+        timeoutMs: positiveNumber("timeout", options.timeout)! * 1000,
+        memoryLimitMiB: positiveNumber("memory-limit", options["memory-limit"]),
+        sampleCount: positiveNumber("samples", options.samples)!,
+        env,
+      });
+      log(`log-run: ${index.modules.length} module calls traced via ${index.path} into ${options.out as string}`);
+      out(JSON.stringify({ trace: options.out, runId: index.runId, path: index.path, modules: index.modules.length }, null, 2));
+      return 0;
+    } catch (error) {
+      if (error instanceof LogRunError || error instanceof InputShapeError) throw new CliError(error.message);
+      throw asCliError(error, target);
+    }
+  },
+});

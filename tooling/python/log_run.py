@@ -1,0 +1,210 @@
+"""Runs inside an environment made by `log-run`: loads a checkpoint, feeds it deterministic dummy input, and
+records every module's output (statistics and a fixed sample of elements) in call order, plus the final
+outputs whole. Writes a trace folder: index.json and little-endian float64 files (see docs/traces.md).
+
+Usage: python log_run.py SPEC.json RESULT.json
+SPEC: {checkpoint, out, device, dtype, seed, steps, sampleCount, inputs: [{name, shape}], benchmark?}
+"""
+import json
+import os
+import platform
+import resource
+import struct
+import sys
+import time
+
+import torch
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class Recorder:
+    """Collects tensors as float64 into one sample file and one outputs file, remembering offsets."""
+
+    def __init__(self, sample_count):
+        self.sample_count = sample_count
+        self.samples = bytearray()
+        self.sample_values = 0
+        self.modules = []
+        self.step = 0
+
+    def describe(self, tensor):
+        t = tensor.detach().to("cpu", torch.float64).reshape(-1)
+        n = t.numel()
+        nan = int(torch.isnan(t).sum())
+        inf = int(torch.isinf(t).sum())
+        finite = t[torch.isfinite(t)]
+        if finite.numel() > 0:
+            stats = {
+                "min": float(finite.min()),
+                "max": float(finite.max()),
+                "mean": float(finite.mean()),
+                "std": float(finite.std(unbiased=False)),
+                "l2": float(torch.linalg.vector_norm(finite)),
+            }
+        else:
+            stats = {"min": None, "max": None, "mean": None, "std": None, "l2": None}
+        count = min(n, self.sample_count)
+        if count > 0:
+            positions = (torch.arange(count, dtype=torch.float64) * n / count).floor().long()
+            values = t[positions]
+        else:
+            values = t[:0]
+        offset = self.sample_values
+        self.samples += values.numpy().astype("<f8").tobytes()
+        self.sample_values += count
+        return {
+            "shape": list(tensor.shape),
+            "dtype": str(tensor.dtype).replace("torch.", ""),
+            "stats": {"numel": n, **stats, "nan": nan, "inf": inf},
+            "sample": {"file": "samples.f64", "offset": offset, "count": count},
+        }
+
+    def hook(self, name):
+        def record(module, args, output):
+            inputs = [a for a in args if torch.is_tensor(a)][:1]
+            outputs = [o for o in (output if isinstance(output, (tuple, list)) else [output]) if torch.is_tensor(o)]
+            self.modules.append(
+                {
+                    "index": len(self.modules),
+                    "name": name or "(model)",
+                    "type": type(module).__module__ + "." + type(module).__qualname__,
+                    "step": self.step,
+                    "inputs": [self.describe(t) for t in inputs],
+                    "outputs": [self.describe(t) for t in outputs],
+                }
+            )
+
+        return record
+
+
+def environment(device):
+    info = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "os": sys.platform,
+        "arch": platform.machine(),
+        "cpu": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "deterministicAlgorithms": torch.are_deterministic_algorithms_enabled(),
+        "cudaAvailable": torch.cuda.is_available(),
+        "mpsAvailable": bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+    }
+    if torch.cuda.is_available():
+        info["cuda"] = torch.version.cuda
+        info["cudnn"] = torch.backends.cudnn.version()
+        info["tf32Matmul"] = torch.backends.cuda.matmul.allow_tf32
+        info["tf32Cudnn"] = torch.backends.cudnn.allow_tf32
+        if device.startswith("cuda"):
+            info["accelerator"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def make_inputs(spec):
+    generator = torch.Generator(device="cpu").manual_seed(spec["seed"])
+    tensors = [torch.randn(t["shape"], generator=generator, dtype=torch.float64) for t in spec["inputs"]]
+    import hashlib
+
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(t.numpy().astype("<f8").tobytes())
+    return tensors, digest.hexdigest()
+
+
+def drive(model, x):
+    """anemoi-inference needs its own runner and a configuration; the registry drives the model directly."""
+    if hasattr(model, "predict_step"):
+        return "predict_step", model.predict_step(x)
+    return "forward", model(x)
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    device = spec["device"]
+    dtype = DTYPES[spec["dtype"]]
+    torch.manual_seed(spec["seed"])
+    timings = {}
+    started = time.monotonic()
+    model = torch.load(spec["checkpoint"], map_location="cpu", weights_only=False) if "weights_only" in torch.load.__code__.co_varnames else torch.load(spec["checkpoint"], map_location="cpu")
+    timings["load"] = time.monotonic() - started
+    if not isinstance(model, torch.nn.Module):
+        raise SystemExit("the checkpoint holds a %s, not a torch.nn.Module: log-run needs a model" % type(model).__name__)
+    model = model.to(device=device, dtype=dtype).eval()
+    inputs, input_digest = make_inputs(spec)
+    x = inputs[0].to(dtype).to(device)
+
+    if spec.get("benchmark"):
+        return benchmark(model, x, spec)
+
+    recorder = Recorder(spec["sampleCount"])
+    handles = [module.register_forward_hook(recorder.hook(name)) for name, module in model.named_modules()]
+    outputs = []
+    started = time.monotonic()
+    with torch.no_grad():
+        for step in range(spec["steps"]):
+            recorder.step = step
+            path, y = drive(model, x)
+            outputs.append(y)
+            if step + 1 < spec["steps"]:
+                if y.shape != x[:, -1].shape:
+                    raise SystemExit("cannot roll out: the output %s does not fit an input step %s" % (list(y.shape), list(x[:, -1].shape)))
+                x = torch.cat([x[:, 1:], y.unsqueeze(1)], dim=1)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    timings["forward"] = time.monotonic() - started
+    for handle in handles:
+        handle.remove()
+
+    os.makedirs(spec["out"], exist_ok=True)
+    final = bytearray()
+    final_records = []
+    for step, y in enumerate(outputs):
+        values = y.detach().to("cpu", torch.float64).reshape(-1)
+        final_records.append({"name": "step %d" % step, "shape": list(y.shape), "dtype": str(y.dtype).replace("torch.", ""), "values": {"file": "outputs.f64", "offset": len(final) // 8, "count": values.numel()}})
+        final += values.numpy().astype("<f8").tobytes()
+    with open(os.path.join(spec["out"], "samples.f64"), "wb") as f:
+        f.write(recorder.samples)
+    with open(os.path.join(spec["out"], "outputs.f64"), "wb") as f:
+        f.write(final)
+    peak = {"hostMaxRss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    if device.startswith("cuda"):
+        peak["cudaMaxAllocated"] = torch.cuda.max_memory_allocated()
+    return {
+        "path": path,
+        "inputSha256": input_digest,
+        "environment": environment(device),
+        "timingsSeconds": timings,
+        "peakMemoryBytes": peak,
+        "modules": recorder.modules,
+        "finalOutputs": final_records,
+    }
+
+
+def benchmark(model, x, spec):
+    """Time a plain forward against one with the recording hooks, for `npm run bench`."""
+    def timed(repeats):
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            with torch.no_grad():
+                drive(model, x)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    timed(3)
+    plain = timed(spec["benchmark"])
+    recorder = Recorder(spec["sampleCount"])
+    handles = [module.register_forward_hook(recorder.hook(name)) for name, module in model.named_modules()]
+    hooked = timed(spec["benchmark"])
+    for handle in handles:
+        handle.remove()
+    return {"plainSeconds": plain, "hookedSeconds": hooked, "modules": len(recorder.modules) // (spec["benchmark"])}
+
+
+if __name__ == "__main__":
+    result = main()
+    with open(sys.argv[2] + ".tmp", "w") as out:
+        json.dump(result, out)
+    os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+    sys.stdout.flush()
+    os._exit(0)
