@@ -17,6 +17,8 @@ describe("registry CLI", () => {
         export-fiab-store    Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
         extract-basic-metadata Read an anemoi checkpoint's metadata and pickle imports without torch, from a file or over HTTP.
         verify-unpickling    Prove a checkpoint loads with exactly its requirements, in a fresh environment and a limited process.
+        log-run              Run a checkpoint on deterministic dummy input and trace every module's output (for compare-runs).
+        compare-runs         Compare two log-run traces of one checkpoint and input: per-module divergence and a verdict.
         update-metadata      Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
         schema               Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
@@ -24,7 +26,7 @@ describe("registry CLI", () => {
     `);
   });
 
-  it.each(["validate", "import-fiab-store", "export-fiab-store", "extract-basic-metadata", "verify-unpickling", "update-metadata", "schema"])("%s --help", async (command) => {
+  it.each(["validate", "import-fiab-store", "export-fiab-store", "extract-basic-metadata", "verify-unpickling", "log-run", "compare-runs", "update-metadata", "schema"])("%s --help", async (command) => {
     const result = await runCli([command, "--help"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`Usage: npm run -s registry -- ${command}`);
@@ -56,7 +58,7 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, extract-basic-metadata, verify-unpickling, update-metadata, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {

@@ -27,38 +27,56 @@ class Recorder:
         self.sample_values = 0
         self.modules = []
         self.step = 0
+        self.seen = {}
+        # Tensors recorded in this step stay referenced, so their memory (the cache key) is not reused.
+        self.alive = []
+
+    def stats(self, t):
+        """Summary statistics in four passes without copying the tensor: hooks must stay cheap next to the
+        forward pass itself. Sums accumulate in float64; NaN and Inf are counted only when present."""
+        n = t.numel()
+        if n == 0:
+            return {"numel": 0, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": 0, "inf": 0}
+        if not bool(torch.isfinite(t).all()):
+            nan = int(torch.isnan(t).sum())
+            inf = int(torch.isinf(t).sum())
+            t = t[torch.isfinite(t)]
+            n_finite = t.numel()
+        else:
+            nan = inf = 0
+            n_finite = n
+        if n_finite == 0:
+            return {"numel": n, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": nan, "inf": inf}
+        low, high = torch.aminmax(t)
+        total = float(torch.sum(t, dtype=torch.float64))
+        l2 = float(torch.linalg.vector_norm(t, dtype=torch.float64))
+        mean = total / n_finite
+        variance = max(l2 * l2 / n_finite - mean * mean, 0.0)
+        return {"numel": n, "min": float(low), "max": float(high), "mean": mean, "std": variance ** 0.5, "l2": l2, "nan": nan, "inf": inf}
 
     def describe(self, tensor):
-        t = tensor.detach().to("cpu", torch.float64).reshape(-1)
-        n = t.numel()
-        nan = int(torch.isnan(t).sum())
-        inf = int(torch.isinf(t).sum())
-        finite = t[torch.isfinite(t)]
-        if finite.numel() > 0:
-            stats = {
-                "min": float(finite.min()),
-                "max": float(finite.max()),
-                "mean": float(finite.mean()),
-                "std": float(finite.std(unbiased=False)),
-                "l2": float(torch.linalg.vector_norm(finite)),
-            }
-        else:
-            stats = {"min": None, "max": None, "mean": None, "std": None, "l2": None}
+        key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype)
+        if key in self.seen:
+            return self.seen[key]
+        t = tensor.detach()
+        flat = t.reshape(-1)
+        n = flat.numel()
         count = min(n, self.sample_count)
-        if count > 0:
-            positions = (torch.arange(count, dtype=torch.float64) * n / count).floor().long()
-            values = t[positions]
-        else:
-            values = t[:0]
+        positions = (torch.arange(count, dtype=torch.float64) * n / count).floor().long().to(flat.device) if count else None
+        values = flat[positions].to("cpu", torch.float64) if count else flat[:0].to("cpu", torch.float64)
         offset = self.sample_values
         self.samples += values.numpy().astype("<f8").tobytes()
         self.sample_values += count
-        return {
+        record = {
             "shape": list(tensor.shape),
             "dtype": str(tensor.dtype).replace("torch.", ""),
-            "stats": {"numel": n, **stats, "nan": nan, "inf": inf},
+            "stats": self.stats(flat),
             "sample": {"file": "samples.f64", "offset": offset, "count": count},
         }
+        # A module's input is usually the previous module's output: record each tensor once per call.
+        self.seen[key] = record
+        self.alive.append(tensor)
+        return record
 
     def hook(self, name):
         def record(module, args, output):
@@ -143,6 +161,8 @@ def main():
     with torch.no_grad():
         for step in range(spec["steps"]):
             recorder.step = step
+            recorder.seen.clear()
+            recorder.alive.clear()
             path, y = drive(model, x)
             outputs.append(y)
             if step + 1 < spec["steps"]:
@@ -182,9 +202,13 @@ def main():
 
 def benchmark(model, x, spec):
     """Time a plain forward against one with the recording hooks, for `npm run bench`."""
-    def timed(repeats):
+    def timed(repeats, recorder=None):
         best = float("inf")
         for _ in range(repeats):
+            if recorder is not None:
+                recorder.seen.clear()
+                recorder.alive.clear()
+                recorder.samples = bytearray()
             started = time.perf_counter()
             with torch.no_grad():
                 drive(model, x)
@@ -195,7 +219,7 @@ def benchmark(model, x, spec):
     plain = timed(spec["benchmark"])
     recorder = Recorder(spec["sampleCount"])
     handles = [module.register_forward_hook(recorder.hook(name)) for name, module in model.named_modules()]
-    hooked = timed(spec["benchmark"])
+    hooked = timed(spec["benchmark"], recorder)
     for handle in handles:
         handle.remove()
     return {"plainSeconds": plain, "hookedSeconds": hooked, "modules": len(recorder.modules) // (spec["benchmark"])}
