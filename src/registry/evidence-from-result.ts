@@ -1,5 +1,6 @@
 // Result records of the registry's checks (verify-unpickling, compare-runs) turned into evidence.
 import { comparisonResult, verificationResult, type ComparisonResult, type VerificationResult } from "../contract/index.ts";
+import type { z } from "zod";
 import { formatProblem, problemsFromZod } from "../contract/parse.ts";
 import type { EvidenceUpdate } from "./evidence-update.ts";
 
@@ -71,17 +72,16 @@ function fromComparison(r: ComparisonResult): EvidenceUpdate {
   };
 }
 
+const readers: Record<string, { schema: { safeParse(doc: unknown): { success: true; data: unknown } | { success: false; error: z.ZodError } }; convert: (r: never) => EvidenceUpdate }> = {
+  "verify-unpickling": { schema: verificationResult, convert: fromVerification },
+  "compare-runs": { schema: comparisonResult, convert: fromComparison },
+};
+
 export function evidenceFromResult(doc: unknown, file: string): { update: EvidenceUpdate; identity: ResultIdentity } {
-  const kind = (doc as { kind?: unknown } | null)?.kind;
-  if (kind === "verify-unpickling") {
-    const parsed = verificationResult.safeParse(doc);
-    if (!parsed.success) throw new ResultError(`${file}: not a valid verify-unpickling result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
-    return { update: fromVerification(parsed.data), identity: parsed.data };
-  }
-  if (kind === "compare-runs") {
-    const parsed = comparisonResult.safeParse(doc);
-    if (!parsed.success) throw new ResultError(`${file}: not a valid compare-runs result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
-    return { update: fromComparison(parsed.data), identity: parsed.data };
-  }
-  throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind)} (expected "verify-unpickling" or "compare-runs")`);
+  const kind = String((doc as { kind?: unknown } | null)?.kind);
+  const reader = readers[kind];
+  if (!reader) throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind)} (expected ${Object.keys(readers).map((k) => `"${k}"`).join(" or ")})`);
+  const parsed = reader.schema.safeParse(doc);
+  if (!parsed.success) throw new ResultError(`${file}: not a valid ${kind} result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
+  return { update: reader.convert(parsed.data as never), identity: parsed.data as ResultIdentity };
 }

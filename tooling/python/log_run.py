@@ -9,7 +9,6 @@ import json
 import os
 import platform
 import resource
-import struct
 import sys
 import time
 
@@ -226,9 +225,6 @@ def benchmark(model, x, spec):
 
 
 if __name__ == "__main__":
-    result = main()
-    with open(sys.argv[2] + ".tmp", "w") as out:
-        json.dump(result, out)
-    os.replace(sys.argv[2] + ".tmp", sys.argv[2])
-    sys.stdout.flush()
-    os._exit(0)
+    from registry_result import finish
+
+    finish(main(), sys.argv[2])

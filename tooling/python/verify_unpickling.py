@@ -6,8 +6,6 @@ Usage: python verify_unpickling.py CHECKPOINT RESULT.json
 The result goes to a file, not stdout, since the checkpoint's own code may print anything.
 """
 import importlib.metadata
-import json
-import os
 import platform
 import sys
 import time
@@ -91,10 +89,6 @@ def main():
 
 
 if __name__ == "__main__":
-    outcome = main()
-    with open(sys.argv[2] + ".tmp", "w") as out:
-        json.dump(outcome, out)
-    os.replace(sys.argv[2] + ".tmp", sys.argv[2])
-    sys.stdout.flush()
-    # Skip interpreter teardown: objects from the checkpoint may run code in their finalizers.
-    os._exit(0)
+    from registry_result import finish
+
+    finish(main(), sys.argv[2])
