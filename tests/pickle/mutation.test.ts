@@ -23,7 +23,7 @@ function random(seed: number) {
 type Random = ReturnType<typeof random>;
 
 function mutate(input: Uint8Array, rng: Random): Uint8Array {
-  let bytes = Uint8Array.from(input); // a copy even of a Buffer, whose slice() is a view
+  let bytes: Uint8Array = Uint8Array.from(input); // a copy even of a Buffer, whose slice() is a view
   const rounds = 1 + rng.int(4);
   for (let r = 0; r < rounds; r++) {
     const at = rng.int(bytes.length + 1);
