@@ -6,12 +6,10 @@ import { entryFile, type LoadedEntry } from "../../src/registry/entries.ts";
 import { formatJson } from "../../src/registry/json-text.ts";
 import { RegistryInvalidError, loadValidEntries } from "../../src/registry/validate.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
-import { extractCheckpoint, ExtractionError } from "../anemoi/extract.ts";
+import { extractCheckpoint } from "../anemoi/extract.ts";
 import { checkpointDigest, idFromFileName, isUrl, openCheckpoint } from "../anemoi/open-source.ts";
 import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
-import { PickleScanError } from "../pickle/scan.ts";
-import { ByteSourceError } from "../zip/byte-source.ts";
-import { ZipFormatError } from "../zip/zip-error.ts";
+import { asCliError } from "../checkpoint-errors.ts";
 
 export default defineCommand({
   name: "extract-basic-metadata",
@@ -51,9 +49,7 @@ export default defineCommand({
         await opened.source.close();
       }
     } catch (error) {
-      if (error instanceof ZipFormatError || error instanceof ExtractionError || error instanceof ByteSourceError) throw new CliError(error.message);
-      if (error instanceof PickleScanError) throw new CliError(`${target}: data.pkl: ${error.message}`);
-      throw error;
+      throw asCliError(error, target);
     }
 
     const id = (options.id as string | undefined) ?? idFromFileName(opened.fileName);

@@ -1,6 +1,6 @@
 import { CliError, defineCommand } from "../command.ts";
 import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "../verify/cli-options.ts";
-import { asCliError } from "../verify/errors.ts";
+import { asCliError } from "../checkpoint-errors.ts";
 import { InputShapeError } from "../run/dummy-input.ts";
 import { LogRunError, logRun } from "../run/log-run.ts";
 

@@ -3,7 +3,7 @@ import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
 import { formatJson } from "../../src/registry/json-text.ts";
 import { defineCommand } from "../command.ts";
 import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "../verify/cli-options.ts";
-import { asCliError } from "../verify/errors.ts";
+import { asCliError } from "../checkpoint-errors.ts";
 import { verifyCheckpoint } from "../verify/verify.ts";
 
 export default defineCommand({

@@ -1,11 +1,11 @@
 // The failures of reading, scanning and preparing a checkpoint, as command-line errors with their message.
-import { ExtractionError } from "../anemoi/extract.ts";
-import { CliError } from "../command.ts";
-import { PickleScanError } from "../pickle/scan.ts";
-import { ByteSourceError } from "../zip/byte-source.ts";
-import { ZipFormatError } from "../zip/zip-error.ts";
-import { CheckpointFileError } from "./checkpoint-file.ts";
-import { EnvironmentError } from "./python-env.ts";
+import { ExtractionError } from "./anemoi/extract.ts";
+import { CliError } from "./command.ts";
+import { PickleScanError } from "./pickle/scan.ts";
+import { ByteSourceError } from "./zip/byte-source.ts";
+import { ZipFormatError } from "./zip/zip-error.ts";
+import { CheckpointFileError } from "./verify/checkpoint-file.ts";
+import { EnvironmentError } from "./verify/python-env.ts";
 
 export function asCliError(error: unknown, target: string): unknown {
   if (error instanceof CheckpointFileError || error instanceof EnvironmentError || error instanceof ZipFormatError || error instanceof ExtractionError || error instanceof ByteSourceError) {
