@@ -52,6 +52,12 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect((await readFile(join(traces.f64!, "outputs.f64"))).length).toBe(120 * 8);
   });
 
+  it("says so when asked to go through anemoi-inference where it is not installed", async () => {
+    const run = await runCli(["log-run", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--out", join(dir, "via"), "--via", "anemoi-inference"]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain("--via anemoi-inference: anemoi-inference is not installed in the environment");
+  });
+
   it("float64 against float32: within the float32 profile, every module listed", async () => {
     const { run, result } = await compare(traces.f64!, traces.f32!);
     expect(run.exitCode, run.stderr).toBe(0);

@@ -15,6 +15,9 @@ export type MachineLimits = { maxStackDepth: number; maxMemo: number };
 export class PickleMachine {
   /** Offset of the opcode being run, for error messages. */
   at = 0;
+  /** Where the current FRAME ends (the input length outside frames): reads may not pass it. */
+  frameEnd: number;
+  readonly inputLength: number;
   top = 0;
   fence = 0;
   memoLen = 0;
@@ -31,6 +34,7 @@ export class PickleMachine {
   constructor(limits: MachineLimits, bytes: Uint8Array) {
     this.#limits = limits;
     this.#bytes = bytes;
+    this.inputLength = this.frameEnd = bytes.length;
     this.#stack = new Float64Array(Math.min(256, limits.maxStackDepth));
     this.#marks = new Float64Array(Math.min(32, limits.maxStackDepth));
   }

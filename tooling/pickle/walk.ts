@@ -49,84 +49,92 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
   let persistentIds = 0;
   let len = 0;
   let x = 0;
+  // Reads may not run past `end`: the input's end, or the end of the FRAME being read. CPython's
+  // loaders disagree on an argument that crosses a frame's end (pickle.loads reads on; the C
+  // unpickler reading a file, as torch.load does, drops the rest of the frame and reads on after
+  // it; pickle.py refuses), so such a pickle is refused here rather than read one of those ways.
+  let end = n;
 
   for (;;) {
-    if (pos >= n) throw new PickleScanError("truncated", n, undefined, n === 0 ? "empty input" : "input ended before STOP");
+    if (pos >= end) {
+      if (pos >= n) throw new PickleScanError("truncated", n, undefined, n === 0 ? "empty input" : "input ended before STOP");
+      end = m.frameEnd = n;
+    }
     m.at = pos;
     const op = bytes[pos++]!;
     if (++ops > maxOps) throw m.error("limit-exceeded", `more than ${maxOps} opcodes (maxOps)`);
     switch (op) {
       // Fixed-size arguments.
-      case BININT1: if (n - pos < 1) throw short(m, 1); pos += 1; m.push(NOT_STR); break;
-      case BININT2: if (n - pos < 2) throw short(m, 2); pos += 2; m.push(NOT_STR); break;
-      case BININT: if (n - pos < 4) throw short(m, 4); pos += 4; m.push(NOT_STR); break;
-      case BINFLOAT: if (n - pos < 8) throw short(m, 8); pos += 8; m.push(NOT_STR); break;
+      case BININT1: if (end - pos < 1) throw short(m, pos, 1); pos += 1; m.push(NOT_STR); break;
+      case BININT2: if (end - pos < 2) throw short(m, pos, 2); pos += 2; m.push(NOT_STR); break;
+      case BININT: if (end - pos < 4) throw short(m, pos, 4); pos += 4; m.push(NOT_STR); break;
+      case BINFLOAT: if (end - pos < 8) throw short(m, pos, 8); pos += 8; m.push(NOT_STR); break;
       case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_TUPLE: case EMPTY_LIST:
       case EMPTY_DICT: case EMPTY_SET:
         m.push(NOT_STR); break;
       // Counted arguments: the count is checked against the remaining input, nothing is copied.
       case LONG1: case SHORT_BINBYTES:
-        if (n - pos < 1) throw short(m, 1);
+        if (end - pos < 1) throw short(m, pos, 1);
         len = bytes[pos]!; pos += 1;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case LONG4:
-        if (n - pos < 4) throw short(m, 4);
+        if (end - pos < 4) throw short(m, pos, 4);
         len = i32(bytes, pos); pos += 4;
         if (len < 0) throw m.error("invalid-argument", `negative byte count ${len} (LONG pickle has negative byte count)`);
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case BINBYTES:
-        if (n - pos < 4) throw short(m, 4);
+        if (end - pos < 4) throw short(m, pos, 4);
         len = u32(bytes, pos); pos += 4;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case BINBYTES8: case BYTEARRAY8:
-        if (n - pos < 8) throw short(m, 8);
+        if (end - pos < 8) throw short(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       // Strings: the value is the opcode's own offset, decoded later only if a STACK_GLOBAL needs it.
       case SHORT_BINUNICODE: case SHORT_BINSTRING:
-        if (n - pos < 1) throw short(m, 1);
+        if (end - pos < 1) throw short(m, pos, 1);
         len = bytes[pos]!; pos += 1;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(m.at); break;
       case BINUNICODE: case BINSTRING:
-        if (n - pos < 4) throw short(m, 4);
+        if (end - pos < 4) throw short(m, pos, 4);
         len = u32(bytes, pos); pos += 4;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(m.at); break;
       case BINUNICODE8:
-        if (n - pos < 8) throw short(m, 8);
+        if (end - pos < 8) throw short(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
-        if (n - pos < len) throw short(m, len, true);
+        if (end - pos < len) throw short(m, pos, len, true);
         pos += len; m.push(m.at); break;
       case UNICODE: pos = line(bytes, pos, m, 0) + 1; m.push(m.at); break;
       case STRING: {
-        const end = line(bytes, pos, m, 0);
+        const eol = line(bytes, pos, m, 0);
         const quote = bytes[pos];
-        if (end - pos < 2 || bytes[end - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {
+        if (eol - pos < 2 || bytes[eol - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {
           throw m.error("invalid-argument", "the STRING opcode argument must be quoted");
         }
-        pos = end + 1; m.push(m.at); break;
+        pos = eol + 1; m.push(m.at); break;
       }
       case INT: case LONG: case FLOAT: pos = line(bytes, pos, m, 1) + 1; m.push(NOT_STR); break;
       // Memo.
-      case BINPUT: if (n - pos < 1) throw short(m, 1); m.memoPut(bytes[pos]!); pos += 1; break;
-      case LONG_BINPUT: if (n - pos < 4) throw short(m, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
+      case BINPUT: if (end - pos < 1) throw short(m, pos, 1); m.memoPut(bytes[pos]!); pos += 1; break;
+      case LONG_BINPUT: if (end - pos < 4) throw short(m, pos, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
       case MEMOIZE: m.memoize(); break;
-      case BINGET: if (n - pos < 1) throw short(m, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
-      case LONG_BINGET: if (n - pos < 4) throw short(m, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
+      case BINGET: if (end - pos < 1) throw short(m, pos, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
+      case LONG_BINGET: if (end - pos < 4) throw short(m, pos, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
       case PUT: case GET: {
-        const end = line(bytes, pos, m, 1);
+        const eol = line(bytes, pos, m, 1);
         if (op === PUT) m.peek();
-        const key = parseDecimalKey(bytes, pos, end);
+        const key = parseDecimalKey(bytes, pos, eol);
         if (key === undefined) throw m.error("invalid-argument", "memo key is not a decimal integer");
         if (op === GET) m.push(m.memoGet(key));
         else if (key < 0) throw m.error("invalid-argument", "negative PUT argument");
         else m.memoPut(key);
-        pos = end + 1; break;
+        pos = eol + 1; break;
       }
       // Stack and marks.
       case MARK: m.mark(); break;
@@ -159,11 +167,11 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         m.truncate(x); m.push(OPAQUE); break;
       case BINPERSID: m.peek(); m.setTop(OPAQUE); persistentIds++; break;
       case PERSID: {
-        const end = line(bytes, pos, m, 0);
-        if (decodeAsciiStrict(bytes.subarray(pos, end)) === undefined) {
+        const eol = line(bytes, pos, m, 0);
+        if (decodeAsciiStrict(bytes.subarray(pos, eol)) === undefined) {
           throw m.error("invalid-argument", "persistent IDs in protocol 0 must be ASCII strings");
         }
-        pos = end + 1; m.push(OPAQUE); persistentIds++; break;
+        pos = eol + 1; m.push(OPAQUE); persistentIds++; break;
       }
       case NEXT_BUFFER: m.push(OPAQUE); break;
       case READONLY_BUFFER: m.peek(); m.setTop(NOT_STR); break;
@@ -188,7 +196,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       }
       case EXT1: case EXT2: case EXT4: {
         const size = op === EXT1 ? 1 : op === EXT2 ? 2 : 4;
-        if (n - pos < size) throw short(m, size);
+        if (end - pos < size) throw short(m, pos, size);
         const code = size === 1 ? bytes[pos]! : size === 2 ? u16(bytes, pos) : i32(bytes, pos);
         if (code <= 0) throw m.error("invalid-argument", `extension code ${code} (EXT specifies code <= 0)`);
         found.addExtension(code);
@@ -196,15 +204,16 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       }
       // Framing and protocol.
       case PROTO:
-        if (n - pos < 1) throw short(m, 1);
+        if (end - pos < 1) throw short(m, pos, 1);
         proto = bytes[pos++]!;
         if (proto > HIGHEST_PROTOCOL) throw m.error("invalid-argument", `unsupported pickle protocol: ${proto}`);
         firstProto ??= proto; break;
       case FRAME:
-        // The C unpickler only checks that the whole frame is there; opcodes may straddle frames.
-        if (n - pos < 8) throw short(m, 8);
+        if (end - pos < 8) throw short(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
-        if (n - pos < len) throw short(m, len, true);
+        if (pos < end && end < n) throw m.error("invalid-argument", "FRAME inside an unfinished frame");
+        if (n - pos < len) throw short(m, pos, len, true);
+        end = m.frameEnd = pos + len;
         break;
       case STOP:
         m.pop();
@@ -216,17 +225,23 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
 }
 
 /** The argument is cut off, or (declared) a counted payload is longer than the input left. */
-function short(m: PickleMachine, wanted: number, declared = false): PickleScanError {
+function short(m: PickleMachine, pos: number, wanted: number, declared = false): PickleScanError {
+  if (pos + wanted <= m.inputLength) return crossesFrame(m);
   const what = declared ? `declares ${wanted} bytes of data` : `needs a ${wanted}-byte argument`;
   return m.error("truncated", `${what}, beyond the end of the input`);
 }
 
+function crossesFrame(m: PickleMachine): PickleScanError {
+  return m.error("invalid-argument", `argument crosses the end of its FRAME (at byte ${m.frameEnd})`);
+}
+
 /** End (newline index) of the text argument starting at `from`; `minLength` excludes the newline. */
 function line(bytes: Uint8Array, from: number, m: PickleMachine, minLength: number): number {
-  const end = lineEnd(bytes, from);
-  if (end < 0) throw m.error("truncated", "text argument has no newline before the end of the input");
-  if (end - from < minLength) throw m.error("invalid-argument", "empty text argument (pickle data was truncated)");
-  return end;
+  const eol = lineEnd(bytes, from);
+  if (eol < 0) throw m.error("truncated", "text argument has no newline before the end of the input");
+  if (eol >= m.frameEnd) throw crossesFrame(m);
+  if (eol - from < minLength) throw m.error("invalid-argument", "empty text argument (pickle data was truncated)");
+  return eol;
 }
 
 /** A STACK_GLOBAL operand: known text, or DYNAMIC when it is the unknowable result of a call. */

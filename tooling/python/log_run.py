@@ -129,10 +129,64 @@ def make_inputs(spec):
 
 
 def drive(model, x):
-    """anemoi-inference needs its own runner and a configuration; the registry drives the model directly."""
     if hasattr(model, "predict_step"):
         return "predict_step", model.predict_step(x)
     return "forward", model(x)
+
+
+def anemoi_inference_available():
+    try:
+        import anemoi.inference.runners.simple  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def run_with_anemoi_inference(spec, recorder):
+    """anemoi-inference's NumPy-to-NumPy API: a SimpleRunner on the checkpoint, an initial state of dummy
+    fields (input steps x grid points, float64 from the seed), hooks on the runner's model. The runner applies
+    its own precision and computes the computed forcings itself. Returns the outputs and the input digest."""
+    import datetime
+    import hashlib
+
+    import numpy as np
+    from anemoi.inference.runners.simple import SimpleRunner
+
+    generator = torch.Generator(device="cpu").manual_seed(spec["seed"])
+    steps, points = spec["inputs"][0]["shape"][1], spec["inputs"][0]["shape"][3]
+    fields = {name: torch.randn((steps, points), generator=generator, dtype=torch.float64).numpy() for name in spec["fieldNames"]}
+    digest = hashlib.sha256(b"anemoi-inference state\n")  # never equal to a direct-path input
+    for name in spec["fieldNames"]:
+        digest.update(fields[name].astype("<f8").tobytes())
+    runner = SimpleRunner(spec["checkpoint"], device=spec["device"])
+    handles = [module.register_forward_hook(recorder.hook(name)) for name, module in runner.model.named_modules()]
+    state = {
+        "date": datetime.datetime(2020, 1, 1),
+        "latitudes": getattr(runner.checkpoint, "latitudes", None),
+        "longitudes": getattr(runner.checkpoint, "longitudes", None),
+        "fields": fields,
+    }
+    outputs = []
+    for step, result in enumerate(runner.run(input_state=state, lead_time=spec["steps"] * spec["timestepHours"])):
+        recorder.step = step
+        recorder.seen.clear()
+        recorder.alive.clear()
+        names = sorted(result["fields"])
+        outputs.append(torch.from_numpy(np.stack([np.asarray(result["fields"][n], dtype=np.float64) for n in names])))
+    for handle in handles:
+        handle.remove()
+    return outputs, digest.hexdigest()
+
+
+def load_model(spec):
+    load = torch.load
+    if "weights_only" in load.__code__.co_varnames:
+        model = load(spec["checkpoint"], map_location="cpu", weights_only=False)
+    else:
+        model = load(spec["checkpoint"], map_location="cpu")
+    if not isinstance(model, torch.nn.Module):
+        raise SystemExit("the checkpoint holds a %s, not a torch.nn.Module: log-run needs a model" % type(model).__name__)
+    return model.to(device=spec["device"], dtype=DTYPES[spec["dtype"]]).eval()
 
 
 def main():
@@ -141,15 +195,27 @@ def main():
     dtype = DTYPES[spec["dtype"]]
     torch.manual_seed(spec["seed"])
     timings = {}
+    notes = {}
+    via = spec.get("via", "auto")
+    if via == "anemoi-inference" and not anemoi_inference_available():
+        raise SystemExit("--via anemoi-inference: anemoi-inference is not installed in the environment")
+    if via != "direct" and not spec.get("benchmark") and spec.get("fieldNames") and anemoi_inference_available():
+        recorder = Recorder(spec["sampleCount"])
+        started = time.monotonic()
+        try:
+            outputs, digest = run_with_anemoi_inference(spec, recorder)
+            timings["forward"] = time.monotonic() - started
+            return finish_trace(spec, "anemoi-inference", outputs, recorder, digest, timings, notes)
+        except Exception as error:  # the direct path still gives a trace; say why it was taken
+            if via == "anemoi-inference":
+                raise
+            notes["anemoiInference"] = "failed, the model was called directly: %s: %s" % (type(error).__name__, str(error)[:500])
+
     started = time.monotonic()
-    model = torch.load(spec["checkpoint"], map_location="cpu", weights_only=False) if "weights_only" in torch.load.__code__.co_varnames else torch.load(spec["checkpoint"], map_location="cpu")
+    model = load_model(spec)
     timings["load"] = time.monotonic() - started
-    if not isinstance(model, torch.nn.Module):
-        raise SystemExit("the checkpoint holds a %s, not a torch.nn.Module: log-run needs a model" % type(model).__name__)
-    model = model.to(device=device, dtype=dtype).eval()
     inputs, input_digest = make_inputs(spec)
     x = inputs[0].to(dtype).to(device)
-
     if spec.get("benchmark"):
         return benchmark(model, x, spec)
 
@@ -173,7 +239,11 @@ def main():
     timings["forward"] = time.monotonic() - started
     for handle in handles:
         handle.remove()
+    return finish_trace(spec, path, outputs, recorder, input_digest, timings, notes)
 
+
+def finish_trace(spec, path, outputs, recorder, input_digest, timings, notes):
+    device = spec["device"]
     os.makedirs(spec["out"], exist_ok=True)
     final = bytearray()
     final_records = []
@@ -191,7 +261,7 @@ def main():
     return {
         "path": path,
         "inputSha256": input_digest,
-        "environment": environment(device),
+        "environment": {**environment(device), **notes},
         "timingsSeconds": timings,
         "peakMemoryBytes": peak,
         "modules": recorder.modules,

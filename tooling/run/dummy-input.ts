@@ -18,3 +18,15 @@ export function dummyInputs(extraction: Extraction): Array<{ name: string; shape
   }
   return [{ name: dataset.name, shape: [1, steps, 1, dataset.gridPoints, variables] }];
 }
+
+/** Names of the fields an anemoi-inference initial state needs: the inputs it does not compute itself. */
+export function stateFieldNames(extraction: Extraction): string[] {
+  return (extraction.mapped.inputs.variables ?? []).filter((v) => v.category !== "computed" && v.category !== "diagnostic").map((v) => v.name);
+}
+
+/** "6h" -> 6, "1h30m" -> 1.5 */
+export function timestepHours(timestep: string | undefined): number {
+  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(timestep ?? "");
+  if (!m || !timestep) return 6;
+  return Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 60 + Number(m[4] ?? 0) / 3600;
+}

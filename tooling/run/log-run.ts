@@ -11,7 +11,7 @@ import { formatJson } from "../../src/registry/json-text.ts";
 import { toolFor } from "../version.ts";
 import { prepare, type CheckpointFile, type EnvironmentSettings } from "../verify/prepare.ts";
 import { runSandboxed } from "../verify/sandbox.ts";
-import { dummyInputs } from "./dummy-input.ts";
+import { dummyInputs, stateFieldNames, timestepHours } from "./dummy-input.ts";
 
 export interface LogRunOptions extends EnvironmentSettings {
   device: string;
@@ -22,6 +22,8 @@ export interface LogRunOptions extends EnvironmentSettings {
   timeoutMs: number;
   memoryLimitMiB: number | undefined;
   sampleCount: number;
+  /** auto: through anemoi-inference when it is installed in the environment, else directly. */
+  via: "auto" | "direct" | "anemoi-inference";
   /** Environment variables for the model process (e.g. FIAB's control options). */
   env: Record<string, string>;
 }
@@ -40,7 +42,19 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
     const inputs = dummyInputs(prepared.extraction);
     const out = resolve(options.out);
     await mkdir(out, { recursive: true });
-    const spec = { checkpoint: resolve(file.path), out, device: options.device, dtype: options.dtype, seed: options.seed, steps: options.steps, sampleCount: options.sampleCount, inputs };
+    const spec = {
+      checkpoint: resolve(file.path),
+      out,
+      device: options.device,
+      dtype: options.dtype,
+      seed: options.seed,
+      steps: options.steps,
+      sampleCount: options.sampleCount,
+      inputs,
+      via: options.via,
+      fieldNames: stateFieldNames(prepared.extraction),
+      timestepHours: timestepHours(prepared.extraction.mapped.model.timestep),
+    };
     await writeFile(join(work, "spec.json"), JSON.stringify(spec));
     const resultFile = join(work, "result.json");
     const run = await runSandboxed([env.python, script, join(work, "spec.json"), resultFile], {
