@@ -1,5 +1,5 @@
 // Every class of validation problem, with the message a contributor sees.
-import { rename, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
@@ -67,14 +67,11 @@ describe("validate", () => {
 
   it("refuses ids that differ only in case", async () => {
     const problems = await problemsAfter(async (dir) => {
-      await rename(join(dir, "imerg-gt.json"), join(dir, "IMERG-gt.json"));
-      await edit("IMERG-gt", (d) => (d.source.url += "?copy"))(dir);
-      const { readFile } = await import("node:fs/promises");
-      const doc = JSON.parse(await readFile(join(dir, "IMERG-gt.json"), "utf8"));
-      doc.source.url = doc.source.url.replace("?copy", "?other");
-      await writeFile(join(dir, "imerg-gt.json"), JSON.stringify(doc));
+      const doc = JSON.parse(await readFile(join(dir, "imerg-gt.json"), "utf8"));
+      doc.source.url += "?other-file";
+      await writeFile(join(dir, "IMERG-gt.json"), JSON.stringify(doc));
     });
-    expect(problems).toEqual(['imerg-gt.json: id "imerg-gt" differs from "IMERG-gt" (IMERG-gt.json) only in case: both would be one file on macOS and Windows'.replace(/\(IMERG-gt.json\)/, `(${problems[0]!.match(/\((.*IMERG-gt\.json)\)/)![1]})`)]);
+    expect(problems).toEqual([expect.stringMatching(/^imerg-gt\.json: id "imerg-gt" differs from "IMERG-gt" \(.*IMERG-gt\.json\) only in case: both would be one file on macOS and Windows$/)]);
   });
 
   it("refuses a URL shared with an entry that is not a declared variant", async () => {

@@ -4,7 +4,6 @@ import { JsonSyntaxError, parseJsonText } from "../../src/registry/json-text.ts"
 import type { ByteSource } from "../zip/byte-source.ts";
 import { openCheckpointArchive, type CheckpointArchive } from "../zip/checkpoint-archive.ts";
 import type { ZipEntry } from "../zip/central-directory.ts";
-import { ZipFormatError } from "../zip/zip-error.ts";
 import { scanPickle, type PickleScan } from "../pickle/scan.ts";
 import { at, str } from "./json-access.ts";
 import { mapMetadata, type MappedMetadata } from "./metadata-map.ts";
@@ -95,4 +94,3 @@ export async function extractCheckpoint(source: ByteSource, limits: ExtractLimit
   return { root: archive.root, metadataPath: metadataEntry.name, mapped, pickle, warnings };
 }
 
-export { ZipFormatError };
