@@ -1,4 +1,5 @@
 // The failures of reading, scanning and preparing a checkpoint, as command-line errors with their message.
+import { InputFileError } from "../src/registry/json-file.ts";
 import { ExtractionError } from "./anemoi/extract.ts";
 import { CliError } from "./command.ts";
 import { PickleScanError } from "./pickle/scan.ts";
@@ -8,7 +9,7 @@ import { CheckpointFileError } from "./verify/checkpoint-file.ts";
 import { EnvironmentError } from "./verify/python-env.ts";
 
 export function asCliError(error: unknown, target: string): unknown {
-  if (error instanceof CheckpointFileError || error instanceof EnvironmentError || error instanceof ZipFormatError || error instanceof ExtractionError || error instanceof ByteSourceError) {
+  if (error instanceof InputFileError || error instanceof CheckpointFileError || error instanceof EnvironmentError || error instanceof ZipFormatError || error instanceof ExtractionError || error instanceof ByteSourceError) {
     return new CliError(error.message);
   }
   if (error instanceof PickleScanError) return new CliError(`${target}: data.pkl: ${error.message}`);

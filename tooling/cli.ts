@@ -54,7 +54,13 @@ export async function main(argv: string[]): Promise<number> {
       log(`registry ${name}: ${error.message}`);
       return error.exitCode;
     }
-    throw error;
+    // Anything else is a bug or an environment failure (a full disk, a permission): say what happened;
+    // the stack is for developers.
+    const err = error as NodeJS.ErrnoException;
+    log(`registry ${name}: ${err.message ?? String(error)}`);
+    if (process.env.REGISTRY_DEBUG) log(String(err.stack ?? ""));
+    else log("(set REGISTRY_DEBUG=1 to see where it happened)");
+    return 70;
   }
 }
 

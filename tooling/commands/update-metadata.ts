@@ -5,7 +5,7 @@ import { entryFile } from "../../src/registry/entries.ts";
 import { evidenceFromResult, ResultError } from "../../src/registry/evidence-from-result.ts";
 import { applyEvidence, type EvidenceUpdate } from "../../src/registry/evidence-update.ts";
 import { InputFileError, readJsonFile } from "../../src/registry/json-file.ts";
-import { formatJson, parseJsonText } from "../../src/registry/json-text.ts";
+import { formatJson, JsonSyntaxError, parseJsonText } from "../../src/registry/json-text.ts";
 import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
 
 export default defineCommand({
@@ -28,7 +28,13 @@ export default defineCommand({
     const text = await readFile(path, "utf8").catch(() => {
       throw new CliError(`no entry ${id} (${path})`);
     });
-    const raw = parseJsonText(text) as Record<string, unknown>;
+    let raw: Record<string, unknown>;
+    try {
+      raw = parseJsonText(text) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) throw new CliError(`${path}:${error.line}:${error.column}: ${error.message}`);
+      throw error;
+    }
     const strict = parseEntry(raw);
     const entry = strict.ok ? strict.entry : consumingEntry.parse(raw);
     if (!strict.ok) log(`warning: ${path} has fields this tooling does not know; they are kept`);

@@ -1,10 +1,9 @@
 // Options shared by the commands that run a checkpoint in a fresh environment (verify-unpickling, log-run):
 // their declaration (for parsing and --help) and their reading, in one place.
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { checkpointIdPattern, parseEntry } from "../../src/contract/index.ts";
-import { entryFile } from "../../src/registry/entries.ts";
-import { parseJsonText } from "../../src/registry/json-text.ts";
+import { entryFile, maxEntryBytes } from "../../src/registry/entries.ts";
+import { readJsonFile } from "../../src/registry/json-file.ts";
 import { isUrl } from "../anemoi/open-source.ts";
 import { CliError, entriesOption, type CommandContext, type OptionSpec } from "../command.ts";
 import { cachedCheckpoint, defaultCacheDir } from "./checkpoint-file.ts";
@@ -57,7 +56,7 @@ export async function resolveCheckpoint(target: string, options: CommandContext[
   if (!checkpointIdPattern.test(target) || !existsSync(entryFile(entriesDir, target))) {
     throw new CliError(`"${target}" is neither a file, an http(s) URL, nor an entry in ${entriesDir}`, 2);
   }
-  const parsed = parseEntry(parseJsonText(await readFile(entryFile(entriesDir, target), "utf8")));
+  const parsed = parseEntry(await readJsonFile(entryFile(entriesDir, target), maxEntryBytes));
   if (!parsed.ok) throw new CliError(`${entryFile(entriesDir, target)} does not validate; run validate first`);
   const { url, sizeBytes, sha256 } = parsed.entry.source;
   return { path: await cachedCheckpoint(url, { sizeBytes, sha256 }, { cacheDir, timeoutMs: 60_000 }), checkpointId: target, sha256 };
