@@ -61,6 +61,15 @@ describe("over HTTP", () => {
     expect(result.stderr).toMatch(/bytes=/);
   });
 
+  it("needs no more requests when the central directory does not fit in the first one (3,000 tensors)", async () => {
+    const tensors = Array.from({ length: 3000 }, (_, i) => ({ path: `data/${i}`, data: new Uint8Array(64) }));
+    const path = await packMetadataFixture("rmi-lam", await tempDir(), { extra: tensors });
+    const server = await serveFile({ path });
+    const result = await extractUrl(server.fileUrl);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(server.stats.log.map((r) => r.range)).toHaveLength(3);
+  });
+
   it("gives up on a stalled server after the timeout", async () => {
     const server = await serveFile(await readFile(dummy), { mode: "stall-headers" });
     const started = Date.now();

@@ -76,6 +76,10 @@ export class HttpSource implements ByteSource {
    * Fetches and caches the given ranges, merging those less than `coalesceGap` apart into one request,
    * so that later reads inside them cost nothing. Parts already cached are not fetched again.
    */
+  isCached(offset: number, length: number): boolean {
+    return this.#opened.file !== undefined || this.#cache.missing({ offset, length }).length === 0;
+  }
+
   async prefetch(ranges: ByteRange[]): Promise<void> {
     for (const range of ranges) this.#checkRange(range);
     if (this.#opened.file) return;

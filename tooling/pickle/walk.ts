@@ -65,67 +65,67 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
     if (++ops > maxOps) throw m.error("limit-exceeded", `more than ${maxOps} opcodes (maxOps)`);
     switch (op) {
       // Fixed-size arguments.
-      case BININT1: if (end - pos < 1) throw short(m, pos, 1); pos += 1; m.push(NOT_STR); break;
-      case BININT2: if (end - pos < 2) throw short(m, pos, 2); pos += 2; m.push(NOT_STR); break;
-      case BININT: if (end - pos < 4) throw short(m, pos, 4); pos += 4; m.push(NOT_STR); break;
-      case BINFLOAT: if (end - pos < 8) throw short(m, pos, 8); pos += 8; m.push(NOT_STR); break;
+      case BININT1: if (end - pos < 1) end = refill(m, pos, 1); pos += 1; m.push(NOT_STR); break;
+      case BININT2: if (end - pos < 2) end = refill(m, pos, 2); pos += 2; m.push(NOT_STR); break;
+      case BININT: if (end - pos < 4) end = refill(m, pos, 4); pos += 4; m.push(NOT_STR); break;
+      case BINFLOAT: if (end - pos < 8) end = refill(m, pos, 8); pos += 8; m.push(NOT_STR); break;
       case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_TUPLE: case EMPTY_LIST:
       case EMPTY_DICT: case EMPTY_SET:
         m.push(NOT_STR); break;
       // Counted arguments: the count is checked against the remaining input, nothing is copied.
       case LONG1: case SHORT_BINBYTES:
-        if (end - pos < 1) throw short(m, pos, 1);
+        if (end - pos < 1) end = refill(m, pos, 1);
         len = bytes[pos]!; pos += 1;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case LONG4:
-        if (end - pos < 4) throw short(m, pos, 4);
+        if (end - pos < 4) end = refill(m, pos, 4);
         len = i32(bytes, pos); pos += 4;
         if (len < 0) throw m.error("invalid-argument", `negative byte count ${len} (LONG pickle has negative byte count)`);
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case BINBYTES:
-        if (end - pos < 4) throw short(m, pos, 4);
+        if (end - pos < 4) end = refill(m, pos, 4);
         len = u32(bytes, pos); pos += 4;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       case BINBYTES8: case BYTEARRAY8:
-        if (end - pos < 8) throw short(m, pos, 8);
+        if (end - pos < 8) end = refill(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(NOT_STR); break;
       // Strings: the value is the opcode's own offset, decoded later only if a STACK_GLOBAL needs it.
       case SHORT_BINUNICODE: case SHORT_BINSTRING:
-        if (end - pos < 1) throw short(m, pos, 1);
+        if (end - pos < 1) end = refill(m, pos, 1);
         len = bytes[pos]!; pos += 1;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(m.at); break;
       case BINUNICODE: case BINSTRING:
-        if (end - pos < 4) throw short(m, pos, 4);
+        if (end - pos < 4) end = refill(m, pos, 4);
         len = u32(bytes, pos); pos += 4;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(m.at); break;
       case BINUNICODE8:
-        if (end - pos < 8) throw short(m, pos, 8);
+        if (end - pos < 8) end = refill(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
-        if (end - pos < len) throw short(m, pos, len, true);
+        if (end - pos < len) end = refill(m, pos, len, true);
         pos += len; m.push(m.at); break;
-      case UNICODE: pos = line(bytes, pos, m, 0) + 1; m.push(m.at); break;
+      case UNICODE: pos = line(bytes, pos, m, 0) + 1; end = m.frameEnd; m.push(m.at); break;
       case STRING: {
         const eol = line(bytes, pos, m, 0);
         const quote = bytes[pos];
         if (eol - pos < 2 || bytes[eol - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {
           throw m.error("invalid-argument", "the STRING opcode argument must be quoted");
         }
-        pos = eol + 1; m.push(m.at); break;
+        pos = eol + 1; end = m.frameEnd; m.push(m.at); break;
       }
-      case INT: case LONG: case FLOAT: pos = line(bytes, pos, m, 1) + 1; m.push(NOT_STR); break;
+      case INT: case LONG: case FLOAT: pos = line(bytes, pos, m, 1) + 1; end = m.frameEnd; m.push(NOT_STR); break;
       // Memo.
-      case BINPUT: if (end - pos < 1) throw short(m, pos, 1); m.memoPut(bytes[pos]!); pos += 1; break;
-      case LONG_BINPUT: if (end - pos < 4) throw short(m, pos, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
+      case BINPUT: if (end - pos < 1) end = refill(m, pos, 1); m.memoPut(bytes[pos]!); pos += 1; break;
+      case LONG_BINPUT: if (end - pos < 4) end = refill(m, pos, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
       case MEMOIZE: m.memoize(); break;
-      case BINGET: if (end - pos < 1) throw short(m, pos, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
-      case LONG_BINGET: if (end - pos < 4) throw short(m, pos, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
+      case BINGET: if (end - pos < 1) end = refill(m, pos, 1); m.push(m.memoGet(bytes[pos]!)); pos += 1; break;
+      case LONG_BINGET: if (end - pos < 4) end = refill(m, pos, 4); m.push(m.memoGet(u32(bytes, pos))); pos += 4; break;
       case PUT: case GET: {
         const eol = line(bytes, pos, m, 1);
         if (op === PUT) m.peek();
@@ -134,7 +134,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         if (op === GET) m.push(m.memoGet(key));
         else if (key < 0) throw m.error("invalid-argument", "negative PUT argument");
         else m.memoPut(key);
-        pos = eol + 1; break;
+        pos = eol + 1; end = m.frameEnd; break;
       }
       // Stack and marks.
       case MARK: m.mark(); break;
@@ -171,7 +171,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         if (decodeAsciiStrict(bytes.subarray(pos, eol)) === undefined) {
           throw m.error("invalid-argument", "persistent IDs in protocol 0 must be ASCII strings");
         }
-        pos = eol + 1; m.push(OPAQUE); persistentIds++; break;
+        pos = eol + 1; end = m.frameEnd; m.push(OPAQUE); persistentIds++; break;
       }
       case NEXT_BUFFER: m.push(OPAQUE); break;
       case READONLY_BUFFER: m.peek(); m.setTop(NOT_STR); break;
@@ -186,7 +186,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         if (module === undefined || name === undefined) throw m.error("invalid-argument", `module or name is not ${op === GLOBAL ? "UTF-8" : "ASCII"}`);
         found.add(module, name, proto);
         if (op === INST) m.truncate(x);
-        pos = nameEnd + 1; m.push(OPAQUE); break;
+        pos = nameEnd + 1; end = m.frameEnd; m.push(OPAQUE); break;
       }
       case STACK_GLOBAL: {
         const name = stackString(bytes, m, m.pop());
@@ -196,7 +196,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       }
       case EXT1: case EXT2: case EXT4: {
         const size = op === EXT1 ? 1 : op === EXT2 ? 2 : 4;
-        if (end - pos < size) throw short(m, pos, size);
+        if (end - pos < size) end = refill(m, pos, size);
         const code = size === 1 ? bytes[pos]! : size === 2 ? u16(bytes, pos) : i32(bytes, pos);
         if (code <= 0) throw m.error("invalid-argument", `extension code ${code} (EXT specifies code <= 0)`);
         found.addExtension(code);
@@ -204,15 +204,15 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       }
       // Framing and protocol.
       case PROTO:
-        if (end - pos < 1) throw short(m, pos, 1);
+        if (end - pos < 1) end = refill(m, pos, 1);
         proto = bytes[pos++]!;
         if (proto > HIGHEST_PROTOCOL) throw m.error("invalid-argument", `unsupported pickle protocol: ${proto}`);
         firstProto ??= proto; break;
       case FRAME:
-        if (end - pos < 8) throw short(m, pos, 8);
+        if (end - pos < 8) end = refill(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
         if (pos < end && end < n) throw m.error("invalid-argument", "FRAME inside an unfinished frame");
-        if (n - pos < len) throw short(m, pos, len, true);
+        if (n - pos < len) throw truncated(m, len, true);
         end = m.frameEnd = pos + len;
         break;
       case STOP:
@@ -224,9 +224,18 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
   }
 }
 
-/** The argument is cut off, or (declared) a counted payload is longer than the input left. */
-function short(m: PickleMachine, pos: number, wanted: number, declared = false): PickleScanError {
-  if (pos + wanted <= m.inputLength) return crossesFrame(m);
+/**
+ * A read of `wanted` bytes at `pos` does not fit before the frame's end. At the exact end of a
+ * frame reading goes on in the input, as every CPython loader does; a read that starts inside a
+ * frame and leaves it, or runs past the input, fails. Returns the new read limit.
+ */
+function refill(m: PickleMachine, pos: number, wanted: number, declared = false): number {
+  if (pos + wanted > m.inputLength) throw truncated(m, wanted, declared);
+  if (pos < m.frameEnd) throw crossesFrame(m);
+  return (m.frameEnd = m.inputLength);
+}
+
+function truncated(m: PickleMachine, wanted: number, declared: boolean): PickleScanError {
   const what = declared ? `declares ${wanted} bytes of data` : `needs a ${wanted}-byte argument`;
   return m.error("truncated", `${what}, beyond the end of the input`);
 }
@@ -235,11 +244,14 @@ function crossesFrame(m: PickleMachine): PickleScanError {
   return m.error("invalid-argument", `argument crosses the end of its FRAME (at byte ${m.frameEnd})`);
 }
 
-/** End (newline index) of the text argument starting at `from`; `minLength` excludes the newline. */
+/**
+ * End (newline index) of the text argument starting at `from`; `minLength` excludes the newline.
+ * May move `m.frameEnd` on (see refill): callers re-read it.
+ */
 function line(bytes: Uint8Array, from: number, m: PickleMachine, minLength: number): number {
   const eol = lineEnd(bytes, from);
   if (eol < 0) throw m.error("truncated", "text argument has no newline before the end of the input");
-  if (eol >= m.frameEnd) throw crossesFrame(m);
+  if (eol >= m.frameEnd) refill(m, from, eol + 1 - from);
   if (eol - from < minLength) throw m.error("invalid-argument", "empty text argument (pickle data was truncated)");
   return eol;
 }

@@ -10,6 +10,8 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Optional hint: these ranges will be read soon (a remote source fetches them in as few requests as it can). */
   prefetch?(ranges: ReadonlyArray<{ offset: number; length: number }>): Promise<void>;
+  /** Optional: whether reading this range needs no request (a remote source's cache). */
+  isCached?(offset: number, length: number): boolean;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,9 @@ export interface DirectoryLimits {
 
 export const defaultDirectoryLimits: DirectoryLimits = { maxEntries: 1_000_000, maxCentralDirectoryBytes: 256 * 1024 * 1024 };
 
+/** How much before a remote central directory is fetched with it: room for anemoi's metadata. */
+const readBehindBytes = 512 * 1024;
+
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
@@ -125,6 +128,12 @@ export async function readCentralDirectory(source: ByteSource, limits: Directory
   if (location.count > limits.maxEntries) throw new ZipFormatError(source.name, `${location.count} entries, over the cap of ${limits.maxEntries}`);
   if (location.size > limits.maxCentralDirectoryBytes) {
     throw new ZipFormatError(source.name, `central directory of ${location.size} bytes, over the cap of ${limits.maxCentralDirectoryBytes}`, location.offset);
+  }
+  if (source.isCached && !source.isCached(location.offset, location.size)) {
+    // The first (tail) read missed part of the directory. anemoi appends its metadata after the weights, just
+    // before the directory: fetch both in one request.
+    const start = Math.max(0, location.offset - readBehindBytes);
+    await source.prefetch?.([{ offset: start, length: location.offset + location.size - start }]);
   }
   const bytes = await source.read(location.offset, location.size);
   const dv = view(bytes);
