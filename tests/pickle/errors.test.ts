@@ -34,6 +34,19 @@ describe("PickleScanError", () => {
     expect(failure("\x80\x02\x8b\x00\x00\x00\x80")).toMatchObject({ code: "invalid-argument", offset: 2, opcode: "LONG4" });
   });
 
+  it("refuses an argument that crosses the end of its FRAME, which CPython's loaders read three ways", () => {
+    // pickle.loads returns 7, the C unpickler over a file (torch.load) fails on \x07, pickle.py refuses.
+    expect(failure("\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00J\x01\x00\x00\x00K\x07.")).toEqual({
+      code: "invalid-argument", offset: 11, opcode: "BININT",
+      message: "pickle byte 11 (BININT): argument crosses the end of its FRAME (at byte 13)",
+    });
+    expect(failure("\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00N\x95\x01\x00\x00\x00\x00\x00\x00\x00N.")).toMatchObject({ code: "invalid-argument", opcode: "FRAME" });
+    // At the exact end of a frame every loader reads on.
+    expect(scanPickle(bytes("\x80\x04\x95\x01\x00\x00\x00\x00\x00\x00\x00K\x01.")).opcodes).toBe(4);
+    expect(scanPickle(bytes("\x80\x04\x95\x01\x00\x00\x00\x00\x00\x00\x00cos\nsystem\n.")).globals).toEqual(["os.system"]);
+    expect(failure("\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00cos\nsystem\n.")).toMatchObject({ code: "invalid-argument", opcode: "GLOBAL" });
+  });
+
   it("reports an unknown opcode", () => {
     expect(failure("\x80\x02N\xff.")).toEqual({
       code: "unknown-opcode", offset: 3, opcode: "0xff", message: "pickle byte 3 (0xff): not a pickle opcode (invalid load key)",

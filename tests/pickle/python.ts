@@ -71,6 +71,55 @@ export async function pythonPickles(body: string): Promise<Record<string, Python
   );
 }
 
+export type CPythonLoad = {
+  /** pickle.py's unpickler (find_class stubbed) loaded it. */
+  ok: boolean;
+  globals?: string[];
+  persistentIds?: number;
+  /** Offset after the first STOP, from pickletools. */
+  end?: number;
+  /** The C unpickler (as torch.load runs it: over a BytesIO) loaded it; null when not tried. */
+  c: boolean | null;
+};
+
+const LOADS = String.raw`
+class CRecorder(pickle.Unpickler):
+    def find_class(self, module, name): return Anything
+    def persistent_load(self, pid): return Anything()
+
+def c_loads(data):
+    try:
+        # The C unpickler sizes its memo array by the largest key: a LONG_BINPUT of 2**32 would
+        # make it walk billions of slots. Not tried then.
+        for op, arg, pos in pickletools.genops(data):
+            if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and int(arg) > 10**6: return None
+    except Exception: pass
+    try:
+        CRecorder(io.BytesIO(data), buffers=iter([b"x"] * 100)).load()
+        return True
+    except Exception:
+        return False
+
+out = []
+for line in sys.stdin:
+    data = base64.b64decode(line)
+    recorder = Recorder(data, iter([b"x"] * 100))
+    try:
+        recorder.load()
+        end = [pos + 1 for op, arg, pos in pickletools.genops(data)][-1]
+        out.append({"ok": True, "globals": sorted(recorder.seen), "persistentIds": recorder.pids, "end": end, "c": c_loads(data)})
+    except Exception:
+        out.append({"ok": False, "c": c_loads(data)})
+print(json.dumps(out))
+`;
+
+/** Loads each pickle with CPython's two unpicklers, with nothing imported or called. */
+export async function cpythonLoads(pickles: Uint8Array[]): Promise<CPythonLoad[]> {
+  const input = pickles.map((p) => Buffer.from(p).toString("base64")).join("\n");
+  const { stdout } = await execa("python3", ["-c", `${PRELUDE}\n${LOADS}`], { input: `${input}\n` });
+  return JSON.parse(stdout) as CPythonLoad[];
+}
+
 /** Runs a Python snippet and returns what it prints. */
 export async function python(code: string): Promise<string> {
   const { stdout } = await execa("python3", ["-"], { input: code });

@@ -1,5 +1,7 @@
 // Reading opcode arguments: little-endian integers and newline-terminated text lines, without
-// allocating. Callers check that the bytes exist first.
+// allocating, and the checks that an argument lies within the input and within its FRAME.
+import type { PickleScanError } from "./errors.ts";
+import type { PickleMachine } from "./machine.ts";
 
 export function u16(bytes: Uint8Array, at: number): number {
   return bytes[at]! | (bytes[at + 1]! << 8);
@@ -51,4 +53,36 @@ export function parseDecimalKey(bytes: Uint8Array, start: number, end: number): 
   while (i < end && isSpace(bytes[i]!)) i++;
   if (i !== end || value > Number.MAX_SAFE_INTEGER) return undefined;
   return sign * value;
+}
+
+/**
+ * A read of `wanted` bytes at `pos` does not fit before the frame's end. At the exact end of a
+ * frame reading goes on in the input, as every CPython loader does; a read that starts inside a
+ * frame and leaves it, or runs past the input, fails. Returns the new read limit.
+ */
+export function refill(m: PickleMachine, pos: number, wanted: number, declared = false): number {
+  if (pos + wanted > m.inputLength) throw truncated(m, wanted, declared);
+  if (pos < m.frameEnd) throw crossesFrame(m);
+  return (m.frameEnd = m.inputLength);
+}
+
+export function truncated(m: PickleMachine, wanted: number, declared: boolean): PickleScanError {
+  const what = declared ? `declares ${wanted} bytes of data` : `needs a ${wanted}-byte argument`;
+  return m.error("truncated", `${what}, beyond the end of the input`);
+}
+
+function crossesFrame(m: PickleMachine): PickleScanError {
+  return m.error("invalid-argument", `argument crosses the end of its FRAME (at byte ${m.frameEnd})`);
+}
+
+/**
+ * End (newline index) of the text argument starting at `from`; `minLength` excludes the newline.
+ * May move `m.frameEnd` on (see refill): callers re-read it.
+ */
+export function line(bytes: Uint8Array, from: number, m: PickleMachine, minLength: number): number {
+  const eol = lineEnd(bytes, from);
+  if (eol < 0) throw m.error("truncated", "text argument has no newline before the end of the input");
+  if (eol >= m.frameEnd) refill(m, from, eol + 1 - from);
+  if (eol - from < minLength) throw m.error("invalid-argument", "empty text argument (pickle data was truncated)");
+  return eol;
 }

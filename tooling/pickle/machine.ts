@@ -8,7 +8,8 @@ import { PickleScanError } from "./errors.ts";
 export const OPAQUE = -1;
 /** A value that is certainly not a str (numbers, bytes, containers, None, booleans). */
 export const NOT_STR = -2;
-const UNSET = -3;
+/** The dense memo stores value + BIAS so that 0, what a new Float64Array holds, means unset. */
+const BIAS = 3;
 
 export type MachineLimits = { maxStackDepth: number; maxMemo: number };
 
@@ -26,7 +27,7 @@ export class PickleMachine {
   #markCount = 0;
   // Memo keys are dense in practice (0, 1, 2...); keys below #dense.length live there, others in
   // #sparse, so a hostile key like 2**32-1 costs one Map entry, not a 32 GiB array.
-  #dense = new Float64Array(1024).fill(UNSET);
+  #dense = new Float64Array(1024);
   #sparse = new Map<number, number>();
   readonly #limits: MachineLimits;
   readonly #bytes: Uint8Array;
@@ -93,8 +94,8 @@ export class PickleMachine {
     const dense = this.#dense;
     if (key >= dense.length && key < 2 * this.memoLen + 2048) this.#growDense(key);
     if (key < this.#dense.length) {
-      if (this.#dense[key] === UNSET) this.#countNewKey();
-      this.#dense[key] = value;
+      if (this.#dense[key] === 0) this.#countNewKey();
+      this.#dense[key] = value + BIAS;
     } else {
       if (!this.#sparse.has(key)) this.#countNewKey();
       this.#sparse.set(key, value);
@@ -106,8 +107,8 @@ export class PickleMachine {
   }
 
   memoGet(key: number): number {
-    const value = key >= 0 && key < this.#dense.length ? this.#dense[key]! : (this.#sparse.get(key) ?? UNSET);
-    if (value === UNSET) throw this.error("memo-missing", `memo key ${key} was never stored (Memo value not found)`);
+    const value = key >= 0 && key < this.#dense.length ? this.#dense[key]! - BIAS : this.#sparse.get(key);
+    if (value === undefined || value === -BIAS) throw this.error("memo-missing", `memo key ${key} was never stored (Memo value not found)`);
     return value;
   }
 
@@ -128,11 +129,11 @@ export class PickleMachine {
   }
 
   #growDense(key: number): void {
-    const grown = new Float64Array(Math.max(key + 1, 2 * this.#dense.length)).fill(UNSET);
+    const grown = new Float64Array(Math.max(key + 1, 2 * this.#dense.length));
     grown.set(this.#dense);
     for (const [k, v] of this.#sparse) {
       if (k < grown.length) {
-        grown[k] = v;
+        grown[k] = v + BIAS;
         this.#sparse.delete(k);
       }
     }

@@ -3,7 +3,7 @@
 // CPython's C unpickler (Modules/_pickle.c), which is what torch.load uses, so that any pickle it
 // would load walks to the same STOP and names the same globals. Values are not validated beyond
 // what naming a global needs (a malformed INT passes here and fails in Python, never the reverse).
-import { i32, lineEnd, parseDecimalKey, u16, u32, u64 } from "./args.ts";
+import { i32, line, parseDecimalKey, refill, truncated, u16, u32, u64 } from "./args.ts";
 import { PickleScanError } from "./errors.ts";
 import { GlobalsFound } from "./globals-found.ts";
 import { NOT_STR, OPAQUE, PickleMachine, type MachineLimits } from "./machine.ts";
@@ -222,38 +222,6 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         throw m.error("unknown-opcode", "not a pickle opcode (invalid load key)");
     }
   }
-}
-
-/**
- * A read of `wanted` bytes at `pos` does not fit before the frame's end. At the exact end of a
- * frame reading goes on in the input, as every CPython loader does; a read that starts inside a
- * frame and leaves it, or runs past the input, fails. Returns the new read limit.
- */
-function refill(m: PickleMachine, pos: number, wanted: number, declared = false): number {
-  if (pos + wanted > m.inputLength) throw truncated(m, wanted, declared);
-  if (pos < m.frameEnd) throw crossesFrame(m);
-  return (m.frameEnd = m.inputLength);
-}
-
-function truncated(m: PickleMachine, wanted: number, declared: boolean): PickleScanError {
-  const what = declared ? `declares ${wanted} bytes of data` : `needs a ${wanted}-byte argument`;
-  return m.error("truncated", `${what}, beyond the end of the input`);
-}
-
-function crossesFrame(m: PickleMachine): PickleScanError {
-  return m.error("invalid-argument", `argument crosses the end of its FRAME (at byte ${m.frameEnd})`);
-}
-
-/**
- * End (newline index) of the text argument starting at `from`; `minLength` excludes the newline.
- * May move `m.frameEnd` on (see refill): callers re-read it.
- */
-function line(bytes: Uint8Array, from: number, m: PickleMachine, minLength: number): number {
-  const eol = lineEnd(bytes, from);
-  if (eol < 0) throw m.error("truncated", "text argument has no newline before the end of the input");
-  if (eol >= m.frameEnd) refill(m, from, eol + 1 - from);
-  if (eol - from < minLength) throw m.error("invalid-argument", "empty text argument (pickle data was truncated)");
-  return eol;
 }
 
 /** A STACK_GLOBAL operand: known text, or DYNAMIC when it is the unknowable result of a call. */
