@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { extractCheckpoint } from "../tooling/anemoi/extract.ts";
 import { openHttpSource } from "../tooling/http/range-source.ts";
-import { FileSource } from "../tooling/zip/file-source.ts";
+import { FileSource } from "../tooling/source/file-source.ts";
 import { closeAllServers, serveFile } from "../tests/support/http-servers.ts";
 import { packMetadataFixture } from "../tests/support/pack-metadata.ts";
 

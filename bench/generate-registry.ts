@@ -4,7 +4,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { entryFile, listEntryFiles } from "../src/registry/entries.ts";
-import { formatJson } from "../src/registry/json-text.ts";
+import { formatJson } from "../src/files/json-text.ts";
 
 interface Template {
   id: string;

@@ -11,7 +11,7 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { scanPickle } from "../tooling/pickle/scan.ts";
-import { aifsDataPickle } from "../tests/pickle/aifs-pickle.ts";
+import { aifsDataPickle } from "../tests/support/aifs-pickle.ts";
 
 const TARGET_MB_PER_S = 50;
 const MB = 1e6;

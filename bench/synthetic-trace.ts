@@ -1,7 +1,7 @@
 // Writes a log-run trace folder of a given size without a model: for benchmarking compare-runs.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatJson } from "../src/registry/json-text.ts";
+import { formatJson } from "../src/files/json-text.ts";
 
 export async function writeSyntheticTrace(dir: string, options: { modules: number; numel: number; samples: number; finalNumel: number; noise: number; seed: number }): Promise<void> {
   await mkdir(dir, { recursive: true });

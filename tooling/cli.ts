@@ -1,6 +1,6 @@
 // The registry's one command-line entry: `npm run -s registry -- <command> [options]`.
 // The only place that prints and sets the exit status.
-import { CliError, helpText, parseCommandArgs, type Command } from "./command.ts";
+import { CliError, helpText, parseCommandArgs, type Command } from "./cli/command.ts";
 import { formatRegistryProblem } from "../src/registry/problem.ts";
 import { RegistryInvalidError } from "../src/registry/validate.ts";
 

@@ -3,8 +3,8 @@
 import type { AstroIntegration } from "astro";
 import { fiabContracts } from "../fiab/store-contract.ts";
 import { formatRegistryProblem } from "../registry/problem.ts";
-import { fiabView } from "../registry/publish.ts";
-import { provideSiteEntries, siteEntriesDir } from "../registry/site-data.ts";
+import { fiabView } from "../publish/documents.ts";
+import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
 import { validateEntries } from "../registry/validate.ts";
 
 export function registryValidation(): AstroIntegration {

@@ -3,7 +3,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import fg from "fast-glob";
 import { checkpointIdPattern, parseEntry, type Entry } from "../contract/index.ts";
-import { JsonSyntaxError, parseJsonText } from "./json-text.ts";
+import { JsonSyntaxError, parseJsonText } from "../files/json-text.ts";
 import type { Problem } from "./problem.ts";
 
 export const defaultEntriesDir = "entries";

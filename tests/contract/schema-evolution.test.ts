@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { assessRepositorySchema, assessSchemaChange, generatedSchemas, type Schemas } from "../../src/contract/schema-snapshot.ts";
 import { findBreakingChanges } from "../../src/contract/schema-diff.ts";
-import { repoRoot } from "../helpers.ts";
+import { repoRoot } from "../support/helpers.ts";
 
 describe("the real contract", () => {
   it("matches the committed schema snapshot (run `npm run schema:update` after a compatible change)", () => {

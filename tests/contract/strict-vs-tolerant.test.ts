@@ -2,8 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEntry } from "../../src/contract/index.ts";
-import { readEntry, readRegistry } from "../../src/registry/reader.ts";
-import { readJson, repoRoot } from "../helpers.ts";
+import { readEntry, readRegistry } from "../../src/client/reader.ts";
+import { readJson, repoRoot } from "../support/helpers.ts";
 
 const real = () => readJson(join(repoRoot, "entries", "aifs-single-mse-1.1_w_sdpa.json"));
 

@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { core1Artifact, core2Artifact } from "../../src/fiab/store-contract.ts";
-import { fixture, readJson, runCli, tempDir } from "../helpers.ts";
+import { fixture, readJson, runCli, tempDir } from "../support/helpers.ts";
 
 async function roundTrip(store: string, contract: string) {
   const entries = join(await tempDir(), "entries");

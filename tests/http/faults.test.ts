@@ -11,7 +11,7 @@ import {
   TooLargeError,
 } from "../../tooling/http/errors.ts";
 import { openHttpSource } from "../../tooling/http/range-source.ts";
-import { ByteSourceError } from "../../tooling/zip/byte-source.ts";
+import { ByteSourceError } from "../../tooling/source/byte-source.ts";
 import { closeAllServers, file, flaky, serveFile, startServer } from "../support/http-servers.ts";
 
 afterAll(closeAllServers);

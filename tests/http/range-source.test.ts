@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileChangedError, TooLargeError } from "../../tooling/http/errors.ts";
 import { openHttpSource } from "../../tooling/http/range-source.ts";
-import { ByteSourceError } from "../../tooling/zip/byte-source.ts";
+import { ByteSourceError } from "../../tooling/source/byte-source.ts";
 import { closeAllServers, serveFile, sparseFile } from "../support/http-servers.ts";
 
 afterAll(closeAllServers);

@@ -1,8 +1,8 @@
 // The real AIFS checkpoint (weights stripped): its data.pkl pickles whole model objects.
 import { beforeAll, describe, expect, it } from "vitest";
 import { scanPickle, type PickleScan } from "../../tooling/pickle/scan.ts";
-import { AIFS_CHECKPOINT, aifsDataPickle } from "./aifs-pickle.ts";
-import { pythonPickles, type PythonPickle } from "./python.ts";
+import { AIFS_CHECKPOINT, aifsDataPickle } from "../support/aifs-pickle.ts";
+import { pythonPickles, type PythonPickle } from "../support/python-pickles.ts";
 
 let pickle: Uint8Array;
 let scan: PickleScan;

@@ -4,8 +4,8 @@
 // loads are those CPython's loaders read differently (an argument crossing a FRAME's end).
 import { beforeAll, expect, it } from "vitest";
 import { PickleScanError, scanPickle } from "../../tooling/pickle/scan.ts";
-import { mutate, random } from "./mutate.ts";
-import { cpythonLoads, pythonPickles, type CPythonLoad } from "./python.ts";
+import { mutate, random } from "../support/mutate.ts";
+import { cpythonLoads, pythonPickles, type CPythonLoad } from "../support/python-pickles.ts";
 
 const SEED = 0xd1ff;
 const CASES_PER_PROTOCOL = 600;

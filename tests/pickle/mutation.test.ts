@@ -2,9 +2,9 @@
 // consistent scan or throw PickleScanError: never another exception, never a hang.
 import { beforeAll, expect, it } from "vitest";
 import { PickleScanError, scanPickle, type PickleScan } from "../../tooling/pickle/scan.ts";
-import { aifsDataPickle } from "./aifs-pickle.ts";
-import { mutate, random } from "./mutate.ts";
-import { pythonPickles } from "./python.ts";
+import { aifsDataPickle } from "../support/aifs-pickle.ts";
+import { mutate, random } from "../support/mutate.ts";
+import { pythonPickles } from "../support/python-pickles.ts";
 
 const SEED = 0x5eed_2024;
 

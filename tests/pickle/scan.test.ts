@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PICKLE_OPCODES } from "../../tooling/pickle/opcodes.ts";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
-import { python, pythonPickles, type PythonPickle } from "./python.ts";
+import { python, pythonPickles, type PythonPickle } from "../support/python-pickles.ts";
 
 const MADE_BY_PYTHON = String.raw`
 class Point:

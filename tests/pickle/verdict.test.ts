@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
 import { DANGEROUS, judgeGlobal, POWERFUL } from "../../tooling/pickle/verdict.ts";
 import { isWeightsOnlyGlobal, WEIGHTS_ONLY_GLOBALS } from "../../tooling/pickle/weights-only.ts";
-import { pythonPickles, type PythonPickle } from "./python.ts";
+import { pythonPickles, type PythonPickle } from "../support/python-pickles.ts";
 
 const MADE_BY_PYTHON = String.raw`
 class Pwned:

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
-import { copyOfEntries, editJson, runCli } from "../helpers.ts";
+import { copyOfEntries, editJson, runCli } from "../support/helpers.ts";
 
 const sdpa = "aifs-single-mse-1.1_w_sdpa";
 const o48 = "aifs-global-o48";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verificationResult } from "../../src/contract/index.ts";
-import { readJson, runCli, tempDir } from "../helpers.ts";
+import { readJson, runCli, tempDir } from "../support/helpers.ts";
 import { packMetadataFixture } from "../support/pack-metadata.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
 

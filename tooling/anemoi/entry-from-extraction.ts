@@ -5,7 +5,7 @@
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
 import type { Entry } from "../../src/contract/index.ts";
-import { entrySchemaReference } from "../../src/fiab/import-store.ts";
+import { entrySchemaReference } from "../../src/fiab/import.ts";
 import type { Extraction } from "./extract.ts";
 
 export interface SourceFacts {

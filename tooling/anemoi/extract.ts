@@ -1,7 +1,7 @@
 // Extraction from a checkpoint archive: find the metadata, read only what is needed (metadata JSON,
 // data.pkl, and supporting arrays of limited-area models), map it, and scan the pickle without running it.
-import { JsonSyntaxError, parseJsonText } from "../../src/registry/json-text.ts";
-import type { ByteSource } from "../zip/byte-source.ts";
+import { JsonSyntaxError, parseJsonText } from "../../src/files/json-text.ts";
+import type { ByteSource } from "../source/byte-source.ts";
 import { openCheckpointArchive, type CheckpointArchive } from "../zip/checkpoint-archive.ts";
 import type { ZipEntry } from "../zip/central-directory.ts";
 import { scanPickle, type PickleScan } from "../pickle/scan.ts";

@@ -1,11 +1,11 @@
 import { comparisonResult } from "../../src/contract/index.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
-import { formatJson } from "../../src/registry/json-text.ts";
-import { CliError, defineCommand } from "../command.ts";
-import { compareTraces, IncomparableTracesError } from "../compare/compare.ts";
-import { htmlReport } from "../compare/html-report.ts";
-import { readTrace, TraceError } from "../compare/read-trace.ts";
-import { defaultProfile, profiles, type Tolerance } from "../compare/tolerance.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { formatJson } from "../../src/files/json-text.ts";
+import { CliError, defineCommand } from "../cli/command.ts";
+import { compareTraces, IncomparableTracesError } from "../traces/compare.ts";
+import { htmlReport } from "../traces/html-report.ts";
+import { readTrace, TraceError } from "../traces/read-trace.ts";
+import { defaultProfile, profiles, type Tolerance } from "../traces/tolerance.ts";
 
 export default defineCommand({
   name: "compare-runs",

@@ -1,9 +1,9 @@
-import { CliError, defineCommand, entriesOption } from "../command.ts";
-import { exportStore } from "../../src/fiab/export-store.ts";
+import { CliError, defineCommand, entriesOption } from "../cli/command.ts";
+import { exportStore } from "../../src/fiab/export.ts";
 import { fiabContracts, type FiabContract } from "../../src/fiab/store-contract.ts";
-import { site } from "../../src/registry/site.ts";
+import { site } from "../../src/site/config.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
-import { requireEntriesDir } from "../entries-dir.ts";
+import { requireEntriesDir } from "../cli/entries-dir.ts";
 
 export default defineCommand({
   name: "export-fiab-store",

@@ -1,15 +1,15 @@
 import { existsSync } from "node:fs";
 import { checkpointIdPattern, parseEntry, formatProblem, type Entry } from "../../src/contract/index.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { crossCheck } from "../../src/registry/cross-checks.ts";
 import { entryFile, type LoadedEntry } from "../../src/registry/entries.ts";
-import { formatJson } from "../../src/registry/json-text.ts";
+import { formatJson } from "../../src/files/json-text.ts";
 import { RegistryInvalidError, loadValidEntries } from "../../src/registry/validate.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { extractCheckpoint } from "../anemoi/extract.ts";
-import { checkpointDigest, idFromFileName, isUrl, openCheckpoint } from "../anemoi/open-source.ts";
-import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
-import { asCliError } from "../checkpoint-errors.ts";
+import { checkpointDigest, idFromFileName, isUrl, openCheckpoint } from "../checkpoint/open.ts";
+import { CliError, defineCommand, entriesOption, jsonOption } from "../cli/command.ts";
+import { asCliError } from "../cli/errors.ts";
 
 export default defineCommand({
   name: "extract-basic-metadata",

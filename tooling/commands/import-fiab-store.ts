@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
-import { planStoreImport, readStoreDocument, StoreFormatError } from "../../src/fiab/store-import.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
-import { InputFileError, readJsonFile } from "../../src/registry/json-file.ts";
-import { formatJson } from "../../src/registry/json-text.ts";
+import { CliError, defineCommand, entriesOption, jsonOption } from "../cli/command.ts";
+import { planStoreImport, readStoreDocument, StoreFormatError } from "../../src/registry/import-store.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { InputFileError, readJsonFile } from "../../src/files/json-file.ts";
+import { formatJson } from "../../src/files/json-text.ts";
 import { RegistryInvalidError, loadValidEntries } from "../../src/registry/validate.ts";
 
 const maxStoreBytes = 64 * 1024 * 1024;

@@ -1,8 +1,8 @@
-import { CliError, defineCommand } from "../command.ts";
-import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "../verify/cli-options.ts";
-import { asCliError } from "../checkpoint-errors.ts";
-import { InputShapeError } from "../run/dummy-input.ts";
-import { LogRunError, logRun } from "../run/log-run.ts";
+import { CliError, defineCommand } from "../cli/command.ts";
+import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "./environment-options.ts";
+import { asCliError } from "../cli/errors.ts";
+import { InputShapeError } from "../traces/dummy-input.ts";
+import { LogRunError, logRun } from "../traces/log-run.ts";
 
 const dtypes = ["float32", "float16", "bfloat16", "float64"] as const;
 const devices = ["cpu", "cuda", "mps"] as const;

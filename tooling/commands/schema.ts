@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { CliError, defineCommand, jsonOption } from "../command.ts";
+import { CliError, defineCommand, jsonOption } from "../cli/command.ts";
 import { schemaVersion } from "../../src/contract/entry.ts";
 import { schemaFileNames } from "../../src/contract/json-schema.ts";
 import { assessRepositorySchema, generatedSchemas } from "../../src/contract/schema-snapshot.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
-import { formatJson } from "../../src/registry/json-text.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { formatJson } from "../../src/files/json-text.ts";
 
 export default defineCommand({
   name: "schema",

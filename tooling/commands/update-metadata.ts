@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { consumingEntry, formatProblem, parseEntry, problemsFromZod } from "../../src/contract/index.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { entryFile } from "../../src/registry/entries.ts";
-import { evidenceFromResult, ResultError } from "../../src/registry/evidence-from-result.ts";
-import { applyEvidence, type EvidenceUpdate } from "../../src/registry/evidence-update.ts";
-import { InputFileError, readJsonFile } from "../../src/registry/json-file.ts";
-import { formatJson, JsonSyntaxError, parseJsonText } from "../../src/registry/json-text.ts";
-import { CliError, defineCommand, entriesOption, jsonOption } from "../command.ts";
+import { evidenceFromResult, ResultError } from "../../src/evidence/from-result.ts";
+import { applyEvidence, type EvidenceUpdate } from "../../src/evidence/apply.ts";
+import { InputFileError, readJsonFile } from "../../src/files/json-file.ts";
+import { formatJson, JsonSyntaxError, parseJsonText } from "../../src/files/json-text.ts";
+import { CliError, defineCommand, entriesOption, jsonOption } from "../cli/command.ts";
 
 export default defineCommand({
   name: "update-metadata",

@@ -1,7 +1,7 @@
-import { defineCommand, entriesOption, jsonOption } from "../command.ts";
+import { defineCommand, entriesOption, jsonOption } from "../cli/command.ts";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
-import { requireEntriesDir } from "../entries-dir.ts";
+import { requireEntriesDir } from "../cli/entries-dir.ts";
 
 export default defineCommand({
   name: "validate",

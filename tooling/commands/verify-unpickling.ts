@@ -1,9 +1,9 @@
 import { verificationResult } from "../../src/contract/index.ts";
-import { writeFileAtomic } from "../../src/registry/atomic-write.ts";
-import { formatJson } from "../../src/registry/json-text.ts";
-import { defineCommand } from "../command.ts";
-import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "../verify/cli-options.ts";
-import { asCliError } from "../checkpoint-errors.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { formatJson } from "../../src/files/json-text.ts";
+import { defineCommand } from "../cli/command.ts";
+import { environmentOptions, environmentSettings, positiveNumber, resolveCheckpoint } from "./environment-options.ts";
+import { asCliError } from "../cli/errors.ts";
 import { verifyCheckpoint } from "../verify/verify.ts";
 
 export default defineCommand({

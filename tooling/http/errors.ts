@@ -1,6 +1,6 @@
 // Failures of reads over HTTP. They extend ByteSourceError so that the zip reader and the commands
 // handle a broken download like any other unreadable checkpoint, while tests and retries can tell them apart.
-import { ByteSourceError } from "../zip/byte-source.ts";
+import { ByteSourceError } from "../source/byte-source.ts";
 
 export interface HttpErrorDetails {
   /** The URL that was requested when it went wrong (after redirects). */

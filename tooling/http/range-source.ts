@@ -1,6 +1,6 @@
 // A ByteSource over HTTP Range requests: a checkpoint of gigabytes is read through its zip directory
 // and a few members, a thousandth of its bytes, in about three requests.
-import { ByteSourceError, type ByteSource } from "../zip/byte-source.ts";
+import { ByteSourceError, type ByteSource } from "../source/byte-source.ts";
 import { TooLargeError } from "./errors.ts";
 import { resolveSourceOptions, type HttpSourceOptions, type ResolvedSourceOptions } from "./options.ts";
 import { RangeCache, coalesce, type ByteRange } from "./range-cache.ts";

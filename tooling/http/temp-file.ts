@@ -3,7 +3,7 @@
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileSource } from "../zip/file-source.ts";
+import { FileSource } from "../source/file-source.ts";
 import { discardBody, readBody } from "./body.ts";
 import { HttpNetworkError, TooLargeError } from "./errors.ts";
 import type { Exchange, HttpStats } from "./request.ts";

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
 import { toolFor } from "../version.ts";
-import { platformKey } from "./platform-key.ts";
-import { prepare, type CheckpointFile, type EnvironmentSettings } from "./prepare.ts";
-import { runSandboxed, type SandboxResult } from "./sandbox.ts";
+import { platformKey } from "../environment/platform-key.ts";
+import { prepare, type CheckpointFile, type EnvironmentSettings } from "../environment/prepare.ts";
+import { runSandboxed, type SandboxResult } from "../environment/sandbox.ts";
 
 export interface VerifyOptions extends EnvironmentSettings {
   timeoutMs: number;

@@ -1,7 +1,7 @@
 // Reading a zip's table of contents from its end: the end-of-central-directory record (EOCD), the ZIP64
 // records torch writes for large files, and the central directory. Sizes and offsets are taken from the
 // central directory, never from local headers (torch writes those with a data descriptor and zero sizes).
-import type { ByteSource } from "./byte-source.ts";
+import type { ByteSource } from "../source/byte-source.ts";
 import { ZipFormatError } from "./zip-error.ts";
 
 export interface ZipEntry {

@@ -1,5 +1,5 @@
 // A torch checkpoint seen as an archive: its one root folder and its members by path inside the root.
-import type { ByteSource } from "./byte-source.ts";
+import type { ByteSource } from "../source/byte-source.ts";
 import { readCentralDirectory, type DirectoryLimits, type ZipEntry } from "./central-directory.ts";
 import { memberRange, readMember } from "./member.ts";
 import { ZipFormatError } from "./zip-error.ts";

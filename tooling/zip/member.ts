@@ -2,7 +2,7 @@
 // directory's sizes and CRC. Torch pads local headers with an extra field to align data to 64 bytes, so
 // the data starts after the LOCAL extra field, whose length may differ from the central one.
 import { crc32, inflateRawSync } from "node:zlib";
-import type { ByteSource } from "./byte-source.ts";
+import type { ByteSource } from "../source/byte-source.ts";
 import type { ZipEntry } from "./central-directory.ts";
 import { ZipFormatError } from "./zip-error.ts";
 

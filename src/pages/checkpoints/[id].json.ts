@@ -1,6 +1,6 @@
 import type { APIRoute, GetStaticPaths } from "astro";
-import { publishedEntry } from "../../registry/publish.ts";
-import { siteEntries } from "../../registry/site-data.ts";
+import { publishedEntry } from "../../publish/documents.ts";
+import { siteEntries } from "../../site/entries.ts";
 
 export const getStaticPaths = (async () =>
   (await siteEntries()).map((e) => ({ params: { id: e.id }, props: { entry: e.entry } }))) satisfies GetStaticPaths;

@@ -1,7 +1,7 @@
 import type { APIRoute, GetStaticPaths } from "astro";
 import { fiabContracts, type FiabContract } from "../../../fiab/store-contract.ts";
-import { fiabView } from "../../../registry/publish.ts";
-import { siteEntries } from "../../../registry/site-data.ts";
+import { fiabView } from "../../../publish/documents.ts";
+import { siteEntries } from "../../../site/entries.ts";
 
 export const getStaticPaths = (() => fiabContracts.map((contract) => ({ params: { contract } }))) satisfies GetStaticPaths;
 

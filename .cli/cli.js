@@ -1,0 +1,1 @@
+import { enableCompileCache } from "node:module"; enableCompileCache?.(); await import("./main.js");

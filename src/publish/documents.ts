@@ -1,0 +1,21 @@
+// The published JSON documents, made from validated entries. Everything here is deterministic: entries
+// come sorted by id, and keys are in contract order, so the same entries give byte-identical files.
+import { schemaVersion, type Entry } from "../contract/index.ts";
+import { exportStore, type StoreExport } from "../fiab/export.ts";
+import type { FiabContract } from "../fiab/store-contract.ts";
+import type { LoadedEntry } from "../registry/entries.ts";
+import { site } from "../site/config.ts";
+
+/** An entry as published: the `$schema` reference is an authoring aid and points into the repository. */
+export function publishedEntry(entry: Entry): Omit<Entry, "$schema"> {
+  const { $schema: _schema, ...rest } = entry;
+  return rest;
+}
+
+export function modelRegistryDocument(entries: readonly LoadedEntry[]): { schemaVersion: number; checkpoints: Record<string, Omit<Entry, "$schema">> } {
+  return { schemaVersion, checkpoints: Object.fromEntries(entries.map((e) => [e.id, publishedEntry(e.entry)])) };
+}
+
+export function fiabView(entries: readonly LoadedEntry[], contract: FiabContract): StoreExport {
+  return exportStore(entries, contract, site.storeDisplayName);
+}

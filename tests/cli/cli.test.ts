@@ -1,0 +1,84 @@
+// The command line as a user meets it: help texts (pinned, so wording changes are visible), usage errors.
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/helpers.ts";
+
+describe("registry CLI", () => {
+  it("lists its commands", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "Usage: npm run -s registry -- <command> [options]
+
+      The FIAB model registry's tooling.
+
+      Commands:
+        validate             Check every entry against the contract and across entries; report all problems at once.
+        import-fiab-store    Create or update entries from a FIAB artifact store (core-1 or core-2 shape).
+        export-fiab-store    Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
+        extract-basic-metadata Read an anemoi checkpoint's metadata and pickle imports without torch, from a file or over HTTP.
+        verify-unpickling    Prove a checkpoint loads with exactly its requirements, in a fresh environment and a limited process.
+        log-run              Run a checkpoint on deterministic dummy input and trace every module's output (for compare-runs).
+        compare-runs         Compare two log-run traces of one checkpoint and input: per-module divergence and a verdict.
+        update-metadata      Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
+        schema               Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
+
+      Run a command with --help for its options."
+    `);
+  });
+
+  it.each(["validate", "import-fiab-store", "export-fiab-store", "extract-basic-metadata", "verify-unpickling", "log-run", "compare-runs", "update-metadata", "schema"])("%s --help", async (command) => {
+    const result = await runCli([command, "--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`Usage: npm run -s registry -- ${command}`);
+    expect(result.stdout).toMatch(/--help\s+show this help/);
+  });
+
+  it("pins the help of validate", async () => {
+    expect((await runCli(["validate", "--help"])).stdout).toMatchInlineSnapshot(`
+      "Usage: npm run -s registry -- validate [options]
+
+      Check every entry against the contract and across entries; report all problems at once.
+
+      Checks JSON syntax (with line:column), the strict contract (unknown fields are errors), ids (file names),
+      variants listed on both sides, URLs and sha256 shared only by declared variants, and that each platform's
+      status follows from its evidence. Exits 1 when anything is wrong.
+
+      Options:
+        --entries DIR            folder of entry files (default: entries)
+        --json                   print the result as JSON
+        --quiet                  print nothing when all is well
+        --help                   show this help
+
+      Examples:
+        npm run -s registry -- validate
+        npm run -s registry -- validate --entries my-entries --json"
+    `);
+  });
+
+  it("refuses an unknown command", async () => {
+    const result = await runCli(["valdate"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, schema."`);
+  });
+
+  it("refuses an unknown option and a missing argument with exit status 2", async () => {
+    const unknown = await runCli(["validate", "--entires", "x"]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatchInlineSnapshot(`"registry validate: Unknown option '--entires' (see --help)"`);
+    const missing = await runCli(["import-fiab-store"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatchInlineSnapshot(`"registry import-fiab-store: missing argument <store.json> (see --help)"`);
+  });
+
+  it("refuses an unknown FIAB contract version", async () => {
+    const result = await runCli(["export-fiab-store", "--contract", "core-3"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry export-fiab-store: --contract must be one of core-1, core-2, got "core-3""`);
+  });
+
+  it("reports a store file that does not exist", async () => {
+    const result = await runCli(["import-fiab-store", "/nonexistent/store.json"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry import-fiab-store: /nonexistent/store.json: cannot read (ENOENT)"`);
+  });
+});

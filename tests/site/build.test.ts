@@ -1,0 +1,107 @@
+// The published site, built by the real `astro build` from real entries.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { execa } from "execa";
+import fg from "fast-glob";
+import { beforeAll, describe, expect, it } from "vitest";
+import { core1Artifact, core2Artifact } from "../../src/fiab/store-contract.ts";
+import { copyOfEntries, editJson, fixture, readJson, repoRoot, tempDir } from "../support/helpers.ts";
+
+function astroBuild(entriesDir: string, outDir: string) {
+  return execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", outDir], {
+    cwd: repoRoot,
+    env: { REGISTRY_ENTRIES: entriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1" },
+    reject: false,
+    all: true,
+  });
+}
+
+async function treeDigest(dir: string): Promise<Record<string, string>> {
+  const files = (await fg("**/*", { cwd: dir, onlyFiles: true, dot: true })).sort();
+  const digest: Record<string, string> = {};
+  for (const file of files) digest[file] = createHash("sha256").update(await readFile(join(dir, file))).digest("hex");
+  return digest;
+}
+
+let site: string;
+beforeAll(async () => {
+  site = join(await tempDir(), "dist");
+  const result = await astroBuild(join(repoRoot, "entries"), site);
+  expect(result.exitCode, result.all).toBe(0);
+});
+
+describe("published files", () => {
+  it("holds every entry in modelRegistry.json and one file per entry", async () => {
+    const registry = await readJson(join(site, "modelRegistry.json"));
+    const ids = (await fg("*.json", { cwd: join(repoRoot, "entries") })).map((f) => f.replace(/\.json$/, "")).sort();
+    expect(registry.schemaVersion).toBe(1);
+    expect(Object.keys(registry.checkpoints)).toEqual(ids);
+    for (const id of ids) {
+      const published = await readJson(join(site, "checkpoints", `${id}.json`));
+      expect(published).toEqual(registry.checkpoints[id]);
+      const { $schema: _, ...authored } = await readJson(join(repoRoot, "entries", `${id}.json`));
+      expect(published).toEqual(authored);
+      expect(existsSync(join(site, "checkpoints", id, "index.html"))).toBe(true);
+    }
+  });
+
+  it("validates every published entry against the published JSON Schemas with ajv", async () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const registry = await readJson(join(site, "modelRegistry.json"));
+    const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+    for (const kind of ["authoring", "consuming"]) {
+      const validate = ajv.compile(await readJson(join(site, "schema", "v1", `entry.${kind}.json`)));
+      validators.set(kind, validate);
+      for (const [id, entry] of Object.entries(registry.checkpoints)) {
+        expect(validate(entry), `${id} against ${kind}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      }
+    }
+    // and the schema is not vacuous: a typo'd field fails the authoring schema
+    const authoring = validators.get("authoring")!;
+    expect(authoring({ ...(Object.values(registry.checkpoints)[0] as object), sourceUrl: "x" })).toBe(false);
+  });
+
+  it("publishes FIAB views an unmodified FIAB reads", async () => {
+    const core2 = await readJson(join(site, "fiab", "core-2", "artifacts.json"));
+    expect(core2).toEqual(await readJson(fixture("fiab/artifacts.core-2.json")));
+    const core1 = await readJson(join(site, "fiab", "core-1", "artifacts.json"));
+    expect(Object.keys(core1.artifacts)).toHaveLength(11);
+    for (const artifact of Object.values(core1.artifacts)) expect(core1Artifact.parse(artifact)).toBeTruthy();
+    for (const artifact of Object.values(core2.artifacts)) expect(core2Artifact.parse(artifact)).toBeTruthy();
+  });
+
+  it("uses no resource from outside the site", async () => {
+    for (const file of await fg("**/*.{html,css,js}", { cwd: site })) {
+      const text = await readFile(join(site, file), "utf8");
+      const external = [...text.matchAll(/<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="((?:https?:)?\/\/[^"]+)"/g)].map((m) => m[1]);
+      const cssExternal = [...text.matchAll(/(?:url\(|@import\s+)["']?((?:https?:)?\/\/[^"')]+)/g)].map((m) => m[1]);
+      expect([...external, ...cssExternal], file).toEqual([]);
+    }
+  });
+});
+
+describe("the build", () => {
+  it("is deterministic: the same entries give byte-identical files", async () => {
+    const again = join(await tempDir(), "dist");
+    const result = await astroBuild(join(repoRoot, "entries"), again);
+    expect(result.exitCode, result.all).toBe(0);
+    expect(await treeDigest(again)).toEqual(await treeDigest(site));
+  });
+
+  it("publishes nothing when an entry is broken", async () => {
+    const entries = await copyOfEntries();
+    await editJson(join(entries, "imerg-gt.json"), (d) => (d.source.url = "ftp://example.org/x.ckpt"));
+    const out = join(await tempDir(), "dist");
+    const result = await astroBuild(entries, out);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain('imerg-gt.json: source.url: an http(s) URL; found "ftp://example.org/x.ckpt"');
+    expect(result.all).toContain("nothing was published");
+    expect(existsSync(out)).toBe(false);
+    expect(relative(repoRoot, out).startsWith("..")).toBe(true);
+  });
+});

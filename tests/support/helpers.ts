@@ -1,0 +1,42 @@
+// Shared test helpers: the repository root, running the real CLI as a process, scratch entry folders.
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll } from "vitest";
+import { repoRoot } from "./paths.ts";
+
+export { fixture, repoRoot } from "./paths.ts";
+
+const scratch: string[] = [];
+afterAll(async () => {
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+export async function tempDir(prefix = "registry-test-"): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+/** A scratch copy of the real entries/ folder. */
+export async function copyOfEntries(): Promise<string> {
+  const dir = join(await tempDir(), "entries");
+  await cp(join(repoRoot, "entries"), dir, { recursive: true });
+  return dir;
+}
+
+export async function readJson(path: string): Promise<any> {
+  return JSON.parse(await readFile(path, "utf8"));
+}
+
+export async function editJson(path: string, edit: (doc: any) => void): Promise<void> {
+  const doc = await readJson(path);
+  edit(doc);
+  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** Runs `node tooling/cli.ts ...` with the same Node that runs the tests (the pinned one). */
+export function runCli(args: string[], options: { cwd?: string } = {}) {
+  return execa(process.execPath, [join(repoRoot, "tooling", "cli.ts"), ...args], { cwd: options.cwd ?? repoRoot, reject: false, env: { NO_COLOR: "1" } });
+}
