@@ -1,26 +1,30 @@
 // The registry's one command-line entry: `npm run -s registry -- <command> [options]`.
-// The only place that prints and sets the exit status.
-import { CliError, helpText, parseCommandArgs, type Command } from "./cli/command.ts";
+// The only place that prints and sets the exit status. `tooling/registry.mjs` runs it (bundled, see
+// tooling/bundle.mjs); `node tooling/cli.ts` runs the source directly.
+import { RegistryError } from "../src/errors.ts";
 import { formatRegistryProblem } from "../src/registry/problem.ts";
 import { RegistryInvalidError } from "../src/registry/validate.ts";
+import { columns, helpText, parseCommandArgs } from "./cli/command.ts";
+import { commands } from "./commands/index.ts";
+import { tool } from "./repo.ts";
 
-const commands: Record<string, () => Promise<Command>> = {
-  validate: async () => (await import("./commands/validate.ts")).default,
-  "import-fiab-store": async () => (await import("./commands/import-fiab-store.ts")).default,
-  "export-fiab-store": async () => (await import("./commands/export-fiab-store.ts")).default,
-  "extract-basic-metadata": async () => (await import("./commands/extract-basic-metadata.ts")).default,
-  "verify-unpickling": async () => (await import("./commands/verify-unpickling.ts")).default,
-  "log-run": async () => (await import("./commands/log-run.ts")).default,
-  "compare-runs": async () => (await import("./commands/compare-runs.ts")).default,
-  "update-metadata": async () => (await import("./commands/update-metadata.ts")).default,
-  schema: async () => (await import("./commands/schema.ts")).default,
-};
-
-async function rootHelp(): Promise<string> {
-  const lines = ["Usage: npm run -s registry -- <command> [options]", "", "The FIAB model registry's tooling.", "", "Commands:"];
-  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(20)} ${(await load()).summary}`);
-  lines.push("", "Run a command with --help for its options.");
+function rootHelp(): string {
+  const lines = [
+    "Usage: npm run -s registry -- <command> [options]",
+    "",
+    "The FIAB model registry's tooling.",
+    "",
+    "Commands:",
+    ...columns(commands.map((c) => [c.name, c.summary])),
+    "",
+    "Run a command with --help for its options; --version prints the version.",
+  ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Whether the user asked for JSON: then errors are JSON documents on stdout too. */
+function wantsJson(argv: readonly string[], declaresJson: boolean): boolean {
+  return declaresJson && argv.includes("--json");
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -28,43 +32,53 @@ export async function main(argv: string[]): Promise<number> {
   const log = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    out(await rootHelp());
+    out(rootHelp());
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
-  if (!load) {
-    log(`registry: unknown command "${name}". Commands: ${Object.keys(commands).join(", ")}.`);
+  if (name === "--version" || name === "-V") {
+    out(`${tool.name} ${tool.version}`);
+    return 0;
+  }
+  const found = commands.find((c) => c.name === name);
+  if (!found) {
+    log(`registry: unknown command "${name}". Commands: ${commands.map((c) => c.name).join(", ")}.`);
     return 2;
   }
-  const command = await load();
+  const command = await found.load();
+  const json = wantsJson(args, command.options?.json?.type === "boolean");
   try {
     const parsed = parseCommandArgs(command, args);
     if (parsed.help) {
-      out(helpText(command));
+      out(helpText(found.name, found.summary, command));
       return 0;
     }
-    return (await command.run({ options: parsed.options, positionals: parsed.positionals, out, log })) ?? 0;
+    return (await command.run({ options: parsed.options, args: parsed.args, out, log } as never)) ?? 0;
   } catch (error) {
-    if (error instanceof RegistryInvalidError) {
-      for (const p of error.problems) log(formatRegistryProblem(p));
-      log(`registry ${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof CliError) {
-      log(`registry ${name}: ${error.message}`);
-      return error.exitCode;
-    }
-    // Anything else is a bug or an environment failure (a full disk, a permission): say what happened;
-    // the stack is for developers.
-    const err = error as NodeJS.ErrnoException;
-    log(`registry ${name}: ${err.message ?? String(error)}`);
-    if (process.env.REGISTRY_DEBUG) log(String(err.stack ?? ""));
-    else log("(set REGISTRY_DEBUG=1 to see where it happened)");
-    return 70;
+    return report(error, name, { out, log, json });
   }
 }
 
-if (import.meta.main) {
+function report(error: unknown, name: string, io: { out: (t: string) => void; log: (t: string) => void; json: boolean }): number {
+  const problems = error instanceof RegistryInvalidError ? error.problems : undefined;
+  if (error instanceof RegistryError) {
+    for (const p of problems ?? []) io.log(formatRegistryProblem(p));
+    io.log(`registry ${name}: ${error.message}`);
+    if (io.json) io.out(JSON.stringify({ ok: false, error: { command: name, message: error.message, exitCode: error.exitCode, ...(problems ? { problems } : {}) } }, null, 2));
+    return error.exitCode;
+  }
+  // Anything else is a bug or an environment failure (a full disk, a permission): say what happened;
+  // the stack is for developers.
+  const err = error as NodeJS.ErrnoException;
+  const message = err?.message ?? String(error);
+  io.log(`registry ${name}: ${message}`);
+  if (process.env.REGISTRY_DEBUG) io.log(String(err?.stack ?? ""));
+  else io.log("(set REGISTRY_DEBUG=1 to see where it happened)");
+  if (io.json) io.out(JSON.stringify({ ok: false, error: { command: name, message, exitCode: 70, unexpected: true } }, null, 2));
+  return 70;
+}
+
+/** Runs the command line of this process: what `tooling/registry.mjs` and `node tooling/cli.ts` do. */
+export async function runProcess(): Promise<void> {
   // A closed pipe (`... | head`) ends the output, not the program with a stack trace.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
@@ -72,3 +86,5 @@ if (import.meta.main) {
   });
   process.exitCode = await main(process.argv.slice(2));
 }
+
+if (import.meta.main) await runProcess();

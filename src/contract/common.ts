@@ -20,10 +20,5 @@ export const sha256 = z
 
 export const isoDateTime = z.iso.datetime({ offset: true }).describe("An ISO 8601 date and time, e.g. 2026-11-26T10:00:00Z.");
 
-export const timestep = z
-  .string()
-  .regex(/^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/, 'a duration such as "6h", "1h30m" or "30m"')
-  .describe('A duration in FIAB\'s notation: days, hours, minutes, seconds, e.g. "6h", "1h30m", "30m".');
-
 /** Arbitrary JSON kept as written: configuration blocks whose inner shape belongs to anemoi-inference. */
 export const jsonObject = z.record(z.string(), z.unknown());

@@ -9,7 +9,7 @@ export type CompatibilityStatus = (typeof compatibilityStatuses)[number];
 
 export const platformKeyPattern = /^[a-z0-9]+(-[a-z0-9_.]+)*$/;
 
-export function makeCompatibility(mode: Mode) {
+export function makeCompatibility<M extends Mode>(mode: M) {
   const platform = object(mode, {
     status: oneOf(mode, compatibilityStatuses, "Status derived from the evidence by the rule named in statusRule.").default("unknown"),
     statusRule: z.number().int().positive().describe("Number of the rule that derived the status from the evidence (see the contract page)."),
@@ -26,3 +26,7 @@ export function makeCompatibility(mode: Mode) {
     )
     .describe("Compatibility per platform. A platform without a key here is \"unknown\".");
 }
+
+/** One platform's status and evidence. */
+export type PlatformCompatibility = Compatibility[string];
+export type Compatibility = z.output<ReturnType<typeof makeCompatibility<"authoring">>>;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { jsonObject } from "./common.ts";
 import { object, type Mode } from "./mode.ts";
 
-export function makeConfiguration(mode: Mode) {
+export function makeConfiguration<M extends Mode>(mode: M) {
   return object(mode, {
     ensemble: object(mode, {
       supported: z.boolean().describe("Whether the model produces ensemble members (e.g. CRPS-trained GraphEnsForecaster)."),
@@ -24,3 +24,5 @@ export function makeConfiguration(mode: Mode) {
     regionOfInterest: z.string().nullable().optional().describe("Dataset name of the region of interest of a nested model (FIAB's region_of_interest)."),
   }).describe("Configuration options the model exposes to a job.");
 }
+
+export type Configuration = z.output<ReturnType<typeof makeConfiguration<"authoring">>>;

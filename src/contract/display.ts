@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { object, type Mode } from "./mode.ts";
 
-export function makeDisplay(mode: Mode) {
+export function makeDisplay<M extends Mode>(mode: M) {
   return object(mode, {
     name: z.string().min(1).describe("Human name of the model, e.g. \"AIFS Single MSE 1.1\"."),
     author: z.string().describe("Who trained or publishes the model, e.g. \"ECMWF\"."),
@@ -16,3 +16,6 @@ export function makeTags() {
     .record(z.string().min(1), z.string().nullable())
     .describe('Free key/value labels, e.g. {"status": "operational"}; FIAB shows them. A null value is a tag without value.');
 }
+
+export type Tags = z.output<ReturnType<typeof makeTags>>;
+export type Display = z.output<ReturnType<typeof makeDisplay<"authoring">>>;

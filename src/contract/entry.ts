@@ -4,9 +4,11 @@ import { checkpointId } from "./common.ts";
 import { makeCompatibility } from "./compatibility.ts";
 import { makeConfiguration } from "./configuration.ts";
 import { makeDisplay, makeTags } from "./display.ts";
-import { makeInputs, makeModel, makeOutputs } from "./fields.ts";
+import { makeInputs } from "./inputs.ts";
 import { makeInfrastructure } from "./infrastructure.ts";
+import { makeModel } from "./model.ts";
 import { object, type Mode } from "./mode.ts";
+import { makeOutputs } from "./outputs.ts";
 import { makePickle } from "./pickle.ts";
 import { makeProvenance } from "./provenance.ts";
 import { makeRequirements } from "./requirements.ts";
@@ -15,7 +17,7 @@ import { makeSource } from "./source.ts";
 /** Bump only with a migration of every entry (src/contract/migrations.ts) and a new schema folder. */
 export const schemaVersion = 1;
 
-export function makeEntry(mode: Mode) {
+export function makeEntry<M extends Mode>(mode: M) {
   return object(mode, {
     $schema: z.string().optional().describe("Path or URL of the JSON Schema, so editors complete and check the file."),
     schemaVersion: (mode === "authoring" ? z.literal(schemaVersion) : z.number().int().positive()).describe(

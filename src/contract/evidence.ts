@@ -5,8 +5,10 @@ import { object, oneOf, type Mode } from "./mode.ts";
 
 export const evidenceChecks = ["unpickle", "run", "compare-runs", "manual"] as const;
 export const evidenceResults = ["pass", "degraded", "fail"] as const;
+export type EvidenceCheck = (typeof evidenceChecks)[number];
+export type EvidenceResult = (typeof evidenceResults)[number];
 
-export function makeEvidence(mode: Mode) {
+export function makeEvidence<M extends Mode>(mode: M) {
   return object(mode, {
     check: oneOf(mode, evidenceChecks, "What was checked: unpickling with the stated requirements, a run on dummy input, a numerical comparison against a reference run, or a manual report."),
     result: oneOf(mode, evidenceResults, "The outcome: pass, degraded (works with caveats, e.g. numbers within a looser tolerance), or fail."),
@@ -29,3 +31,5 @@ export function makeEvidence(mode: Mode) {
     details: jsonObject.optional().describe("Tool-specific details kept as given (e.g. the comparison's per-module figures)."),
   }).describe("A record of one check on one platform.");
 }
+
+export type Evidence = z.output<ReturnType<typeof makeEvidence<"authoring">>>;

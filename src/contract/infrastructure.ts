@@ -3,8 +3,9 @@ import { z } from "zod";
 import { object, oneOf, type Mode } from "./mode.ts";
 
 export const operatingSystems = ["linux", "macos"] as const;
+export type OperatingSystem = (typeof operatingSystems)[number];
 
-export function makeInfrastructure(mode: Mode) {
+export function makeInfrastructure<M extends Mode>(mode: M) {
   return object(mode, {
     supportedOs: z
       .array(oneOf(mode, operatingSystems, "An operating system FIAB may run the model on."))
@@ -20,3 +21,5 @@ export function makeInfrastructure(mode: Mode) {
     minimumHostMemoryMib: z.number().int().nonnegative().optional().describe("Host memory (MiB) the model needs, when measured."),
   }).describe("Infrastructure needs: operating systems and memory.");
 }
+
+export type Infrastructure = z.output<ReturnType<typeof makeInfrastructure<"authoring">>>;

@@ -3,8 +3,9 @@ import { z } from "zod";
 import { object, oneOf, type Mode } from "./mode.ts";
 
 export const pickleVerdicts = ["safe", "powerful", "dangerous"] as const;
+export type PickleVerdict = (typeof pickleVerdicts)[number];
 
-export function makePickle(mode: Mode) {
+export function makePickle<M extends Mode>(mode: M) {
   return object(mode, {
     globals: z.array(z.string()).describe('Every global the pickle imports, as "module.name", sorted.'),
     modules: z.array(z.string()).describe("Top-level modules needed to unpickle it, e.g. anemoi, torch_geometric, flash_attn."),
@@ -13,3 +14,5 @@ export function makePickle(mode: Mode) {
     flagged: z.array(z.string()).optional().describe("The globals behind a powerful or dangerous verdict."),
   }).describe("Summary of the pickle's imports and a safety verdict.");
 }
+
+export type PickleSummary = z.output<ReturnType<typeof makePickle<"authoring">>>;

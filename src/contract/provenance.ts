@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { object, type Mode } from "./mode.ts";
 
-export function makeProvenance(mode: Mode) {
+export function makeProvenance<M extends Mode>(mode: M) {
   return object(mode, {
     anemoiMetadataVersion: z.string().optional().describe('Version of the anemoi metadata layout: "1.0", "2.0"; absent in very old files.'),
     uuid: z.string().optional().describe("The checkpoint's uuid."),
@@ -16,3 +16,5 @@ export function makeProvenance(mode: Mode) {
     distributionNames: z.record(z.string(), z.string()).optional().describe("Import name to distribution name, e.g. anemoi.models -> anemoi-models."),
   }).describe("Training provenance from the anemoi metadata.");
 }
+
+export type Provenance = z.output<ReturnType<typeof makeProvenance<"authoring">>>;

@@ -3,16 +3,38 @@
 import { z } from "zod";
 import type { Mode } from "./mode.ts";
 
-const built = new Map<Mode, ReturnType<typeof buildQube>>();
+/** One axis of a qube as entries/ hold it. */
+export interface QubeNode {
+  key: string;
+  values: { type: "enum"; dtype: "str" | "int64"; values: Array<string | number> };
+  metadata: Record<string, unknown>;
+  children: QubeNode[];
+}
+/** One root node, or for nested (multi-dataset) models one root node per dataset name. */
+export type Qube = QubeNode | Record<string, QubeNode>;
+
+/** One axis of a qube as a tolerant reader sees it: any strings, and every key kept. */
+export interface ConsumedQubeNode {
+  [key: string]: unknown;
+  key: string;
+  values: { [key: string]: unknown; type: string; dtype: string; values: Array<string | number> };
+  metadata: Record<string, unknown>;
+  children: ConsumedQubeNode[];
+}
+export type ConsumedQube = ConsumedQubeNode | Record<string, ConsumedQubeNode>;
+
+type ModeQube<M extends Mode> = z.ZodType<M extends "authoring" ? Qube : ConsumedQube>;
+
+const built = new Map<Mode, z.ZodType>();
 
 /** One qube schema per mode: the recursive node carries an id, which must be unique in a JSON Schema. */
-export function makeQube(mode: Mode) {
+export function makeQube<M extends Mode>(mode: M): ModeQube<M> {
   let qube = built.get(mode);
   if (!qube) built.set(mode, (qube = buildQube(mode)));
-  return qube;
+  return qube as ModeQube<M>;
 }
 
-function buildQube(mode: Mode) {
+function buildQube(mode: Mode): z.ZodType {
   const obj = mode === "authoring" ? z.strictObject : z.looseObject;
   const values = obj({
     type: (mode === "authoring" ? z.literal("enum") : z.string()).describe('How the values are given; "enum": listed.'),

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { object, type Mode } from "./mode.ts";
 
-export function makeRequirements(mode: Mode) {
+export function makeRequirements<M extends Mode>(mode: M) {
   return object(mode, {
     python: z.string().optional().describe('Python version the checkpoint needs, e.g. "3.11" (from the training provenance).'),
     torch: z.string().optional().describe('torch version the checkpoint needs, e.g. "2.6.0".'),
@@ -16,3 +16,5 @@ export function makeRequirements(mode: Mode) {
       .describe("pip requirement strings FIAB installs into the job environment (FIAB's pip_package_constraints); may hold wheel URLs."),
   }).describe("Package requirements and constraints.");
 }
+
+export type Requirements = z.output<ReturnType<typeof makeRequirements<"authoring">>>;

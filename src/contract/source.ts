@@ -3,7 +3,7 @@ import { z } from "zod";
 import { httpUrl, sha256 } from "./common.ts";
 import { object, type Mode } from "./mode.ts";
 
-export function makeSource(mode: Mode) {
+export function makeSource<M extends Mode>(mode: M) {
   return object(mode, {
     url: httpUrl.describe("Where FIAB downloads the checkpoint file from."),
     sizeBytes: z.number().int().nonnegative().optional().describe("Size of the checkpoint file in bytes (FIAB's disk_size_bytes)."),
@@ -12,3 +12,5 @@ export function makeSource(mode: Mode) {
     mirrors: z.array(httpUrl).optional().describe("Other URLs serving the same bytes."),
   }).describe("The checkpoint file: URL, size, digest and mirrors.");
 }
+
+export type Source = z.output<ReturnType<typeof makeSource<"authoring">>>;

@@ -1,9 +1,8 @@
 // Folding check results into an entry's compatibility evidence. Works on the entry's raw JSON so that
 // fields this tooling does not know and the file's key order survive; re-derives every platform status
 // with the current rule, so a rule change takes effect from the stored evidence.
-import { currentStatusRule, deriveStatus, type Entry } from "../contract/index.ts";
+import { currentStatusRule, deriveStatus, type Evidence } from "../contract/index.ts";
 
-type Evidence = NonNullable<Entry["compatibility"]>[string]["evidence"][number];
 type Raw = Record<string, unknown>;
 
 export interface EvidenceUpdate {
@@ -18,17 +17,10 @@ const keysAfterCompatibility = ["inputs", "outputs", "provenance", "pickle"];
 
 function withCompatibility(raw: Raw): Raw {
   if ("compatibility" in raw) return raw;
-  const out: Raw = {};
-  let placed = false;
-  for (const [key, value] of Object.entries(raw)) {
-    if (!placed && keysAfterCompatibility.includes(key)) {
-      out.compatibility = {};
-      placed = true;
-    }
-    out[key] = value;
-  }
-  if (!placed) out.compatibility = {};
-  return out;
+  const entries = Object.entries(raw);
+  const at = entries.findIndex(([key]) => keysAfterCompatibility.includes(key));
+  entries.splice(at < 0 ? entries.length : at, 0, ["compatibility", {}]);
+  return Object.fromEntries(entries);
 }
 
 function runIdOf(evidence: unknown): unknown {
@@ -41,7 +33,9 @@ export function applyEvidence(raw: Raw, updates: readonly EvidenceUpdate[]): { d
   const compatibility = doc.compatibility as Record<string, Raw>;
   let added = 0;
   for (const update of updates) {
-    const platform = (compatibility[update.platform] ??= { status: "unknown", statusRule: currentStatusRule, evidence: [] });
+    // Own keys only: a platform named like an Object.prototype member must not reach the prototype.
+    if (!Object.hasOwn(compatibility, update.platform)) Object.defineProperty(compatibility, update.platform, { value: { status: "unknown", statusRule: currentStatusRule, evidence: [] }, enumerable: true, writable: true, configurable: true });
+    const platform = compatibility[update.platform]!;
     const evidence = (platform.evidence ??= []) as unknown[];
     if (evidence.some((e) => runIdOf(e) === update.runId)) continue;
     evidence.push(update.evidence);

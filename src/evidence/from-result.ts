@@ -1,10 +1,11 @@
 // Result records of the registry's checks (verify-unpickling, compare-runs) turned into evidence.
-import { comparisonResult, verificationResult, type ComparisonResult, type VerificationResult } from "../contract/index.ts";
+import { comparisonResult, platformKeyPattern, verificationResult, type ComparisonResult, type VerificationResult } from "../contract/index.ts";
 import type { z } from "zod";
 import { formatProblem, problemsFromZod } from "../contract/parse.ts";
 import type { EvidenceUpdate } from "./apply.ts";
+import { RegistryError } from "../errors.ts";
 
-export class ResultError extends Error {}
+export class ResultError extends RegistryError {}
 
 export interface ResultIdentity {
   checkpointId?: string | undefined;
@@ -83,5 +84,7 @@ export function evidenceFromResult(doc: unknown, file: string): { update: Eviden
   if (!reader) throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind)} (expected ${Object.keys(readers).map((k) => `"${k}"`).join(" or ")})`);
   const parsed = reader.schema.safeParse(doc);
   if (!parsed.success) throw new ResultError(`${file}: not a valid ${kind} result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
-  return { update: reader.convert(parsed.data as never), identity: parsed.data as ResultIdentity };
+  const update = reader.convert(parsed.data as never);
+  if (!platformKeyPattern.test(update.platform)) throw new ResultError(`${file}: platform key ${JSON.stringify(update.platform).slice(0, 80)} is not a lowercase platform key such as "linux-x86_64-cuda"`);
+  return { update, identity: parsed.data as ResultIdentity };
 }

@@ -1,7 +1,7 @@
 // Entries turned into a store document that an unmodified FIAB of one contract version reads.
-import type { Entry } from "../contract/index.ts";
+import type { Configuration, Entry } from "../contract/index.ts";
 import { configurationKeys } from "./configuration-keys.ts";
-import type { FiabArtifact, FiabContract, FiabFields, StoreDocument } from "./store-contract.ts";
+import type { FiabArtifact, FiabConfiguration, FiabContract, FiabFields, StoreDocument } from "./store-contract.ts";
 
 export interface ViewExclusion {
   id: string;
@@ -13,7 +13,7 @@ export interface StoreExport {
   excluded: ViewExclusion[];
 }
 
-function exportConfiguration(config: NonNullable<Entry["configuration"]>): FiabFields["configuration"] | undefined {
+function exportConfiguration(config: Configuration): FiabConfiguration | undefined {
   const out: Record<string, unknown> = {};
   for (const [fiabKey, entryKey] of configurationKeys) if (config[entryKey] !== undefined) out[fiabKey] = config[entryKey];
   // A configuration holding only registry-side keys (e.g. ensemble) is not FIAB's business.

@@ -1,8 +1,9 @@
 // FIAB store artifacts (core-1 `store_info` or core-2 `common`/`specific`) turned into entries, losing nothing.
-import type { Entry } from "../contract/index.ts";
-import { schemaPath } from "../contract/index.ts";
+import type { Configuration, Entry, Qube } from "../contract/index.ts";
+import { schemaPath, schemaVersion } from "../contract/index.ts";
 import { configurationKeys } from "./configuration-keys.ts";
-import type { FiabArtifact, FiabFields } from "./store-contract.ts";
+import type { FiabArtifact, FiabConfiguration, FiabFields } from "./store-contract.ts";
+import { byCodePoint } from "../text/code-point-order.ts";
 
 /** `$schema` written into entries: the committed schema, relative to entries/. */
 export const entrySchemaReference = `..${schemaPath("authoring")}`;
@@ -11,10 +12,10 @@ export function artifactFields(artifact: FiabArtifact): FiabFields {
   return "store_info" in artifact ? artifact.store_info : { ...artifact.common, ...artifact.specific };
 }
 
-function importConfiguration(config: NonNullable<FiabFields["configuration"]>): NonNullable<Entry["configuration"]> {
+function importConfiguration(config: FiabConfiguration): Configuration {
   const out: Record<string, unknown> = {};
   for (const [fiabKey, entryKey] of configurationKeys) if (fiabKey in config) out[entryKey] = config[fiabKey];
-  return out as NonNullable<Entry["configuration"]>;
+  return out as Configuration;
 }
 
 /**
@@ -29,7 +30,7 @@ export function entryFromArtifact(fields: FiabFields, existing?: Entry): Entry {
   const gpu = "minimum_gpu_memory_mib" in fields ? fields.minimum_gpu_memory_mib : e?.infrastructure?.minimumGpuMemoryMib;
   const entry: Entry = {
     $schema: e?.$schema ?? entrySchemaReference,
-    schemaVersion: 1,
+    schemaVersion,
     display: {
       name: fields.display_name,
       author: fields.display_author,
@@ -48,8 +49,8 @@ export function entryFromArtifact(fields: FiabFields, existing?: Entry): Entry {
       ...(gpu !== undefined ? { minimumGpuMemoryMib: gpu } : {}),
     },
     ...(e?.compatibility ? { compatibility: e.compatibility } : {}),
-    inputs: { ...e?.inputs, characteristics: fields.input_characteristics, qube: fields.input_qube as NonNullable<Entry["inputs"]>["qube"] },
-    outputs: { ...e?.outputs, qube: fields.output_qube as NonNullable<Entry["outputs"]>["qube"] },
+    inputs: { ...e?.inputs, characteristics: fields.input_characteristics, qube: fields.input_qube as Qube },
+    outputs: { ...e?.outputs, qube: fields.output_qube as Qube },
     ...(e?.provenance ? { provenance: e.provenance } : {}),
     ...(e?.pickle ? { pickle: e.pickle } : {}),
   };
@@ -79,7 +80,7 @@ export function findVariants(fields: ReadonlyMap<string, FiabFields>): Map<strin
   for (const id of fields.keys()) groups.set(root(id), [...(groups.get(root(id)) ?? []), id]);
   const variants = new Map<string, string[]>();
   for (const group of groups.values()) {
-    for (const id of group) variants.set(id, group.filter((other) => other !== id).sort());
+    for (const id of group) variants.set(id, group.filter((other) => other !== id).sort(byCodePoint));
   }
   return variants;
 }

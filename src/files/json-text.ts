@@ -1,6 +1,6 @@
 // Reading and writing entry JSON text: syntax errors located by line and column, and one stable format.
 
-export class JsonSyntaxError extends Error {
+export class JsonTextError extends Error {
   readonly line: number;
   readonly column: number;
   constructor(message: string, line: number, column: number) {
@@ -10,7 +10,8 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
@@ -33,7 +34,7 @@ export function parseJsonText(text: string): unknown {
     const offset = atPosition ? Number(atPosition[1]) : /Unexpected end of JSON input/.test(message) ? body.length : 0;
     const { line, column } = lineColumn(body, offset);
     const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/, ".*" is not valid JSON$/, "");
-    throw new JsonSyntaxError(`invalid JSON: ${reason}`, line, column);
+    throw new JsonTextError(`invalid JSON: ${reason}`, line, column);
   }
 }
 

@@ -1,14 +1,16 @@
-// Reading the entries folder: one <checkpointId>.json per checkpoint, checked against the strict contract.
-import { readFile, stat } from "node:fs/promises";
+// Reading the entries folder: one <checkpointId>.json per checkpoint, each file read with every bound
+// (regular file, size, UTF-8, syntax, depth, duplicate keys, string caps) and then checked against the
+// strict contract. Files are read synchronously: thousands of small files, one after another, are read
+// fastest without a promise per step.
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import fg from "fast-glob";
-import { checkpointIdPattern, parseEntry, type Entry } from "../contract/index.ts";
-import { JsonSyntaxError, parseJsonText } from "../files/json-text.ts";
-import type { Problem } from "./problem.ts";
+import { checkpointIdPattern, parseEntry, schemaVersion, type Entry } from "../contract/index.ts";
+import { decodeUtf8, JsonTextError, parseJsonDocument } from "../files/json-document.ts";
+import { byCodePoint } from "../text/code-point-order.ts";
+import { checkEntryLimits, entryLimits } from "./entry-limits.ts";
+import { RegistryInvalidError, type Problem } from "./problem.ts";
 
 export const defaultEntriesDir = "entries";
-/** Entries are hand-sized documents; anything bigger is a mistake, not a checkpoint. */
-export const maxEntryBytes = 16 * 1024 * 1024;
 
 export interface LoadedEntry {
   id: string;
@@ -25,6 +27,8 @@ export interface LoadResult {
   problems: Problem[];
 }
 
+const idRule = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters";
+
 export function entryFile(entriesDir: string, id: string): string {
   return join(entriesDir, `${id}.json`);
 }
@@ -34,34 +38,61 @@ export function displayPath(path: string): string {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
-/** Entry files in code-point order of their ids, so every output is in the same order on every machine. */
-export async function listEntryFiles(entriesDir: string): Promise<string[]> {
-  const files = await fg("*.json", { cwd: entriesDir, absolute: true, onlyFiles: true, dot: false });
-  return files.sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0));
+/** Entry files (`*.json`, not hidden) in code-point order of their ids, the same order on every machine. */
+export function listEntryFiles(entriesDir: string): string[] {
+  return readdirSync(entriesDir)
+    .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+    .sort(byCodePoint)
+    .map((name) => join(entriesDir, name));
 }
 
-async function loadOne(path: string): Promise<{ entry?: LoadedEntry; problems: Problem[] }> {
+export interface EntryDocument {
+  /** For messages: relative to the working directory when inside it. */
+  file: string;
+  text: string;
+  doc: unknown;
+}
+
+/** One entry file as a JSON document, read within every bound; problems instead of exceptions. */
+export function readEntryDocument(path: string): { document?: EntryDocument; problems: Problem[] } {
   const file = displayPath(path);
-  const id = basename(path, ".json");
-  const problems: Problem[] = [];
-  if (!checkpointIdPattern.test(id)) {
-    problems.push({ file, message: `file name "${id}" is not a valid checkpoint id: use letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters` });
+  const fail = (message: string, at?: { line: number; column: number }) => ({ problems: [{ file, message, ...at }] });
+  let info;
+  try {
+    info = lstatSync(path);
+  } catch (error) {
+    return fail(`cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const { size } = await stat(path);
-  if (size > maxEntryBytes) return { problems: [...problems, { file, message: `file is ${size} bytes, over the ${maxEntryBytes}-byte cap for an entry` }] };
+  if (info.isSymbolicLink()) return fail("is a symbolic link: entry files must be regular files (a link can point outside the entries folder)");
+  if (!info.isFile()) return fail("is not a regular file");
+  if (info.size > entryLimits.maxBytes) return fail(`file is ${info.size} bytes, over the ${entryLimits.maxBytes}-byte cap for an entry`);
+  let text: string;
   let doc: unknown;
   try {
-    doc = parseJsonText(await readFile(path, "utf8"));
+    text = decodeUtf8(readFileSync(path));
+    doc = parseJsonDocument(text, { maxDepth: entryLimits.maxDepth });
   } catch (error) {
-    if (!(error instanceof JsonSyntaxError)) throw error;
-    return { problems: [...problems, { file, line: error.line, column: error.column, message: error.message }] };
+    if (error instanceof JsonTextError) return fail(error.message, { line: error.line, column: error.column });
+    throw error;
   }
+  const limits = checkEntryLimits(doc);
+  if (limits.length > 0) return { problems: limits.map((p) => ({ file, path: p.path, message: p.message })) };
+  return { document: { file, text, doc }, problems: [] };
+}
+
+function loadOne(path: string): { entry?: LoadedEntry; problems: Problem[] } {
+  const id = basename(path, ".json");
+  const problems: Problem[] = [];
+  const read = readEntryDocument(path);
+  if (!checkpointIdPattern.test(id)) problems.push({ file: displayPath(path), message: `file name "${id}" is not a valid checkpoint id: use ${idRule}` });
+  if (!read.document) return { problems: [...problems, ...read.problems] };
+  const { file, doc } = read.document;
   const version = (doc as { schemaVersion?: unknown } | null)?.schemaVersion;
   const parsed = parseEntry(doc);
   if (!parsed.ok) {
     for (const p of parsed.problems) {
-      const message = p.path === "schemaVersion" && typeof version === "number" && version > 1
-        ? `entry is written for schema version ${version}, newer than this tooling knows (1): update the registry tooling`
+      const message = p.path === "schemaVersion" && typeof version === "number" && version > schemaVersion
+        ? `entry is written for schema version ${version}, newer than this tooling knows (${schemaVersion}): update the registry tooling`
         : p.message;
       problems.push({ file, ...p, message });
     }
@@ -72,16 +103,37 @@ async function loadOne(path: string): Promise<{ entry?: LoadedEntry; problems: P
 
 /** Reads and checks every entry file; problems are collected, never thrown, so all are reported at once. */
 export async function loadEntries(entriesDir: string): Promise<LoadResult> {
-  const files = await listEntryFiles(entriesDir);
+  const files = listEntryFiles(entriesDir);
   const entries: LoadedEntry[] = [];
   const problems: Problem[] = [];
-  const batch = 256;
-  for (let i = 0; i < files.length; i += batch) {
-    const results = await Promise.all(files.slice(i, i + batch).map(loadOne));
-    for (const r of results) {
-      if (r.entry) entries.push(r.entry);
-      problems.push(...r.problems);
-    }
+  for (const path of files) {
+    const r = loadOne(path);
+    if (r.entry) entries.push(r.entry);
+    problems.push(...r.problems);
   }
   return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), entries, problems };
+}
+
+/** The path of entry `id` in the folder, refusing anything that is not an id (it could leave the folder). */
+export function checkedEntryFile(entriesDir: string, id: string): string {
+  if (!checkpointIdPattern.test(id)) {
+    throw new RegistryInvalidError(entriesDir, [{ file: entriesDir, message: `${JSON.stringify(id)} is not a checkpoint id: use ${idRule}` }]);
+  }
+  return entryFile(entriesDir, id);
+}
+
+/** One entry by id, checked as validate checks its file (not across entries); throws RegistryInvalidError. */
+export function loadEntry(entriesDir: string, id: string): LoadedEntry {
+  const path = checkedEntryFile(entriesDir, id);
+  const { entry, problems } = loadOne(path);
+  if (!entry || problems.length > 0) throw new RegistryInvalidError(displayPath(path), problems);
+  return entry;
+}
+
+/** One entry file's document, as written (unknown fields and key order kept), for tools that edit it in place. */
+export function readEntryForUpdate(entriesDir: string, id: string): EntryDocument {
+  const path = checkedEntryFile(entriesDir, id);
+  const { document, problems } = readEntryDocument(path);
+  if (!document) throw new RegistryInvalidError(displayPath(path), problems);
+  return document;
 }

@@ -1,7 +1,10 @@
 // Validation of a whole entries folder: every file against the contract, then the checks across entries.
 import { crossCheck } from "./cross-checks.ts";
 import { loadEntries, type LoadedEntry } from "./entries.ts";
-import type { Problem } from "./problem.ts";
+import { RegistryInvalidError, type Problem } from "./problem.ts";
+
+export { RegistryInvalidError };
+import { byCodePoint } from "../text/code-point-order.ts";
 
 export interface ValidationResult {
   files: number;
@@ -12,16 +15,8 @@ export interface ValidationResult {
 export async function validateEntries(entriesDir: string): Promise<ValidationResult> {
   const { files, ids, entries, problems } = await loadEntries(entriesDir);
   problems.push(...crossCheck(entries, ids));
-  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  problems.sort((a, b) => byCodePoint(a.file, b.file));
   return { files, entries, problems };
-}
-
-export class RegistryInvalidError extends Error {
-  readonly problems: Problem[];
-  constructor(entriesDir: string, problems: Problem[]) {
-    super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${entriesDir}`);
-    this.problems = problems;
-  }
 }
 
 /** The entries of a folder that passes validation; throws RegistryInvalidError otherwise. */

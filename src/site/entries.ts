@@ -22,9 +22,3 @@ export function siteEntries(): Promise<LoadedEntry[]> {
   (globalThis as Slot)[slot] ??= loadValidEntries(siteEntriesDir());
   return (globalThis as Slot)[slot]!;
 }
-
-export async function siteEntry(id: string): Promise<LoadedEntry> {
-  const entry = (await siteEntries()).find((e) => e.id === id);
-  if (!entry) throw new Error(`no entry ${id}`);
-  return entry;
-}

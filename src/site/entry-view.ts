@@ -1,5 +1,5 @@
 // Small per-entry derivations shared by the index and the checkpoint pages.
-import { byCodePoint } from "./format.ts";
+import { byCodePoint } from "../text/code-point-order.ts";
 
 const separators = new Set(["-", "_", "."]);
 

@@ -1,7 +1,8 @@
 // What a model reads or writes, as variables grouped by level type. An entry states this either as an
 // explicit `variables` list or as FIAB's qube (root -> levtype -> param -> level); explicit variables win
 // because they also carry categories and dataset names.
-import { byCodePoint } from "./format.ts";
+import { compareLevelTypes, levelTypeName } from "../contract/level-types.ts";
+import { byCodePoint } from "../text/code-point-order.ts";
 
 /** The parts of a qube node this module reads; both contract modes satisfy it. */
 export interface QubeNodeLike {
@@ -53,8 +54,6 @@ export interface IoVariables {
   datasets: DatasetVariables[];
 }
 
-const knownLevtypeNames: Record<string, string> = { pl: "pressure", ml: "model", sfc: "surface", pt: "potential temperature", pv: "potential vorticity", sol: "soil" };
-const levtypeOrder = ["pl", "ml", "pt", "pv", "sfc", "sol"];
 /** Level type of variables that name none, e.g. computed forcings such as cos_latitude. */
 export const noLevtype = "";
 
@@ -79,16 +78,9 @@ function compareLevels(a: Level, b: Level): number {
   return byCodePoint(a, b);
 }
 
-function compareLevtypes(a: string, b: string): number {
-  const ia = levtypeOrder.indexOf(a);
-  const ib = levtypeOrder.indexOf(b);
-  if (ia >= 0 || ib >= 0) return ia < 0 ? 1 : ib < 0 ? -1 : ia - ib;
-  return byCodePoint(a, b);
-}
-
 export function levtypeName(levtype: string): string {
   if (levtype === noLevtype) return "no level type";
-  return knownLevtypeNames[levtype] ?? levtype;
+  return levelTypeName(levtype) ?? levtype;
 }
 
 function finishGroup(levtype: string, acc: LevtypeAcc): LevelTypeGroup {
@@ -114,7 +106,7 @@ function finish(byDataset: Map<string | undefined, DatasetAcc>): DatasetVariable
   const names = [...byDataset.keys()].sort((a, b) => byCodePoint(a ?? "", b ?? ""));
   return names.map((dataset) => {
     const acc = byDataset.get(dataset) as DatasetAcc;
-    const groups = [...acc.keys()].sort(compareLevtypes).map((lt) => finishGroup(lt, acc.get(lt) as LevtypeAcc));
+    const groups = [...acc.keys()].sort(compareLevelTypes).map((lt) => finishGroup(lt, acc.get(lt) as LevtypeAcc));
     return { dataset, groups };
   });
 }

@@ -46,6 +46,6 @@ describe("checkpoint cache", () => {
 
   it("refuses more bytes than the entry's size", async () => {
     const server = await serveFile(bytes);
-    await expect(cachedCheckpoint(server.fileUrl, { sizeBytes: 100 }, { cacheDir: await tempDir(), timeoutMs: 5000 })).rejects.toThrow("more than the expected 100 bytes");
+    await expect(cachedCheckpoint(server.fileUrl, { sizeBytes: 100 }, { cacheDir: await tempDir(), timeoutMs: 5000 })).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 100 bytes accepted`);
   });
 });

@@ -12,17 +12,17 @@ describe("registry CLI", () => {
       The FIAB model registry's tooling.
 
       Commands:
-        validate             Check every entry against the contract and across entries; report all problems at once.
-        import-fiab-store    Create or update entries from a FIAB artifact store (core-1 or core-2 shape).
-        export-fiab-store    Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
-        extract-basic-metadata Read an anemoi checkpoint's metadata and pickle imports without torch, from a file or over HTTP.
-        verify-unpickling    Prove a checkpoint loads with exactly its requirements, in a fresh environment and a limited process.
-        log-run              Run a checkpoint on deterministic dummy input and trace every module's output (for compare-runs).
-        compare-runs         Compare two log-run traces of one checkpoint and input: per-module divergence and a verdict.
-        update-metadata      Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
-        schema               Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
+        validate                Check every entry against the contract and across entries; report all problems at once.
+        extract-basic-metadata  Read a checkpoint's metadata and pickle imports without torch, from a file or over HTTP.
+        verify-unpickling       Prove a checkpoint loads with exactly its requirements, in a fresh, sandboxed environment.
+        log-run                 Run a checkpoint on deterministic dummy input and trace every module's output (for compare-runs).
+        compare-runs            Compare two log-run traces of one checkpoint and input: per-module divergence and a verdict.
+        update-metadata         Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
+        import-fiab-store       Create or update entries from a FIAB artifact store (core-1 or core-2 shape).
+        export-fiab-store       Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
+        schema                  Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
-      Run a command with --help for its options."
+      Run a command with --help for its options; --version prints the version."
     `);
   });
 
@@ -44,10 +44,10 @@ describe("registry CLI", () => {
       status follows from its evidence. Exits 1 when anything is wrong.
 
       Options:
-        --entries DIR            folder of entry files (default: entries)
-        --json                   print the result as JSON
-        --quiet                  print nothing when all is well
-        --help                   show this help
+        --entries DIR  folder of entry files (default: entries)
+        --json         print the result, or the error, as JSON
+        --quiet        print nothing when all is well
+        --help         show this help
 
       Examples:
         npm run -s registry -- validate
@@ -58,7 +58,7 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, import-fiab-store, export-fiab-store, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {
@@ -68,6 +68,28 @@ describe("registry CLI", () => {
     const missing = await runCli(["import-fiab-store"]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatchInlineSnapshot(`"registry import-fiab-store: missing argument <store.json> (see --help)"`);
+  });
+
+  it("prints its version", async () => {
+    const result = await runCli(["--version"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^fiab-model-registry \d+\.\d+\.\d+$/);
+  });
+
+  it("aligns the help of a command with long flags", async () => {
+    const lines = (await runCli(["verify-unpickling", "--help"])).stdout.split("\n");
+    const options = lines.slice(lines.indexOf("Options:") + 1, lines.indexOf("", lines.indexOf("Options:")));
+    const starts = new Set(options.map((line) => /^ {2}\S+(?: \S+)? +/.exec(line)![0].length));
+    expect(starts.size).toBe(1);
+  });
+
+  it("checks numbers and choices where they are declared", async () => {
+    const number = await runCli(["verify-unpickling", "x", "--timeout", "soon"]);
+    expect(number.exitCode).toBe(2);
+    expect(number.stderr).toMatchInlineSnapshot(`"registry verify-unpickling: --timeout must be a positive number, got "soon""`);
+    const choice = await runCli(["log-run", "x", "--dtype", "float8"]);
+    expect(choice.exitCode).toBe(2);
+    expect(choice.stderr).toMatchInlineSnapshot(`"registry log-run: --dtype must be one of float64, float32, float16, bfloat16, got "float8""`);
   });
 
   it("refuses an unknown FIAB contract version", async () => {

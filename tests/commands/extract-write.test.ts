@@ -15,7 +15,7 @@ describe("extract-basic-metadata --write", () => {
     const path = await packMetadataFixture("rmi-lam", await tempDir());
     const write = await runCli(["extract-basic-metadata", path, "--id", "rmi-lam", "--url", "https://example.org/rmi-lam.ckpt", "--write", "--entries", entries]);
     expect(write.exitCode, write.stderr).toBe(0);
-    expect(write.stderr).toContain(`created ${join(entries, "rmi-lam.json")}`);
+    expect(write.stdout).toBe(`created ${join(entries, "rmi-lam.json")}`);
     expect((await runCli(["validate", "--entries", entries])).exitCode).toBe(0);
     for (const contract of ["core-1", "core-2"]) {
       const view = await runCli(["export-fiab-store", "--contract", contract, "--entries", entries]);
@@ -53,10 +53,27 @@ describe("extract-basic-metadata --write", () => {
     expect((await readdir(entries)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("asks for --url for a local file with no entry yet", async () => {
-    const result = await runCli(["extract-basic-metadata", dummy]);
+  it("asks for --url to write a local file with no entry yet", async () => {
+    const result = await runCli(["extract-basic-metadata", dummy, "--write", "--entries", await copyOfEntries()]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toBe(`registry extract-basic-metadata: ${dummy} is a local file: pass --url with the address FIAB downloads it from`);
+  });
+
+  it("reads a local file without --url when nothing is written, reporting what it read", async () => {
+    const result = await runCli(["extract-basic-metadata", dummy, "--json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.entry.source).toEqual({ sizeBytes: 46325 });
+    expect(doc.warnings).toContain("no --url: source.url is left out (needed to --write the entry)");
+    expect(doc.transfer.requests).toBe(0);
+    expect(doc.transfer.fileBytes).toBe(46325);
+    expect(doc.transfer.bytes).toBeGreaterThan(0);
+  });
+
+  it("answers errors as JSON with --json", async () => {
+    const result = await runCli(["extract-basic-metadata", "/nonexistent.ckpt", "--json"]);
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { command: "extract-basic-metadata", message: "/nonexistent.ckpt: cannot open (ENOENT)", exitCode: 1 } });
   });
 });
 

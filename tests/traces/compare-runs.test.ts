@@ -34,10 +34,10 @@ describe("compare-runs command", () => {
     const dir = await tempDir();
     await writeSyntheticTrace(join(dir, "a"), { ...shape, noise: 0, seed: 1 });
     await writeSyntheticTrace(join(dir, "b"), { ...shape, noise: 1e-3, seed: 2 });
-    const strict = await runCli(["compare-runs", join(dir, "a"), join(dir, "b"), "--json", join(dir, "s.json")]);
+    const strict = await runCli(["compare-runs", join(dir, "a"), join(dir, "b"), "--out", join(dir, "s.json")]);
     expect(strict.exitCode).toBe(1);
     expect((await readJson(join(dir, "s.json"))).verdict).toBe("divergent");
-    const loose = await runCli(["compare-runs", join(dir, "a"), join(dir, "b"), "--atol", "0.01", "--json", join(dir, "l.json")]);
+    const loose = await runCli(["compare-runs", join(dir, "a"), join(dir, "b"), "--atol", "0.01", "--out", join(dir, "l.json")]);
     expect(loose.exitCode, loose.stderr).toBe(0);
     const result = await readJson(join(dir, "l.json"));
     expect(result).toMatchObject({ verdict: "within-tolerance", profile: { name: "custom", rtol: 1.3e-6, atol: 0.01 } });

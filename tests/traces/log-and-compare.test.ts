@@ -25,7 +25,7 @@ async function logRun(name: string, ...args: string[]) {
 
 async function compare(a: string, b: string, ...args: string[]) {
   const json = join(dir, `compare-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runCli(["compare-runs", a, b, "--json", json, ...args]);
+  const run = await runCli(["compare-runs", a, b, "--out", json, ...args]);
   return { run, json, result: run.exitCode === 2 ? undefined : await readJson(json).catch(() => undefined) };
 }
 

@@ -4,7 +4,7 @@
 // FIAB's derived fields (time step, characteristics, qubes, pip constraints, supported OS) are filled when
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
-import type { Entry } from "../../src/contract/index.ts";
+import { schemaVersion, type Entry } from "../../src/contract/index.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
 import type { Extraction } from "./extract.ts";
 
@@ -35,7 +35,7 @@ export function entryFromExtraction(x: Extraction, source: SourceFacts, id: stri
   }
   const entry: Entry = defined({
     $schema: e?.$schema ?? entrySchemaReference,
-    schemaVersion: 1 as const,
+    schemaVersion,
     display: e?.display ?? { name: id, author: "", description: "" },
     tags: e?.tags,
     source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),

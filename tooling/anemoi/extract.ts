@@ -1,6 +1,6 @@
 // Extraction from a checkpoint archive: find the metadata, read only what is needed (metadata JSON,
 // data.pkl, and supporting arrays of limited-area models), map it, and scan the pickle without running it.
-import { JsonSyntaxError, parseJsonText } from "../../src/files/json-text.ts";
+import { JsonTextError, parseJsonText } from "../../src/files/json-text.ts";
 import type { ByteSource } from "../source/byte-source.ts";
 import { openCheckpointArchive, type CheckpointArchive } from "../zip/checkpoint-archive.ts";
 import type { ZipEntry } from "../zip/central-directory.ts";
@@ -8,6 +8,7 @@ import { scanPickle, type PickleScan } from "../pickle/scan.ts";
 import { at, str } from "./json-access.ts";
 import { mapMetadata, type MappedMetadata } from "./metadata-map.ts";
 import { arrayBytes, boundsOf, decodeFloats, limitedAreas } from "./supporting-arrays.ts";
+import { RegistryError } from "../../src/errors.ts";
 
 export interface ExtractLimits {
   maxMetadataBytes: number;
@@ -29,7 +30,7 @@ export interface Extraction {
   warnings: string[];
 }
 
-export class ExtractionError extends Error {}
+export class ExtractionError extends RegistryError {}
 
 const metadataNames = ["anemoi.json", "ai-models.json"];
 
@@ -52,7 +53,7 @@ function parseMetadata(bytes: Uint8Array, where: string): unknown {
   try {
     return parseJsonText(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new ExtractionError(`${where}:${error.line}:${error.column}: metadata ${error.message}`);
+    if (error instanceof JsonTextError) throw new ExtractionError(`${where}:${error.line}:${error.column}: metadata ${error.message}`);
     throw error;
   }
 }

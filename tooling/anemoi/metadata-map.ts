@@ -1,20 +1,20 @@
 // Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
 // registry's contract. Anything odd or missing stays unknown and is reported as a warning.
-import type { Entry } from "../../src/contract/index.ts";
+import { formatTimestep, type Dataset, type Inputs, type Model, type Outputs, type Provenance, type Requirements } from "../../src/contract/index.ts";
 import { arr, at, int, obj, str, strings, type Json } from "./json-access.ts";
 import { qubeOf } from "./qube.ts";
 import { multiDatasetVariables, singleDatasetVariables, type DatasetVariables, type Variable } from "./variables.ts";
-import { describeVersion, pinnedModules, pipRequirement, pythonMinor, readModuleVersions, type ModuleVersion } from "./versions.ts";
+import { pinVersion } from "./pins.ts";
+import { describeVersion, pinnedModules, pythonMinor, readModuleVersions, type ModuleVersion } from "./versions.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
 
-type Model = NonNullable<Entry["model"]>;
-type Dataset = NonNullable<NonNullable<Entry["inputs"]>["datasets"]>[number];
 
 export interface MappedMetadata {
   model: Model;
-  inputs: NonNullable<Entry["inputs"]>;
-  outputs: NonNullable<Entry["outputs"]>;
-  requirements: NonNullable<Entry["requirements"]>;
-  provenance: NonNullable<Entry["provenance"]>;
+  inputs: Inputs;
+  outputs: Outputs;
+  requirements: Requirements;
+  provenance: Provenance;
   ensemble: boolean;
   /** Module versions at training time by import name, with git/path sources (verify-unpickling pins them). */
   moduleVersions: Map<string, ModuleVersion>;
@@ -34,21 +34,10 @@ function taskOf(modelTask: string | undefined, inferenceTask: string | undefined
 
 /** anemoi writes time steps as "6h", "1h", "30m" or as seconds; FIAB wants "6h", "1h30m". */
 export function fiabTimestep(value: Json): string | undefined {
-  let seconds: number | undefined;
-  if (typeof value === "number" && value > 0) seconds = value;
-  else if (typeof value === "string") {
-    const m = /^(\d+)\s*([smhd])$/i.exec(value.trim());
-    if (m) seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"];
-  }
-  if (!seconds || !Number.isInteger(seconds)) return undefined;
-  const parts: string[] = [];
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]] as const) {
-    if (seconds >= size && !(unit === "d" && seconds % 86400 !== 0)) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`);
-      seconds %= size;
-    }
-  }
-  return parts.join("");
+  if (typeof value === "number") return formatTimestep(value);
+  if (typeof value !== "string") return undefined;
+  const m = /^(\d+)\s*([smhd])$/i.exec(value.trim());
+  return m ? formatTimestep(Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"]) : undefined;
 }
 
 function gridPointsFrom(meta: Json, dataset: string | undefined): number | undefined {
@@ -131,16 +120,16 @@ export function mapMetadata(meta: Json): MappedMetadata {
     const v = modules.get(importName);
     if (!v) continue;
     packages[distribution] = describeVersion(v);
-    const { requirement, note } = pipRequirement(distribution, v);
+    const { requirement, notes } = pinVersion(distribution, v, "fiab");
     pipConstraints.push(requirement);
-    if (note) warn(note);
+    notes.forEach(warn);
   }
   // FIAB's stores list anemoi-inference (unpinned) right after the anemoi model packages.
   const afterAnemoi = pipConstraints.filter((r) => r.startsWith("anemoi-")).length;
   if (pipConstraints.length > 0) pipConstraints.splice(afterAnemoi, 0, "anemoi-inference");
 
   const ensemble = task === "ensemble";
-  const moduleVersions = Object.fromEntries([...modules].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, v]) => [name, describeVersion(v)]));
+  const moduleVersions = Object.fromEntries([...modules].sort(([a], [b]) => byCodePoint(a, b)).map(([name, v]) => [name, describeVersion(v)]));
   const anemoiTask = modelTask?.split(".").pop();
   return {
     model: {
@@ -155,12 +144,12 @@ export function mapMetadata(meta: Json): MappedMetadata {
       ...(steps.input ? { steps: steps.input } : {}),
       datasets: datasetNames.map((name) => datasetInfo(meta, name, multi)),
       ...(inputs.length ? { variables: inputs } : {}),
-      ...(inputQube ? { qube: inputQube as NonNullable<Entry["inputs"]>["qube"] } : {}),
+      ...(inputQube ? { qube: inputQube } : {}),
     },
     outputs: {
       ...(steps.output ? { steps: steps.output } : {}),
       ...(outputs.length ? { variables: outputs } : {}),
-      ...(outputQube ? { qube: outputQube as NonNullable<Entry["outputs"]>["qube"] } : {}),
+      ...(outputQube ? { qube: outputQube } : {}),
     },
     requirements: {
       ...(pythonMinor(python) ? { python: pythonMinor(python)! } : {}),

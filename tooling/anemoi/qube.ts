@@ -1,18 +1,7 @@
 // FIAB's qube of a set of variables: root -> levtype -> param -> level, with params that share the same
 // levels merged into one node, in the encoding of FIAB's own store (see tests/fixtures/fiab).
-import type { Variable } from "./variables.ts";
-
-export interface QubeNode {
-  key: string;
-  values: { type: "enum"; dtype: "str" | "int64"; values: Array<string | number> };
-  metadata: Record<string, unknown>;
-  children: QubeNode[];
-}
-
-const levtypeNames: Record<string, string> = { pl: "pressure", ml: "model", sfc: "surface" };
-const levtypeOrder = ["pl", "ml", "sfc"];
-
-const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+import { compareLevelTypes, levelTypeName, type QubeNode, type Variable } from "../../src/contract/index.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
 
 function node(key: string, dtype: "str" | "int64", values: Array<string | number>, children: QubeNode[], metadata: Record<string, unknown> = {}): QubeNode {
   return { key, values: { type: "enum", dtype, values }, metadata, children };
@@ -35,7 +24,7 @@ function levtypeNode(levtype: string, variables: readonly Variable[]): QubeNode 
     groups.set(key, group);
   }
   const paramNodes = [...groups.values()].map((g) => node("param", "str", g.params, g.levels.length > 0 ? [node("level", "int64", g.levels, [])] : []));
-  const name = levtypeNames[levtype];
+  const name = levelTypeName(levtype);
   return node("levtype", "str", [levtype], paramNodes, name ? { name: { shape: [1, 1, 1], dtype: "str", values: [name] } } : {});
 }
 
@@ -46,7 +35,6 @@ export function qubeOf(variables: readonly Variable[]): QubeNode {
     if (!v.param || !v.levtype) continue;
     byLevtype.set(v.levtype, [...(byLevtype.get(v.levtype) ?? []), v]);
   }
-  const rank = (l: string) => (levtypeOrder.includes(l) ? levtypeOrder.indexOf(l) : levtypeOrder.length);
-  const levtypes = [...byLevtype.keys()].sort((a, b) => rank(a) - rank(b) || byCodePoint(a, b));
+  const levtypes = [...byLevtype.keys()].sort(compareLevelTypes);
   return node("root", "str", ["root"], levtypes.map((l) => levtypeNode(l, byLevtype.get(l)!)));
 }

@@ -1,10 +1,10 @@
 // The variables a model reads and writes, with their role and MARS keys, from single-dataset (unversioned
 // and 1.0) and multi-dataset (2.0) metadata, following anemoi-inference's reading of the same fields.
-import type { Entry } from "../../src/contract/index.ts";
+import type { Variable, VariableCategory } from "../../src/contract/index.ts";
 import { at, ints, obj, str, strings, type Json } from "./json-access.ts";
 
-export type Variable = NonNullable<NonNullable<Entry["inputs"]>["variables"]>[number];
-export type Category = Variable["category"];
+export type { Variable };
+type Category = VariableCategory;
 
 export interface DatasetVariables {
   dataset: string;

@@ -3,7 +3,6 @@
 import { basename } from "node:path";
 import { downloadToHash } from "../http/download.ts";
 import { openHttpSource, type HttpSource } from "../http/range-source.ts";
-import { byteProgress } from "../cli/progress.ts";
 import type { ByteSource } from "../source/byte-source.ts";
 import { FileSource } from "../source/file-source.ts";
 import { sha256OfFile } from "../source/sha256.ts";
@@ -11,6 +10,7 @@ import { sha256OfFile } from "../source/sha256.ts";
 export interface OpenedCheckpoint {
   source: ByteSource;
   remote: HttpSource | undefined;
+  local: FileSource | undefined;
   /** The file name the checkpoint id defaults to. */
   fileName: string;
 }
@@ -20,25 +20,40 @@ export function isUrl(target: string): boolean {
 }
 
 export async function openCheckpoint(target: string, options: { allowFullDownload: boolean; timeoutMs: number }): Promise<OpenedCheckpoint> {
-  if (!isUrl(target)) return { source: await FileSource.open(target), remote: undefined, fileName: basename(target) };
+  if (!isUrl(target)) {
+    const local = await FileSource.open(target);
+    return { source: local, remote: undefined, local, fileName: basename(target) };
+  }
   const remote = await openHttpSource(target, { allowFullDownload: options.allowFullDownload, timeoutMs: options.timeoutMs });
-  return { source: remote, remote, fileName: basename(new URL(target).pathname) };
+  return { source: remote, remote, local: undefined, fileName: basename(new URL(target).pathname) };
+}
+
+/** What reading the checkpoint cost: HTTP requests (0 for a local file) and bytes read, of the file's size. */
+export function transferOf(opened: OpenedCheckpoint): { requests: number; bytes: number; fileBytes: number } {
+  const { remote, local, source } = opened;
+  return { requests: remote?.stats.requests ?? 0, bytes: remote?.stats.bytes ?? local?.bytesRead ?? 0, fileBytes: source.size };
+}
+
+export interface DigestOptions {
+  hash: boolean;
+  timeoutMs: number;
+  onProgress?: (done: number) => void;
+  warn: (message: string) => void;
 }
 
 /** sha256 from Hugging Face's X-Linked-Etag when it is one (and sizes agree), else by hashing if asked. */
-export async function checkpointDigest(opened: OpenedCheckpoint, target: string, hash: boolean, timeoutMs: number, log: (m: string) => void): Promise<string | undefined> {
+export async function checkpointDigest(opened: OpenedCheckpoint, target: string, options: DigestOptions): Promise<string | undefined> {
   const { remote, source } = opened;
+  const progress = options.onProgress ? { onProgress: options.onProgress } : {};
   if (remote) {
     const linked = remote.linkedEtag?.toLowerCase();
     if (linked && /^[0-9a-f]{64}$/.test(linked) && (remote.linkedSize === undefined || remote.linkedSize === source.size)) return linked;
-    if (!hash) return undefined;
-    const progress = byteProgress("hashing", source.size);
-    const result = await downloadToHash(target, { timeoutMs, onProgress: (done) => progress.update(done) });
-    progress.finish();
-    if (result.size !== source.size) log(`warning: ${target} served ${result.size} bytes while hashing, ${source.size} when read`);
+    if (!options.hash) return undefined;
+    const result = await downloadToHash(target, { timeoutMs: options.timeoutMs, maxBytes: source.size, ...progress });
+    if (result.size !== source.size) options.warn(`${target} served ${result.size} bytes while hashing, ${source.size} when read`);
     return result.sha256;
   }
-  return hash ? sha256OfFile(target, source.size) : undefined;
+  return options.hash ? sha256OfFile(target, options.onProgress) : undefined;
 }
 
 /** A checkpoint id from a file name: "aifs-single-mse-1.1.ckpt" -> "aifs-single-mse-1.1". */

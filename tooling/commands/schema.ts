@@ -1,14 +1,13 @@
 import { join } from "node:path";
-import { CliError, defineCommand, jsonOption } from "../cli/command.ts";
 import { schemaVersion } from "../../src/contract/entry.ts";
 import { schemaFileNames } from "../../src/contract/json-schema.ts";
 import { assessRepositorySchema, generatedSchemas } from "../../src/contract/schema-snapshot.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
+import { CliError, defineCommand } from "../cli/command.ts";
+import { jsonOption } from "../cli/options.ts";
 
 export default defineCommand({
-  name: "schema",
-  summary: "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).",
   description:
     "Without options: compares the JSON Schemas generated from the Zod contract with the committed snapshot of\nthe same schemaVersion and fails on any change that breaks existing entries or readers. --update writes\nthe generated schemas, refusing a breaking change unless schemaVersion was bumped with a migration.",
   options: {
@@ -17,16 +16,15 @@ export default defineCommand({
     json: jsonOption,
   },
   async run({ options, out, log }) {
-    const dir = options.dir as string;
-    const assessment = assessRepositorySchema(dir);
+    const assessment = assessRepositorySchema(options.dir);
     if (options.json) out(JSON.stringify(assessment, null, 2));
     if (assessment.status === "breaking") throw new CliError(assessment.message);
     if (options.update) {
       const schemas = generatedSchemas();
       for (const kind of ["authoring", "consuming"] as const) {
-        await writeFileAtomic(join(dir, `v${schemaVersion}`, schemaFileNames[kind]), formatJson(schemas[kind]));
+        await writeFileAtomic(join(options.dir, `v${schemaVersion}`, schemaFileNames[kind]), formatJson(schemas[kind]));
       }
-      log(`schema: wrote ${join(dir, `v${schemaVersion}`)}/ (${assessment.message})`);
+      log(`schema: wrote ${join(options.dir, `v${schemaVersion}`)}/ (${assessment.message})`);
       return 0;
     }
     log(`schema: ${assessment.message}`);

@@ -1,17 +1,15 @@
-import { defineCommand, entriesOption, jsonOption } from "../cli/command.ts";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
-import { requireEntriesDir } from "../cli/entries-dir.ts";
+import { defineCommand } from "../cli/command.ts";
+import { entriesOption, jsonOption, requireEntriesDir } from "../cli/options.ts";
 
 export default defineCommand({
-  name: "validate",
-  summary: "Check every entry against the contract and across entries; report all problems at once.",
   description:
     "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors), ids (file names),\nvariants listed on both sides, URLs and sha256 shared only by declared variants, and that each platform's\nstatus follows from its evidence. Exits 1 when anything is wrong.",
   options: { entries: entriesOption, json: jsonOption, quiet: { type: "boolean", description: "print nothing when all is well" } },
   examples: ["npm run -s registry -- validate", "npm run -s registry -- validate --entries my-entries --json"],
   async run({ options, out, log }) {
-    const dir = await requireEntriesDir(options.entries as string);
+    const dir = await requireEntriesDir(options.entries);
     const { files, problems } = await validateEntries(dir);
     if (options.json) out(JSON.stringify({ ok: problems.length === 0, entries: files, problems }, null, 2));
     else for (const p of problems) out(formatRegistryProblem(p));

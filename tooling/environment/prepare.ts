@@ -2,8 +2,9 @@
 // pickle is refused here, before Python starts), the requirement set, and a fresh environment with it.
 import type { Extraction } from "../anemoi/extract.ts";
 import { extractCheckpoint } from "../anemoi/extract.ts";
+import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { FileSource } from "../source/file-source.ts";
-import { sha256OfPath } from "../checkpoint/cache.ts";
+import { sha256OfFile } from "../source/sha256.ts";
 import { createEnvironment, installRequirements, pythonVersion, type PackageSource, type PythonEnvironment } from "./python-env.ts";
 import { requirementSet } from "./requirements.ts";
 
@@ -15,12 +16,6 @@ export interface EnvironmentSettings {
   allowUnsafe: boolean;
   keepLocalLabels: boolean;
   log: (message: string) => void;
-}
-
-export interface CheckpointFile {
-  path: string;
-  checkpointId?: string | undefined;
-  sha256?: string | undefined;
 }
 
 export interface Prepared {
@@ -57,7 +52,7 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
       await source.close();
     }
   });
-  const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfPath(file.path)));
+  const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfFile(file.path)));
   const pickle = extraction.pickle;
   const { requirements, notes } = requirementSet({
     modules: extraction.mapped.moduleVersions,

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { RegistryError } from "../../src/errors.ts";
 
 export interface PackageSource {
   indexUrl?: string;
@@ -25,7 +26,7 @@ export interface PythonEnvironment {
   dispose(): Promise<void>;
 }
 
-export class EnvironmentError extends Error {}
+export class EnvironmentError extends RegistryError {}
 
 async function onPath(command: string): Promise<boolean> {
   const result = await execa(command, ["--version"], { reject: false });

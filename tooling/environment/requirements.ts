@@ -1,13 +1,10 @@
 // The requirement set of a checkpoint, exactly as it gives it: the training-time versions (provenance
-// module_versions) of the packages its pickle imports, plus torch. Policy, reported in the result:
-// - a release pins exactly: anemoi-models==0.4.2;
-// - a local label (+cu126, +rocm6.2) is dropped unless --keep-local-labels, since only the index that
-//   built it serves it (then the PyTorch index is needed: --extra-index-url);
-// - a git install pins the commit: anemoi-models @ git+https://...@<commit>;
-// - a path install (file://) cannot be reproduced: its version is pinned, which an index may not have;
-// - a package the pickle imports that the metadata does not list is NOT added: the checkpoint does not say
-//   which version, and leaving it out is what the check is meant to reveal (missing-module).
+// module_versions) of the packages its pickle imports, plus torch, pinned by the "exact" policy of
+// anemoi/pins.ts. A package the pickle imports that the metadata does not list is NOT added: the checkpoint
+// does not say which version, and leaving it out is what the check is meant to reveal (missing-module).
+import { pinVersion } from "../anemoi/pins.ts";
 import type { ModuleVersion } from "../anemoi/versions.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
 
 export interface RequirementSet {
   requirements: string[];
@@ -37,20 +34,6 @@ function providerOf(global: string, modules: ReadonlyMap<string, ModuleVersion>)
   return undefined;
 }
 
-function requirementFor(distribution: string, v: ModuleVersion, keepLocalLabels: boolean, notes: string[]): string {
-  if (v.source?.startsWith("git+")) {
-    notes.push(`${distribution}: installed from git at training time; pinned to that commit`);
-    return `${distribution} @ ${v.source}`;
-  }
-  if (v.source) notes.push(`${distribution}: installed from ${v.source} at training time; pinned to its version ${v.version}, which a package index may not have`);
-  const [publicVersion, local] = v.version.split("+", 2) as [string, string | undefined];
-  if (local && !keepLocalLabels) {
-    notes.push(`${distribution}: local label +${local} dropped (${v.version} -> ${publicVersion}); pass --keep-local-labels with an index that serves it`);
-    return `${distribution}==${publicVersion}`;
-  }
-  return `${distribution}==${v.version}`;
-}
-
 export function requirementSet(input: {
   modules: ReadonlyMap<string, ModuleVersion>;
   distributionNames: Readonly<Record<string, string>>;
@@ -72,13 +55,17 @@ export function requirementSet(input: {
     if (!covered.has(top) && !needed.has(top)) notes.push(`the pickle imports ${top}, which the metadata's module versions do not list: not installed`);
   }
   const requirements: string[] = [];
-  for (const importName of [...needed].sort()) {
+  for (const importName of [...needed].sort(byCodePoint)) {
     const version = input.modules.get(importName);
     const distribution = input.distributionNames[importName] ?? knownDistributions[importName] ?? importName;
     if (!version) {
       notes.push(`${distribution}: no version recorded in the metadata; required without a version`);
       requirements.push(distribution);
-    } else requirements.push(requirementFor(distribution, version, input.keepLocalLabels ?? false, notes));
+    } else {
+      const pin = pinVersion(distribution, version, "exact", { keepLocalLabels: input.keepLocalLabels ?? false });
+      requirements.push(pin.requirement);
+      notes.push(...pin.notes);
+    }
   }
   return { requirements, notes };
 }

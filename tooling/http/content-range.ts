@@ -11,11 +11,12 @@ export interface Span {
   total: number;
 }
 
-/** Either `bytes=start-end` or the suffix `bytes=-suffix`. */
-export type Wanted = { start: number; end: number } | { suffix: number };
+/** `bytes=start-end`, `bytes=from-` (to the end: resuming a download) or the suffix `bytes=-suffix`. */
+export type Wanted = { start: number; end: number } | { from: number } | { suffix: number };
 
 export function rangeHeader(wanted: Wanted): string {
-  return "suffix" in wanted ? `bytes=-${wanted.suffix}` : `bytes=${wanted.start}-${wanted.end}`;
+  if ("suffix" in wanted) return `bytes=-${wanted.suffix}`;
+  return "from" in wanted ? `bytes=${wanted.from}-` : `bytes=${wanted.start}-${wanted.end}`;
 }
 
 /** "bytes a-b/total" or "bytes a-b/*"; undefined when malformed. */
@@ -61,8 +62,8 @@ function check(exchange: Exchange, wanted: Wanted, knownTotal: number | undefine
   }
 
   // The server may end early only where the file ends.
-  const start = "suffix" in wanted ? Math.max(0, total - wanted.suffix) : wanted.start;
-  const end = "suffix" in wanted ? total - 1 : Math.min(wanted.end, total - 1);
+  const start = "suffix" in wanted ? Math.max(0, total - wanted.suffix) : "from" in wanted ? wanted.from : wanted.start;
+  const end = "start" in wanted ? Math.min(wanted.end, total - 1) : total - 1;
   if (got.start !== start || got.end !== end) {
     throw mismatch(`server sent Content-Range "${header}", expected bytes ${start}-${end}/${total}`);
   }

@@ -1,20 +1,23 @@
-// `--hash` on a remote checkpoint: stream the whole file through sha256 without keeping it, in memory
-// or on disk. A failure mid-stream restarts from zero: a half-fed hash cannot be rewound.
+// Whole-file GETs: streamed to a file (the checkpoint cache) or through sha256 (`--hash` on a URL), never
+// held in memory. Both go through the same client as the Range reads: redirects, timeouts, retries with
+// backoff, Content-Range checks, and a cap on the bytes accepted.
 import { createHash } from "node:crypto";
-import { readBody, contentLength, statusError } from "./body.ts";
-import { HttpNetworkError } from "./errors.ts";
+import { open, rm, stat } from "node:fs/promises";
+import { readBody, contentLength, discardBody, statusError } from "./body.ts";
+import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
+import { HttpNetworkError, TooLargeError } from "./errors.ts";
 import { resolveHttpOptions, type HttpOptions } from "./options.ts";
 import { checkUrl, HttpClient, type HttpStats } from "./request.ts";
 import { withRetries } from "./retry.ts";
 
 export interface DownloadOptions extends HttpOptions {
-  /** Called as bytes arrive; `total` is the announced Content-Length, when there is one. */
+  /** Called as bytes arrive; `total` is the file's size when the server says it. */
   onProgress?: (done: number, total: number | undefined) => void;
+  /** More bytes than this are refused, whatever the server announces (default: no cap). */
+  maxBytes?: number;
 }
 
 export interface DownloadResult {
-  /** Lower-case hex. */
-  sha256: string;
   size: number;
   finalUrl: string;
   /** Hugging Face's X-Linked-Etag (the expected sha256 of an LFS file), when the server sent one. */
@@ -22,23 +25,92 @@ export interface DownloadResult {
   stats: HttpStats;
 }
 
-export async function downloadToHash(url: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const { onProgress, ...httpOptions } = options;
+function capOf(options: DownloadOptions): number {
+  return options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+}
+
+function tooLarge(url: string, cap: number, what: string): TooLargeError {
+  return new TooLargeError(`${what}, more than the ${cap} bytes accepted`, { url });
+}
+
+/** Streams the whole file through sha256. A failure mid-stream restarts from zero: a half-fed hash cannot be rewound. */
+export async function downloadToHash(url: string, options: DownloadOptions = {}): Promise<DownloadResult & { sha256: string }> {
+  const { onProgress, maxBytes: _cap, ...httpOptions } = options;
+  const cap = capOf(options);
   const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
   return withRetries(client.options, async () => {
     const exchange = await client.send(url);
     if (exchange.response.status !== 200) throw statusError(exchange, "200 OK");
     const total = contentLength(exchange.response.headers);
+    if (total !== undefined && total > cap) {
+      discardBody(exchange);
+      throw tooLarge(exchange.url, cap, `the server announces ${total} bytes`);
+    }
     const hash = createHash("sha256");
     let size = 0;
     await readBody(exchange, client.stats, (chunk) => {
-      hash.update(chunk);
       size += chunk.byteLength;
+      if (size > cap) throw tooLarge(exchange.url, cap, `${size} bytes received`);
+      hash.update(chunk);
       onProgress?.(size, total);
     }, total);
-    if (total !== undefined && size !== total) {
-      throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
-    }
+    if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
     return { sha256: hash.digest("hex"), size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
   });
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return (await stat(path).catch(() => undefined))?.size ?? 0;
+}
+
+/**
+ * Downloads `url` into `path`, resuming from the bytes `path` already holds (a Range request, its
+ * Content-Range checked) and again after each retried failure. On any final failure `path` is removed:
+ * nothing a stranger's server sent stays behind.
+ */
+export async function downloadToFile(url: string, path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const { onProgress, maxBytes: _cap, ...httpOptions } = options;
+  const cap = capOf(options);
+  const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
+  let at = url;
+  try {
+    return await withRetries(client.options, async () => {
+      let have = await sizeOf(path);
+      if (have > cap) have = 0;
+      const exchange = await client.send(at, have > 0 ? rangeHeader({ from: have }) : undefined);
+      at = exchange.url;
+      const { status, headers } = exchange.response;
+      let total: number | undefined;
+      if (status === 206 && have > 0) total = checkPartialResponse(exchange, { from: have }).total;
+      else if (status === 416 && have > 0 && parseUnsatisfiedRange(headers.get("content-range")) === have) {
+        // Everything was there already.
+        discardBody(exchange);
+        return { size: have, finalUrl: at, linkedEtag: client.linkedEtag, stats: client.stats };
+      } else if (status === 200) {
+        have = 0; // the server ignores Range (or there was nothing to resume): start over
+        total = contentLength(headers);
+      } else throw statusError(exchange, have > 0 ? "206 Partial Content" : "200 OK");
+      if (total !== undefined && total > cap) {
+        discardBody(exchange);
+        throw tooLarge(exchange.url, cap, `the file is ${total} bytes`);
+      }
+      const file = await open(path, have > 0 ? "a" : "w");
+      let done = have;
+      try {
+        await readBody(exchange, client.stats, async (chunk) => {
+          done += chunk.byteLength;
+          if (done > cap) throw tooLarge(exchange.url, cap, `${done} bytes received`);
+          for (let written = 0; written < chunk.byteLength; ) written += (await file.write(chunk, written, chunk.byteLength - written)).bytesWritten;
+          onProgress?.(done, total);
+        }, total === undefined ? undefined : total - have);
+      } finally {
+        await file.close();
+      }
+      if (total !== undefined && done !== total) throw new HttpNetworkError(`body ended after ${done} of ${total} bytes`, { url: exchange.url, retryable: true });
+      return { size: done, finalUrl: at, linkedEtag: client.linkedEtag, stats: client.stats };
+    });
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
 }

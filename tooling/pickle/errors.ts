@@ -1,4 +1,5 @@
 // The one error the pickle scanner throws for bad input: where (byte offset), which opcode, what.
+import { RegistryError } from "../../src/errors.ts";
 import { opcodeName } from "./opcodes.ts";
 
 export type PickleScanErrorCode =
@@ -17,7 +18,7 @@ export type PickleScanErrorCode =
   /** One of the scan's bounds (opcodes, stack depth, memo size) was reached. */
   | "limit-exceeded";
 
-export class PickleScanError extends Error {
+export class PickleScanError extends RegistryError {
   override readonly name = "PickleScanError";
   readonly code: PickleScanErrorCode;
   /** Byte offset of the opcode at fault (the input length when the input ended before STOP). */

@@ -5,6 +5,7 @@ import { isStdlibModule } from "./stdlib-modules.ts";
 import { DYNAMIC, EXTENSION_MODULE, EXTENSION_PREFIX, judgeGlobals, type ScannedGlobal, type Verdict } from "./verdict.ts";
 import { walk, type WalkLimits } from "./walk.ts";
 import { isWeightsOnlyGlobal } from "./weights-only.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
 
 export { PickleScanError, type PickleScanErrorCode } from "./errors.ts";
 export type { Verdict } from "./verdict.ts";
@@ -88,15 +89,5 @@ function topLevelModule({ module, name }: ScannedGlobal): string | undefined {
 
 /** Unique, sorted by Unicode code point (JavaScript's default sort compares UTF-16 units). */
 function sortedUnique(values: string[]): string[] {
-  return [...new Set(values)].sort(compareCodePoints);
-}
-
-function compareCodePoints(a: string, b: string): number {
-  const left = [...a];
-  const right = [...b];
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const d = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return left.length - right.length;
+  return [...new Set(values)].sort(byCodePoint);
 }

@@ -2,10 +2,11 @@
 with one JSON document on stdout. The caller runs it in its own process group under a time and memory
 limit; it never runs in the registry's own process.
 
-Usage: python verify_unpickling.py CHECKPOINT RESULT.json
-The result goes to a file, not stdout, since the checkpoint's own code may print anything.
+Usage: python verify_unpickling.py SPEC.json RESULT.json
+SPEC: {checkpoint}. The result goes to a file, not stdout, since the checkpoint's own code may print anything.
 """
 import importlib.metadata
+import json
 import platform
 import sys
 import time
@@ -57,7 +58,8 @@ def attempt(load):
 
 
 def main():
-    path = sys.argv[1]
+    with open(sys.argv[1]) as spec:
+        path = json.load(spec)["checkpoint"]
     result = {"script": "verify_unpickling", "version": 1}
     started = time.monotonic()
     try:

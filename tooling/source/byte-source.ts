@@ -1,5 +1,6 @@
 // Random access to the bytes of a checkpoint, wherever it lives: a local file or an HTTP server that
 // honours Range requests. The zip reader only asks for the ranges it needs through this interface.
+import { RegistryError } from "../../src/errors.ts";
 
 export interface ByteSource {
   /** Path or URL, for messages. */
@@ -15,4 +16,4 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-export class ByteSourceError extends Error {}
+export class ByteSourceError extends RegistryError {}

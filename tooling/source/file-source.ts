@@ -6,6 +6,7 @@ export class FileSource implements ByteSource {
   readonly name: string;
   readonly size: number;
   readonly #handle: FileHandle;
+  #bytesRead = 0;
 
   private constructor(name: string, handle: FileHandle, size: number) {
     this.name = name;
@@ -36,7 +37,13 @@ export class FileSource implements ByteSource {
       if (bytesRead === 0) throw new ByteSourceError(`${this.name}: file ended at offset ${offset + done} while reading ${length} bytes at ${offset}`);
       done += bytesRead;
     }
+    this.#bytesRead += length;
     return buffer;
+  }
+
+  /** Bytes returned by read() so far. */
+  get bytesRead(): number {
+    return this.#bytesRead;
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,16 @@
-// sha256 of a local file, streamed in constant memory, with progress.
+// sha256 of a local file, streamed in constant memory: the one digest of whole files (checkpoints in the
+// cache, local checkpoints given to extract-basic-metadata --hash).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { byteProgress } from "../cli/progress.ts";
 
-export async function sha256OfFile(path: string, size: number): Promise<string> {
+/** Lower-case hex digest; `onProgress` gets the bytes hashed so far. */
+export async function sha256OfFile(path: string, onProgress?: (done: number) => void): Promise<string> {
   const hash = createHash("sha256");
-  const progress = byteProgress(`hashing ${path}`, size);
   let done = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) {
     hash.update(chunk as Buffer);
     done += (chunk as Buffer).length;
-    progress.update(done);
+    onProgress?.(done);
   }
-  progress.finish();
   return hash.digest("hex");
 }

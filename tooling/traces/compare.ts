@@ -3,12 +3,13 @@
 import { randomUUID } from "node:crypto";
 import type { ComparisonResult, ComparisonVerdict, TraceIndex } from "../../src/contract/index.ts";
 import { platformKey } from "../environment/platform-key.ts";
-import { toolFor } from "../version.ts";
+import { toolFor } from "../repo.ts";
 import { compareValues, verdictOf } from "./metrics.ts";
 import type { Trace } from "./read-trace.ts";
 import type { Tolerance } from "./tolerance.ts";
+import { RegistryError } from "../../src/errors.ts";
 
-export class IncomparableTracesError extends Error {}
+export class IncomparableTracesError extends RegistryError {}
 
 type ModuleCall = TraceIndex["modules"][number];
 

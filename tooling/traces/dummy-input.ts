@@ -1,8 +1,10 @@
 // The shape of the dummy input a checkpoint's metadata implies: (batch 1, input steps, ensemble 1, grid
 // points, input variables) per dataset, anemoi's layout.
+import { timestepSeconds } from "../../src/contract/index.ts";
 import type { Extraction } from "../anemoi/extract.ts";
+import { RegistryError } from "../../src/errors.ts";
 
-export class InputShapeError extends Error {}
+export class InputShapeError extends RegistryError {}
 
 export function dummyInputs(extraction: Extraction): Array<{ name: string; shape: number[] }> {
   const { inputs } = extraction.mapped;
@@ -24,9 +26,8 @@ export function stateFieldNames(extraction: Extraction): string[] {
   return (extraction.mapped.inputs.variables ?? []).filter((v) => v.category !== "computed" && v.category !== "diagnostic").map((v) => v.name);
 }
 
-/** "6h" -> 6, "1h30m" -> 1.5 */
+/** "6h" -> 6, "1h30m" -> 1.5; 6 when the metadata gives no time step. */
 export function timestepHours(timestep: string | undefined): number {
-  const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(timestep ?? "");
-  if (!m || !timestep) return 6;
-  return Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 60 + Number(m[4] ?? 0) / 3600;
+  const seconds = timestep === undefined ? undefined : timestepSeconds(timestep);
+  return seconds ? seconds / 3600 : 6;
 }

@@ -1,21 +1,21 @@
 // log-run's core: in a fresh environment with the checkpoint's requirements, run the model on
 // deterministic dummy input with a hook on every module, and write the trace folder.
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { traceIndex, type TraceIndex } from "../../src/contract/index.ts";
+import { traceIndex, type TraceDtype, type TraceIndex } from "../../src/contract/index.ts";
+import { RegistryError } from "../../src/errors.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
-import { toolFor } from "../version.ts";
-import { prepare, type CheckpointFile, type EnvironmentSettings } from "../environment/prepare.ts";
-import { runSandboxed } from "../environment/sandbox.ts";
+import type { CheckpointFile } from "../checkpoint/resolve.ts";
+import { prepare, type EnvironmentSettings } from "../environment/prepare.ts";
+import { runScript } from "../environment/run-script.ts";
+import { toolFor } from "../repo.ts";
 import { dummyInputs, stateFieldNames, timestepHours } from "./dummy-input.ts";
 
 export interface LogRunOptions extends EnvironmentSettings {
   device: string;
-  dtype: "float64" | "float32" | "float16" | "bfloat16";
+  dtype: TraceDtype;
   seed: number;
   steps: number;
   out: string;
@@ -23,20 +23,31 @@ export interface LogRunOptions extends EnvironmentSettings {
   memoryLimitMiB: number | undefined;
   sampleCount: number;
   /** auto: through anemoi-inference when it is installed in the environment, else directly. */
-  via: "auto" | "direct" | "anemoi-inference";
+  via: (typeof drivePaths)[number];
   /** Environment variables for the model process (e.g. FIAB's control options). */
   env: Record<string, string>;
 }
 
-export class LogRunError extends Error {}
+export class LogRunError extends RegistryError {}
 
-const script = new URL("../python/log_run.py", import.meta.url).pathname;
+/** How log-run may drive the model. */
+export const drivePaths = ["auto", "direct", "anemoi-inference"] as const;
+
+/** What log_run.py answers; the trace contract checks it when the index is assembled. */
+interface ScriptResult {
+  inputSha256: unknown;
+  path: unknown;
+  environment: unknown;
+  timingsSeconds: Record<string, number>;
+  peakMemoryBytes: unknown;
+  modules: unknown;
+  finalOutputs: unknown;
+}
 
 export async function logRun(file: CheckpointFile, options: LogRunOptions): Promise<TraceIndex> {
   const prepared = await prepare(file, options);
   if (prepared.refused) throw new LogRunError(prepared.refused.summary);
   const env = prepared.env!;
-  const work = await mkdtemp(join(tmpdir(), "fiab-log-run-"));
   try {
     if (prepared.installFailure) throw new LogRunError(`pip could not install the requirements: ${prepared.installFailure.reason ?? ""}`);
     const inputs = dummyInputs(prepared.extraction);
@@ -55,17 +66,10 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
       fieldNames: stateFieldNames(prepared.extraction),
       timestepHours: timestepHours(prepared.extraction.mapped.model.timestep),
     };
-    await writeFile(join(work, "spec.json"), JSON.stringify(spec));
-    const resultFile = join(work, "result.json");
-    const run = await runSandboxed([env.python, script, join(work, "spec.json"), resultFile], {
-      cwd: work,
-      env: { ...options.env, PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: work, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
-      timeoutMs: options.timeoutMs,
-      ...(options.memoryLimitMiB ? { memoryLimitMiB: options.memoryLimitMiB } : {}),
-    });
+    const { run, output } = await runScript(env, "log_run.py", spec, { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB, env: options.env });
     if (run.timedOut) throw new LogRunError(`the run did not finish within ${options.timeoutMs / 1000} s; the process group was killed`);
-    if (!existsSync(resultFile)) throw new LogRunError(`the run failed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.split("\n").slice(-15).join("\n")}`);
-    const result = JSON.parse(await readFile(resultFile, "utf8"));
+    if (output === undefined) throw new LogRunError(`the run failed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.split("\n").slice(-15).join("\n")}`);
+    const result = output as ScriptResult;
     const index = traceIndex.parse({
       kind: "log-run-trace",
       traceVersion: 1,
@@ -86,7 +90,6 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
     await writeFileAtomic(join(out, "index.json"), formatJson(index));
     return index;
   } finally {
-    await rm(work, { recursive: true, force: true });
     await env.dispose();
   }
 }

@@ -3,8 +3,9 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { formatProblem, problemsFromZod, traceIndex, type TraceIndex } from "../../src/contract/index.ts";
 import { InputFileError, readJsonFile } from "../../src/files/json-file.ts";
+import { RegistryError } from "../../src/errors.ts";
 
-export class TraceError extends Error {}
+export class TraceError extends RegistryError {}
 
 export interface Trace {
   dir: string;

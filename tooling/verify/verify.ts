@@ -1,22 +1,19 @@
 // verify-unpickling's core: scan, then (if the scan allows) a fresh environment with exactly the
 // checkpoint's requirements, and torch.load in a separate, limited process. Returns the result record.
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
-import { toolFor } from "../version.ts";
+import { resolve } from "node:path";
+import type { PlatformFingerprint, VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
+import { toolFor } from "../repo.ts";
 import { platformKey } from "../environment/platform-key.ts";
-import { prepare, type CheckpointFile, type EnvironmentSettings } from "../environment/prepare.ts";
-import { runSandboxed, type SandboxResult } from "../environment/sandbox.ts";
+import type { CheckpointFile } from "../checkpoint/resolve.ts";
+import { prepare, type EnvironmentSettings } from "../environment/prepare.ts";
+import { runScript } from "../environment/run-script.ts";
+import type { SandboxResult } from "../environment/sandbox.ts";
 
 export interface VerifyOptions extends EnvironmentSettings {
   timeoutMs: number;
   memoryLimitMiB: number | undefined;
 }
-
-const script = new URL("../python/verify_unpickling.py", import.meta.url).pathname;
 
 interface ScriptOutput {
   status?: VerificationStatus;
@@ -62,22 +59,16 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
     return { ...common, status: "refused-unsafe", summary: prepared.refused.summary, detail: { flagged: prepared.refused.flagged }, installed: {}, platform: host, durationsSeconds: durations };
   }
   const env = prepared.env!;
-  const work = await mkdtemp(join(tmpdir(), "fiab-verify-run-"));
   try {
     if (prepared.installFailure) {
       const { reason, log } = prepared.installFailure;
       return { ...common, status: "install-failed", summary: `pip could not install the requirements: ${reason?.split("\n")[0] ?? ""}`.slice(0, 300), detail: { reason, log: log.slice(-8000) }, installed: {}, platform: host, durationsSeconds: durations };
     }
-    const resultFile = join(work, "result.json");
     const started = performance.now();
-    const run = await runSandboxed([env.python, script, file.path, resultFile], {
-      cwd: work,
-      env: { PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: work, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1" },
-      timeoutMs: options.timeoutMs,
-      ...(options.memoryLimitMiB ? { memoryLimitMiB: options.memoryLimitMiB } : {}),
-    });
+    const script = await runScript(env, "verify_unpickling.py", { checkpoint: resolve(file.path) }, { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB });
+    const { run } = script;
+    const output = script.output as ScriptOutput | undefined;
     durations.unpickle = (performance.now() - started) / 1000;
-    const output = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, "utf8")) as ScriptOutput) : undefined;
     const { status, summary, detail } = interpret(run, output);
     const environment = output?.environment ?? {};
     const fingerprint = {
@@ -85,7 +76,7 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       os: String(environment.os ?? process.platform),
       arch: String(environment.arch ?? process.arch),
       ...Object.fromEntries(["python", "torch", "cudaAvailable", "cudaVersion", "mpsAvailable", "accelerator"].filter((k) => environment[k] !== undefined).map((k) => [k, environment[k]])),
-    } as NonNullable<VerificationResult["platform"]>;
+    } as PlatformFingerprint;
     return {
       ...common,
       status,
@@ -97,7 +88,6 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       durationsSeconds: durations,
     };
   } finally {
-    await rm(work, { recursive: true, force: true });
     await env.dispose();
     if (options.keepEnv) options.log(`verify-unpickling: environment kept at ${env.dir}`);
   }

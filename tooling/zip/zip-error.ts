@@ -1,5 +1,7 @@
 // Every way a checkpoint can fail to be a readable zip, with the byte offset where it went wrong.
-export class ZipFormatError extends Error {
+import { RegistryError } from "../../src/errors.ts";
+
+export class ZipFormatError extends RegistryError {
   readonly offset: number | undefined;
   constructor(source: string, message: string, offset?: number) {
     super(`${source}: ${message}${offset !== undefined ? ` (at byte offset ${offset})` : ""}`);

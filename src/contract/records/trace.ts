@@ -64,3 +64,4 @@ export const traceIndex = z
   .describe("Index of a log-run trace folder.");
 
 export type TraceIndex = z.output<typeof traceIndex>;
+export type TraceDtype = (typeof traceDtypes)[number];

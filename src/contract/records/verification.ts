@@ -42,3 +42,4 @@ export const verificationResult = z
   .describe("Result of verify-unpickling.");
 
 export type VerificationResult = z.output<typeof verificationResult>;
+export type PlatformFingerprint = z.output<typeof platformFingerprint>;

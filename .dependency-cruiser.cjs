@@ -1,0 +1,39 @@
+// Architecture rules, checked in CI (`npm run lint:architecture`): layers only look down, no cycles.
+//
+// src/: errors.ts, text/ <- contract <- files, fiab <- registry, evidence, client <- publish <- site, pages.
+// tooling/: source <- zip, http, pickle <- anemoi <- checkpoint, environment <- verify, traces <- cli, commands.
+// src/ is the registry itself (the site and the server read it); tooling/ is the registrator and may use src/.
+
+/** Forbid `from` (a folder regex) to import anything matching `to`. */
+const layer = (name, from, to, comment) => ({ name, severity: "error", comment, from: { path: from }, to: { path: to } });
+
+const toolingAbove = (folders) => `^tooling/(${folders.join("|")})/`;
+
+/** src/errors.ts and src/text/ sit under everything: any module may use them, they use nothing. */
+const base = "errors\\.ts$|text/";
+
+module.exports = {
+  forbidden: [
+    { name: "no-cycles", severity: "error", comment: "Import cycles hide which module owns what.", from: {}, to: { circular: true } },
+    layer("src-never-imports-tooling", "^src/", "^tooling/", "The registry (site, server, clients) must not depend on the registrator's tooling."),
+    layer("base-stands-alone", `^src/(${base})`, `^src/(?!${base})`, "Errors and text helpers are used by everything and use nothing."),
+    layer("contract-stands-alone", "^src/contract/", `^src/(?!contract/|${base})`, "The contract is the base everything else reads; it imports nothing of the registry."),
+    layer("files-stand-alone", "^src/files/", `^src/(?!files/|${base})`, "Generic JSON and file IO knows nothing of entries."),
+    layer("fiab-reads-only-the-contract", "^src/fiab/", `^src/(?!fiab/|contract/|${base})`, "FIAB's store shapes convert to and from entries and nothing else."),
+    layer("registry-below-publishing", "^src/(registry|evidence|client)/", "^src/(publish|site|pages|components|layouts|integrations)/", "Loading and checking entries does not depend on how they are published."),
+    layer("client-stands-on-the-contract", "^src/client/", `^src/(?!client/|contract/|${base})`, "The client ships to FIAB with the contract alone."),
+    layer("byte-sources-at-the-bottom", "^tooling/source/", "^tooling/(?!source/)", "Byte sources are the lowest layer of the tooling."),
+    layer("readers-below-anemoi", "^tooling/(zip|http|pickle)/", toolingAbove(["anemoi", "checkpoint", "environment", "verify", "traces", "cli", "commands"]), "Zip, HTTP and pickle readers know nothing of anemoi or of what runs checkpoints."),
+    layer("anemoi-below-runners", "^tooling/anemoi/", toolingAbove(["checkpoint", "environment", "verify", "traces", "cli", "commands"]), "Metadata mapping does not run anything."),
+    layer("environments-below-checks", "^tooling/(checkpoint|environment)/", toolingAbove(["verify", "traces", "cli", "commands"]), "Environments and checkpoint files serve the checks, not the other way round."),
+    layer("checks-below-the-command-line", "^tooling/(verify|traces)/", toolingAbove(["cli", "commands"]), "The core never prints or exits: only commands talk to the command line."),
+    layer("only-the-cli-loads-commands", "^(src|tooling)/(?!cli\\.ts$|commands/)", "^tooling/commands/", "Commands are leaves: only tooling/cli.ts loads them."),
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    includeOnly: "^(src|tooling)/",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".mjs", ".js", ".astro"] },
+  },
+};
