@@ -2,8 +2,7 @@
 // The only place that prints and sets the exit status. `tooling/registry.mjs` runs it (bundled, see
 // tooling/bundle.mjs); `node tooling/cli.ts` runs the source directly.
 import { RegistryError } from "../src/errors.ts";
-import { formatRegistryProblem } from "../src/registry/problem.ts";
-import { RegistryInvalidError } from "../src/registry/validate.ts";
+import { formatRegistryProblem, RegistryInvalidError } from "../src/registry/problem.ts";
 import { columns, helpText, parseCommandArgs } from "./cli/command.ts";
 import { commands } from "./commands/index.ts";
 import { tool } from "./repo.ts";

@@ -1,7 +1,7 @@
 // The tolerant side of the contract, for programs that read published entries (FIAB, scripts, the site of a
 // newer registry): unknown fields are ignored, unknown enum values read as "unknown", and entries written
 // for a newer schemaVersion are skipped with a warning instead of failing the whole read.
-import { consumingEntry, formatProblem, problemsFromZod, schemaVersion, type ConsumedEntry } from "../contract/index.ts";
+import { entrySchema, formatProblem, problemsFromZod, schemaVersion, type ConsumedEntry } from "../contract/index.ts";
 
 export interface ReadWarning {
   checkpointId: string;
@@ -19,7 +19,7 @@ export function readEntry(checkpointId: string, doc: unknown): { entry?: Consume
   if (typeof version === "number" && version > schemaVersion) {
     return { warning: { checkpointId, message: `skipped: written for schema version ${version}, this reader knows up to ${schemaVersion}` } };
   }
-  const parsed = consumingEntry.safeParse(doc);
+  const parsed = entrySchema("consuming").safeParse(doc);
   if (!parsed.success) {
     const detail = problemsFromZod(parsed.error, doc).map(formatProblem).join("; ");
     return { warning: { checkpointId, message: `skipped: ${detail}` } };

@@ -42,10 +42,19 @@ export function makeEntry<M extends Mode>(mode: M) {
   }).describe("A checkpoint entry of the FIAB model registry. The checkpoint id is the file name.");
 }
 
-export const authoringEntry = makeEntry("authoring");
-export const consumingEntry = makeEntry("consuming");
+type EntrySchema<M extends Mode> = ReturnType<typeof makeEntry<M>>;
+const built: Partial<Record<Mode, z.ZodType>> = {};
+
+/**
+ * The entry schema of a mode, built on first use: building both modes costs as much as loading Zod, and
+ * most commands need one or none.
+ */
+export function entrySchema<M extends Mode>(mode: M): EntrySchema<M> {
+  built[mode] ??= makeEntry(mode);
+  return built[mode] as EntrySchema<M>;
+}
 
 /** An entry as written in entries/. */
-export type Entry = z.output<typeof authoringEntry>;
+export type Entry = z.output<EntrySchema<"authoring">>;
 /** An entry as a tolerant reader sees it: unknown enum values read as "unknown". */
-export type ConsumedEntry = z.output<typeof consumingEntry>;
+export type ConsumedEntry = z.output<EntrySchema<"consuming">>;

@@ -1,6 +1,6 @@
 // JSON Schemas generated from the Zod contract: the only way they are made, so they cannot drift from it.
 import { z } from "zod";
-import { authoringEntry, consumingEntry, schemaVersion } from "./entry.ts";
+import { entrySchema, schemaVersion } from "./entry.ts";
 
 export type SchemaKind = "authoring" | "consuming";
 
@@ -15,7 +15,7 @@ export function schemaPath(kind: SchemaKind, version: number = schemaVersion): s
 }
 
 export function entryJsonSchema(kind: SchemaKind): Record<string, unknown> {
-  const schema = kind === "authoring" ? authoringEntry : consumingEntry;
+  const schema = entrySchema(kind);
   // Consuming readers see the input side (before unknown enum values are mapped to "unknown").
   const generated = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;

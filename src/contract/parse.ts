@@ -1,25 +1,10 @@
 // The single place where entry documents are checked against the contract and Zod's issues are turned
 // into messages people can act on: path, what was expected, what was found.
 import type { z } from "zod";
-import { authoringEntry, type Entry } from "./entry.ts";
+import { entrySchema, type Entry } from "./entry.ts";
+import { describeValue, formatPath, type ContractProblem } from "./problem.ts";
 
-export interface ContractProblem {
-  /** JSON path, e.g. "source.url" or "compatibility.linux-x86_64-cuda.evidence[0].date". */
-  path: string;
-  message: string;
-  expected?: string;
-  found?: string;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || "(root)";
-}
+export { describeValue, formatPath, formatProblem, type ContractProblem } from "./problem.ts";
 
 function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   let at: unknown = doc;
@@ -28,12 +13,6 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
     at = (at as Record<PropertyKey, unknown>)[key];
   }
   return at;
-}
-
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function toProblem(issue: z.core.$ZodIssue, doc: unknown): ContractProblem[] {
@@ -74,14 +53,7 @@ export type ParseResult = { ok: true; entry: Entry } | { ok: false; problems: Co
 
 /** Checks a parsed JSON document against the strict (authoring) contract. */
 export function parseEntry(doc: unknown): ParseResult {
-  const result = authoringEntry.safeParse(doc);
+  const result = entrySchema("authoring").safeParse(doc);
   if (result.success) return { ok: true, entry: result.data };
   return { ok: false, problems: problemsFromZod(result.error, doc) };
-}
-
-export function formatProblem(p: ContractProblem): string {
-  const parts = [`${p.path}: ${p.message}`];
-  if (p.expected) parts.push(`expected ${p.expected}`);
-  if (p.found !== undefined) parts.push(`found ${p.found}`);
-  return parts.join("; ");
 }

@@ -1,5 +1,7 @@
 // Result records of the registry's checks (verify-unpickling, compare-runs) turned into evidence.
-import { comparisonResult, platformKeyPattern, verificationResult, type ComparisonResult, type VerificationResult } from "../contract/index.ts";
+import { platformKeyPattern } from "../contract/index.ts";
+import { comparisonResult, type ComparisonResult } from "../contract/records/comparison.ts";
+import { verificationResult, type VerificationResult } from "../contract/records/verification.ts";
 import type { z } from "zod";
 import { formatProblem, problemsFromZod } from "../contract/parse.ts";
 import type { EvidenceUpdate } from "./apply.ts";

@@ -1,7 +1,7 @@
 // Bounds on an entry file, checked before the contract: entries are hand-sized documents written by
 // strangers in pull requests (and by the server from URLs strangers submit), so every size is capped and a
 // value past a cap is a problem with its path, never a slow page or a stack overflow.
-import { formatPath } from "../contract/parse.ts";
+import { formatPath } from "../contract/problem.ts";
 
 export const entryLimits = {
   /** Bytes of one entry file. */

@@ -1,5 +1,5 @@
 // A problem found in an entry file, located as precisely as we can: file, line:column, JSON path.
-import { formatProblem, type ContractProblem } from "../contract/parse.ts";
+import { formatProblem, type ContractProblem } from "../contract/problem.ts";
 import { RegistryError } from "../errors.ts";
 
 export interface Problem extends Partial<ContractProblem> {

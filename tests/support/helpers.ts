@@ -36,7 +36,10 @@ export async function editJson(path: string, edit: (doc: any) => void): Promise<
   await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
-/** Runs `node tooling/cli.ts ...` with the same Node that runs the tests (the pinned one). */
+/**
+ * Runs the command line as `npm run registry` does (`node tooling/registry.mjs`: the bundle while it is
+ * fresh, else the source) with the same Node that runs the tests (the pinned one).
+ */
 export function runCli(args: string[], options: { cwd?: string } = {}) {
-  return execa(process.execPath, [join(repoRoot, "tooling", "cli.ts"), ...args], { cwd: options.cwd ?? repoRoot, reject: false, env: { NO_COLOR: "1" } });
+  return execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), ...args], { cwd: options.cwd ?? repoRoot, reject: false, env: { NO_COLOR: "1" } });
 }

@@ -5,7 +5,7 @@ import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
-import { verificationResult } from "../../src/contract/index.ts";
+import { verificationResult } from "../../src/contract/records/verification.ts";
 import { readJson, runCli, tempDir } from "../support/helpers.ts";
 import { packMetadataFixture } from "../support/pack-metadata.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";

@@ -1,8 +1,7 @@
 // Opening a checkpoint given on the command line: a local path or an http(s) URL, and what is known about
 // the file itself (URL, size, sha256, ETag), hashing it when asked.
 import { basename } from "node:path";
-import { downloadToHash } from "../http/download.ts";
-import { openHttpSource, type HttpSource } from "../http/range-source.ts";
+import type { HttpSource } from "../http/range-source.ts";
 import type { ByteSource } from "../source/byte-source.ts";
 import { FileSource } from "../source/file-source.ts";
 import { sha256OfFile } from "../source/sha256.ts";
@@ -24,6 +23,8 @@ export async function openCheckpoint(target: string, options: { allowFullDownloa
     const local = await FileSource.open(target);
     return { source: local, remote: undefined, local, fileName: basename(target) };
   }
+  // HTTP is loaded only for URLs: a local file starts faster without it.
+  const { openHttpSource } = await import("../http/range-source.ts");
   const remote = await openHttpSource(target, { allowFullDownload: options.allowFullDownload, timeoutMs: options.timeoutMs });
   return { source: remote, remote, local: undefined, fileName: basename(new URL(target).pathname) };
 }
@@ -49,6 +50,7 @@ export async function checkpointDigest(opened: OpenedCheckpoint, target: string,
     const linked = remote.linkedEtag?.toLowerCase();
     if (linked && /^[0-9a-f]{64}$/.test(linked) && (remote.linkedSize === undefined || remote.linkedSize === source.size)) return linked;
     if (!options.hash) return undefined;
+    const { downloadToHash } = await import("../http/download.ts");
     const result = await downloadToHash(target, { timeoutMs: options.timeoutMs, maxBytes: source.size, ...progress });
     if (result.size !== source.size) options.warn(`${target} served ${result.size} bytes while hashing, ${source.size} when read`);
     return result.sha256;

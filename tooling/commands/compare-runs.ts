@@ -1,4 +1,5 @@
-import { comparisonResult, traceDtypes } from "../../src/contract/index.ts";
+import { comparisonResult } from "../../src/contract/records/comparison.ts";
+import { traceDtypes } from "../../src/contract/records/trace.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import { defineCommand } from "../cli/command.ts";

@@ -2,8 +2,6 @@ import { existsSync } from "node:fs";
 import { checkpointIdPattern, parseEntry, formatProblem } from "../../src/contract/index.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
-import { loadValidEntries } from "../../src/registry/validate.ts";
-import { writeEntries } from "../../src/registry/write-entries.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { extractCheckpoint } from "../anemoi/extract.ts";
 import { checkpointDigest, idFromFileName, isUrl, openCheckpoint, transferOf } from "../checkpoint/open.ts";
@@ -48,7 +46,9 @@ export default defineCommand({
 
     const id = options.id ?? idFromFileName(opened.fileName);
     if (!checkpointIdPattern.test(id)) throw new CliError(`"${id}" is not a valid checkpoint id; pass --id`, 2);
-    const existingEntries: LoadedEntry[] = options.write && existsSync(dir) ? await loadValidEntries(dir) : [];
+    // What writing needs is loaded only to write.
+    const registry = options.write ? { ...(await import("../../src/registry/validate.ts")), ...(await import("../../src/registry/write-entries.ts")) } : undefined;
+    const existingEntries: LoadedEntry[] = registry && existsSync(dir) ? await registry.loadValidEntries(dir) : [];
     const existing = existingEntries.find((e) => e.id === id)?.entry;
     const url = options.url ?? (isUrl(target) ? target : existing?.source.url);
     if (!url && options.write) throw new CliError(`${target} is a local file: pass --url with the address FIAB downloads it from`, 2);
@@ -73,8 +73,8 @@ export default defineCommand({
     if (opened.remote) log(`extract-basic-metadata: ${transfer.requests} requests, ${transfer.bytes} of ${transfer.fileBytes} bytes`);
     let change: string | undefined;
     let file: string | undefined;
-    if (options.write) {
-      const [written] = await writeEntries(dir, existingEntries, [{ id, entry }], `with ${id}`);
+    if (registry) {
+      const [written] = await registry.writeEntries(dir, existingEntries, [{ id, entry }], `with ${id}`);
       change = written!.change;
       file = written!.file;
     }

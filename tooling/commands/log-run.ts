@@ -1,4 +1,4 @@
-import { traceDtypes } from "../../src/contract/index.ts";
+import { traceDtypes } from "../../src/contract/records/trace.ts";
 import { CliError, defineCommand } from "../cli/command.ts";
 import { drivePaths, logRun } from "../traces/log-run.ts";
 import { checkpointFile, environmentOptions, environmentSettings } from "./environment-options.ts";

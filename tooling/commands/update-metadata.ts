@@ -1,4 +1,4 @@
-import { consumingEntry, formatProblem, parseEntry, problemsFromZod } from "../../src/contract/index.ts";
+import { entrySchema, formatProblem, parseEntry, problemsFromZod } from "../../src/contract/index.ts";
 import { applyEvidence, type EvidenceUpdate } from "../../src/evidence/apply.ts";
 import { evidenceFromResult } from "../../src/evidence/from-result.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
@@ -26,7 +26,7 @@ export default defineCommand({
     const { file, text, doc } = readEntryForUpdate(options.entries, id);
     const raw = doc as Record<string, unknown>;
     const strict = parseEntry(raw);
-    const readable = consumingEntry.safeParse(raw);
+    const readable = entrySchema("consuming").safeParse(raw);
     if (!readable.success) throw new CliError(`${file} is not an entry: ${problemsFromZod(readable.error, raw).map(formatProblem).join("; ")}`);
     if (!strict.ok) log(`warning: ${file} has fields this tooling does not know; they are kept`);
     const entry = readable.data;
@@ -40,7 +40,7 @@ export default defineCommand({
       updates.push(update);
     }
     const { doc: next, added } = applyEvidence(raw, updates);
-    const check = consumingEntry.safeParse(next);
+    const check = entrySchema("consuming").safeParse(next);
     if (!check.success) throw new CliError(`the updated entry would not be readable: ${problemsFromZod(check.error, next).map(formatProblem).join("; ")}`);
     const nextText = formatJson(next);
     if (nextText !== text) await writeFileAtomic(file, nextText);

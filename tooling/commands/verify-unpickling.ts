@@ -1,4 +1,4 @@
-import { verificationResult } from "../../src/contract/index.ts";
+import { verificationResult } from "../../src/contract/records/verification.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import { defineCommand } from "../cli/command.ts";

@@ -1,7 +1,6 @@
 // Whole-file GETs: streamed to a file (the checkpoint cache) or through sha256 (`--hash` on a URL), never
 // held in memory. Both go through the same client as the Range reads: redirects, timeouts, retries with
 // backoff, Content-Range checks, and a cap on the bytes accepted.
-import { createHash } from "node:crypto";
 import { open, rm, stat } from "node:fs/promises";
 import { readBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
@@ -46,6 +45,7 @@ export async function downloadToHash(url: string, options: DownloadOptions = {})
       discardBody(exchange);
       throw tooLarge(exchange.url, cap, `the server announces ${total} bytes`);
     }
+    const { createHash } = await import("node:crypto");
     const hash = createHash("sha256");
     let size = 0;
     await readBody(exchange, client.stats, (chunk) => {

@@ -1,7 +1,8 @@
 // compare-runs' core: align two traces of the same checkpoint and input module by module, measure the
 // divergence of every output, find the first diverging module and what each module adds.
 import { randomUUID } from "node:crypto";
-import type { ComparisonResult, ComparisonVerdict, TraceIndex } from "../../src/contract/index.ts";
+import type { ComparisonResult, ComparisonVerdict } from "../../src/contract/records/comparison.ts";
+import type { TraceIndex } from "../../src/contract/records/trace.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import { toolFor } from "../repo.ts";
 import { compareValues, verdictOf } from "./metrics.ts";

@@ -1,6 +1,6 @@
 // compare-runs --html: one self-contained file (inline SVG and CSS, no scripts, nothing fetched) with a
 // per-module error chart on a log scale, the table and the verdict.
-import type { ComparisonResult } from "../../src/contract/index.ts";
+import type { ComparisonResult } from "../../src/contract/records/comparison.ts";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: number | null) => (v === null ? "–" : v === 0 ? "0" : v.toExponential(2));

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { traceIndex, type TraceDtype, type TraceIndex } from "../../src/contract/index.ts";
+import { traceIndex, type TraceDtype, type TraceIndex } from "../../src/contract/records/trace.ts";
 import { RegistryError } from "../../src/errors.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";

@@ -1,5 +1,5 @@
 // Element-wise comparison of a reference (a) and a candidate (b), NaN and Inf counted apart from numbers.
-import type { ComparisonMetrics, ComparisonVerdict } from "../../src/contract/index.ts";
+import type { ComparisonMetrics, ComparisonVerdict } from "../../src/contract/records/comparison.ts";
 import type { Tolerance } from "./tolerance.ts";
 
 export function compareValues(a: Float64Array, b: Float64Array, tolerance: Tolerance): ComparisonMetrics {

@@ -1,7 +1,8 @@
 // Reading a log-run trace folder: the index (checked against the contract) and its float64 files.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { formatProblem, problemsFromZod, traceIndex, type TraceIndex } from "../../src/contract/index.ts";
+import { formatProblem, problemsFromZod } from "../../src/contract/index.ts";
+import { traceIndex, type TraceIndex } from "../../src/contract/records/trace.ts";
 import { InputFileError, readJsonFile } from "../../src/files/json-file.ts";
 import { RegistryError } from "../../src/errors.ts";
 

@@ -1,5 +1,5 @@
 // Tolerance profiles per dtype: torch.testing.assert_close's defaults (rtol, atol).
-import type { TraceDtype } from "../../src/contract/index.ts";
+import type { TraceDtype } from "../../src/contract/records/trace.ts";
 
 export interface Tolerance {
   name: string;

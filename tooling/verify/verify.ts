@@ -2,7 +2,7 @@
 // checkpoint's requirements, and torch.load in a separate, limited process. Returns the result record.
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import type { PlatformFingerprint, VerificationResult, VerificationStatus } from "../../src/contract/index.ts";
+import type { PlatformFingerprint, VerificationResult, VerificationStatus } from "../../src/contract/records/verification.ts";
 import { toolFor } from "../repo.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
