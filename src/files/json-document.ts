@@ -41,9 +41,9 @@ export function decodeUtf8(bytes: Uint8Array): string {
 /** A parsed document whose structure is sound; JsonTextError (with line:column) otherwise. */
 export function parseJsonDocument(text: string, options: { maxDepth?: number } = {}): unknown {
   const doc = parseJsonText(text);
-  const problem = checkJsonStructure(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, { maxDepth: options.maxDepth ?? defaultMaxDepth });
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const problem = checkJsonStructure(body, doc, { maxDepth: options.maxDepth ?? defaultMaxDepth });
   if (problem) {
-    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     const { line, column } = lineColumn(body, problem.offset);
     throw new JsonTextError(problem.message, line, column);
   }

@@ -39,7 +39,7 @@ describe("RangeCache", () => {
 });
 
 describe("coalesce", () => {
-  it("merges ranges closer than the gap, in any order, overlapping or not", () => {
+  it("merges ranges closer than the gap, or worth a request, in any order, overlapping or not", () => {
     const ranges = [
       { offset: 5000, length: 10 },
       { offset: 0, length: 100 },
@@ -52,10 +52,17 @@ describe("coalesce", () => {
       { offset: 5000, length: 10 },
     ]);
     expect(coalesce(ranges, 0, 1e9)).toEqual([
-      { offset: 0, length: 100 },
-      { offset: 150, length: 10 },
+      { offset: 0, length: 160 },
       { offset: 5000, length: 10 },
     ]);
+  });
+
+  it("merges groups further apart only when the gap holds no more bytes than they want", () => {
+    expect(coalesce([{ offset: 0, length: 10 }, { offset: 100, length: 10 }], 0, 1e9)).toEqual([
+      { offset: 0, length: 10 },
+      { offset: 100, length: 10 },
+    ]);
+    expect(coalesce([{ offset: 0, length: 50 }, { offset: 100, length: 50 }], 0, 1e9)).toEqual([{ offset: 0, length: 150 }]);
   });
 
   it("does not grow a request beyond the cap", () => {

@@ -32,6 +32,16 @@ export interface Extraction {
 
 export class ExtractionError extends RegistryError {}
 
+const cutoutMask = /\/lam_(\d+)\/cutout_mask(?:\.[a-z]+)?$/;
+
+/** A limited area's cutout mask and the coordinates of its source (lam_<i> cuts source<i>); none for a global model. */
+function limitedAreaMembers(archive: CheckpointArchive): ZipEntry[] {
+  const areas = new Set(archive.entries.flatMap((e) => cutoutMask.exec(e.name)?.[1] ?? []));
+  if (areas.size === 0) return [];
+  const wanted = new RegExp(`/(?:lam_(?:${[...areas].join("|")})/cutout_mask|source(?:${[...areas].join("|")})/(?:latitudes|longitudes))(?:\\.[a-z]+)?$`);
+  return archive.entries.filter((e) => wanted.test(e.name));
+}
+
 const metadataNames = ["anemoi.json", "ai-models.json"];
 
 function findMetadata(archive: CheckpointArchive): ZipEntry {
@@ -81,7 +91,9 @@ export async function extractCheckpoint(source: ByteSource, limits: ExtractLimit
   const archive = await openCheckpointArchive(source);
   const metadataEntry = findMetadata(archive);
   const pickleEntry = archive.find("data.pkl");
-  await archive.prefetch(pickleEntry ? [metadataEntry, pickleEntry] : [metadataEntry]);
+  // One round for everything read later: the metadata, data.pkl, and a limited area's coordinates (which the
+  // metadata will name; found here by their member names, so that they cost no round of their own).
+  await archive.prefetch([metadataEntry, ...(pickleEntry ? [pickleEntry] : []), ...limitedAreaMembers(archive)]);
   const meta = parseMetadata(await archive.read(metadataEntry, limits.maxMetadataBytes), `${source.name}!${metadataEntry.name}`);
   if (str(at(meta, "version")) === undefined && at(meta, "dataset") === undefined) {
     throw new ExtractionError(`${source.name}!${metadataEntry.name}: not anemoi metadata (no "version" and no "dataset")`);

@@ -15,7 +15,11 @@ export interface HttpOptions {
 }
 
 export interface HttpSourceOptions extends HttpOptions {
-  /** Bytes fetched from the end of the file when opening: zip end records and central directory (default 256 KiB). */
+  /**
+   * Bytes fetched from the end of the file when opening (default 256 KiB): the zip end records and the
+   * central directory, which for a checkpoint of 1,000-3,000 tensors is 100-300 KiB by itself; a smaller
+   * first read costs those checkpoints a request (docs/benchmarks.md measures the trade-off).
+   */
   tailBytes?: number;
   /** Prefetched ranges this close together are fetched in one request (default 64 KiB). */
   coalesceGap?: number;

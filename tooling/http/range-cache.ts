@@ -60,21 +60,24 @@ export class RangeCache {
 }
 
 /**
- * Merges ranges whose gap is at most `gap` bytes, so that nearby zip members come in one request:
- * a few wasted KiB cost far less than a round trip. A merged range never grows beyond `maxLength`.
+ * Merges ranges so that nearby zip members come in one request: first those whose gap is at most `gap`
+ * bytes, then neighbouring groups whose gap holds no more bytes than the two groups want, since a request
+ * saved is worth at most as many unwanted bytes as it carries wanted ones. A merged range never grows
+ * beyond `maxLength`.
  */
 export function coalesce(ranges: ByteRange[], gap: number, maxLength: number): ByteRange[] {
-  const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
-  const merged: ByteRange[] = [];
-  for (const range of sorted) {
-    const last = merged.at(-1);
-    const lastEnd = last ? last.offset + last.length : 0;
-    const end = Math.max(lastEnd, range.offset + range.length);
-    if (last && range.offset - lastEnd <= gap && end - last.offset <= maxLength) {
-      last.length = end - last.offset;
-    } else {
-      merged.push({ ...range });
+  const merge = (input: ByteRange[], worthIt: (gapBytes: number, a: ByteRange, b: ByteRange) => boolean): ByteRange[] => {
+    const merged: ByteRange[] = [];
+    for (const range of input) {
+      const last = merged.at(-1);
+      const lastEnd = last ? last.offset + last.length : 0;
+      const end = Math.max(lastEnd, range.offset + range.length);
+      if (last && worthIt(range.offset - lastEnd, last, range) && end - last.offset <= maxLength) last.length = end - last.offset;
+      else merged.push({ ...range });
     }
-  }
-  return merged;
+    return merged;
+  };
+  const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
+  const near = merge(sorted, (gapBytes) => gapBytes <= gap);
+  return merge(near, (gapBytes, a, b) => gapBytes <= a.length + b.length);
 }

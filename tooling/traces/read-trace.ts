@@ -33,9 +33,10 @@ export async function readTrace(dir: string): Promise<Trace> {
     if (size === undefined) throw new TraceError(`${path} is missing`);
     if (size % 8 !== 0 || size > maxTraceFileBytes) throw new TraceError(`${path}: ${size} bytes is not a whole number of float64 values under the cap`);
     const bytes = await readFile(path);
-    // A copy: the Buffer may sit at an offset that is not a multiple of 8 (files are little-endian, as are
-    // the machines this runs on).
-    files.set(name, new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    // A view of the bytes read (files are little-endian, as are the machines this runs on); a copy only in
+    // the rare case that the Buffer sits at an offset that is not a multiple of 8 (small pooled Buffers).
+    const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+    files.set(name, new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8));
   }
   return {
     dir,

@@ -27,9 +27,6 @@ export interface DirectoryLimits {
 
 export const defaultDirectoryLimits: DirectoryLimits = { maxEntries: 1_000_000, maxCentralDirectoryBytes: 256 * 1024 * 1024 };
 
-/** How much before a remote central directory is fetched with it: room for anemoi's metadata. */
-const readBehindBytes = 512 * 1024;
-
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
@@ -47,14 +44,23 @@ function u64(dv: DataView, at: number, source: string, fileOffset: number): numb
   return Number(value);
 }
 
-/** The EOCD: the last signature whose comment length reaches exactly to the end of the file. */
-function findEocd(tail: Uint8Array, tailOffset: number, source: string): number {
+/** The EOCD: the last signature whose comment length reaches exactly to the end of the file; -1 when none. */
+function findEocd(tail: Uint8Array): number {
   const dv = view(tail);
   for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
     if (dv.getUint32(i, true) === EOCD && i + EOCD_SIZE + dv.getUint16(i + 20, true) === tail.length) return i;
   }
-  throw new ZipFormatError(source, "not a zip file: no end-of-central-directory record in the last 64 KiB", tailOffset);
+  return -1;
 }
+
+/** A window small enough to lie in any remote source's first read: torch writes no archive comment. */
+const FIRST_WINDOW = 4096;
+
+/**
+ * When a remote directory is not in the first read, this much before it comes in the same request: anemoi
+ * appends its metadata and supporting arrays after the weights, just before the directory.
+ */
+const readBehindBytes = 512 * 1024;
 
 interface DirectoryLocation {
   count: number;
@@ -65,11 +71,19 @@ interface DirectoryLocation {
 }
 
 async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
-  const tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT + 20);
-  const tailOffset = source.size - tailLength;
   if (source.size < EOCD_SIZE) throw new ZipFormatError(source.name, `not a zip file: ${source.size} bytes is shorter than an end-of-central-directory record`);
-  const tail = await source.read(tailOffset, tailLength);
-  const at = findEocd(tail, tailOffset, source.name);
+  // A small window first; the whole 64 KiB a comment may take only when the record is not in it.
+  let tailLength = Math.min(source.size, FIRST_WINDOW);
+  let tailOffset = source.size - tailLength;
+  let tail = await source.read(tailOffset, tailLength);
+  let at = findEocd(tail);
+  if (at < 0 && tailLength < source.size) {
+    tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT + 20);
+    tailOffset = source.size - tailLength;
+    tail = await source.read(tailOffset, tailLength);
+    at = findEocd(tail);
+  }
+  if (at < 0) throw new ZipFormatError(source.name, "not a zip file: no end-of-central-directory record in the last 64 KiB", tailOffset);
   const dv = view(tail);
   if (dv.getUint16(at + 4, true) !== 0 || dv.getUint16(at + 6, true) !== 0) {
     throw new ZipFormatError(source.name, "multi-disk zip archives are not supported", tailOffset + at);
@@ -130,8 +144,6 @@ export async function readCentralDirectory(source: ByteSource, limits: Directory
     throw new ZipFormatError(source.name, `central directory of ${location.size} bytes, over the cap of ${limits.maxCentralDirectoryBytes}`, location.offset);
   }
   if (source.isCached && !source.isCached(location.offset, location.size)) {
-    // The first (tail) read missed part of the directory. anemoi appends its metadata after the weights, just
-    // before the directory: fetch both in one request.
     const start = Math.max(0, location.offset - readBehindBytes);
     await source.prefetch?.([{ offset: start, length: location.offset + location.size - start }]);
   }
