@@ -29,15 +29,23 @@ function toProblem(issue: z.core.$ZodIssue, doc: unknown): ContractProblem[] {
     const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
     if (best.length > 0) return best.flatMap((sub) => toProblem({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue, doc));
   }
+  if (issue.code === "invalid_key") {
+    // A map key outside its pattern: say which key and what keys look like.
+    const key = issue.path[issue.path.length - 1];
+    const rule = issue.issues[0]?.message;
+    return [{ path: formatPath(issue.path), message: `key ${JSON.stringify(String(key))} is not allowed here`, ...(rule ? { expected: rule } : {}), found: JSON.stringify(String(key)) }];
+  }
   const found = valueAt(doc, issue.path);
   const expected =
     issue.code === "invalid_type" ? issue.expected
     : issue.code === "invalid_value" ? issue.values.map((v) => JSON.stringify(v)).join(" | ")
     : undefined;
+  // Zod's own text for these repeats what `expected` and `found` say.
+  const plain = issue.code === "invalid_type" ? "wrong type" : issue.code === "invalid_value" ? "not an accepted value" : issue.message;
   return [
     {
       path: formatPath(issue.path),
-      message: found === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value") ? "required field is missing" : issue.message,
+      message: found === undefined && (issue.code === "invalid_type" || issue.code === "invalid_value") ? "required field is missing" : plain,
       ...(expected ? { expected } : {}),
       found: describeValue(found),
     },

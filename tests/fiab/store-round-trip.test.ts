@@ -84,7 +84,7 @@ describe("import-fiab-store refuses bad input and writes nothing", () => {
     doc.artifacts["imerg-gt"].common.disk_size_bytes = "big";
     const { result, written } = await importText(JSON.stringify(doc));
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('artifacts["imerg-gt"].common.disk_size_bytes: Invalid input: expected number, received string; expected number; found "big"');
+    expect(result.stderr).toContain('artifacts["imerg-gt"].common.disk_size_bytes: wrong type; expected number; found "big"');
     expect(written).toEqual([]);
   });
 
