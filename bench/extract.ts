@@ -36,7 +36,7 @@ try {
   const smallSize = (await stat(small)).size;
 
   const server = await serveFile({ path: big });
-  const source = await openHttpSource(server.fileUrl);
+  const source = await openHttpSource(server.fileUrl, { allowPrivateNetwork: true }); // the server is on 127.0.0.1
   await extractCheckpoint(source);
   await source.close();
   const { requests, bytesSent } = server.stats;

@@ -12,7 +12,7 @@ afterAll(closeAllServers);
 const dummy = fixture("anemoi/registry-dummy-checkpoint.ckpt");
 
 async function extractUrl(url: string, ...args: string[]) {
-  return runCli(["extract-basic-metadata", url, "--json", "--timeout", "2", ...args]);
+  return runCli(["extract-basic-metadata", url, "--json", "--timeout", "2", "--allow-private-network", ...args]);
 }
 
 describe("over HTTP", () => {
@@ -22,7 +22,7 @@ describe("over HTTP", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.entry.source).toEqual({ url: server.fileUrl, sizeBytes: 46325, etag: '"abc"' });
-    expect(report.entry.pickle.verdict).toBe("powerful");
+    expect(report.entry.pickle.verdict).toBe("safe");
     expect(server.stats.requests).toBeLessThanOrEqual(3);
     expect(report.transfer.requests).toBe(server.stats.requests);
   });
@@ -70,10 +70,19 @@ describe("over HTTP", () => {
     expect(server.stats.log.map((r) => r.range)).toHaveLength(3);
   });
 
+  it("refuses a loopback address without --allow-private-network, before connecting", async () => {
+    const server = await serveFile(await readFile(dummy));
+    const result = await runCli(["extract-basic-metadata", server.fileUrl, "--timeout", "2"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`GET ${server.fileUrl} (Range: bytes=-262144): 127.0.0.1 is a loopback address; pass --allow-private-network to allow it`);
+    expect(result.stderr).not.toMatch(/gave up after/);
+    expect(server.stats.requests).toBe(0);
+  });
+
   it("gives up on a stalled server after the timeout", async () => {
     const server = await serveFile(await readFile(dummy), { mode: "stall-headers" });
     const started = Date.now();
-    const result = await runCli(["extract-basic-metadata", server.fileUrl, "--timeout", "0.3"]);
+    const result = await runCli(["extract-basic-metadata", server.fileUrl, "--timeout", "0.3", "--allow-private-network"]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/file \(Range: bytes=-262144\): no response within 300 ms \(gave up after 4 attempts\)/);
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -8,7 +8,7 @@ afterAll(closeAllServers);
 
 const content = randomBytes(3 * 1024 * 1024 + 17);
 const sha256 = createHash("sha256").update(content).digest("hex");
-const fast = { retries: 0, timeoutMs: 2000, backoffMs: 1 };
+const fast = { retries: 0, timeoutMs: 2000, backoffMs: 1, allowPrivateNetwork: true };
 
 describe("downloadToHash", () => {
   it("hashes the whole file through redirects, reporting progress", async () => {

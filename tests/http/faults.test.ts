@@ -17,7 +17,7 @@ import { closeAllServers, file, flaky, serveFile, startServer } from "../support
 afterAll(closeAllServers);
 
 const content = randomBytes(512 * 1024);
-const fast = { retries: 0, timeoutMs: 2000, backoffMs: 1, tailBytes: 4096 };
+const fast = { retries: 0, timeoutMs: 2000, backoffMs: 1, tailBytes: 4096, allowPrivateNetwork: true };
 const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("should have failed"), (error: unknown) => error as Error);
 const tempDownloads = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("fiab-http-")).length;
 

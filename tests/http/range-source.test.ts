@@ -9,7 +9,7 @@ afterAll(closeAllServers);
 
 const KiB = 1024;
 const content = randomBytes(1024 * KiB);
-const fast = { retries: 0, timeoutMs: 2000 };
+const fast = { retries: 0, timeoutMs: 2000, allowPrivateNetwork: true };
 
 describe("openHttpSource", () => {
   it("learns the size and caches the tail with one suffix request", async () => {

@@ -25,7 +25,7 @@ async function huggingFaceLike() {
 describe("redirects", () => {
   it("follows relative and absolute Locations, keeps the first X-Linked-* headers and reuses the final URL", async () => {
     const server = await huggingFaceLike();
-    const source = await openHttpSource(server.url("/org/model/resolve/main/model.ckpt"), { tailBytes: 1024, retries: 0 });
+    const source = await openHttpSource(server.url("/org/model/resolve/main/model.ckpt"), { tailBytes: 1024, retries: 0, allowPrivateNetwork: true });
     expect(source.name).toBe(server.url("/org/model/resolve/main/model.ckpt"));
     expect(source.finalUrl).toBe(server.url("/cdn/model.ckpt?signature=secret"));
     expect(source.linkedEtag).toBe(sha);
@@ -48,7 +48,7 @@ describe("redirects", () => {
 
   it("stops after maxRedirects and names the loop", async () => {
     const server = await huggingFaceLike();
-    const error = await openHttpSource(server.url("/loop-a"), { maxRedirects: 3 }).catch((e: unknown) => e);
+    const error = await openHttpSource(server.url("/loop-a"), { maxRedirects: 3, allowPrivateNetwork: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TooManyRedirectsError);
     const message = (error as Error).message.replaceAll(server.base, "");
     expect(message).toBe(
@@ -67,7 +67,7 @@ describe("redirects", () => {
         res.writeHead(302, { location: hub.url("/file") }).end();
       },
     });
-    await openHttpSource(spy.url("/file"), { headers: { authorization: "Bearer token" } });
+    await openHttpSource(spy.url("/file"), { headers: { authorization: "Bearer token" }, allowPrivateNetwork: true });
     expect(seen).toEqual(["Bearer token"]);
     expect(hub.stats.log).toHaveLength(1);
     expect(cdn.stats.log).toHaveLength(1);

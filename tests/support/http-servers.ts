@@ -1,5 +1,7 @@
 // Real HTTP servers on 127.0.0.1 for tests that read over HTTP: a route table of files (served with
-// Range support or one of several faults), redirects and flaky wrappers; requests and bytes are counted.
+// Range support, ETag and Last-Modified like real servers, or one of several faults), redirects and flaky
+// wrappers; requests and bytes are counted. The readers refuse private addresses by default: tests pass
+// allowPrivateNetwork (or --allow-private-network) to read from these.
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -19,15 +21,21 @@ export type FileMode =
   | "wrong-range" // the bytes and Content-Range of the range shifted one byte later
   | "no-content-range" // 206 without a Content-Range header
   | "stall-headers" // never answers
-  | "stall-body"; // headers and `stallAfter` bytes, then nothing
+  | "stall-body" // headers and `stallAfter` bytes, then nothing
+  | "trickle" // correct headers, then one byte every `trickleMs`
+  | "cut-unsized"; // always 200 without Content-Length (the body ends when the connection does), cut after half
 
 export interface FileOptions {
   mode?: FileMode;
   etag?: string;
+  /** Last-Modified (default: when the route was made, or the file's mtime); false sends none. */
+  lastModified?: string | false;
   /** Extra response headers. */
   headers?: Record<string, string>;
   /** Bytes sent before a "stall-body" stalls (default 0). */
   stallAfter?: number;
+  /** Pause between the bytes of a "trickle" (default 1000 ms). */
+  trickleMs?: number;
 }
 
 export interface RequestRecord {
@@ -112,12 +120,28 @@ export async function serveFile(content: Content, options: FileOptions = {}): Pr
 }
 
 export function file(content: Content, options: FileOptions = {}): FileRoute {
+  const made = new Date().toUTCString();
   const route: FileRoute = Object.assign(
     async (req: IncomingMessage, res: ServerResponse, context: RouteContext) => {
-      const { mode = "range", etag, headers = {}, stallAfter = 0 } = route.options;
+      const { mode = "range", etag, headers = {}, stallAfter = 0, trickleMs = 1000 } = route.options;
       if (mode === "stall-headers") return;
-      const size = route.content instanceof Uint8Array ? route.content.byteLength : (await stat(route.content.path)).size;
-      const common = { ...headers, "accept-ranges": mode === "ignore-range" ? "none" : "bytes", ...(etag ? { etag } : {}) };
+      const info = route.content instanceof Uint8Array ? undefined : await stat(route.content.path);
+      const size = info?.size ?? (route.content as Uint8Array).byteLength;
+      const lastModified = route.options.lastModified ?? info?.mtime.toUTCString() ?? made;
+      const common = {
+        ...headers,
+        "accept-ranges": mode === "ignore-range" || mode === "cut-unsized" ? "none" : "bytes",
+        ...(etag ? { etag } : {}),
+        ...(lastModified === false ? {} : { "last-modified": lastModified }),
+      };
+      if (mode === "cut-unsized") {
+        // Without Content-Length or chunking the body ends where the connection does: a cut looks like the end.
+        res.useChunkedEncodingByDefault = false;
+        res.shouldKeepAlive = false;
+        res.writeHead(200, common);
+        await send(res, context.stats, route.content, 0, Math.floor(size / 2));
+        return void res.end();
+      }
       const range = mode === "ignore-range" ? undefined : parseRange(req.headers.range, size);
       if (range === "unsatisfiable") return void res.writeHead(416, { ...common, "content-range": `bytes */${size}` }).end();
       const [start, end] = range ?? [0, size - 1];
@@ -135,6 +159,7 @@ export function file(content: Content, options: FileOptions = {}): FileRoute {
       res.flushHeaders(); // Node holds headers back until the first body byte; a stalled body must still have them
       const cut = mode === "truncate" || mode === "short-body" ? Math.floor(length / 2) : mode === "stall-body" ? stallAfter : length;
       const from = start + (mode === "wrong-range" ? 1 : 0);
+      if (mode === "trickle") return trickle(res, context.stats, route.content, from, length, trickleMs);
       await send(res, context.stats, route.content, from, Math.min(cut, size - from));
       if (mode === "stall-body") return; // leave the response open; close() destroys it
       if (mode === "truncate") return void res.destroy();
@@ -192,6 +217,18 @@ async function send(res: ServerResponse, stats: ServerStats, content: Content, s
     stats.bytesSent += chunk.byteLength;
     if (!res.write(chunk)) await drained(res);
   }
+}
+
+/** A byte at a time until the client gives up (or the body is done); close() ends it too. */
+async function trickle(res: ServerResponse, stats: ServerStats, content: Content, start: number, length: number, everyMs: number): Promise<void> {
+  const bytes = content instanceof Uint8Array ? content : new Uint8Array(length); // a file's bytes do not matter here
+  const offset = content instanceof Uint8Array ? start : 0;
+  for (let i = 0; i < length && !res.destroyed; i++) {
+    stats.bytesSent += 1;
+    res.write(bytes.subarray(offset + i, offset + i + 1));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  if (!res.destroyed) res.end();
 }
 
 function drained(res: ServerResponse): Promise<void> {

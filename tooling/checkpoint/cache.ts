@@ -24,6 +24,8 @@ export interface Expected {
 export interface CacheOptions {
   cacheDir: string;
   timeoutMs: number;
+  /** Download from loopback and private addresses too (tests, closed networks; default false). */
+  allowPrivateNetwork?: boolean;
   /** Cap when the entry gives no size (default 64 GiB). */
   maxBytes?: number;
   onProgress?: (done: number, total: number | undefined) => void;
@@ -39,7 +41,8 @@ export async function cachedCheckpoint(url: string, expected: Expected, options:
   if (existsSync(path)) return path;
   const part = `${path}.part`;
   const maxBytes = expected.sizeBytes ?? options.maxBytes ?? defaultMaxBytes;
-  await downloadToFile(url, part, { timeoutMs: options.timeoutMs, maxBytes, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const { timeoutMs, allowPrivateNetwork = false, onProgress } = options;
+  await downloadToFile(url, part, { timeoutMs, allowPrivateNetwork, maxBytes, ...(onProgress ? { onProgress } : {}) });
   const size = (await stat(part)).size;
   if (expected.sizeBytes !== undefined && size !== expected.sizeBytes) {
     await rm(part, { force: true });

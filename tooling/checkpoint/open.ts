@@ -18,14 +18,22 @@ export function isUrl(target: string): boolean {
   return /^https?:\/\//i.test(target);
 }
 
-export async function openCheckpoint(target: string, options: { allowFullDownload: boolean; timeoutMs: number }): Promise<OpenedCheckpoint> {
+export interface OpenOptions {
+  allowFullDownload: boolean;
+  timeoutMs: number;
+  /** Read from loopback and private addresses too (tests, closed networks). */
+  allowPrivateNetwork: boolean;
+}
+
+export async function openCheckpoint(target: string, options: OpenOptions): Promise<OpenedCheckpoint> {
   if (!isUrl(target)) {
     const local = await FileSource.open(target);
     return { source: local, remote: undefined, local, fileName: basename(target) };
   }
   // HTTP is loaded only for URLs: a local file starts faster without it.
   const { openHttpSource } = await import("../http/range-source.ts");
-  const remote = await openHttpSource(target, { allowFullDownload: options.allowFullDownload, timeoutMs: options.timeoutMs });
+  const { allowFullDownload, timeoutMs, allowPrivateNetwork } = options;
+  const remote = await openHttpSource(target, { allowFullDownload, timeoutMs, allowPrivateNetwork });
   return { source: remote, remote, local: undefined, fileName: basename(new URL(target).pathname) };
 }
 
@@ -38,6 +46,7 @@ export function transferOf(opened: OpenedCheckpoint): { requests: number; bytes:
 export interface DigestOptions {
   hash: boolean;
   timeoutMs: number;
+  allowPrivateNetwork: boolean;
   onProgress?: (done: number) => void;
   warn: (message: string) => void;
 }
@@ -51,7 +60,7 @@ export async function checkpointDigest(opened: OpenedCheckpoint, target: string,
     if (linked && /^[0-9a-f]{64}$/.test(linked) && (remote.linkedSize === undefined || remote.linkedSize === source.size)) return linked;
     if (!options.hash) return undefined;
     const { downloadToHash } = await import("../http/download.ts");
-    const result = await downloadToHash(target, { timeoutMs: options.timeoutMs, maxBytes: source.size, ...progress });
+    const result = await downloadToHash(target, { timeoutMs: options.timeoutMs, allowPrivateNetwork: options.allowPrivateNetwork, maxBytes: source.size, ...progress });
     if (result.size !== source.size) options.warn(`${target} served ${result.size} bytes while hashing, ${source.size} when read`);
     return result.sha256;
   }

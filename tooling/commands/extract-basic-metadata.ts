@@ -21,6 +21,7 @@ export default defineCommand({
     json: { ...jsonOption, description: "print {checkpointId, entry, warnings, transfer, change} as JSON" },
     hash: { type: "boolean", description: "compute the sha256 (local: while streaming; remote: downloads the file unless the server gives it)" },
     "allow-full-download": { type: "boolean", description: "read from a server that ignores Range by downloading the whole file" },
+    "allow-private-network": { type: "boolean", description: "read from loopback and private addresses too (for tests and closed networks)" },
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: "HTTP timeout per request", default: 30 },
   },
   examples: [
@@ -32,13 +33,14 @@ export default defineCommand({
     const { target } = args;
     const timeoutMs = options.timeout * 1000;
     const dir = options.entries;
-    const opened = await openCheckpoint(target, { allowFullDownload: options["allow-full-download"], timeoutMs });
+    const allowPrivateNetwork = options["allow-private-network"];
+    const opened = await openCheckpoint(target, { allowFullDownload: options["allow-full-download"], timeoutMs, allowPrivateNetwork });
     let extraction;
     let sha256;
     try {
       extraction = await extractCheckpoint(opened.source);
       const progress = byteProgress("hashing", opened.source.size);
-      sha256 = await checkpointDigest(opened, target, { hash: options.hash, timeoutMs, onProgress: (done) => progress.update(done), warn: (m) => log(`warning: ${m}`) });
+      sha256 = await checkpointDigest(opened, target, { hash: options.hash, timeoutMs, allowPrivateNetwork, onProgress: (done) => progress.update(done), warn: (m) => log(`warning: ${m}`) });
       progress.finish();
     } finally {
       await opened.source.close();

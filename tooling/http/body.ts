@@ -1,6 +1,6 @@
-// Reading response bodies chunk by chunk, so that every chunk re-arms the stall watchdog and is counted.
-import { HttpStatusError, HttpTimeoutError, RangeMismatchError, TooLargeError } from "./errors.ts";
-import { networkError, type Exchange, type HttpStats } from "./request.ts";
+// Reading response bodies chunk by chunk, so that every chunk re-arms the stall watchdog, feeds its rate check and is counted.
+import { HttpStatusError, RangeMismatchError, TooLargeError } from "./errors.ts";
+import { networkError, type Exchange, type HttpStats, type ResponseHeaders } from "./request.ts";
 
 /** Feeds the body to `onChunk`; `expected` (when known) only words the errors. Always closes the exchange. */
 export async function readBody(
@@ -15,9 +15,7 @@ export async function readBody(
   let complete = false;
   // Only failures of the transfer are network errors; the consumer's own (a full disk) pass unchanged.
   const transferFailed = (error: unknown) => {
-    if (watchdog.fired) {
-      return new HttpTimeoutError(`body stalled: no data for ${watchdog.timeoutMs} ms after ${received}${of} bytes`, { url, range, retryable: true, cause: error });
-    }
+    if (watchdog.fired) return watchdog.error(url, range, `after ${received}${of} bytes`, error);
     return networkError(error, url, range, `body ended after ${received}${of} bytes`);
   };
   try {
@@ -33,7 +31,7 @@ export async function readBody(
         complete = true;
         return received;
       }
-      watchdog.arm();
+      watchdog.received(step.value.byteLength);
       received += step.value.byteLength;
       stats.bytes += step.value.byteLength;
       await onChunk(step.value);
@@ -78,7 +76,7 @@ export function statusError(exchange: Exchange, expected: string): HttpStatusErr
 }
 
 /** Content-Length as a number, when present and sane. */
-export function contentLength(headers: Headers): number | undefined {
+export function contentLength(headers: ResponseHeaders): number | undefined {
   const value = headers.get("content-length");
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
@@ -91,7 +89,7 @@ export function checkCap(exchange: Exchange, length: number, cap: number, what: 
 }
 
 // Seconds only; an HTTP date is rare enough on 429/503 to fall back to our own backoff.
-function retryAfter(headers: Headers): number | undefined {
+function retryAfter(headers: ResponseHeaders): number | undefined {
   const value = headers.get("retry-after");
   return value !== null && /^\d+$/.test(value.trim()) ? Number(value) * 1000 : undefined;
 }

@@ -1,6 +1,7 @@
 // Whole-file GETs: streamed to a file (the checkpoint cache) or through sha256 (`--hash` on a URL), never
-// held in memory. Both go through the same client as the Range reads: redirects, timeouts, retries with
-// backoff, Content-Range checks, and a cap on the bytes accepted.
+// held in memory. Both go through the same client as the Range reads: redirects, the address policy,
+// timeouts, retries with backoff, Content-Range checks, and a cap on the bytes accepted. Instead of a
+// deadline, which a multi-GB file could rightly need, they must keep up a minimum average rate.
 import { open, rm, stat } from "node:fs/promises";
 import { readBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
@@ -8,6 +9,7 @@ import { HttpNetworkError, TooLargeError } from "./errors.ts";
 import { resolveHttpOptions, type HttpOptions } from "./options.ts";
 import { checkUrl, HttpClient, type HttpStats } from "./request.ts";
 import { withRetries } from "./retry.ts";
+import { checkSameFile, validatorsOf, type Validators } from "./same-file.ts";
 
 export interface DownloadOptions extends HttpOptions {
   /** Called as bytes arrive; `total` is the file's size when the server says it. */
@@ -38,7 +40,7 @@ export async function downloadToHash(url: string, options: DownloadOptions = {})
   const cap = capOf(options);
   const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
   return withRetries(client.options, async () => {
-    const exchange = await client.send(url);
+    const exchange = await client.send(url, undefined, { wholeFile: true });
     if (exchange.response.status !== 200) throw statusError(exchange, "200 OK");
     const total = contentLength(exchange.response.headers);
     if (total !== undefined && total > cap) {
@@ -73,15 +75,18 @@ export async function downloadToFile(url: string, path: string, options: Downloa
   const cap = capOf(options);
   const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
   let at = url;
+  // What the first response of this call said of the file: a resumed attempt must be of the same file.
+  let first: { validators: Validators; total: number | undefined } | undefined;
   try {
     return await withRetries(client.options, async () => {
       let have = await sizeOf(path);
       if (have > cap) have = 0;
-      const exchange = await client.send(at, have > 0 ? rangeHeader({ from: have }) : undefined);
+      const exchange = await client.send(at, have > 0 ? rangeHeader({ from: have }) : undefined, { wholeFile: true });
       at = exchange.url;
       const { status, headers } = exchange.response;
+      if (first && (status === 206 || status === 416)) checkSameFile(first.validators, exchange);
       let total: number | undefined;
-      if (status === 206 && have > 0) total = checkPartialResponse(exchange, { from: have }).total;
+      if (status === 206 && have > 0) total = checkPartialResponse(exchange, { from: have }, first?.total).total;
       else if (status === 416 && have > 0 && parseUnsatisfiedRange(headers.get("content-range")) === have) {
         // Everything was there already.
         discardBody(exchange);
@@ -94,6 +99,8 @@ export async function downloadToFile(url: string, path: string, options: Downloa
         discardBody(exchange);
         throw tooLarge(exchange.url, cap, `the file is ${total} bytes`);
       }
+      // A 200 starts the file afresh, so it becomes the version later attempts must match.
+      if (!first || status === 200) first = { validators: validatorsOf(headers), total };
       const file = await open(path, have > 0 ? "a" : "w");
       let done = have;
       try {

@@ -42,6 +42,15 @@ export class HttpStatusError extends HttpSourceError {}
 /** No response headers, or no body bytes, within the timeout. */
 export class HttpTimeoutError extends HttpSourceError {}
 
+/** A request (redirects and body included) not done within its deadline: a body trickling slowly still ends. */
+export class DeadlineExceededError extends HttpTimeoutError {}
+
+/** A whole-file download averaging less than the minimum rate once its grace period is over. */
+export class TooSlowError extends HttpTimeoutError {}
+
+/** The URL, or a redirect, leads to a loopback, private, link-local or otherwise non-public address. */
+export class PrivateNetworkError extends HttpSourceError {}
+
 /** The connection failed: refused, reset, closed before the body ended. */
 export class HttpNetworkError extends HttpSourceError {}
 
@@ -51,7 +60,7 @@ export class RangeNotSupportedError extends HttpSourceError {}
 /** A 206 whose Content-Range or body does not match what was asked for. */
 export class RangeMismatchError extends HttpSourceError {}
 
-/** The size or ETag changed between requests: the ranges would come from different files. */
+/** The size, ETag or Last-Modified changed between requests: the ranges would come from different files. */
 export class FileChangedError extends HttpSourceError {}
 
 export class TooManyRedirectsError extends HttpSourceError {}

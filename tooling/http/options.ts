@@ -1,9 +1,27 @@
 // Options of the HTTP byte source and the whole-file download, with every default in one place.
+import { parseCidr } from "./address-policy.ts";
 
-/** Options shared by every request: timeouts, retries, redirects. */
+/** Options shared by every request: timeouts, retries, redirects, which addresses may be reached. */
 export interface HttpOptions {
   /** Longest wait for the response headers, and longest pause between body bytes (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Longest time one request may take, from sending it to its last body byte, redirects included (default
+   * 10 min): a body trickling in a byte at a time never trips `timeoutMs`. Whole-file downloads, which may
+   * rightly take hours, are held to `minBytesPerSecond` instead.
+   */
+  deadlineMs?: number;
+  /** Whole-file downloads averaging fewer bytes per second than this, once `rateGraceMs` has passed, are stopped (default 16 KiB/s). */
+  minBytesPerSecond?: number;
+  /** How long a whole-file download's body may run before its average rate is checked (default 30 s). */
+  rateGraceMs?: number;
+  /**
+   * Connect to loopback, private, link-local and other non-public addresses (default false). URLs and
+   * redirects come from strangers: without this, one could make us read from this machine or its network.
+   */
+  allowPrivateNetwork?: boolean;
+  /** Non-public networks allowed all the same, in CIDR notation (e.g. "10.1.0.0/16" for a closed network's mirror; default none). */
+  allowedNetworks?: readonly string[];
   /** Retries after 5xx, 429, network errors and stalls; never after other 4xx (default 3). */
   retries?: number;
   /** First backoff before a retry; doubles each time, with jitter (default 250 ms). */
@@ -40,6 +58,13 @@ const GiB = 1024 * MiB;
 
 export const httpDefaults: ResolvedHttpOptions = {
   timeoutMs: 30_000,
+  // A 512 MiB read (maxReadBytes) still fits at 1 MiB/s; the usual reads are a few MiB.
+  deadlineMs: 10 * 60_000,
+  // 1 GiB in under 18 hours; a slowloris sending a byte now and then is dropped after the grace period.
+  minBytesPerSecond: 16 * KiB,
+  rateGraceMs: 30_000,
+  allowPrivateNetwork: false,
+  allowedNetworks: [],
   retries: 3,
   backoffMs: 250,
   maxRedirects: 5,
@@ -78,6 +103,9 @@ function validate<T extends ResolvedHttpOptions>(options: T): T {
       throw new RangeError(`HTTP option ${name} must be a non-negative integer (got ${value})`);
     }
   }
-  if (options.timeoutMs < 1) throw new RangeError(`HTTP option timeoutMs must be at least 1 (got ${options.timeoutMs})`);
+  for (const name of ["timeoutMs", "deadlineMs", "minBytesPerSecond"] as const) {
+    if (options[name] < 1) throw new RangeError(`HTTP option ${name} must be at least 1 (got ${options[name]})`);
+  }
+  for (const cidr of options.allowedNetworks) parseCidr(cidr);
   return options;
 }

@@ -1,17 +1,20 @@
-// The two kinds of request the byte source makes: the opening suffix request (learns the size and
-// caches the tail, where a zip keeps its directory) and plain range requests for everything after.
+// The two kinds of request the byte source makes: the opening suffix request (learns the size and the
+// file's validators, caches the tail, where a zip keeps its directory) and plain range requests for
+// everything after, each checked to be of the same file (same-file.ts) and the same size.
 import { checkCap, collectBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader, type Wanted } from "./content-range.ts";
-import { FileChangedError, RangeNotSupportedError, displayUrl } from "./errors.ts";
+import { RangeNotSupportedError, displayUrl } from "./errors.ts";
 import type { ResolvedSourceOptions } from "./options.ts";
 import type { Exchange, HttpClient } from "./request.ts";
 import { withRetries } from "./retry.ts";
+import { checkSameFile, validatorsOf, type Validators } from "./same-file.ts";
 import { spoolToTempFile, type TempFile } from "./temp-file.ts";
 
 export interface Opened {
   size: number;
   finalUrl: string;
-  etag: string | undefined;
+  /** The opening response's ETag and Last-Modified, which every later response must match. */
+  validators: Validators;
   /** The last bytes of the file (all of it when small). */
   tail?: { offset: number; data: Uint8Array };
   /** The whole file, when the server ignored Range and a full download was allowed. */
@@ -23,7 +26,7 @@ export async function requestTail(client: HttpClient, url: string, options: Reso
   return withRetries(options, async () => {
     const exchange = await client.send(url, rangeHeader(wanted));
     const { response } = exchange;
-    const base = { finalUrl: exchange.url, etag: response.headers.get("etag") ?? undefined };
+    const base = { finalUrl: exchange.url, validators: validatorsOf(response.headers) };
     if (response.status === 206) {
       const span = checkPartialResponse(exchange, wanted);
       const data = await collectBody(exchange, client.stats, span.end - span.start + 1);
@@ -39,7 +42,7 @@ export async function requestTail(client: HttpClient, url: string, options: Reso
   });
 }
 
-async function acceptWholeBody(exchange: Exchange, client: HttpClient, options: ResolvedSourceOptions, base: Pick<Opened, "finalUrl" | "etag">): Promise<Opened> {
+async function acceptWholeBody(exchange: Exchange, client: HttpClient, options: ResolvedSourceOptions, base: Pick<Opened, "finalUrl" | "validators">): Promise<Opened> {
   const { url, range } = exchange;
   const length = contentLength(exchange.response.headers);
   // No bigger than the tail we asked for: taking it all costs nothing extra.
@@ -57,6 +60,8 @@ async function acceptWholeBody(exchange: Exchange, client: HttpClient, options: 
     );
   }
   if (length !== undefined) checkCap(exchange, length, options.maxFullDownloadBytes, "whole-file download");
+  // A whole file may rightly take hours: held to the minimum rate from here, not to the deadline.
+  exchange.watchdog.measureRate();
   const file = await spoolToTempFile(exchange, client.stats, options.maxFullDownloadBytes, length);
   return { ...base, size: file.source.size, file };
 }
@@ -72,17 +77,8 @@ export async function requestRange(client: HttpClient, opened: Opened, start: nu
       throw new RangeNotSupportedError("server answered 200 with the whole file, though it honoured Range when the file was opened", { url, range, status: 200 });
     }
     if (response.status !== 206) throw statusError(exchange, "206 Partial Content");
-    const etag = response.headers.get("etag") ?? undefined;
-    if (opened.etag !== undefined && etag !== undefined && strip(etag) !== strip(opened.etag)) {
-      discardBody(exchange);
-      throw new FileChangedError(`ETag changed from ${opened.etag} to ${etag} since the file was opened`, { url, range });
-    }
+    checkSameFile(opened.validators, exchange);
     const span = checkPartialResponse(exchange, wanted, opened.size);
     return collectBody(exchange, client.stats, span.end - span.start + 1);
   });
-}
-
-// CDNs may weaken an ETag (W/) when they recompress; the tag itself still names the version.
-function strip(etag: string): string {
-  return etag.replace(/^W\//, "");
 }

@@ -42,7 +42,7 @@ export class HttpSource implements ByteSource {
     this.name = name;
     this.size = opened.size;
     this.finalUrl = opened.finalUrl;
-    this.etag = opened.etag;
+    this.etag = opened.validators.etag;
     this.linkedEtag = client.linkedEtag;
     this.linkedSize = client.linkedSize;
     this.stats = client.stats;

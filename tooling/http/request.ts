@@ -1,14 +1,21 @@
 // One HTTP attempt: a GET that follows redirects by hand (to learn the final URL and the headers Hugging
-// Face puts only on its redirect), with a watchdog that aborts when headers or body bytes stop coming.
+// Face puts only on its redirect, and to check each hop), with a watchdog that aborts when headers or body
+// bytes stop coming, when the request outlives its deadline, or when a whole-file download is too slow.
+// Requests go through undici with a dispatcher that refuses non-public addresses (private-network.ts).
+import type { Response } from "undici";
 import {
+  DeadlineExceededError,
   HttpNetworkError,
   HttpSourceError,
   HttpStatusError,
   HttpTimeoutError,
+  PrivateNetworkError,
   TooManyRedirectsError,
+  TooSlowError,
   displayUrl,
 } from "./errors.ts";
 import type { ResolvedHttpOptions } from "./options.ts";
+import { dispatcherFor, refusedAddressIn } from "./private-network.ts";
 
 export interface HttpStats {
   /** Requests sent, counting every redirect hop and every retry. */
@@ -16,6 +23,9 @@ export interface HttpStats {
   /** Body bytes received. */
   bytes: number;
 }
+
+/** Undici's Headers, which are not the global fetch's type. */
+export type ResponseHeaders = Response["headers"];
 
 /** A response whose body is still to be read; `close()` must follow, which the body readers do. */
 export interface Exchange {
@@ -25,31 +35,100 @@ export interface Exchange {
   readonly watchdog: Watchdog;
 }
 
-/** Aborts the request when `arm()` is not called again within the timeout. */
+type Limit = "idle" | "deadline" | "rate";
+
+/**
+ * Aborts the request when `arm()` is not called again within the idle timeout, when the deadline passes,
+ * or (once `measureRate()` is called) when the body's average rate is under the minimum after the grace period.
+ */
 export class Watchdog {
   readonly controller = new AbortController();
   readonly timeoutMs: number;
-  fired = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** Which limit aborted the request, if one did. */
+  fired: Limit | undefined;
+  readonly #options: ResolvedHttpOptions;
+  #idle: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
+  #grace: NodeJS.Timeout | undefined;
+  #rateSince: number | undefined;
+  #rateBytes = 0;
+  #stopped = false;
 
-  constructor(timeoutMs: number) {
-    this.timeoutMs = timeoutMs;
+  /** `deadlineAt` (a Date.now() time) is shared by the hops of one request; undefined for none. */
+  constructor(options: ResolvedHttpOptions, deadlineAt: number | undefined) {
+    this.#options = options;
+    this.timeoutMs = options.timeoutMs;
+    if (deadlineAt !== undefined) this.#deadline = after(deadlineAt - Date.now(), () => this.#fire("deadline"));
     this.arm();
   }
 
   arm(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.fired = true;
-      this.controller.abort(new Error(`no data for ${this.timeoutMs} ms`));
-    }, this.timeoutMs);
+    clearTimeout(this.#idle);
+    if (!this.#stopped) this.#idle = after(this.timeoutMs, () => this.#fire("idle"));
   }
 
-  /** Stops the timer; `abort` also drops the connection, for bodies we will not read to the end. */
+  /** A body chunk arrived: re-arms the idle timer and checks the rate. */
+  received(bytes: number): void {
+    this.arm();
+    this.#rateBytes += bytes;
+    if (this.#rateSince !== undefined && Date.now() - this.#rateSince >= this.#options.rateGraceMs) this.#checkRate();
+  }
+
+  /** From now on this is a whole-file download: no deadline, but a minimum average rate once the grace period is over. */
+  measureRate(): void {
+    clearTimeout(this.#deadline);
+    this.#rateSince = Date.now();
+    this.#rateBytes = 0;
+    this.#grace = after(this.#options.rateGraceMs, () => this.#checkRate());
+  }
+
+  /** Stops the timers; `abort` also drops the connection, for bodies we will not read to the end. */
   stop(abort = false): void {
-    clearTimeout(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#idle);
+    clearTimeout(this.#deadline);
+    clearTimeout(this.#grace);
     if (abort && !this.controller.signal.aborted) this.controller.abort(new Error("body not needed"));
   }
+
+  /** The error for the limit that fired; `progress` says how far the body got ("after 5 of 100 bytes"), absent before headers. */
+  error(url: string, range: string | undefined, progress: string | undefined, cause: unknown): HttpTimeoutError {
+    const details = { url, range, cause };
+    if (this.fired === "deadline") {
+      const what = progress === undefined ? "no complete response" : `body not complete (${progress})`;
+      return new DeadlineExceededError(`${what} within the deadline of ${this.#options.deadlineMs} ms (option deadlineMs)`, details);
+    }
+    if (this.fired === "rate") {
+      const seconds = (Date.now() - (this.#rateSince ?? Date.now())) / 1000;
+      return new TooSlowError(
+        `download too slow: ${this.#rateBytes} bytes in ${seconds.toFixed(1)} s, under the minimum average of ${this.#options.minBytesPerSecond} bytes/s ` +
+          `required after ${this.#options.rateGraceMs} ms (option minBytesPerSecond)${progress === undefined ? "" : `, ${progress}`}`,
+        details,
+      );
+    }
+    // A stall may be a passing hiccup: worth another attempt. The other two limits bound how long a server
+    // may hold us; retrying would multiply that bound.
+    const what = progress === undefined ? `no response within ${this.timeoutMs} ms` : `body stalled: no data for ${this.timeoutMs} ms ${progress}`;
+    return new HttpTimeoutError(what, { ...details, retryable: true });
+  }
+
+  #checkRate(): void {
+    if (this.#rateSince === undefined || this.fired) return;
+    const seconds = (Date.now() - this.#rateSince) / 1000;
+    if (this.#rateBytes < this.#options.minBytesPerSecond * seconds) this.#fire("rate");
+  }
+
+  #fire(limit: Limit): void {
+    if (this.fired || this.controller.signal.aborted) return;
+    this.fired = limit;
+    this.stop();
+    this.controller.abort(new Error(`${limit} limit reached`));
+  }
+}
+
+// setTimeout fires at once for delays past 2^31-1 ms (24.8 days), which a generous option could ask for.
+function after(ms: number, run: () => void): NodeJS.Timeout {
+  return setTimeout(run, Math.min(Math.max(0, ms), 2 ** 31 - 1));
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
@@ -67,30 +146,39 @@ export class HttpClient {
     this.#origin = new URL(url).origin;
   }
 
-  /** Sends one GET (plus its redirects) and returns once the final response's headers are in. */
-  async send(url: string, range?: string): Promise<Exchange> {
+  /**
+   * Sends one GET (plus its redirects) and returns once the final response's headers are in. A `wholeFile`
+   * download has no deadline; its body is held to the minimum rate instead.
+   */
+  async send(url: string, range?: string, { wholeFile = false } = {}): Promise<Exchange> {
     const chain = [url];
+    const deadlineAt = wholeFile ? undefined : Date.now() + this.options.deadlineMs;
     for (let current = url; ; ) {
-      const watchdog = new Watchdog(this.options.timeoutMs);
+      const watchdog = new Watchdog(this.options, deadlineAt);
       this.stats.requests += 1;
       let response: Response;
       try {
-        response = await fetch(current, { redirect: "manual", headers: this.#headersFor(current, range), signal: watchdog.controller.signal });
+        const [{ fetch }, dispatcher] = await Promise.all([import("undici"), dispatcherFor(this.options)]);
+        response = await fetch(current, { redirect: "manual", headers: this.#headersFor(current, range), signal: watchdog.controller.signal, dispatcher });
       } catch (error) {
         watchdog.stop();
-        if (watchdog.fired) {
-          throw new HttpTimeoutError(`no response within ${watchdog.timeoutMs} ms`, { url: current, range, retryable: true, cause: error });
-        }
+        if (watchdog.fired) throw watchdog.error(current, range, undefined, error);
         throw networkError(error, current, range, "request failed");
       }
       watchdog.arm(); // from here on it guards the body
+      if (wholeFile) watchdog.measureRate();
       this.#captureLinkedHeaders(response.headers);
       if (!redirectStatuses.has(response.status)) return { url: current, range, response, watchdog };
 
       watchdog.stop(true);
       const location = response.headers.get("location");
       if (!location) throw new HttpStatusError(`redirect ${response.status} without a Location header`, { url: current, range, status: response.status });
-      const next = new URL(location, current).href;
+      const next = URL.canParse(location, current) ? new URL(location, current).href : undefined;
+      const protocol = next === undefined ? undefined : new URL(next).protocol;
+      if (next === undefined || (protocol !== "http:" && protocol !== "https:")) {
+        // A redirect is the server's word, not the user's: it may not lead to file:, data: or anything but http(s).
+        throw new HttpStatusError(`redirect ${response.status} to ${JSON.stringify(location)}, which is not an http(s) URL`, { url: current, range, status: response.status });
+      }
       if (chain.length > this.options.maxRedirects) {
         const loop = chain.includes(next) ? " (a redirect loop)" : "";
         throw new TooManyRedirectsError(`more than ${this.options.maxRedirects} redirects${loop}: ${chain.map(displayUrl).join(" -> ")} -> ${displayUrl(next)}`, { url, range });
@@ -109,7 +197,7 @@ export class HttpClient {
     return headers;
   }
 
-  #captureLinkedHeaders(headers: Headers): void {
+  #captureLinkedHeaders(headers: ResponseHeaders): void {
     const etag = headers.get("x-linked-etag");
     if (this.linkedEtag === undefined && etag) this.linkedEtag = etag.replace(/^W\//, "").replaceAll('"', "");
     const size = Number(headers.get("x-linked-size") ?? Number.NaN);
@@ -125,8 +213,12 @@ export function checkUrl(url: string): string {
   throw new HttpSourceError(`${url}: ${problem}`, { url, prefix: false });
 }
 
-/** Turns fetch's "TypeError: fetch failed" into a message with the system error code. */
-export function networkError(error: unknown, url: string, range: string | undefined, what: string): HttpNetworkError {
+/** Turns fetch's "TypeError: fetch failed" into a message with the system error code, or the address refused. */
+export function networkError(error: unknown, url: string, range: string | undefined, what: string): HttpNetworkError | PrivateNetworkError {
+  const refused = refusedAddressIn(error);
+  if (refused) {
+    return new PrivateNetworkError(`${refused.message}; pass --allow-private-network to allow it`, { url, range, cause: error });
+  }
   const code = errorCode(error);
   // Name resolution and certificate failures will not heal within a few hundred milliseconds.
   const retryable = !/^(ENOTFOUND|ERR_INVALID_URL)$|CERT|TLS|SSL/.test(code);
