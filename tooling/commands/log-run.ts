@@ -1,11 +1,13 @@
 import { traceDtypes } from "../../src/contract/records/trace.ts";
 import { CliError, defineCommand } from "../cli/command.ts";
+import { installTimeoutMs } from "../environment/prepare.ts";
+import { defaultMemoryLimitMiB } from "../environment/sandbox.ts";
 import { drivePaths, logRun } from "../traces/log-run.ts";
 import { checkpointFile, environmentOptions, environmentSettings } from "./environment-options.ts";
 
 export default defineCommand({
   description:
-    "In a fresh environment with the checkpoint's requirements (as verify-unpickling), builds dummy input from the\nmetadata (input steps x grid points x input variables), generated on the CPU in float64 from --seed and then\ncast, so every platform gets the same input. With anemoi-inference installed in the environment it runs the\nmodel through anemoi-inference's SimpleRunner; otherwise it calls the model directly (predict_step when\npresent, else forward). A forward hook on every module records its outputs; the trace folder (index.json +\nfloat64 files; docs/traces.md) says which path was taken.",
+    "In a fresh environment with the checkpoint's requirements (as verify-unpickling), builds dummy input from the\nmetadata (input steps x grid points x input variables), generated on the CPU in float64 from --seed and then\ncast, so every platform gets the same input. With anemoi-inference installed in the environment it runs the\nmodel through anemoi-inference's SimpleRunner; otherwise it calls the model directly (predict_step when\npresent, else forward). A forward hook on every module records its outputs; the trace folder (index.json +\nfloat64 files; docs/traces.md) says which path was taken. pip and the run are sandboxed as in verify-unpickling;\nthe run may write only its scratch folder and --out.",
   positionals: [{ name: "target", label: "entry-id | path", description: "an entry of --entries, a checkpoint file, or a URL" }],
   options: {
     device: { type: "string", choices: ["cpu", "cuda", "mps"], description: "where the model runs", default: "cpu" },
@@ -16,8 +18,8 @@ export default defineCommand({
     samples: { type: "number", accept: "positive integer", valueName: "N", description: "elements sampled per module output", default: 1024 },
     via: { type: "string", choices: drivePaths, description: "drive the model through anemoi-inference (when installed in the environment) or call it directly", default: "auto" },
     env: { type: "string", valueName: "NAME=VALUE", multiple: true, description: "environment variable for the model process (repeatable)" },
-    timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: "time limit of the run", default: 1800 },
-    "memory-limit": { type: "number", accept: "positive integer", valueName: "MiB", description: "address-space limit of the run" },
+    timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: `time limit of the run (pip has its own: ${installTimeoutMs / 60_000} minutes)`, default: 1800 },
+    "memory-limit": { type: "number", accept: "positive integer", valueName: "MiB", description: "memory limit (data segment) of pip and of the run; by default 3/4 of this machine's memory", default: defaultMemoryLimitMiB },
     ...environmentOptions,
   },
   examples: ["npm run -s registry -- log-run model.ckpt --dtype float64 --out traces/cpu-f64 --offline --find-links wheels --system-site-packages"],

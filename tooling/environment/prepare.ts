@@ -1,20 +1,34 @@
-// What verify-unpickling and log-run share before any checkpoint code runs: the static scan (a dangerous
-// pickle is refused here, before Python starts), the requirement set, and a fresh environment with it.
+// What verify-unpickling and log-run share before any checkpoint code runs: the static scan (a pickle that is
+// not safe by the reviewed list is refused here, before Python starts), the requirement set (one naming code
+// outside any package index is refused here too, unless allowed), and a fresh environment with it, installed
+// inside the sandbox. Without bubblewrap nothing runs, unless the user said --no-sandbox. The loader then
+// enforces the same reviewed list (allowlistFor) while unpickling, whatever was allowed here.
 import type { Extraction } from "../anemoi/extract.ts";
 import { extractCheckpoint } from "../anemoi/extract.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { FileSource } from "../source/file-source.ts";
 import { sha256OfFile } from "../source/sha256.ts";
 import { createEnvironment, installRequirements, pythonVersion, type PackageSource, type PythonEnvironment } from "./python-env.ts";
-import { requirementSet } from "./requirements.ts";
+import { refusedRequirement, requirementSet } from "./requirements.ts";
+import { allowlistWith } from "../pickle/allowlist.ts";
+import { requireBubblewrap } from "./sandbox.ts";
 
 export interface EnvironmentSettings {
   python: string;
   source: PackageSource;
   systemSitePackages: boolean;
   keepEnv: boolean;
+  /** --allow-unsafe: run even a pickle the static scan does not call safe (the loader still enforces the list). */
   allowUnsafe: boolean;
+  /** --allow-package: packages whose public classes may be unpickled, besides the reviewed list's. */
+  allowPackages: readonly string[];
   keepLocalLabels: boolean;
+  /** --no-sandbox: run without bubblewrap (a process group and the limits only). */
+  noSandbox: boolean;
+  /** --allow-source-requirements: install VCS, URL and path requirements (building them), in the sandbox. */
+  allowSourceRequirements: boolean;
+  /** The memory limit of the install too, when the command has one. */
+  memoryLimitMiB?: number | undefined;
   log: (message: string) => void;
 }
 
@@ -25,14 +39,21 @@ export interface Prepared {
   requirements: string[];
   notes: string[];
   durations: Record<string, number>;
-  /** Why nothing may run (a dangerous pickle), if so. */
+  /** Why nothing may run (a pickle not safe by the reviewed list), if so. */
   refused?: { summary: string; flagged: string[] };
-  /** pip's failure, if the requirements did not install. */
-  installFailure?: { reason: string | undefined; log: string };
+  /** Why the requirements are not installed: refused before pip runs (`refusedRequirement`), or pip's failure. */
+  installFailure?: { summary: string; reason: string | undefined; log: string };
+  /** The environment, when the requirements are installed in it. */
   env?: PythonEnvironment;
 }
 
-const installTimeoutMs = 30 * 60 * 1000;
+/** The reviewed list the loader enforces, with the packages this run allows (for the script's spec). */
+export function allowlistFor(settings: Pick<EnvironmentSettings, "allowPackages">): ReturnType<typeof allowlistWith> {
+  return allowlistWith(settings.allowPackages);
+}
+
+/** The time limit of pip (or uv) installing the requirements; the commands' --help says it. */
+export const installTimeoutMs = 30 * 60 * 1000;
 
 export async function prepare(file: CheckpointFile, settings: EnvironmentSettings): Promise<Prepared> {
   const durations: Record<string, number> = {};
@@ -47,7 +68,7 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   const source = await FileSource.open(file.path);
   const extraction = await timed("scan", async () => {
     try {
-      return await extractCheckpoint(source);
+      return await extractCheckpoint(source, undefined, settings.allowPackages);
     } finally {
       await source.close();
     }
@@ -62,17 +83,29 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
     keepLocalLabels: settings.keepLocalLabels,
   });
   const prepared: Prepared = { extraction, sha256, sizeBytes: source.size, requirements, notes, durations };
-  if (!pickle || (pickle.verdict === "dangerous" && !settings.allowUnsafe)) {
-    const why = pickle ? `the pickle imports dangerous globals: ${pickle.flagged.join(", ")}` : "the checkpoint has no data.pkl to scan";
-    return { ...prepared, refused: { summary: `refused before running any Python: ${why} (--allow-unsafe overrides)`, flagged: pickle?.flagged ?? [] } };
+  if (!pickle || (pickle.verdict !== "safe" && !settings.allowUnsafe)) {
+    const why = pickle ? `the pickle is ${pickle.verdict} (${pickle.reasons.slice(0, 5).join("; ")})` : "the checkpoint has no data.pkl to scan";
+    return { ...prepared, refused: { summary: `refused before running any Python: ${why}; see tooling/pickle/allowlist.json, --allow-package for a package you reviewed`, flagged: pickle?.flagged ?? [] } };
   }
+  const refusal = refusedRequirement(requirements, settings.allowSourceRequirements);
+  if (refusal) return { ...prepared, installFailure: { summary: refusal.split("\n")[0]!, reason: refusal, log: "" } };
+  if (settings.noSandbox) settings.log("warning: --no-sandbox: the checkpoint's code and its package installation run without bubblewrap, with the network and the whole file system; only a process group and the limits hold");
+  else await requireBubblewrap();
   const trainedWith = extraction.mapped.provenance.python;
   const interpreter = await pythonVersion(settings.python);
   if (trainedWith && trainedWith.split(".").slice(0, 2).join(".") !== interpreter.split(".").slice(0, 2).join(".")) {
     settings.log(`warning: the checkpoint was trained with Python ${trainedWith}; ${settings.python} is ${interpreter}`);
   }
   const env = await timed("environment", () => createEnvironment({ python: settings.python, systemSitePackages: settings.systemSitePackages, keep: settings.keepEnv }));
-  const install = await timed("install", () => installRequirements(env, requirements, settings.source, installTimeoutMs));
-  if (!install.ok) return { ...prepared, env, installFailure: { reason: install.reason, log: install.log } };
+  const install = await timed("install", () =>
+    installRequirements(env, requirements, settings.source, { timeoutMs: installTimeoutMs, sandbox: !settings.noSandbox, memoryLimitMiB: settings.memoryLimitMiB, allowBuilds: settings.allowSourceRequirements }),
+  ).catch(async (error: unknown) => {
+    await env.dispose();
+    throw error;
+  });
+  if (!install.ok) {
+    await env.dispose();
+    return { ...prepared, installFailure: { summary: `pip could not install the requirements: ${install.reason?.split("\n")[0] ?? ""}`, reason: install.reason, log: install.log } };
+  }
   return { ...prepared, env };
 }

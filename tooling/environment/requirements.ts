@@ -2,6 +2,8 @@
 // module_versions) of the packages its pickle imports, plus torch, pinned by the "exact" policy of
 // anemoi/pins.ts. A package the pickle imports that the metadata does not list is NOT added: the checkpoint
 // does not say which version, and leaving it out is what the check is meant to reveal (missing-module).
+// A requirement that names code outside any package index (a git repository, a URL, a path) comes from the
+// checkpoint too, and installing it runs that code's build: it is refused unless the user allows it.
 import { pinVersion } from "../anemoi/pins.ts";
 import type { ModuleVersion } from "../anemoi/versions.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
@@ -68,4 +70,33 @@ export function requirementSet(input: {
     }
   }
   return { requirements, notes };
+}
+
+/** What a requirement fetches when it is not a release from a package index, or undefined when it is one. */
+export function sourceKind(requirement: string): string | undefined {
+  const text = requirement.trim();
+  const direct = /@\s*(\S+)/.exec(text)?.[1];
+  const location = direct ?? (/^[a-z][a-z0-9+.-]*:/i.test(text) ? text : undefined);
+  if (location !== undefined) {
+    if (/^(git|hg|svn|bzr)\+/i.test(location)) return "a VCS requirement";
+    if (/^file:/i.test(location)) return "a path requirement";
+    return "a direct URL requirement";
+  }
+  if (/^[.~/\\]/.test(text) || /[/\\]/.test(text)) return "a path requirement";
+  return undefined;
+}
+
+/**
+ * Why the requirement set must not be installed, or undefined: a requirement that an installer would read as
+ * an option, always; a VCS, URL or path requirement unless `allowSource`.
+ */
+export function refusedRequirement(requirements: readonly string[], allowSource: boolean): string | undefined {
+  for (const requirement of requirements) {
+    if (requirement.trim().startsWith("-")) return `the checkpoint's requirement "${requirement}" would be read as an installer option: refused`;
+    const kind = sourceKind(requirement);
+    if (kind && !allowSource) {
+      return `refused without --allow-source-requirements: the checkpoint's requirement "${requirement}" is ${kind}, code from outside any package index`;
+    }
+  }
+  return undefined;
 }
