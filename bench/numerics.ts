@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable } from "../tests/support/python-fixtures.ts";
+import { allowlistWith } from "../tooling/pickle/allowlist.ts";
 import { runChild, type ChildRun } from "./measure.ts";
 import { writeSyntheticTrace } from "./synthetic-trace.ts";
 
@@ -60,7 +61,7 @@ try {
     const models = await buildTinyModels(dir);
     const checkpoint = await makeCheckpoint(models, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
     for (const grid of [4000, 40000, 200000]) {
-      const spec = { checkpoint, out: join(dir, "t"), device: "cpu", dtype: "float32", seed: 0, steps: 1, sampleCount: 1024, inputs: [{ name: "data", shape: [1, 2, 1, grid, 3] }], benchmark: 20 };
+      const spec = { checkpoint, allowlist: allowlistWith(["tiny_models"]), out: join(dir, "t"), device: "cpu", dtype: "float32", seed: 0, steps: 1, sampleCount: 1024, inputs: [{ name: "data", shape: [1, 2, 1, grid, 3] }], benchmark: 20 };
       const specFile = join(dir, "spec.json");
       const resultFile = join(dir, "result.json");
       await writeFile(specFile, JSON.stringify(spec));

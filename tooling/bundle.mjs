@@ -48,6 +48,8 @@ export async function bundle() {
     platform: "node",
     target: "node22",
     metafile: true,
+    // undici is loaded on the first HTTP request; bundled, its CommonJS exports come out incomplete.
+    external: ["undici"],
     plugins: [slimZod, fsWithoutFacade],
     logLevel: "warning",
     // CommonJS dependencies inside an ES module need a require of their own.

@@ -2,7 +2,8 @@
 import { z } from "zod";
 import { object, oneOf, type Mode } from "./mode.ts";
 
-export const pickleVerdicts = ["safe", "powerful", "dangerous"] as const;
+/** "powerful" was written by scans before the allowlist; it is kept so that such entries still read. */
+export const pickleVerdicts = ["safe", "powerful", "dangerous", "unreviewed"] as const;
 export type PickleVerdict = (typeof pickleVerdicts)[number];
 
 export function makePickle<M extends Mode>(mode: M) {
@@ -10,8 +11,8 @@ export function makePickle<M extends Mode>(mode: M) {
     globals: z.array(z.string()).describe('Every global the pickle imports, as "module.name", sorted.'),
     modules: z.array(z.string()).describe("Top-level modules needed to unpickle it, e.g. anemoi, torch_geometric, flash_attn."),
     weightsOnlyLoadable: z.boolean().optional().describe("Whether torch.load(weights_only=True) could load it."),
-    verdict: oneOf(mode, pickleVerdicts, "safe: only known-safe globals; powerful: globals such as builtins.getattr seen in real model pickles; dangerous: code execution, process, network or file access."),
-    flagged: z.array(z.string()).optional().describe("The globals behind a powerful or dangerous verdict."),
+    verdict: oneOf(mode, pickleVerdicts, "safe: every global on the reviewed list and used as reviewed; unreviewed: a global off the list (tools refuse to load it); dangerous: a global known to run code, start processes, touch files or the network; powerful: the verdict of scans before the reviewed list (builtins.getattr and the like)."),
+    flagged: z.array(z.string()).optional().describe("The globals behind an unreviewed, dangerous or powerful verdict."),
   }).describe("Summary of the pickle's imports and a safety verdict.");
 }
 

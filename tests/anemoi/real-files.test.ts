@@ -49,11 +49,12 @@ describe("the real AIFS dummy checkpoint (deflated members, ai-models.json at th
     expect(report.warnings).toContain("no dataset.variables_metadata: MARS keys guessed from variable names");
   });
 
-  it("scans the real pickle: needs aifs, flash_attn, omegaconf; powerful (getattr), not dangerous", () => {
+  it("scans the real pickle: needs aifs, flash_attn, omegaconf; safe by the reviewed list (getattr in its narrow form)", () => {
     const p = report.entry.pickle;
     expect(p.modules).toEqual(expect.arrayContaining(["aifs", "flash_attn", "omegaconf", "torch", "numpy"]));
-    expect(p.verdict).toBe("powerful");
-    expect(p.flagged).toContain("builtins.getattr");
+    expect(p.verdict).toBe("safe");
+    expect(p.globals).toContain("builtins.getattr");
+    expect(p.flagged).toBeUndefined();
     expect(p.weightsOnlyLoadable).toBe(false);
     expect(report.entry.infrastructure.supportedOs).toEqual(["linux"]);
     expect(report.stderr).toContain("the pickle imports flash_attn");

@@ -45,7 +45,7 @@ describe("extract-basic-metadata --write", () => {
     expect(after.source.url).toBe(before.source.url);
     expect(after.source.sizeBytes).toBe(46325);
     expect(after.provenance.python).toBe("3.10.8");
-    expect(after.pickle.verdict).toBe("powerful");
+    expect(after.pickle.verdict).toBe("safe");
     expect(Object.keys(after)).toEqual(["$schema", "schemaVersion", "display", "tags", "source", "variants", "model", "requirements", "configuration", "infrastructure", "inputs", "outputs", "provenance", "pickle"]);
     const text = await readFile(file, "utf8");
     expect((await run()).exitCode).toBe(0);

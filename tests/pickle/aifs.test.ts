@@ -44,10 +44,10 @@ describe("the AIFS checkpoint's data.pkl", () => {
     expect(scan.modules).toEqual(["aifs", "flash_attn", "numpy", "omegaconf", "torch", "torch_geometric"]);
   });
 
-  it("is powerful, not dangerous, and needs weights_only=False", () => {
+  it("is safe by the reviewed list, and needs weights_only=False", () => {
     expect(scan).toMatchObject({
-      verdict: "powerful",
-      flagged: ["_operator.getitem", "builtins.getattr", "builtins.type"],
+      verdict: "safe",
+      flagged: [],
       weightsOnlyLoadable: false,
     });
   });

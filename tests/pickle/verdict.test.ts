@@ -1,8 +1,10 @@
-// Verdicts: python-made pickles that would run os.system or use getattr, plain data, and the
-// rules' corner cases (dotted names, re-exported modules, Python 2 names, dunders).
+// Verdicts by the reviewed list (tooling/pickle/allowlist.json): python-made pickles that run os.system,
+// call what getattr fetched, or hold only data; and the rules' corner cases (dotted names, re-exported
+// modules, Python 2 names, classes of reviewed packages, globals that may only be referenced).
 import { beforeAll, describe, expect, it } from "vitest";
+import { allowedUse } from "../../tooling/pickle/allowlist.ts";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
-import { DANGEROUS, judgeGlobal, POWERFUL } from "../../tooling/pickle/verdict.ts";
+import { COMPUTED_CALL, DANGEROUS, judgeGlobal } from "../../tooling/pickle/verdict.ts";
 import { isWeightsOnlyGlobal, WEIGHTS_ONLY_GLOBALS } from "../../tooling/pickle/weights-only.ts";
 import { pythonPickles, type PythonPickle } from "../support/python-pickles.ts";
 
@@ -11,10 +13,14 @@ class Pwned:
     def __reduce__(self): return (os.system, ("echo pwned",))
 class Attribute:
     def __reduce__(self): return (getattr, (collections.OrderedDict(), "keys"))
+class CallsAttribute:
+    def __reduce__(self): return (collections.OrderedDict().keys, ())
 for protocol in range(6):
     P[f"system-p{protocol}"] = pickle.dumps(Pwned(), protocol=protocol)
     P[f"getattr-p{protocol}"] = pickle.dumps(Attribute(), protocol=protocol)
     P[f"numbers-p{protocol}"] = pickle.dumps({"a": [1, 2, 3.5], "b": {"c": [4, 5]}}, protocol=protocol)
+for protocol in range(2, 6):
+    P[f"calls-attribute-p{protocol}"] = pickle.dumps(CallsAttribute(), protocol=protocol)
 `;
 
 let made: Record<string, PythonPickle>;
@@ -32,15 +38,25 @@ describe("verdicts on python-made pickles", () => {
       const scan = scanPickle(bytesOf(`system-p${protocol}`));
       expect(made[`system-p${protocol}`]!.globals).toEqual(expected);
       expect(scan).toMatchObject({ verdict: "dangerous", flagged: expected, globals: expected, modules: [] });
+      expect(scan.reasons[0]).toMatch(/^posix\.system: processes, files$/);
       expect(scan.weightsOnlyLoadable).toBe(false);
     }
   });
 
-  it("calls builtins.getattr powerful, whatever the protocol spells it (__builtin__ below 3)", () => {
+  it("accepts getattr in its narrow form, whatever the protocol spells it (__builtin__ below 3)", () => {
     for (let protocol = 0; protocol <= 5; protocol++) {
       const scan = scanPickle(bytesOf(`getattr-p${protocol}`));
-      expect(scan).toMatchObject({ verdict: "powerful", flagged: ["builtins.getattr"], weightsOnlyLoadable: false });
+      expect(scan).toMatchObject({ verdict: "safe", flagged: [], weightsOnlyLoadable: false });
       expect(scan.globals).toEqual(made[`getattr-p${protocol}`]!.globals);
+    }
+  });
+
+  it("refuses to call what getattr fetched (a bound method as the callable of a reduce)", () => {
+    for (let protocol = 2; protocol <= 5; protocol++) {
+      const scan = scanPickle(bytesOf(`calls-attribute-p${protocol}`));
+      expect(scan.verdict).toBe("unreviewed");
+      expect(scan.flagged).toEqual([COMPUTED_CALL]);
+      expect(scan.reasons[0]).toMatch(/call of a value made while unpickling/);
     }
   });
 
@@ -52,36 +68,54 @@ describe("verdicts on python-made pickles", () => {
 });
 
 describe("judgeGlobal", () => {
-  const verdict = (module: string, name: string) => judgeGlobal({ module, name }).verdict;
+  const verdict = (module: string, name: string, called = false) => judgeGlobal({ module, name }, called).verdict;
 
-  it("matches whole module trees and exact names", () => {
+  it("calls the denylist's globals dangerous, whole module trees and exact names", () => {
     expect(verdict("os", "system")).toBe("dangerous");
     expect(verdict("os.path", "join")).toBe("dangerous");
     expect(verdict("subprocess", "Popen")).toBe("dangerous");
     expect(verdict("builtins", "eval")).toBe("dangerous");
-    expect(verdict("builtins", "print")).toBe("safe");
     expect(verdict("torch", "load")).toBe("dangerous");
     expect(verdict("torch.hub", "load")).toBe("dangerous");
     expect(verdict("torch.storage", "_load_from_bytes")).toBe("dangerous");
     expect(verdict("functools", "partial")).toBe("dangerous");
     expect(verdict("_operator", "attrgetter")).toBe("dangerous");
-    expect(verdict("_operator", "getitem")).toBe("powerful");
-    expect(verdict("torch._utils", "_rebuild_tensor_v2")).toBe("safe");
-    expect(verdict("collections", "OrderedDict")).toBe("safe");
   });
 
-  it("sees through protocol 4 dotted names and re-exported modules", () => {
+  it("accepts only what the list reviews, for the use it reviews", () => {
+    expect(verdict("torch._utils", "_rebuild_tensor_v2", true)).toBe("safe");
+    expect(verdict("collections", "OrderedDict", true)).toBe("safe");
+    expect(verdict("_operator", "getitem", true)).toBe("safe");
+    expect(verdict("builtins", "print")).toBe("unreviewed");
+    expect(verdict("numpy", "trace")).toBe("unreviewed");
+    expect(verdict("copyreg", "_reconstructor", true)).toBe("unreviewed");
+    expect(verdict("logging", "FileHandler", true)).toBe("unreviewed");
+    expect(verdict("typing", "Union")).toBe("safe");
+    expect(verdict("typing", "Union", true)).toBe("unreviewed");
+    expect(verdict("flash_attn.flash_attn_interface", "flash_attn_func")).toBe("safe");
+    expect(verdict("flash_attn.flash_attn_interface", "flash_attn_func", true)).toBe("unreviewed");
+  });
+
+  it("accepts classes of reviewed packages by their names, never functions or private paths", () => {
+    expect(verdict("torch.nn.modules.linear", "Linear", true)).toBe("safe");
+    expect(verdict("anemoi.models.layers.processor", "TransformerProcessor", true)).toBe("safe");
+    expect(verdict("torch_geometric.data.hetero_data", "HeteroData", true)).toBe("safe");
+    expect(verdict("anemoi.models.layers.processor", "build_processor", true)).toBe("unreviewed");
+    expect(verdict("anemoi.models._private", "Thing", true)).toBe("unreviewed");
+    expect(verdict("anemoi.datasets.data", "Dataset", true)).toBe("unreviewed");
+    expect(verdict("torch.nnx", "Linear", true)).toBe("unreviewed");
+    expect(allowedUse("anemoi.models", "Model")).toMatchObject({ use: "call" });
+  });
+
+  it("sees through protocol 4 dotted names and re-exported modules, and refuses attribute paths", () => {
     expect(verdict("torch", "hub.load")).toBe("dangerous");
     expect(verdict("torch.serialization", "os.system")).toBe("dangerous");
     expect(verdict("torch.serialization", "pickle")).toBe("dangerous");
     expect(verdict("anything", "__builtins__.eval")).toBe("dangerous");
     expect(verdict("__builtin__", "eval")).toBe("dangerous");
-    expect(verdict("numpy", "trace")).toBe("safe");
-  });
-
-  it("calls dunder walks powerful, but not copyreg's own helpers", () => {
-    expect(verdict("builtins", "object.__subclasses__")).toBe("powerful");
-    expect(verdict("copyreg", "__newobj__")).toBe("safe");
+    expect(verdict("threading", "_os.system")).toBe("dangerous");
+    expect(verdict("builtins", "object.__subclasses__")).toBe("unreviewed");
+    expect(verdict("torch.nn.modules.linear", "Linear.__call__")).toBe("unreviewed");
   });
 
   it("calls unresolvable globals dangerous", () => {
@@ -89,8 +123,8 @@ describe("judgeGlobal", () => {
     expect(verdict("copyreg", "extension_code:7")).toBe("dangerous");
   });
 
-  it("keeps the lists disjoint and well-formed", () => {
-    const patterns = [...DANGEROUS, ...POWERFUL].map(([pattern]) => pattern);
+  it("keeps the denylist well-formed, and accepts everything torch's weights_only loader accepts", () => {
+    const patterns = DANGEROUS.map(([pattern]) => pattern);
     expect(new Set(patterns).size).toBe(patterns.length);
     for (const pattern of patterns) expect(pattern).toMatch(/^[\w.]+(\.\*)?$/);
     for (const name of WEIGHTS_ONLY_GLOBALS) expect(judgeGlobal({ module: name.slice(0, name.lastIndexOf(".")), name: name.slice(name.lastIndexOf(".") + 1) }).verdict).toBe("safe");

@@ -87,7 +87,8 @@ async function limitedAreaBounds(archive: CheckpointArchive, meta: unknown, mapp
   }
 }
 
-export async function extractCheckpoint(source: ByteSource, limits: ExtractLimits = defaultExtractLimits): Promise<Extraction> {
+/** `allowPackages`: packages whose classes the pickle scan accepts besides the reviewed list's (--allow-package). */
+export async function extractCheckpoint(source: ByteSource, limits: ExtractLimits = defaultExtractLimits, allowPackages: readonly string[] = []): Promise<Extraction> {
   const archive = await openCheckpointArchive(source);
   const metadataEntry = findMetadata(archive);
   const pickleEntry = archive.find("data.pkl");
@@ -102,7 +103,7 @@ export async function extractCheckpoint(source: ByteSource, limits: ExtractLimit
   const warnings = [...mapped.warnings];
   let pickle: PickleScan | undefined;
   if (!pickleEntry) warnings.push(`no ${archive.root}/data.pkl: pickle imports unknown`);
-  else pickle = scanPickle(await archive.read(pickleEntry, limits.maxPickleBytes));
+  else pickle = scanPickle(await archive.read(pickleEntry, limits.maxPickleBytes), { allowPackages });
   await limitedAreaBounds(archive, meta, mapped, limits, warnings);
   return { root: archive.root, metadataPath: metadataEntry.name, mapped, pickle, warnings };
 }

@@ -17,6 +17,8 @@ export type PickleScanOptions = {
   maxStackDepth?: number;
   /** Distinct memo keys allowed (default 10 million). */
   maxMemo?: number;
+  /** Packages whose public classes are acceptable besides the reviewed list's (--allow-package). */
+  allowPackages?: readonly string[];
 };
 
 export const DEFAULT_SCAN_LIMITS: Readonly<WalkLimits> = { maxOps: 50_000_000, maxStackDepth: 10_000_000, maxMemo: 10_000_000 };
@@ -39,9 +41,12 @@ export type PickleScan = {
   modules: string[];
   /** Every global is in torch's default weights_only allowlist (a necessary condition only). */
   weightsOnlyLoadable: boolean;
+  /** safe: every global reviewed (tooling/pickle/allowlist.json) and used as reviewed; unreviewed; dangerous. */
   verdict: Verdict;
-  /** The globals behind the verdict (the dangerous ones, or else the powerful ones), sorted. */
+  /** The globals behind the verdict (the dangerous ones, or else the unreviewed ones), sorted. */
   flagged: string[];
+  /** Why each flagged global is flagged, one line each, in the order of `flagged`. */
+  reasons: string[];
   /** PERSID and BINPERSID opcodes run: in a torch checkpoint, one per tensor storage reference. */
   persistentIds: number;
   /** Opcodes run, STOP included. */
@@ -55,14 +60,16 @@ export function scanPickle(bytes: Uint8Array, options: PickleScanOptions = {}): 
   const limits = normalizeLimits(options);
   const { protocol, found, persistentIds, opcodes, end } = walk(bytes, limits);
   const scanned = found.globals;
-  const judged = judgeGlobals(scanned, formatGlobal);
+  const judged = judgeGlobals(scanned, { isCalled: (i) => found.isCalled(i), computedCalls: found.computedCalls, narrowViolations: found.narrowViolations }, formatGlobal, options.allowPackages);
+  const order = judged.flagged.map((name, i) => [name, judged.reasons[i]!] as const).sort(([a], [b]) => byCodePoint(a, b));
   return {
     protocol,
     globals: sortedUnique(scanned.map(formatGlobal)),
     modules: sortedUnique(scanned.map(topLevelModule).filter((m) => m !== undefined && !isStdlibModule(m)) as string[]),
     weightsOnlyLoadable: [...found.weightsOnlyNames].every(isWeightsOnlyGlobal),
     verdict: judged.verdict,
-    flagged: sortedUnique(judged.flagged),
+    flagged: order.map(([name]) => name),
+    reasons: order.map(([, reason]) => reason),
     persistentIds,
     opcodes,
     trailingBytes: bytes.length - end,

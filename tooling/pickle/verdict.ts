@@ -1,17 +1,17 @@
-// Judging a pickle by the globals it imports. All lists live here. A pattern ending in ".*" is a
-// whole module tree ("os.*" is os, os.path.join...); any other pattern is one exact global. The
-// lists follow picklescan, modelscan and fickling, widened to everything that runs code, starts
-// processes, touches files or the network, or loads further pickles.
+// Judging a pickle by the globals it imports and what it does with them. Acceptance is by allowlist only
+// (allowlist.json, compiled in allowlist.ts, the same list the loader enforces inside the sandbox): a global
+// is acceptable only if the list names it, and only for the use the list gives (called, only referenced,
+// or called in a narrow form). Anything else is "unreviewed". The denylist below no longer decides
+// anything alone: it names the globals known to run code, reach the system or load more pickles (after
+// picklescan, modelscan and fickling), so that such a pickle is called "dangerous" and the report says why.
 //
-// What a static verdict can and cannot say: it knows every global the unpickler would import,
-// exactly, but not what the calls do with them. "dangerous" means a global whose call alone can
-// run code or reach the system. "powerful" means a global that is harmless alone but reaches any
-// object when combined with others (getattr on a module object is a way to os.system): real model
-// pickles contain these, so they are reported for review rather than refused. "safe" means none
-// of the listed globals; it is no proof, since an unlisted function of an installed package may do
-// anything when called.
+// What a static verdict can and cannot say: it knows every global the unpickler would import and which of
+// them the pickle calls, exactly, but not the arguments. "safe" therefore means every global is reviewed
+// and used as reviewed; the loader inside the sandbox checks the arguments of the narrow forms and that a
+// class of a reviewed package is a class, and refuses what the scan could not see.
+import { allowedUse } from "./allowlist.ts";
 
-export type Verdict = "safe" | "powerful" | "dangerous";
+export type Verdict = "safe" | "unreviewed" | "dangerous";
 
 /** A global the scanner saw: module and name as the unpickler's `find_class` receives them. */
 export type ScannedGlobal = { module: string; name: string };
@@ -76,21 +76,6 @@ export const DANGEROUS: readonly Rule[] = [
   ["torch.utils._config_module.*", "loads pickles"],
 ];
 
-export const POWERFUL: readonly Rule[] = [
-  ["builtins.getattr", "any attribute of any object held"], ["builtins.setattr", "rewires attributes"],
-  ["builtins.delattr", "rewires attributes"], ["builtins.vars", "hands out namespaces"],
-  ["builtins.globals", "hands out namespaces"], ["builtins.locals", "hands out namespaces"],
-  ["builtins.type", "makes classes, reaches classes"], ["types.MethodType", "binds functions to objects"],
-  ["operator.getitem", "indexes namespaces"], ["_operator.getitem", "indexes namespaces"],
-  ["operator.itemgetter", "indexes namespaces"], ["_operator.itemgetter", "indexes namespaces"],
-  ["operator.setitem", "mutates namespaces"], ["_operator.setitem", "mutates namespaces"],
-  ["operator.delitem", "mutates namespaces"], ["_operator.delitem", "mutates namespaces"],
-  ["gc.*", "reaches every live object"],
-];
-
-/** Dunder names that pickles use legitimately; any other dunder in a name walks interpreter internals. */
-const PLAIN_DUNDERS = new Set(["__newobj__", "__newobj_ex__"]);
-
 type RuleSet = { exact: Map<string, string>; trees: Map<string, string> };
 
 function ruleSet(rules: readonly Rule[]): RuleSet {
@@ -103,7 +88,6 @@ function ruleSet(rules: readonly Rule[]): RuleSet {
 }
 
 const dangerous = ruleSet(DANGEROUS);
-const powerful = ruleSet(POWERFUL);
 
 function matchRule(set: RuleSet, candidate: string): string | undefined {
   const exact = set.exact.get(candidate);
@@ -131,12 +115,15 @@ function candidates({ module, name }: ScannedGlobal): string[] {
   for (let i = 0; i < parts.length - 1; i++) found.push(parts.slice(i).join("."));
   const last = parts[parts.length - 1]!;
   if (REEXPORTED_MODULES.has(last)) found.push(last);
-  return found.map((c) => c.replace(/^__builtins?__\./, "builtins."));
+  // Modules keep private aliases of what they import (threading._os is os, enum.bltns is builtins).
+  const unaliased = found.map((c) => c.split(".").map((part) => (part === "bltns" ? "builtins" : part.replace(/^_+(?=[a-z])/, ""))).join("."));
+  return [...found, ...unaliased].map((c) => c.replace(/^__builtins?__\./, "builtins."));
 }
 
-export type GlobalJudgement = { verdict: Verdict; why?: string };
+export type GlobalJudgement = { verdict: Verdict; why: string; use?: "call" | "reference" | "narrow" };
 
-export function judgeGlobal(global: ScannedGlobal): GlobalJudgement {
+/** What the list says of one global, and why; `called` tells whether the pickle calls it. */
+export function judgeGlobal(global: ScannedGlobal, called = false, extraPackages: readonly string[] = []): GlobalJudgement {
   if (global.module === DYNAMIC || global.name === DYNAMIC) return { verdict: "dangerous", why: "name computed at load time" };
   if (global.module === EXTENSION_MODULE && global.name.startsWith(EXTENSION_PREFIX)) {
     return { verdict: "dangerous", why: "copyreg extension code, resolved only at load time" };
@@ -146,19 +133,45 @@ export function judgeGlobal(global: ScannedGlobal): GlobalJudgement {
     const why = matchRule(dangerous, candidate);
     if (why !== undefined) return { verdict: "dangerous", why };
   }
-  for (const candidate of names) {
-    const why = matchRule(powerful, candidate);
-    if (why !== undefined) return { verdict: "powerful", why };
-  }
-  const dunder = global.name.split(".").find((part) => /^__.+__$/.test(part) && !PLAIN_DUNDERS.has(part));
-  if (dunder !== undefined) return { verdict: "powerful", why: `walks the interpreter through ${dunder}` };
-  return { verdict: "safe" };
+  if (global.name.includes(".")) return { verdict: "unreviewed", why: "an attribute path through a module, not a name the module defines" };
+  const allowed = allowedUse(global.module, global.name, extraPackages);
+  if (!allowed) return { verdict: "unreviewed", why: "not on the reviewed list (tooling/pickle/allowlist.json)" };
+  if (called && allowed.use === "reference") return { verdict: "unreviewed", why: `called, but may only be referenced (${allowed.why})` };
+  return { verdict: "safe", why: allowed.why, use: allowed.use };
 }
 
-/** The pickle's verdict is its worst global's; `flagged` lists the globals of that verdict. */
-export function judgeGlobals(globals: readonly ScannedGlobal[], format: (g: ScannedGlobal) => string) {
-  const byVerdict: Record<Verdict, string[]> = { safe: [], powerful: [], dangerous: [] };
-  for (const global of globals) byVerdict[judgeGlobal(global).verdict].push(format(global));
-  const verdict: Verdict = byVerdict.dangerous.length > 0 ? "dangerous" : byVerdict.powerful.length > 0 ? "powerful" : "safe";
-  return { verdict, flagged: verdict === "safe" ? [] : byVerdict[verdict] };
+export interface PickleJudgement {
+  verdict: Verdict;
+  /** The globals behind a verdict other than safe (a pseudo-name for calls of computed values), sorted by the caller. */
+  flagged: string[];
+  /** One line per flagged global: what it is and why it is flagged. */
+  reasons: string[];
 }
+
+/** The pickle's verdict is its worst finding's. */
+export interface CallFindings {
+  isCalled: (index: number) => boolean;
+  /** Calls of values made while unpickling. */
+  computedCalls: number;
+  /** Narrow globals called in another form than allowed, one line each. */
+  narrowViolations: readonly string[];
+}
+
+export function judgeGlobals(globals: readonly ScannedGlobal[], calls: CallFindings, format: (g: ScannedGlobal) => string, extraPackages: readonly string[] = []): PickleJudgement {
+  const byVerdict: Record<Verdict, Array<[string, string]>> = { safe: [], unreviewed: [], dangerous: [] };
+  globals.forEach((global, index) => {
+    const judged = judgeGlobal(global, calls.isCalled(index), extraPackages);
+    byVerdict[judged.verdict].push([format(global), judged.why]);
+  });
+  const { computedCalls } = calls;
+  if (computedCalls > 0) byVerdict.unreviewed.push([COMPUTED_CALL, `${computedCalls} call${computedCalls === 1 ? "" : "s"} of a value made while unpickling (a getattr result, an object): only reviewed globals may be called`]);
+  for (const violation of calls.narrowViolations.slice(0, 10)) byVerdict.unreviewed.push([NARROW_CALL, violation]);
+  const verdict: Verdict = byVerdict.dangerous.length > 0 ? "dangerous" : byVerdict.unreviewed.length > 0 ? "unreviewed" : "safe";
+  const flagged = verdict === "safe" ? [] : byVerdict[verdict];
+  return { verdict, flagged: flagged.map(([name]) => name), reasons: flagged.map(([name, why]) => `${name}: ${why}`) };
+}
+
+/** How calls of computed values appear among the flagged globals. */
+export const COMPUTED_CALL = "<call of a computed value>";
+/** How a narrow global called in another form appears among the flagged globals. */
+export const NARROW_CALL = "<narrow call in another form>";

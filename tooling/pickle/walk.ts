@@ -5,8 +5,8 @@
 // what naming a global needs (a malformed INT passes here and fails in Python, never the reverse).
 import { i32, line, parseDecimalKey, refill, truncated, u16, u32, u64 } from "./args.ts";
 import { PickleScanError } from "./errors.ts";
-import { GlobalsFound } from "./globals-found.ts";
-import { NOT_STR, OPAQUE, PickleMachine, type MachineLimits } from "./machine.ts";
+import { GLOBAL_TAG, GlobalsFound } from "./globals-found.ts";
+import { NOT_STR, OPAQUE, PickleMachine, TUPLE_TAG, type MachineLimits } from "./machine.ts";
 import { OP } from "./opcodes.ts";
 import { decodeAsciiStrict, decodeStrValue, decodeUtf8Strict } from "./strings.ts";
 import { DYNAMIC } from "./verdict.ts";
@@ -69,7 +69,8 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       case BININT2: if (end - pos < 2) end = refill(m, pos, 2); pos += 2; m.push(NOT_STR); break;
       case BININT: if (end - pos < 4) end = refill(m, pos, 4); pos += 4; m.push(NOT_STR); break;
       case BINFLOAT: if (end - pos < 8) end = refill(m, pos, 8); pos += 8; m.push(NOT_STR); break;
-      case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_TUPLE: case EMPTY_LIST:
+      case EMPTY_TUPLE: m.makeTuple(m.top); break;
+      case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_LIST:
       case EMPTY_DICT: case EMPTY_SET:
         m.push(NOT_STR); break;
       // Counted arguments: the count is checked against the remaining input, nothing is copied.
@@ -141,10 +142,11 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       case POP: m.popItemOrMark(); break;
       case POP_MARK: m.truncate(m.popMark()); break;
       case DUP: m.push(m.peek()); break;
-      case TUPLE1: m.need(1); m.setTop(NOT_STR); break;
-      case TUPLE2: m.need(2); m.top -= 1; m.setTop(NOT_STR); break;
-      case TUPLE3: m.need(3); m.top -= 2; m.setTop(NOT_STR); break;
-      case TUPLE: case LIST: case FROZENSET: m.truncate(m.popMark()); m.push(NOT_STR); break;
+      case TUPLE1: m.need(1); m.makeTuple(m.top - 1); break;
+      case TUPLE2: m.need(2); m.makeTuple(m.top - 2); break;
+      case TUPLE3: m.need(3); m.makeTuple(m.top - 3); break;
+      case TUPLE: m.makeTuple(m.popMark()); break;
+      case LIST: case FROZENSET: m.truncate(m.popMark()); m.push(NOT_STR); break;
       case DICT:
         x = m.popMark();
         if ((m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for DICT");
@@ -158,12 +160,12 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         m.truncate(x); break;
       case BUILD: m.need(2); m.top -= 1; break;
       // Calls and objects: results are opaque.
-      case REDUCE: m.pop(); m.peek(); m.setTop(OPAQUE); break;
-      case NEWOBJ: m.pop(); m.peek(); m.setTop(OPAQUE); break;
-      case NEWOBJ_EX: m.pop(); m.pop(); m.peek(); m.setTop(OPAQUE); break;
+      case REDUCE: case NEWOBJ: x = m.pop(); found.call(m.peek(), m.at, x, m, bytes); m.setTop(OPAQUE); break;
+      case NEWOBJ_EX: m.pop(); x = m.pop(); found.call(m.peek(), m.at, x, m, bytes); m.setTop(OPAQUE); break;
       case OBJ:
         x = m.popMark();
         if (m.top - x < 1) throw m.underflow();
+        found.call(m.itemAt(x), m.at, NOT_STR, m, bytes);
         m.truncate(x); m.push(OPAQUE); break;
       case BINPERSID: m.peek(); m.setTop(OPAQUE); persistentIds++; break;
       case PERSID: {
@@ -184,23 +186,24 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         const module = decode(bytes.subarray(pos, moduleEnd));
         const name = decode(bytes.subarray(moduleEnd + 1, nameEnd));
         if (module === undefined || name === undefined) throw m.error("invalid-argument", `module or name is not ${op === GLOBAL ? "UTF-8" : "ASCII"}`);
-        found.add(module, name, proto);
-        if (op === INST) m.truncate(x);
-        pos = nameEnd + 1; end = m.frameEnd; m.push(OPAQUE); break;
+        const tag = found.add(module, name, proto);
+        if (op === INST) {
+          found.call(tag, m.at, NOT_STR, m, bytes);
+          m.truncate(x);
+        }
+        pos = nameEnd + 1; end = m.frameEnd; m.push(op === INST ? OPAQUE : tag); break;
       }
       case STACK_GLOBAL: {
         const name = stackString(bytes, m, m.pop());
         const module = stackString(bytes, m, m.pop());
-        found.add(module, name, proto);
-        m.push(OPAQUE); break;
+        m.push(found.add(module, name, proto)); break;
       }
       case EXT1: case EXT2: case EXT4: {
         const size = op === EXT1 ? 1 : op === EXT2 ? 2 : 4;
         if (end - pos < size) end = refill(m, pos, size);
         const code = size === 1 ? bytes[pos]! : size === 2 ? u16(bytes, pos) : i32(bytes, pos);
         if (code <= 0) throw m.error("invalid-argument", `extension code ${code} (EXT specifies code <= 0)`);
-        found.addExtension(code);
-        pos += size; m.push(OPAQUE); break;
+        pos += size; m.push(found.addExtension(code)); break;
       }
       // Framing and protocol.
       case PROTO:
@@ -226,7 +229,10 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
 
 /** A STACK_GLOBAL operand: known text, or DYNAMIC when it is the unknowable result of a call. */
 function stackString(bytes: Uint8Array, m: PickleMachine, value: number): string {
-  if (value === OPAQUE) return DYNAMIC;
+  // An object made while unpickling (a call's result, a global's value) is known only at load time; a
+  // tuple is certainly no str.
+  if (value <= TUPLE_TAG) throw m.error("invalid-argument", "STACK_GLOBAL requires str");
+  if (value === OPAQUE || value <= GLOBAL_TAG) return DYNAMIC;
   const text = value === NOT_STR ? undefined : decodeStrValue(bytes, value);
   if (text === undefined) throw m.error("invalid-argument", "STACK_GLOBAL requires str");
   return text;

@@ -3,7 +3,7 @@ records every module's output (statistics and a fixed sample of elements) in cal
 outputs whole. Writes a trace folder: index.json and little-endian float64 files (see docs/traces.md).
 
 Usage: python log_run.py SPEC.json RESULT.json
-SPEC: {checkpoint, out, device, dtype, seed, steps, sampleCount, inputs: [{name, shape}], benchmark?}
+SPEC: {checkpoint, allowlist, out, device, dtype, seed, steps, sampleCount, inputs: [{name, shape}], benchmark?}
 """
 import json
 import os
@@ -179,11 +179,8 @@ def run_with_anemoi_inference(spec, recorder):
 
 
 def load_model(spec):
-    load = torch.load
-    if "weights_only" in load.__code__.co_varnames:
-        model = load(spec["checkpoint"], map_location="cpu", weights_only=False)
-    else:
-        model = load(spec["checkpoint"], map_location="cpu")
+    # torch.load is guarded (main): the checkpoint unpickles through the reviewed list.
+    model = torch.load(spec["checkpoint"], map_location="cpu", weights_only=False)
     if not isinstance(model, torch.nn.Module):
         raise SystemExit("the checkpoint holds a %s, not a torch.nn.Module: log-run needs a model" % type(model).__name__)
     return model.to(device=spec["device"], dtype=DTYPES[spec["dtype"]]).eval()
@@ -191,6 +188,10 @@ def load_model(spec):
 
 def main():
     spec = json.load(open(sys.argv[1]))
+    from guarded_unpickler import guard_torch_load
+
+    # Every torch.load of this process, anemoi-inference's included, goes through the reviewed list.
+    guard_torch_load(torch, spec["allowlist"])
     device = spec["device"]
     dtype = DTYPES[spec["dtype"]]
     torch.manual_seed(spec["seed"])

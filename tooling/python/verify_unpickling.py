@@ -3,7 +3,9 @@ with one JSON document on stdout. The caller runs it in its own process group un
 limit; it never runs in the registry's own process.
 
 Usage: python verify_unpickling.py SPEC.json RESULT.json
-SPEC: {checkpoint}. The result goes to a file, not stdout, since the checkpoint's own code may print anything.
+SPEC: {checkpoint, allowlist}. The checkpoint is unpickled through guarded_unpickler (the reviewed list), so a
+global or call off the list is refused while loading ("refused-unsafe"), whatever the static scan said. The
+result goes to a file, not stdout, since the checkpoint's own code may print anything.
 """
 import importlib.metadata
 import json
@@ -45,10 +47,14 @@ def describe(error):
 
 
 def attempt(load):
+    from guarded_unpickler import Refused
+
     started = time.monotonic()
     try:
         load()
         return {"ok": True, "seconds": time.monotonic() - started}
+    except Refused as error:
+        return {"ok": False, "refused": True, "error": describe(error), "seconds": time.monotonic() - started}
     except ModuleNotFoundError as error:
         return {"ok": False, "missingModule": error.name, "error": describe(error), "seconds": time.monotonic() - started}
     except MemoryError as error:
@@ -58,8 +64,9 @@ def attempt(load):
 
 
 def main():
-    with open(sys.argv[1]) as spec:
-        path = json.load(spec)["checkpoint"]
+    with open(sys.argv[1]) as file:
+        spec = json.load(file)
+    path = spec["checkpoint"]
     result = {"script": "verify_unpickling", "version": 1}
     started = time.monotonic()
     try:
@@ -70,10 +77,15 @@ def main():
         result["installed"] = installed()
         return result
     result["importSeconds"] = time.monotonic() - started
+    supports_weights_only = "weights_only" in torch.load.__code__.co_varnames
+    from guarded_unpickler import guard_torch_load
 
+    guard_torch_load(torch, spec["allowlist"])
     full = attempt(lambda: torch.load(path, map_location="cpu", weights_only=False))
     if full.get("ok"):
         status = "ok"
+    elif full.get("refused"):
+        status = "refused-unsafe"
     elif full.get("outOfMemory"):
         status = "out-of-memory"
     elif full.get("missingModule"):
@@ -83,7 +95,7 @@ def main():
     result["status"] = status
     result["load"] = full
     # weights_only=True never runs code from the file: safe to try whatever the first attempt gave.
-    if "weights_only" in torch.load.__code__.co_varnames:
+    if supports_weights_only:
         result["weightsOnly"] = attempt(lambda: torch.load(path, map_location="cpu", weights_only=True))
     result["environment"] = fingerprint(torch)
     result["installed"] = installed()

@@ -8,7 +8,7 @@ import { RegistryError } from "../../src/errors.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
-import { prepare, type EnvironmentSettings } from "../environment/prepare.ts";
+import { allowlistFor, prepare, type EnvironmentSettings } from "../environment/prepare.ts";
 import { runScript } from "../environment/run-script.ts";
 import { toolFor } from "../repo.ts";
 import { dummyInputs, stateFieldNames, timestepHours } from "./dummy-input.ts";
@@ -47,14 +47,15 @@ interface ScriptResult {
 export async function logRun(file: CheckpointFile, options: LogRunOptions): Promise<TraceIndex> {
   const prepared = await prepare(file, options);
   if (prepared.refused) throw new LogRunError(prepared.refused.summary);
+  if (prepared.installFailure) throw new LogRunError(`${prepared.installFailure.summary}${prepared.installFailure.reason?.includes("\n") ? `\n${prepared.installFailure.reason}` : ""}`);
   const env = prepared.env!;
   try {
-    if (prepared.installFailure) throw new LogRunError(`pip could not install the requirements: ${prepared.installFailure.reason ?? ""}`);
     const inputs = dummyInputs(prepared.extraction);
     const out = resolve(options.out);
     await mkdir(out, { recursive: true });
     const spec = {
       checkpoint: resolve(file.path),
+      allowlist: allowlistFor(options),
       out,
       device: options.device,
       dtype: options.dtype,
@@ -66,8 +67,15 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
       fieldNames: stateFieldNames(prepared.extraction),
       timestepHours: timestepHours(prepared.extraction.mapped.model.timestep),
     };
-    const { run, output } = await runScript(env, "log_run.py", spec, { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB, env: options.env });
-    if (run.timedOut) throw new LogRunError(`the run did not finish within ${options.timeoutMs / 1000} s; the process group was killed`);
+    const { run, output } = await runScript(env, "log_run.py", spec, {
+      timeoutMs: options.timeoutMs,
+      memoryLimitMiB: options.memoryLimitMiB,
+      env: options.env,
+      sandbox: !options.noSandbox,
+      readOnly: [spec.checkpoint],
+      writable: [out],
+    });
+    if (run.timedOut) throw new LogRunError(`the run did not finish within ${options.timeoutMs / 1000} s; everything it started was killed`);
     if (output === undefined) throw new LogRunError(`the run failed (${run.signal ?? `exit ${run.exitCode}`}):\n${run.stderr.split("\n").slice(-15).join("\n")}`);
     const result = output as ScriptResult;
     const index = traceIndex.parse({

@@ -6,7 +6,7 @@ import type { PlatformFingerprint, VerificationResult, VerificationStatus } from
 import { toolFor } from "../repo.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
-import { prepare, type EnvironmentSettings } from "../environment/prepare.ts";
+import { allowlistFor, prepare, type EnvironmentSettings } from "../environment/prepare.ts";
 import { runScript } from "../environment/run-script.ts";
 import type { SandboxResult } from "../environment/sandbox.ts";
 
@@ -25,16 +25,26 @@ interface ScriptOutput {
   error?: { type: string; message: string };
 }
 
-function interpret(run: SandboxResult, output: ScriptOutput | undefined): { status: VerificationStatus; summary: string; detail: Record<string, unknown> } {
+/**
+ * How running out of memory reads, whoever reports it: Python's MemoryError, torch's CPU allocator
+ * ("DefaultCPUAllocator: can't allocate memory") and CUDA's ("CUDA out of memory", torch.OutOfMemoryError),
+ * C++'s std::bad_alloc, and the system's ENOMEM.
+ */
+const allocationFailure = /MemoryError|OutOfMemoryError|DefaultCPUAllocator: can't allocate memory|CUDA out of memory|bad_alloc|Cannot allocate memory|out of memory/i;
+
+export function interpret(run: SandboxResult, output: ScriptOutput | undefined): { status: VerificationStatus; summary: string; detail: Record<string, unknown> } {
   const stderrTail = run.stderr.split("\n").slice(-20).join("\n").trim();
-  if (run.timedOut) return { status: "timeout", summary: `no answer within the time limit (${run.seconds.toFixed(1)} s); the process group was killed`, detail: { stderr: stderrTail } };
+  const killed = run.sandboxed ? "the sandbox and everything in it were killed" : "the process group was killed";
+  if (run.timedOut) return { status: "timeout", summary: `no answer within the time limit (${run.seconds.toFixed(1)} s); ${killed}`, detail: { stderr: stderrTail } };
   if (!output) {
-    const memory = /MemoryError|bad_alloc|Cannot allocate memory|out of memory/i.test(run.stderr) || (run.memoryLimited && run.signal === "SIGKILL");
+    const memory = allocationFailure.test(run.stderr) || (run.memoryLimited && run.signal === "SIGKILL");
     if (memory) return { status: "out-of-memory", summary: "ran out of memory under the limit", detail: { stderr: stderrTail, signal: run.signal } };
     return { status: "unpickle-error", summary: `the loader died (${run.signal ?? `exit ${run.exitCode}`}) without a result`, detail: { stderr: stderrTail, signal: run.signal, exitCode: run.exitCode } };
   }
-  const status = output.status ?? "unpickle-error";
   const error = output.load?.error ?? output.error;
+  // The script names a MemoryError itself; torch's allocators raise RuntimeError, told apart by its message.
+  const allocation = error !== undefined && allocationFailure.test(`${error.type}: ${error.message}`);
+  const status = output.status === "unpickle-error" && allocation ? "out-of-memory" : (output.status ?? "unpickle-error");
   if (status === "ok") return { status, summary: "torch.load(weights_only=False) loaded the checkpoint", detail: {} };
   const missing = output.missingModule ?? output.load?.missingModule;
   if (status === "missing-module") return { status, summary: `module ${missing} is not installed`, detail: { module: missing, error } };
@@ -58,14 +68,19 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
   if (prepared.refused) {
     return { ...common, status: "refused-unsafe", summary: prepared.refused.summary, detail: { flagged: prepared.refused.flagged }, installed: {}, platform: host, durationsSeconds: durations };
   }
+  if (prepared.installFailure) {
+    const { summary, reason, log } = prepared.installFailure;
+    return { ...common, status: "install-failed", summary: summary.slice(0, 300), detail: { reason, log: log.slice(-8000) }, installed: {}, platform: host, durationsSeconds: durations };
+  }
   const env = prepared.env!;
   try {
-    if (prepared.installFailure) {
-      const { reason, log } = prepared.installFailure;
-      return { ...common, status: "install-failed", summary: `pip could not install the requirements: ${reason?.split("\n")[0] ?? ""}`.slice(0, 300), detail: { reason, log: log.slice(-8000) }, installed: {}, platform: host, durationsSeconds: durations };
-    }
     const started = performance.now();
-    const script = await runScript(env, "verify_unpickling.py", { checkpoint: resolve(file.path) }, { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB });
+    const script = await runScript(env, "verify_unpickling.py", { checkpoint: resolve(file.path), allowlist: allowlistFor(options) }, {
+      timeoutMs: options.timeoutMs,
+      memoryLimitMiB: options.memoryLimitMiB,
+      sandbox: !options.noSandbox,
+      readOnly: [resolve(file.path)],
+    });
     const { run } = script;
     const output = script.output as ScriptOutput | undefined;
     durations.unpickle = (performance.now() - started) / 1000;

@@ -1,6 +1,12 @@
 // Reading a zip's table of contents from its end: the end-of-central-directory record (EOCD), the ZIP64
 // records torch writes for large files, and the central directory. Sizes and offsets are taken from the
 // central directory, never from local headers (torch writes those with a data descriptor and zero sizes).
+//
+// The archive must also be unambiguous, since what is scanned here and what torch loads must be the same
+// bytes: torch looks member names up case-insensitively, takes the last EOCD signature it finds, and
+// unpickles a file that does not start with a local header as the legacy format. So a second EOCD
+// signature, names equal but for case, overlapping members, bytes before the first local header, and
+// bytes in the directory after its last entry are all refused, each with the rule and the offset.
 import type { ByteSource } from "../source/byte-source.ts";
 import { ZipFormatError } from "./zip-error.ts";
 
@@ -27,7 +33,6 @@ export interface DirectoryLimits {
 
 export const defaultDirectoryLimits: DirectoryLimits = { maxEntries: 1_000_000, maxCentralDirectoryBytes: 256 * 1024 * 1024 };
 
-const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -44,13 +49,23 @@ function u64(dv: DataView, at: number, source: string, fileOffset: number): numb
   return Number(value);
 }
 
-/** The EOCD: the last signature whose comment length reaches exactly to the end of the file; -1 when none. */
-function findEocd(tail: Uint8Array): number {
-  const dv = view(tail);
-  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (dv.getUint32(i, true) === EOCD && i + EOCD_SIZE + dv.getUint16(i + 20, true) === tail.length) return i;
+/**
+ * The EOCD as torch finds it: the last signature in the window, which must end the file exactly (its
+ * comment length reaching the end); -1 when the window holds none. Any other signature in the window is a
+ * second archive (hidden in a comment or after the data) and is refused, so that this reader and torch
+ * cannot pick different records.
+ */
+function findEocd(tail: Uint8Array, tailOffset: number, source: string): number {
+  const signatures = eocdSignatures(tail);
+  const at = signatures.at(-1);
+  if (at === undefined) return -1;
+  if (at + EOCD_SIZE > tail.length || at + EOCD_SIZE + view(tail).getUint16(at + 20, true) !== tail.length) {
+    throw new ZipFormatError(source, "the last end-of-central-directory signature does not end the file (its comment length does not reach the end): refused", tailOffset + at);
   }
-  return -1;
+  if (signatures.length > 1) {
+    throw new ZipFormatError(source, `more than one end-of-central-directory signature (also at ${tailOffset + signatures[0]!}): another archive may hide in the comment or the data; refused`, tailOffset + at);
+  }
+  return at;
 }
 
 /** A window small enough to lie in any remote source's first read: torch writes no archive comment. */
@@ -61,6 +76,17 @@ const FIRST_WINDOW = 4096;
  * appends its metadata and supporting arrays after the weights, just before the directory.
  */
 const readBehindBytes = 512 * 1024;
+
+const EOCD_BYTES = [0x50, 0x4b, 0x05, 0x06];
+
+/** Offsets of every EOCD signature in `bytes`. */
+function eocdSignatures(bytes: Uint8Array): number[] {
+  const found: number[] = [];
+  for (let i = bytes.indexOf(EOCD_BYTES[0]!); i >= 0 && i + 4 <= bytes.length; i = bytes.indexOf(EOCD_BYTES[0]!, i + 1)) {
+    if (bytes[i + 1] === EOCD_BYTES[1] && bytes[i + 2] === EOCD_BYTES[2] && bytes[i + 3] === EOCD_BYTES[3]) found.push(i);
+  }
+  return found;
+}
 
 interface DirectoryLocation {
   count: number;
@@ -76,12 +102,12 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
   let tailLength = Math.min(source.size, FIRST_WINDOW);
   let tailOffset = source.size - tailLength;
   let tail = await source.read(tailOffset, tailLength);
-  let at = findEocd(tail);
+  let at = findEocd(tail, tailOffset, source.name);
   if (at < 0 && tailLength < source.size) {
     tailLength = Math.min(source.size, EOCD_SIZE + MAX_COMMENT + 20);
     tailOffset = source.size - tailLength;
     tail = await source.read(tailOffset, tailLength);
-    at = findEocd(tail);
+    at = findEocd(tail, tailOffset, source.name);
   }
   if (at < 0) throw new ZipFormatError(source.name, "not a zip file: no end-of-central-directory record in the last 64 KiB", tailOffset);
   const dv = view(tail);
@@ -177,5 +203,34 @@ export async function readCentralDirectory(source: ByteSource, limits: Directory
     entries.push(entry);
     at = end;
   }
+  if (at !== bytes.length) throw new ZipFormatError(source.name, `the central directory holds ${bytes.length - at} bytes after its last entry: refused`, location.offset + at);
+  const hidden = eocdSignatures(bytes)[0];
+  if (hidden !== undefined) throw new ZipFormatError(source.name, "an end-of-central-directory signature inside the central directory: refused", location.offset + hidden);
+  checkUnambiguous(entries, source.name);
   return { entries, centralDirectoryOffset: location.offset };
+}
+
+/** Members named alike but for case, overlapping members, and bytes before the first member are refused. */
+function checkUnambiguous(entries: readonly ZipEntry[], source: string): void {
+  const byLowerName = new Map<string, ZipEntry>();
+  for (const entry of entries) {
+    const lower = entry.name.toLowerCase();
+    const other = byLowerName.get(lower);
+    if (other) {
+      throw new ZipFormatError(source, `members ${JSON.stringify(other.name)} and ${JSON.stringify(entry.name)} have the same name but for case (torch looks names up case-insensitively): refused`, entry.localHeaderOffset);
+    }
+    byLowerName.set(lower, entry);
+  }
+  const ordered = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const first = ordered[0];
+  if (first && first.localHeaderOffset !== 0) {
+    throw new ZipFormatError(source, `${first.localHeaderOffset} bytes before the first member (a legacy torch file or another archive may hide there): refused`, 0);
+  }
+  for (let i = 1; i < ordered.length; i++) {
+    const before = ordered[i - 1]!;
+    const entry = ordered[i]!;
+    if (entry.localHeaderOffset < before.localHeaderOffset + 30 + Buffer.byteLength(before.name) + before.compressedSize) {
+      throw new ZipFormatError(source, `member ${JSON.stringify(entry.name)} overlaps ${JSON.stringify(before.name)}: refused`, entry.localHeaderOffset);
+    }
+  }
 }

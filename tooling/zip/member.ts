@@ -18,8 +18,14 @@ export function memberRange(entry: ZipEntry, sourceSize: number): { offset: numb
 }
 
 async function dataOffset(source: ByteSource, entry: ZipEntry): Promise<number> {
-  const header = new DataView((await source.read(entry.localHeaderOffset, LOCAL_HEADER_SIZE)).buffer);
-  if (header.getUint32(0, true) !== LOCAL_HEADER) throw new ZipFormatError(source.name, `bad local header signature for ${entry.name}`, entry.localHeaderOffset);
+  const name = Buffer.from(entry.name);
+  const bytes = await source.read(entry.localHeaderOffset, Math.min(LOCAL_HEADER_SIZE + name.length, source.size - entry.localHeaderOffset));
+  const header = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < LOCAL_HEADER_SIZE || header.getUint32(0, true) !== LOCAL_HEADER) throw new ZipFormatError(source.name, `bad local header signature for ${entry.name}`, entry.localHeaderOffset);
+  // The local name must be the directory's: readers that trust local headers would see another member.
+  if (header.getUint16(26, true) !== name.length || !name.equals(bytes.subarray(LOCAL_HEADER_SIZE))) {
+    throw new ZipFormatError(source.name, `the local header of ${entry.name} names another member: refused`, entry.localHeaderOffset);
+  }
   const offset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
   if (offset + entry.compressedSize > source.size) {
     throw new ZipFormatError(source.name, `data of ${entry.name} (${entry.compressedSize} bytes at ${offset}) runs past the end of the file (${source.size} bytes)`, entry.localHeaderOffset);
