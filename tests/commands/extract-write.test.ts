@@ -86,6 +86,6 @@ describe("a pickle that calls os.system", () => {
     const entry = JSON.parse(result.stdout).entry;
     expect(entry.pickle.verdict).toBe("dangerous");
     expect(entry.pickle.flagged).toEqual(["posix.system"]);
-    expect(result.stderr).toContain("data.pkl imports dangerous globals (posix.system): later tools refuse to unpickle it");
+    expect(result.stderr).toContain("data.pkl is dangerous by the reviewed list (posix.system: processes, files): verify-unpickling and log-run refuse to load it");
   });
 });

@@ -98,4 +98,17 @@ describe("update-metadata", () => {
     expect(broken.stderr).toMatch(/not a valid verify-unpickling result:\nresultVersion: required field is missing/);
     expect(await readFile(file, "utf8")).toBe(before);
   });
+
+  it("refuses an id that is not a checkpoint id (a path out of the entries folder), and a result whose platform key is not one", async () => {
+    const { entries, file, write } = await setup();
+    const before = await readFile(file, "utf8");
+    const escape = await runCli(["update-metadata", "../../x", "--from", await write("r.json", result()), "--entries", entries]);
+    expect(escape.exitCode).toBe(1);
+    expect(escape.stderr).toContain(`"../../x" is not a checkpoint id`);
+    const proto = await runCli(["update-metadata", id, "--from", await write("p.json", result({ platform: { ...result().platform, key: "__proto__" } })), "--entries", entries]);
+    expect(proto.exitCode).toBe(1);
+    expect(proto.stderr).toMatch(/platform key "__proto__" is not a lowercase platform key/);
+    expect(await readFile(file, "utf8")).toBe(before);
+    expect(({} as Record<string, unknown>).evidence).toBeUndefined();
+  });
 });

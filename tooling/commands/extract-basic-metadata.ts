@@ -69,7 +69,9 @@ export default defineCommand({
       entry = parsed.entry;
     }
     for (const w of allWarnings) log(`warning: ${w}`);
-    if (extraction.pickle?.verdict === "dangerous") log(`warning: data.pkl imports dangerous globals (${extraction.pickle.flagged.join(", ")}): later tools refuse to unpickle it`);
+    if (extraction.pickle && extraction.pickle.verdict !== "safe") {
+      log(`warning: data.pkl is ${extraction.pickle.verdict} by the reviewed list (${extraction.pickle.reasons.slice(0, 3).join("; ")}): verify-unpickling and log-run refuse to load it`);
+    }
 
     const transfer = transferOf(opened);
     if (opened.remote) log(`extract-basic-metadata: ${transfer.requests} requests, ${transfer.bytes} of ${transfer.fileBytes} bytes`);
