@@ -1,7 +1,6 @@
 // Small field types shared by several parts of an entry.
 import { z } from "zod";
-
-export const checkpointIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+import { checkpointIdPattern } from "./constants.ts";
 
 export const checkpointId = z
   .string()

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { checkpointId } from "./common.ts";
 import { makeCompatibility } from "./compatibility.ts";
 import { makeConfiguration } from "./configuration.ts";
+import { schemaVersion } from "./constants.ts";
 import { makeDisplay, makeTags } from "./display.ts";
 import { makeInputs } from "./inputs.ts";
 import { makeInfrastructure } from "./infrastructure.ts";
@@ -13,9 +14,6 @@ import { makePickle } from "./pickle.ts";
 import { makeProvenance } from "./provenance.ts";
 import { makeRequirements } from "./requirements.ts";
 import { makeSource } from "./source.ts";
-
-/** Bump only with a migration of every entry (src/contract/migrations.ts) and a new schema folder. */
-export const schemaVersion = 1;
 
 export function makeEntry<M extends Mode>(mode: M) {
   return object(mode, {

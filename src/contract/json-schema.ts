@@ -1,18 +1,7 @@
 // JSON Schemas generated from the Zod contract: the only way they are made, so they cannot drift from it.
 import { z } from "zod";
-import { entrySchema, schemaVersion } from "./entry.ts";
-
-export type SchemaKind = "authoring" | "consuming";
-
-export const schemaFileNames: Record<SchemaKind, string> = {
-  authoring: "entry.authoring.json",
-  consuming: "entry.consuming.json",
-};
-
-/** Site path of a published schema, e.g. /schema/v1/entry.authoring.json. */
-export function schemaPath(kind: SchemaKind, version: number = schemaVersion): string {
-  return `/schema/v${version}/${schemaFileNames[kind]}`;
-}
+import { schemaPath, type SchemaKind } from "./constants.ts";
+import { entrySchema } from "./entry.ts";
 
 export function entryJsonSchema(kind: SchemaKind): Record<string, unknown> {
   const schema = entrySchema(kind);

@@ -3,8 +3,8 @@
 // schemaVersion with a migration (then a new schema/v<N+1>/ is written beside the old one).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { entryJsonSchema, schemaFileNames, type SchemaKind } from "./json-schema.ts";
-import { schemaVersion } from "./entry.ts";
+import { schemaFileNames, schemaVersion, type SchemaKind } from "./constants.ts";
+import { entryJsonSchema } from "./json-schema.ts";
 import { migrations } from "./migrations.ts";
 import { findBreakingChanges, type BreakingChange } from "./schema-diff.ts";
 

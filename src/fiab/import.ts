@@ -1,6 +1,6 @@
 // FIAB store artifacts (core-1 `store_info` or core-2 `common`/`specific`) turned into entries, losing nothing.
 import type { Configuration, Entry, Qube } from "../contract/index.ts";
-import { schemaPath, schemaVersion } from "../contract/index.ts";
+import { schemaPath, schemaVersion } from "../contract/constants.ts";
 import { configurationKeys } from "./configuration-keys.ts";
 import type { FiabArtifact, FiabConfiguration, FiabFields } from "./store-contract.ts";
 import { byCodePoint } from "../text/code-point-order.ts";

@@ -4,7 +4,8 @@
 // FIAB's derived fields (time step, characteristics, qubes, pip constraints, supported OS) are filled when
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
-import { schemaVersion, type Entry } from "../../src/contract/index.ts";
+import { schemaVersion } from "../../src/contract/constants.ts";
+import type { Entry } from "../../src/contract/index.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
 import type { Extraction } from "./extract.ts";
 

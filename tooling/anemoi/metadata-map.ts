@@ -1,6 +1,7 @@
 // Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
 // registry's contract. Anything odd or missing stays unknown and is reported as a warning.
-import { formatTimestep, type Dataset, type Inputs, type Model, type Outputs, type Provenance, type Requirements } from "../../src/contract/index.ts";
+import { formatTimestep } from "../../src/contract/duration.ts";
+import type { Dataset, Inputs, Model, Outputs, Provenance, Requirements } from "../../src/contract/index.ts";
 import { arr, at, int, obj, str, strings, type Json } from "./json-access.ts";
 import { qubeOf } from "./qube.ts";
 import { multiDatasetVariables, singleDatasetVariables, type DatasetVariables, type Variable } from "./variables.ts";

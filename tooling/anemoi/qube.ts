@@ -1,6 +1,7 @@
 // FIAB's qube of a set of variables: root -> levtype -> param -> level, with params that share the same
 // levels merged into one node, in the encoding of FIAB's own store (see tests/fixtures/fiab).
-import { compareLevelTypes, levelTypeName, type QubeNode, type Variable } from "../../src/contract/index.ts";
+import type { QubeNode, Variable } from "../../src/contract/index.ts";
+import { compareLevelTypes, levelTypeName } from "../../src/contract/level-types.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
 
 function node(key: string, dtype: "str" | "int64", values: Array<string | number>, children: QubeNode[], metadata: Record<string, unknown> = {}): QubeNode {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { checkpointIdPattern, parseEntry, formatProblem } from "../../src/contract/index.ts";
+import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
@@ -64,6 +64,8 @@ export default defineCommand({
       delete (draft.source as { url?: string }).url;
       allWarnings.push("no --url: source.url is left out (needed to --write the entry)");
     } else {
+      // Zod loads only here: reading a checkpoint without writing it does not need the contract built.
+      const { parseEntry, formatProblem } = await import("../../src/contract/index.ts");
       const parsed = parseEntry(JSON.parse(JSON.stringify(draft)));
       if (!parsed.ok) throw new CliError(`the extracted entry does not satisfy the contract:\n${parsed.problems.map(formatProblem).join("\n")}`);
       entry = parsed.entry;

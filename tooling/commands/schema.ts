@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { schemaVersion } from "../../src/contract/entry.ts";
-import { schemaFileNames } from "../../src/contract/json-schema.ts";
+import { schemaFileNames, schemaVersion } from "../../src/contract/constants.ts";
 import { assessRepositorySchema, generatedSchemas } from "../../src/contract/schema-snapshot.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
