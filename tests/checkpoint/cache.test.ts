@@ -1,6 +1,6 @@
 // The download cache of verify-unpickling: keyed by sha256, resumed with Range, checked against the entry.
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -63,5 +63,12 @@ describe("checkpoint cache", () => {
   it("refuses more bytes than the entry's size", async () => {
     const server = await serveFile(bytes);
     await expect(cachedCheckpoint(server.fileUrl, { sizeBytes: 100 }, { cacheDir: await tempDir(), timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 100 bytes accepted`);
+  });
+
+  it("refuses more than --max-bytes for a URL without an entry, leaving no file behind", async () => {
+    const server = await serveFile(bytes);
+    const cacheDir = await tempDir();
+    await expect(cachedCheckpoint(server.fileUrl, {}, { cacheDir, maxBytes: 1000, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 1000 bytes accepted`);
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 });

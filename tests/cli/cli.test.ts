@@ -1,6 +1,11 @@
 // The command line as a user meets it: help texts (pinned, so wording changes are visible), usage errors.
-import { describe, expect, it } from "vitest";
-import { runCli } from "../support/helpers.ts";
+import { readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixture, runCli, tempDir } from "../support/helpers.ts";
+import { closeAllServers, serveFile } from "../support/http-servers.ts";
+
+afterAll(closeAllServers);
 
 describe("registry CLI", () => {
   it("lists its commands", async () => {
@@ -102,5 +107,14 @@ describe("registry CLI", () => {
     const result = await runCli(["import-fiab-store", "/nonexistent/store.json"]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatchInlineSnapshot(`"registry import-fiab-store: /nonexistent/store.json: cannot read (ENOENT)"`);
+  });
+
+  it("caps the download of a URL given without an entry at --max-bytes", async () => {
+    const server = await serveFile(await readFile(fixture("anemoi/registry-dummy-checkpoint.ckpt")));
+    const cacheDir = await tempDir();
+    const result = await runCli(["verify-unpickling", server.fileUrl, "--max-bytes", "1000", "--allow-private-network", "--cache-dir", cacheDir]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("the file is 46325 bytes, more than the 1000 bytes accepted");
+    expect(readdirSync(cacheDir)).toEqual([]);
   });
 });

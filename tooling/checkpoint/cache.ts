@@ -31,7 +31,8 @@ export interface CacheOptions {
   onProgress?: (done: number, total: number | undefined) => void;
 }
 
-const defaultMaxBytes = 64 * 1024 ** 3;
+/** What a URL without an entry may download: the largest checkpoints are a few GB. */
+export const defaultMaxBytes = 64 * 1024 ** 3;
 
 /** A cached copy of `url`, downloaded when missing, verified against what the entry says. */
 export async function cachedCheckpoint(url: string, expected: Expected, options: CacheOptions): Promise<string> {

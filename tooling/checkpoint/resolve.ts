@@ -1,7 +1,7 @@
 // The checkpoint file a command works on: an entry id (its URL downloaded into the cache and checked), a local
 // file, or a URL (downloaded into the cache).
 import { existsSync } from "node:fs";
-import { checkpointIdPattern } from "../../src/contract/index.ts";
+import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { RegistryError } from "../../src/errors.ts";
 import { entryFile, loadEntry } from "../../src/registry/entries.ts";
 import { cachedCheckpoint, type CacheOptions } from "./cache.ts";

@@ -22,6 +22,7 @@ export const environmentOptions = {
   "allow-source-requirements": { type: "boolean", description: "install the checkpoint's git, URL and path requirements, building them (refused by default; wheels only)" },
   "no-sandbox": { type: "boolean", description: "run the checkpoint and pip without bubblewrap (no network or file-system confinement; process group and limits only)" },
   "cache-dir": { type: "string", valueName: "DIR", description: "download cache", default: defaultCacheDir() },
+  "max-bytes": { type: "number", accept: "positive integer", valueName: "BYTES", description: "largest download of a URL given without an entry; an entry's sizeBytes is exact (default: 64 GiB)" },
   "allow-private-network": { type: "boolean", description: "download from loopback and private addresses too (for tests and closed networks)" },
   entries: entriesOption,
 } as const satisfies Record<string, OptionSpec>;
@@ -61,7 +62,7 @@ export function environmentSettings(options: EnvironmentOptionValues, log: (m: s
 export async function checkpointFile(target: string, options: EnvironmentOptionValues): Promise<CheckpointFile> {
   const progress = byteProgress(`downloading ${target}`, undefined);
   try {
-    return await resolveCheckpoint(target, { entriesDir: options.entries, cacheDir: options["cache-dir"], timeoutMs: 60_000, allowPrivateNetwork: options["allow-private-network"], onProgress: (done, total) => progress.update(done, total) });
+    return await resolveCheckpoint(target, { entriesDir: options.entries, cacheDir: options["cache-dir"], ...(options["max-bytes"] ? { maxBytes: options["max-bytes"] } : {}), timeoutMs: 60_000, allowPrivateNetwork: options["allow-private-network"], onProgress: (done, total) => progress.update(done, total) });
   } finally {
     progress.finish();
   }
