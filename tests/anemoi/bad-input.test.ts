@@ -41,6 +41,13 @@ describe("extract-basic-metadata refuses", () => {
     expect(await extract(Buffer.from("this is not a checkpoint\n".repeat(100)))).toMatch(/bad\.ckpt: not a zip file/);
   });
 
+  it("the legacy torch format (a bare pickle stream), naming it", async () => {
+    // What torch.save(..., _use_new_zipfile_serialization=False) writes first: the pickled magic number, then
+    // the protocol version and more pickles.
+    const legacy = Buffer.concat([Buffer.from("80028a0a6cfc9c46f9206aa850192e80024de9032e", "hex"), Buffer.alloc(500, 0x2e)]);
+    expect(await extract(legacy)).toMatch(/bad\.ckpt: not a zip file: .* \(it starts as a pickle: the legacy torch format, which is refused; re-save it with torch\.save's default zip format\)/);
+  });
+
   it("an empty file", async () => {
     expect(await extract(new Uint8Array(0))).toMatch(/0 bytes is shorter than an end-of-central-directory record/);
   });

@@ -109,7 +109,12 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
     tail = await source.read(tailOffset, tailLength);
     at = findEocd(tail, tailOffset, source.name);
   }
-  if (at < 0) throw new ZipFormatError(source.name, "not a zip file: no end-of-central-directory record in the last 64 KiB", tailOffset);
+  if (at < 0) {
+    // torch.save wrote a bare pickle stream before torch 1.6 (and with _use_new_zipfile_serialization=False).
+    const first = await source.read(0, Math.min(2, source.size));
+    const legacy = first[0] === 0x80 && first[1]! >= 2 ? " (it starts as a pickle: the legacy torch format, which is refused; re-save it with torch.save's default zip format)" : "";
+    throw new ZipFormatError(source.name, `not a zip file: no end-of-central-directory record in the last 64 KiB${legacy}`, tailOffset);
+  }
   const dv = view(tail);
   if (dv.getUint16(at + 4, true) !== 0 || dv.getUint16(at + 6, true) !== 0) {
     throw new ZipFormatError(source.name, "multi-disk zip archives are not supported", tailOffset + at);
