@@ -3,8 +3,8 @@ import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
-import { extractCheckpoint } from "../anemoi/extract.ts";
-import { checkpointDigest, idFromFileName, isUrl, openCheckpoint, transferOf } from "../checkpoint/open.ts";
+import { idFromFileName, isUrl } from "../checkpoint/open.ts";
+import { readCheckpoint } from "../checkpoint/read.ts";
 import { CliError, defineCommand } from "../cli/command.ts";
 import { entriesOption, jsonOption } from "../cli/options.ts";
 import { byteProgress } from "../cli/progress.ts";
@@ -33,20 +33,19 @@ export default defineCommand({
     const { target } = args;
     const timeoutMs = options.timeout * 1000;
     const dir = options.entries;
-    const allowPrivateNetwork = options["allow-private-network"];
-    const opened = await openCheckpoint(target, { allowFullDownload: options["allow-full-download"], timeoutMs, allowPrivateNetwork });
-    let extraction;
-    let sha256;
-    try {
-      extraction = await extractCheckpoint(opened.source);
-      const progress = byteProgress("hashing", opened.source.size);
-      sha256 = await checkpointDigest(opened, target, { hash: options.hash, timeoutMs, allowPrivateNetwork, onProgress: (done) => progress.update(done), warn: (m) => log(`warning: ${m}`) });
-      progress.finish();
-    } finally {
-      await opened.source.close();
-    }
+    const progress = byteProgress("hashing", undefined);
+    const reading = await readCheckpoint(target, {
+      allowFullDownload: options["allow-full-download"],
+      timeoutMs,
+      allowPrivateNetwork: options["allow-private-network"],
+      hash: options.hash,
+      onHashProgress: (done, total) => progress.update(done, total),
+      warn: (m) => log(`warning: ${m}`),
+    });
+    progress.finish();
+    const { extraction, transfer } = reading;
 
-    const id = options.id ?? idFromFileName(opened.fileName);
+    const id = options.id ?? idFromFileName(reading.fileName);
     if (!checkpointIdPattern.test(id)) throw new CliError(`"${id}" is not a valid checkpoint id; pass --id`, 2);
     // What writing needs is loaded only to write.
     const registry = options.write ? { ...(await import("../../src/registry/validate.ts")), ...(await import("../../src/registry/write-entries.ts")) } : undefined;
@@ -55,7 +54,7 @@ export default defineCommand({
     const url = options.url ?? (isUrl(target) ? target : existing?.source.url);
     if (!url && options.write) throw new CliError(`${target} is a local file: pass --url with the address FIAB downloads it from`, 2);
 
-    const facts = { url: url ?? "", sizeBytes: opened.source.size, ...(sha256 ? { sha256 } : {}), ...(opened.remote?.etag ? { etag: opened.remote.etag } : {}) };
+    const facts = { url: url ?? "", ...reading.facts };
     const { entry: draft, warnings } = entryFromExtraction(extraction, facts, id, existing);
     const allWarnings = [...extraction.warnings, ...warnings];
     let entry: unknown = draft;
@@ -75,8 +74,7 @@ export default defineCommand({
       log(`warning: data.pkl is ${extraction.pickle.verdict} by the reviewed list (${extraction.pickle.reasons.slice(0, 3).join("; ")}): verify-unpickling and log-run refuse to load it`);
     }
 
-    const transfer = transferOf(opened);
-    if (opened.remote) log(`extract-basic-metadata: ${transfer.requests} requests, ${transfer.bytes} of ${transfer.fileBytes} bytes`);
+    if (transfer.requests > 0) log(`extract-basic-metadata: ${transfer.requests} requests, ${transfer.bytes} of ${transfer.fileBytes} bytes`);
     let change: string | undefined;
     let file: string | undefined;
     if (registry) {
