@@ -40,7 +40,8 @@ export async function bundle() {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const result = await build({
-    entryPoints: { main: join(root, "tooling", "cli.ts") },
+    // The server's extraction runs in worker threads, which start from a module of their own.
+    entryPoints: { main: join(root, "tooling", "cli.ts"), "extraction-worker": join(root, "tooling", "server", "extraction-worker.ts") },
     outdir: out,
     bundle: true,
     splitting: true,
@@ -48,8 +49,9 @@ export async function bundle() {
     platform: "node",
     target: "node22",
     metafile: true,
-    // undici is loaded on the first HTTP request; bundled, its CommonJS exports come out incomplete.
-    external: ["undici"],
+    // undici is loaded on the first HTTP request; bundled, its CommonJS exports come out incomplete. Fastify
+    // and its plugins, loaded only by `serve`, stay the packages they are (they resolve files at run time).
+    external: ["undici", "fastify", "@fastify/*"],
     plugins: [slimZod, fsWithoutFacade],
     logLevel: "warning",
     // CommonJS dependencies inside an ES module need a require of their own.

@@ -25,6 +25,10 @@ describe("registry CLI", () => {
         update-metadata         Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.
         import-fiab-store       Create or update entries from a FIAB artifact store (core-1 or core-2 shape).
         export-fiab-store       Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.
+        serve                   Run the registry server: entries over HTTP from sqlite, registration of checkpoints by URL.
+        token                   Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).
+        backup                  Copy the registry server's database consistently while it runs.
+        sync-entries            Write a registry server's entries into an entries folder (only changed files, atomically).
         schema                  Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
       Run a command with --help for its options; --version prints the version."
@@ -63,7 +67,7 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {

@@ -23,8 +23,8 @@ export interface ListOption extends Described {
 export interface NumberOption extends Described {
   type: "number";
   default?: number;
-  /** "positive" (> 0), "non-negative" (>= 0) or "integer" (a positive integer). */
-  accept: "positive" | "non-negative" | "positive integer";
+  /** What values are accepted: > 0, >= 0, or whole numbers of either. */
+  accept: "positive" | "non-negative" | "positive integer" | "non-negative integer";
 }
 export interface FlagOption {
   type: "boolean";
@@ -129,8 +129,13 @@ export function helpText(name: string, summary: string, command: Command): strin
 
 function readNumber(name: string, spec: NumberOption, raw: string): number {
   const value = raw.trim() === "" ? Number.NaN : Number(raw);
-  const ok = spec.accept === "non-negative" ? value >= 0 : spec.accept === "positive integer" ? Number.isSafeInteger(value) && value > 0 : value > 0;
-  const what = spec.accept === "positive integer" ? "a positive integer" : `a ${spec.accept} number`;
+  const ok = {
+    positive: value > 0,
+    "non-negative": value >= 0,
+    "positive integer": Number.isSafeInteger(value) && value > 0,
+    "non-negative integer": Number.isSafeInteger(value) && value >= 0,
+  }[spec.accept];
+  const what = spec.accept.endsWith("integer") ? `a ${spec.accept}` : `a ${spec.accept} number`;
   if (!Number.isFinite(value) || !ok) throw new UsageError(`--${name} must be ${what}, got "${raw}"`);
   return value;
 }

@@ -22,5 +22,9 @@ export const commands: readonly CommandEntry[] = [
   entry("update-metadata", "Record check results (verify-unpickling, compare-runs) as compatibility evidence of an entry.", () => import("./update-metadata.ts")),
   entry("import-fiab-store", "Create or update entries from a FIAB artifact store (core-1 or core-2 shape).", () => import("./import-fiab-store.ts")),
   entry("export-fiab-store", "Print the FIAB store document (core-1 or core-2) that an unmodified FIAB reads.", () => import("./export-fiab-store.ts")),
+  entry("serve", "Run the registry server: entries over HTTP from sqlite, registration of checkpoints by URL.", () => import("./serve.ts")),
+  entry("token", "Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).", () => import("./token.ts")),
+  entry("backup", "Copy the registry server's database consistently while it runs.", () => import("./backup.ts")),
+  entry("sync-entries", "Write a registry server's entries into an entries folder (only changed files, atomically).", () => import("./sync-entries.ts")),
   entry("schema", "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).", () => import("./schema.ts")),
 ];

@@ -1,7 +1,8 @@
-// Whole-file GETs: streamed to a file (the checkpoint cache) or through sha256 (`--hash` on a URL), never
-// held in memory. Both go through the same client as the Range reads: redirects, the address policy,
-// timeouts, retries with backoff, Content-Range checks, and a cap on the bytes accepted. Instead of a
-// deadline, which a multi-GB file could rightly need, they must keep up a minimum average rate.
+// Whole-file GETs: streamed to a file (the checkpoint cache) or through sha256 (`--hash` on a URL), or, for
+// a small document (a registry server's entries), kept in memory under a cap. All go through the same client
+// as the Range reads: redirects, the address policy, timeouts, retries with backoff, Content-Range checks, and
+// a cap on the bytes accepted. Instead of a deadline, which a multi-GB file could rightly need, they must keep
+// up a minimum average rate.
 import { open, rm, stat } from "node:fs/promises";
 import { readBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
@@ -58,6 +59,32 @@ export async function downloadToHash(url: string, options: DownloadOptions = {})
     }, total);
     if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
     return { sha256: hash.digest("hex"), size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
+  });
+}
+
+/** A small document (a registry's JSON), held in memory: the same client and checks, with a cap it must fit in. */
+export async function downloadToMemory(url: string, options: DownloadOptions & { maxBytes: number }): Promise<DownloadResult & { body: Uint8Array; etag: string | undefined }> {
+  const { onProgress, maxBytes: cap, ...httpOptions } = options;
+  const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
+  return withRetries(client.options, async () => {
+    const exchange = await client.send(url, undefined, { wholeFile: true });
+    if (exchange.response.status !== 200) throw statusError(exchange, "200 OK");
+    const total = contentLength(exchange.response.headers);
+    if (total !== undefined && total > cap) {
+      discardBody(exchange);
+      throw tooLarge(exchange.url, cap, `the server announces ${total} bytes`);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    await readBody(exchange, client.stats, (chunk) => {
+      size += chunk.byteLength;
+      if (size > cap) throw tooLarge(exchange.url, cap, `${size} bytes received`);
+      chunks.push(chunk);
+      onProgress?.(size, total);
+    }, total);
+    if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
+    const body = Buffer.concat(chunks, size);
+    return { body, etag: exchange.response.headers.get("etag") ?? undefined, size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
   });
 }
 

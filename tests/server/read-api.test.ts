@@ -1,0 +1,186 @@
+// Reading the registry server: the same documents as the static build's pages for the same entries, with
+// ETags, 304s, compression, CORS and caching headers; and an OpenAPI document whose schemas hold for what the
+// server really answers.
+import { request } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fiabView, modelRegistryDocument, publishedEntry } from "../../src/publish/documents.ts";
+import { loadValidEntries } from "../../src/registry/validate.ts";
+import { startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
+
+let registry: TestRegistry;
+beforeAll(async () => {
+  registry = await startTestRegistry();
+});
+afterAll(() => registry.close());
+
+/** A GET through node:http, which shows the bytes as sent (fetch() would decode them). */
+function raw(path: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(`${registry.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+describe("GET /api/v1/checkpoints", () => {
+  it("is the static modelRegistry.json with the revision, byte for byte", async () => {
+    const response = await registry.call("/api/v1/checkpoints");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    const staticBody = JSON.stringify(modelRegistryDocument(await loadValidEntries(registry.entriesDir)));
+    const expected = staticBody.replace(/^\{"schemaVersion":1,/, '{"schemaVersion":1,"revision":1,');
+    expect(expected).not.toBe(staticBody);
+    expect(await response.text()).toBe(expected);
+  });
+
+  it("gives FIAB's store views with ?contract=, byte for byte", async () => {
+    const entries = await loadValidEntries(registry.entriesDir);
+    for (const contract of ["core-1", "core-2"] as const) {
+      const response = await registry.call(`/api/v1/checkpoints?contract=${contract}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(JSON.stringify(fiabView(entries, contract).store));
+    }
+  });
+
+  it("answers If-None-Match with 304, in any encoding's tag, and a changed tag with the document", async () => {
+    const first = await registry.call("/api/v1/checkpoints", { headers: { "accept-encoding": "identity" } });
+    const etag = first.headers.get("etag")!;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers.get("cache-control")).toBe("public, max-age=60, stale-while-revalidate=300");
+    expect(first.headers.get("vary")).toBe("Accept-Encoding");
+    const again = await registry.call("/api/v1/checkpoints", { headers: { "if-none-match": etag, "accept-encoding": "identity" } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get("etag")).toBe(etag);
+    expect(await again.text()).toBe("");
+    const brTag = etag.replace(/"$/, '-br"');
+    expect((await registry.call("/api/v1/checkpoints", { headers: { "if-none-match": `"other", W/${brTag}` } })).status).toBe(304);
+    expect((await registry.call("/api/v1/checkpoints", { headers: { "if-none-match": '"stale"' } })).status).toBe(200);
+  });
+
+  it("compresses with br or gzip as Accept-Encoding asks, each with its own strong ETag", async () => {
+    const plain = Buffer.from(await (await registry.call("/api/v1/checkpoints")).arrayBuffer());
+    const br = await raw("/api/v1/checkpoints", { "accept-encoding": "gzip, deflate, br" });
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(br.body)).toEqual(plain);
+    expect(br.body.length).toBeLessThan(plain.length / 4);
+    const gz = await raw("/api/v1/checkpoints", { "accept-encoding": "gzip;q=1, br;q=0" });
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gz.body)).toEqual(plain);
+    const none = await raw("/api/v1/checkpoints", { "accept-encoding": "identity" });
+    expect(none.headers["content-encoding"]).toBeUndefined();
+    expect(none.body).toEqual(plain);
+    expect(new Set([br.headers.etag, gz.headers.etag, none.headers.etag]).size).toBe(3);
+  });
+
+  it("lets any origin read, and offers no cross-origin writes", async () => {
+    const read = await registry.call("/api/v1/checkpoints", { headers: { origin: "https://fiab.example.org" } });
+    expect(read.headers.get("access-control-allow-origin")).toBe("*");
+    expect(read.headers.get("access-control-expose-headers")).toBe("ETag, Location");
+    const preflight = await registry.call("/api/v1/checkpoints", {
+      method: "OPTIONS",
+      headers: { origin: "https://fiab.example.org", "access-control-request-method": "GET", "access-control-request-headers": "if-none-match" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, HEAD");
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("if-none-match");
+  });
+
+  it("answers HEAD with the headers only", async () => {
+    const head = await registry.call("/api/v1/checkpoints", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toMatch(/^"/);
+    expect(await head.text()).toBe("");
+  });
+
+  it("refuses an unknown contract with a problem naming the parameter", async () => {
+    const response = await registry.call("/api/v1/checkpoints?contract=core-3");
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+    expect(await response.json()).toMatchObject({ type: "urn:fiab-model-registry:problem:bad-request", status: 400, errors: [{ path: "contract" }] });
+  });
+});
+
+describe("GET /api/v1/checkpoints/{id}", () => {
+  it("is the static /checkpoints/<id>.json, byte for byte", async () => {
+    const entries = await loadValidEntries(registry.entriesDir);
+    expect(entries.length).toBe(11);
+    for (const { id, entry } of entries) {
+      const response = await registry.call(`/api/v1/checkpoints/${id}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(`${JSON.stringify(publishedEntry(entry), null, 2)}\n`);
+    }
+  });
+
+  it("answers an unknown id with 404 and a non-id with 400, as problems", async () => {
+    const missing = await registry.call("/api/v1/checkpoints/no-such-model");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      type: "urn:fiab-model-registry:problem:not-found",
+      title: "Not found",
+      status: 404,
+      detail: 'no checkpoint "no-such-model"',
+      instance: "/api/v1/checkpoints/no-such-model",
+    });
+    const bad = await registry.call("/api/v1/checkpoints/..%2F..%2Fetc");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).detail).toBe('"../../etc" is not a checkpoint id');
+  });
+});
+
+describe("other routes", () => {
+  it("reports health", async () => {
+    const response = await registry.call("/api/v1/health");
+    expect(await response.json()).toEqual({ status: "ok", revision: 1, entries: 11, registrations: { queued: 0, extracting: 0 } });
+  });
+
+  it("answers an unknown route with a 404 problem that points at the OpenAPI document", async () => {
+    const response = await registry.call("/api/v2/checkpoints");
+    expect(response.status).toBe(404);
+    expect((await response.json()).detail).toBe("no GET route for /api/v2/checkpoints; see /api/v1/openapi.json");
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("is OpenAPI 3.1 whose every $ref resolves, and whose schemas hold for the server's answers", async () => {
+    const doc = await (await registry.call("/api/v1/openapi.json")).json();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual([
+      "/api/v1/checkpoints",
+      "/api/v1/checkpoints/{id}",
+      "/api/v1/register",
+      "/api/v1/registrations/{rid}",
+      "/api/v1/health",
+      "/api/v1/openapi.json",
+    ]);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of new Set(refs)) {
+      expect(ref, ref).toMatch(/^#\/components\/schemas\//);
+      expect(doc.components.schemas[ref.slice("#/components/schemas/".length)], ref).toBeDefined();
+    }
+    // The entry schema appears once, referenced from the checkpoints document.
+    expect(doc.components.schemas.CheckpointsDocument.properties.checkpoints.additionalProperties).toEqual({ $ref: "#/components/schemas/Entry" });
+
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ $id: "openapi.json", ...doc });
+    const check = async (component: string, path: string, status = 200) => {
+      const response = await registry.call(path);
+      expect(response.status).toBe(status);
+      const validate = ajv.getSchema(`openapi.json#/components/schemas/${component}`)!;
+      const body = await response.json();
+      expect(validate(body), `${path}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+    };
+    await check("CheckpointsDocument", "/api/v1/checkpoints");
+    await check("FiabStore", "/api/v1/checkpoints?contract=core-2");
+    await check("Entry", "/api/v1/checkpoints/aifs-single-mse-1.1_w_sdpa");
+    await check("Health", "/api/v1/health");
+    await check("Problem", "/api/v1/checkpoints/nope", 404);
+  });
+});

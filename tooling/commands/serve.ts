@@ -1,0 +1,49 @@
+import { CliError, defineCommand } from "../cli/command.ts";
+import { entriesOption } from "../cli/options.ts";
+
+export default defineCommand({
+  description:
+    "Runs the registry server: GET /api/v1/checkpoints (every entry, or a FIAB store view with ?contract=),\nGET /api/v1/checkpoints/<id>, PUT /api/v1/register (a checkpoint URL, read with Range requests into an\nentry; needs a token with the register scope, see `registry token`), GET /api/v1/registrations/<rid>, and the\nOpenAPI document at /api/v1/openapi.json. Entries live in the --db file (sqlite), filled from --entries on\nfirst start; `registry sync-entries` writes them back to entry files. Prints the URL it listens on, then\nlogs to stderr until SIGINT or SIGTERM.",
+  options: {
+    db: { type: "string", valueName: "FILE", default: "registry.db", description: "the server's database, created on first start" },
+    host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on (0.0.0.0 or :: for every interface, best behind a reverse proxy)" },
+    port: { type: "number", accept: "non-negative integer", valueName: "PORT", default: 8080, description: "port to listen on (0: any free port)" },
+    entries: { ...entriesOption, description: "entry files imported when the database is new" },
+    "allow-private-network": { type: "boolean", description: "read checkpoints from loopback and private addresses too (for tests and closed networks)" },
+    "extract-concurrency": { type: "number", accept: "positive integer", valueName: "N", default: 2, description: "registrations read at once, each in its own thread" },
+    "extract-timeout": { type: "number", accept: "positive", valueName: "SECONDS", default: 300, description: "time limit of reading one checkpoint" },
+    "extract-memory": { type: "number", accept: "positive integer", valueName: "MiB", default: 512, description: "heap limit of the thread that reads one checkpoint" },
+    timeout: { type: "number", accept: "positive", valueName: "SECONDS", default: 30, description: "HTTP timeout per request when reading a checkpoint" },
+    "registrations-per-minute": { type: "number", accept: "positive integer", valueName: "N", default: 30, description: "registrations each token may submit per minute" },
+  },
+  examples: [
+    "npm run -s registry -- serve --db registry.db --port 8080",
+    "npm run -s registry -- token create --db registry.db --scope register --name ci",
+  ],
+  async run({ options, out, log }) {
+    if (options.port > 65_535) throw new CliError(`--port must be at most 65535, got ${options.port}`, 2);
+    // Fastify and sqlite are loaded only by the command that needs them.
+    const { startRegistryServer } = await import("../server/server.ts");
+    const server = await startRegistryServer({
+      db: options.db,
+      host: options.host,
+      port: options.port,
+      entriesDir: options.entries,
+      allowPrivateNetwork: options["allow-private-network"],
+      extractConcurrency: options["extract-concurrency"],
+      extraction: { deadlineMs: options["extract-timeout"] * 1000, heapMiB: options["extract-memory"] },
+      requestTimeoutMs: options.timeout * 1000,
+      registrationsPerMinute: options["registrations-per-minute"],
+      log: (message) => log(`serve: ${message}`),
+    });
+    out(server.url);
+    log(`serve: listening on ${server.url} (database ${options.db})`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    log(`serve: ${signal}: closing (registrations being read are read again at the next start)`);
+    await server.close();
+    return 0;
+  },
+});

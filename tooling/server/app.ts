@@ -1,0 +1,185 @@
+// The registry server's HTTP interface (Fastify): routes under /api/v1, bearer-token authentication with
+// scopes, a rate limit per token, caps on bodies and headers, CORS for reads, and every error as an RFC 9457
+// problem document.
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { checkpointIdPattern } from "../../src/contract/constants.ts";
+import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
+import { apiBase, checkpointsQuery, registerRequest, type Problem } from "./api-schemas.ts";
+import type { Database } from "./database.ts";
+import type { EntryStore } from "./entry-store.ts";
+import { openApiDocument } from "./openapi.ts";
+import { badRequest, HttpProblem, notFound } from "./problems.ts";
+import type { PublishedDocuments } from "./published.ts";
+import type { Registrar } from "./registrar.ts";
+import { Representation } from "./representation.ts";
+import { findToken, grants, type Scope, type TokenRecord } from "./tokens.ts";
+
+export interface AppOptions {
+  db: Database;
+  store: EntryStore;
+  published: PublishedDocuments;
+  registrar: Registrar;
+  /** Registrations each token may submit per minute. */
+  registrationsPerMinute: number;
+  log: (message: string) => void;
+}
+
+/** Request bodies (a registration is a URL and an id) and header blocks above these are refused. */
+export const limits = { bodyBytes: 16 * 1024, headerBytes: 16 * 1024 };
+
+// Readers revalidate after a minute; a 304 costs them a header block.
+const readCaching = "public, max-age=60, stale-while-revalidate=300";
+const ridPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const tokens = new WeakMap<FastifyRequest, TokenRecord>();
+
+/** Answers with a published document: strong ETag, If-None-Match, br/gzip, caching headers. */
+async function sendDocument(request: FastifyRequest, reply: FastifyReply, document: Representation, caching = readCaching): Promise<FastifyReply> {
+  const encoding = document.choose(request.headers["accept-encoding"]);
+  reply.header("etag", document.etag(encoding)).header("cache-control", caching).header("vary", "Accept-Encoding");
+  if (document.matches(request.headers["if-none-match"])) return reply.code(304).send();
+  reply.header("content-type", document.contentType);
+  if (encoding !== "identity") reply.header("content-encoding", encoding);
+  return reply.send(await document.encoded(encoding));
+}
+
+function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): NonNullable<Problem["errors"]> {
+  return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(body)", message: issue.message }));
+}
+
+/** The bearer token of a request, checked for `scope`; 401 or 403 problems otherwise. */
+function authenticate(db: Database, scope: Scope) {
+  const challenge = `Bearer realm="fiab-model-registry"`;
+  return async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new HttpProblem(401, "unauthorized", "Unauthorized", `this needs a bearer token with the "${scope}" scope`, { headers: { "www-authenticate": challenge } });
+    const token = findToken(db, match[1]!);
+    if (!token) throw new HttpProblem(401, "unauthorized", "Unauthorized", "the token is not valid (unknown or revoked)", { headers: { "www-authenticate": `${challenge}, error="invalid_token"` } });
+    if (!grants(token.scope, scope)) {
+      throw new HttpProblem(403, "forbidden", "Forbidden", `the token "${token.name}" has the "${token.scope}" scope; this needs "${scope}"`, {
+        headers: { "www-authenticate": `${challenge}, error="insufficient_scope", scope="${scope}"` },
+      });
+    }
+    tokens.set(request, token);
+  };
+}
+
+/** Fastify's own errors (body parsing, limits) as problems; anything else is a 500 that is logged. */
+function asProblem(error: Error & { statusCode?: number; code?: string }): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new HttpProblem(413, "too-large", "Content too large", `the request body is over the ${limits.bodyBytes}-byte limit`);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return badRequest("Content-Length does not match the body");
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new HttpProblem(error.statusCode, "bad-request", "Bad request", error.message);
+  return new HttpProblem(500, "internal", "Internal server error", "the server failed to answer; the failure is logged");
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db, store, published, registrar, log } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: limits.bodyBytes,
+    http: { maxHeaderSize: limits.headerBytes },
+    // A client that sends its request slowly is cut off (slowloris); keep-alive idles are short.
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const problem = asProblem(error);
+    if (problem.status >= 500) log(`${request.method} ${request.url}: ${error.stack ?? error.message}`);
+    reply.code(problem.status).headers(problem.headers).header("content-type", "application/problem+json; charset=utf-8").header("cache-control", "no-store");
+    return reply.send(JSON.stringify(problem.document(request.url)));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const problem = notFound(`no ${request.method} route for ${request.url.split("?")[0]}; see ${apiBase}/openapi.json`);
+    reply.code(404).header("content-type", "application/problem+json; charset=utf-8");
+    return reply.send(JSON.stringify(problem.document(request.url)));
+  });
+
+  // Only JSON bodies, read as the registry reads every stranger's JSON: strict UTF-8, bounded nesting, no
+  // duplicate or "__proto__" keys, errors located by line and column.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) return done(badRequest("the request body is empty; send a JSON object"), undefined);
+    try {
+      done(null, parseJsonDocument(decodeUtf8(body as Buffer), { maxDepth: 8 }));
+    } catch (error) {
+      if (!(error instanceof JsonTextError)) return done(error as Error, undefined);
+      done(badRequest(`the request body is not valid JSON: ${error.message} (line ${error.line}, column ${error.column})`), undefined);
+    }
+  });
+
+  // Reads are public and cacheable by anyone; cross-origin writes are not offered (PUT is not allowed).
+  await app.register(cors, { origin: "*", methods: ["GET", "HEAD"], exposedHeaders: ["ETag", "Location"], maxAge: 86_400 });
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
+
+  app.get(`${apiBase}/checkpoints`, async (request, reply) => {
+    const query = checkpointsQuery.safeParse(request.query);
+    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
+    const { contract } = query.data;
+    return sendDocument(request, reply, contract ? published.fiab(contract) : published.registry());
+  });
+
+  app.get<{ Params: { id: string } }>(`${apiBase}/checkpoints/:id`, async (request, reply) => {
+    const { id } = request.params;
+    if (!checkpointIdPattern.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 200))} is not a checkpoint id`, [{ path: "id", message: "a checkpoint id" }]);
+    const document = published.entry(id);
+    if (!document) throw notFound(`no checkpoint "${id}"`);
+    return sendDocument(request, reply, document);
+  });
+
+  app.put(
+    `${apiBase}/register`,
+    {
+      onRequest: authenticate(db, "register"),
+      config: {
+        rateLimit: {
+          max: options.registrationsPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request: FastifyRequest) => `token:${tokens.get(request)?.id ?? request.ip}`,
+          errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string }) =>
+            new HttpProblem(429, "rate-limited", "Too many requests", `this token may register ${context.max} checkpoints a minute; retry in ${context.after}`),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = registerRequest.safeParse(request.body);
+      if (!body.success) throw badRequest("the registration request is not valid", fieldErrors(body.error.issues));
+      const { registration, created } = registrar.submit(body.data, tokens.get(request)?.id);
+      reply.code(created ? 202 : 200).header("location", registration.location).header("cache-control", "no-store");
+      return registration;
+    },
+  );
+
+  app.get<{ Params: { rid: string } }>(`${apiBase}/registrations/:rid`, async (request, reply) => {
+    const { rid } = request.params;
+    if (!ridPattern.test(rid)) throw badRequest(`${JSON.stringify(rid.slice(0, 200))} is not a registration id`, [{ path: "rid", message: "a registration id (a UUID)" }]);
+    const registration = registrar.get(rid);
+    if (!registration) throw notFound(`no registration ${rid}`);
+    reply.header("cache-control", "no-store");
+    return registration;
+  });
+
+  app.get(`${apiBase}/health`, async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    return { status: "ok" as const, revision: store.revision, entries: store.size, registrations: registrar.counts() };
+  });
+
+  let openApi: Representation | undefined;
+  app.get(`${apiBase}/openapi.json`, async (request, reply) => {
+    openApi ??= new Representation(JSON.stringify(openApiDocument(), null, 2));
+    return sendDocument(request, reply, openApi, "public, max-age=3600");
+  });
+
+  return app;
+}

@@ -1,0 +1,110 @@
+// The server's entries: the database table is the record, and a sorted copy in memory serves reads. Every
+// write is planned exactly as a write to entries/ is (each entry against the strict contract, then across all
+// entries), committed as one registry revision, and only then shown to readers, so that no reader ever sees a
+// half-applied change.
+import { parseEntry } from "../../src/contract/index.ts";
+import { formatJson } from "../../src/files/json-text.ts";
+import type { LoadedEntry } from "../../src/registry/entries.ts";
+import { RegistryInvalidError, type Problem } from "../../src/registry/problem.ts";
+import { validateEntries } from "../../src/registry/validate.ts";
+import { planEntryWrites, type EntryWrite } from "../../src/registry/write-entries.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
+import { now, transaction, type Database } from "./database.ts";
+
+/** What problems and messages call the server's copy of an entry (it has no file). */
+const label = (id: string) => `registry:${id}`;
+
+export class EntryStore {
+  readonly #db: Database;
+  readonly #byId = new Map<string, LoadedEntry>();
+  #sorted: LoadedEntry[] | undefined;
+  #revision = 0;
+
+  private constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** The entries of the database; checked against the contract as the build checks entries/. */
+  static load(db: Database, where: string): EntryStore {
+    const store = new EntryStore(db);
+    const problems: Problem[] = [];
+    for (const row of db.prepare("SELECT id, entry FROM entries ORDER BY id").iterate() as Iterable<{ id: string; entry: string }>) {
+      const parsed = parseEntry(JSON.parse(row.entry));
+      if (parsed.ok) store.#byId.set(row.id, { id: row.id, file: label(row.id), entry: parsed.entry });
+      else problems.push(...parsed.problems.map((p) => ({ file: label(row.id), ...p })));
+    }
+    if (problems.length > 0) throw new RegistryInvalidError(`${where} (entries the contract no longer accepts)`, problems);
+    const latest = db.prepare("SELECT max(revision) AS revision FROM revisions").get() as { revision: number | null };
+    store.#revision = latest.revision ?? 0;
+    return store;
+  }
+
+  /** The registry revision: how many changes the entries have had (0 before the first). */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get(id: string): LoadedEntry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Every entry, sorted by id in code-point order (the order every published document uses). */
+  list(): readonly LoadedEntry[] {
+    this.#sorted ??= [...this.#byId.values()].sort((a, b) => byCodePoint(a.id, b.id));
+    return this.#sorted;
+  }
+
+  /** The entry whose source URL (or a mirror) is `url`, if any. */
+  byUrl(url: string): LoadedEntry | undefined {
+    for (const e of this.#byId.values()) if (e.entry.source.url === url || e.entry.source.mirrors?.includes(url)) return e;
+    return undefined;
+  }
+
+  /** What writing `drafts` would do, checked against every entry; nothing is written. */
+  plan(drafts: ReadonlyArray<{ id: string; entry: unknown }>): { writes: EntryWrite[]; problems: Problem[] } {
+    const { writes, problems } = planEntryWrites("registry", this.list(), drafts);
+    return { writes: writes.map((w) => ({ ...w, file: label(w.id) })), problems };
+  }
+
+  /**
+   * Commits planned writes as one revision (none when nothing changed) and then shows them to readers.
+   * `alongside` runs in the same transaction with the revision written (or undefined), for the record of
+   * what caused it.
+   */
+  commit(writes: readonly EntryWrite[], cause: string, alongside?: (revision: number | undefined) => void): number | undefined {
+    const changed = writes.filter((w) => w.change !== "unchanged");
+    const revision = changed.length > 0 ? this.#revision + 1 : undefined;
+    transaction(this.#db, () => {
+      if (revision !== undefined) {
+        this.#db.prepare("INSERT INTO revisions (revision, created_at, cause) VALUES (?, ?, ?)").run(revision, now(), cause);
+        const upsert = this.#db.prepare("INSERT INTO entries (id, entry, revision) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, revision = excluded.revision");
+        const history = this.#db.prepare("INSERT INTO entry_history (revision, id, entry) VALUES (?, ?, ?)");
+        for (const w of changed) {
+          const text = formatJson(w.entry);
+          upsert.run(w.id, text, revision);
+          history.run(revision, w.id, text);
+        }
+      }
+      alongside?.(revision);
+    });
+    if (revision !== undefined) {
+      for (const w of changed) this.#byId.set(w.id, { id: w.id, file: label(w.id), entry: w.entry });
+      this.#sorted = undefined;
+      this.#revision = revision;
+    }
+    return revision;
+  }
+
+  /** Fills an empty database from an entries folder, validated as `validate` validates it; returns the count. */
+  async importFolder(dir: string): Promise<number> {
+    if (this.#byId.size > 0) throw new Error("importFolder: the database already has entries");
+    const { entries, problems } = await validateEntries(dir);
+    if (problems.length > 0) throw new RegistryInvalidError(`${dir}; nothing was imported`, problems);
+    this.commit(entries.map((e) => ({ id: e.id, file: label(e.id), entry: e.entry, change: "created" as const })), `import of ${dir}`);
+    return entries.length;
+  }
+}

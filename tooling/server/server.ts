@@ -1,0 +1,68 @@
+// The registry server put together: the database (imported from entries/ on first start), the published
+// documents, the registration queue and the HTTP app; started and stopped as one.
+import { existsSync } from "node:fs";
+import { buildApp } from "./app.ts";
+import { openDatabase, type Database } from "./database.ts";
+import { EntryStore } from "./entry-store.ts";
+import type { ExtractionLimits } from "./extraction-pool.ts";
+import { PublishedDocuments } from "./published.ts";
+import { Registrar } from "./registrar.ts";
+
+export interface ServerOptions {
+  db: string;
+  host: string;
+  port: number;
+  /** The entries folder imported into an empty database. */
+  entriesDir: string;
+  allowPrivateNetwork: boolean;
+  extractConcurrency: number;
+  extraction: ExtractionLimits;
+  requestTimeoutMs: number;
+  registrationsPerMinute: number;
+  log: (message: string) => void;
+}
+
+export interface RunningServer {
+  /** "http://127.0.0.1:8080" */
+  url: string;
+  db: Database;
+  registrar: Registrar;
+  close(): Promise<void>;
+}
+
+export async function startRegistryServer(options: ServerOptions): Promise<RunningServer> {
+  const { log } = options;
+  const db = openDatabase(options.db, { create: true });
+  try {
+    const store = EntryStore.load(db, options.db);
+    if (store.revision === 0) {
+      if (!existsSync(options.entriesDir)) log(`${options.db} is new and ${options.entriesDir} does not exist: starting with no entries`);
+      else log(`${options.db} is new: imported ${await store.importFolder(options.entriesDir)} entries from ${options.entriesDir}`);
+    }
+    const registrar = new Registrar(db, store, {
+      concurrency: options.extractConcurrency,
+      allowPrivateNetwork: options.allowPrivateNetwork,
+      requestTimeoutMs: options.requestTimeoutMs,
+      limits: options.extraction,
+      maxAttempts: 3,
+      retryDelayMs: 30_000,
+      log,
+    });
+    const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, registrationsPerMinute: options.registrationsPerMinute, log });
+    const address = await app.listen({ host: options.host, port: options.port });
+    registrar.start();
+    return {
+      url: address,
+      db,
+      registrar,
+      async close() {
+        await app.close();
+        await registrar.close();
+        db.close();
+      },
+    };
+  } catch (error) {
+    if (db.isOpen) db.close();
+    throw error;
+  }
+}
