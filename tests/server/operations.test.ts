@@ -1,0 +1,160 @@
+// Running the server as an operator does, through the real commands: tokens, a backup while it serves,
+// sync-entries back into an entries folder, and the database's migrations.
+import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, describe, expect, it } from "vitest";
+import { migrations } from "../../tooling/server/migrations.ts";
+import { openDatabase } from "../../tooling/server/database.ts";
+import { copyOfEntries, runCli, tempDir } from "../support/helpers.ts";
+import { closeAllServers } from "../support/http-servers.ts";
+import { register, serveCheckpoints, settled, startTestRegistry } from "../support/registry-server.ts";
+
+afterAll(closeAllServers);
+
+describe("registry token", () => {
+  it("creates a token shown once, keeps only its hash, lists and revokes it", async () => {
+    const registry = await startTestRegistry();
+    try {
+      const created = await runCli(["token", "create", "--db", registry.dbPath, "--scope", "admin", "--name", "ops", "--json"]);
+      expect(created.exitCode, created.stderr).toBe(0);
+      const { token, id, name, scope } = JSON.parse(created.stdout);
+      expect([name, scope]).toEqual(["ops", "admin"]);
+      expect(created.stderr).toMatch(/it is shown this once, so store it now/);
+      const db = new DatabaseSync(registry.dbPath, { readOnly: true });
+      const row = db.prepare("SELECT * FROM tokens WHERE id = ?").get(id) as Record<string, string>;
+      db.close();
+      expect(JSON.stringify(row)).not.toContain(token);
+      expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+
+      const listed = await runCli(["token", "list", "--db", registry.dbPath]);
+      expect(listed.stdout).toMatch(new RegExp(`^${id}  ops  admin  created \\S+$`, "m"));
+      expect(listed.stdout).not.toContain("fmr_");
+
+      const call = () => fetch(`${registry.url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.org/ops-model.ckpt" }) });
+      expect((await call()).status).toBe(202);
+      const revoked = await runCli(["token", "revoke", "ops", "--db", registry.dbPath]);
+      expect(revoked.exitCode, revoked.stderr).toBe(0);
+      expect((await call()).status).toBe(401);
+      expect((await runCli(["token", "list", "--db", registry.dbPath])).stdout).toMatch(/ops {2}admin {2}created \S+ {2}revoked \S+/);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("explains what is wrong with its arguments", async () => {
+    const dir = await tempDir();
+    const missing = await runCli(["token", "create", "--db", join(dir, "none.db"), "--scope", "register"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toBe(`registry token: ${join(dir, "none.db")}: no such database (start the server with --db ${join(dir, "none.db")} to create it)`);
+    expect(existsSync(join(dir, "none.db"))).toBe(false);
+    const registry = await startTestRegistry();
+    try {
+      expect((await runCli(["token", "create", "--db", registry.dbPath])).stderr).toBe("registry token: token create needs --scope register, worker or admin");
+      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "root"])).stderr).toBe('registry token: --scope must be one of register, worker, admin, got "root"');
+      expect((await runCli(["token", "mint", "--db", registry.dbPath])).stderr).toBe('registry token: unknown action "mint": use create, revoke, list');
+      expect((await runCli(["token", "revoke", "nobody", "--db", registry.dbPath])).stderr).toBe(`registry token: no token named or with id "nobody" in ${registry.dbPath}`);
+      await runCli(["token", "create", "--db", registry.dbPath, "--scope", "register", "--name", "twin"]);
+      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "register", "--name", "twin"])).stderr).toBe('registry token: a token named "twin" exists already; choose another --name');
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
+describe("registry backup", () => {
+  it("copies the live database consistently, while registrations are written", async () => {
+    const registry = await startTestRegistry();
+    const files = await serveCheckpoints(["backup-a", "backup-b", "backup-c"]);
+    try {
+      const locations = [];
+      for (const name of ["backup-a", "backup-b", "backup-c"]) locations.push((await (await register(registry, { url: files.urlOf(name) })).json()).location);
+      const out = join(await tempDir(), "copy.db");
+      const result = await runCli(["backup", "--db", registry.dbPath, "--out", out, "--json"]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const facts = JSON.parse(result.stdout);
+      const copy = new DatabaseSync(out, { readOnly: true });
+      try {
+        expect(copy.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+        expect(copy.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "delete" });
+        const revision = Number((copy.prepare("SELECT max(revision) AS r FROM revisions").get() as { r: number }).r);
+        const entries = Number((copy.prepare("SELECT count(*) AS n FROM entries").get() as { n: number }).n);
+        // A snapshot: its entries are exactly those of its revision (the import, then one per registration).
+        expect(entries).toBe(11 + revision - 1);
+        expect(facts).toEqual({ file: out, bytes: expect.any(Number), revision, entries });
+      } finally {
+        copy.close();
+      }
+      expect(readdirSync(join(out, "..")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      for (const location of locations) await settled(registry, location);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("needs --out and an existing database", async () => {
+    expect((await runCli(["backup", "--db", "x.db"])).stderr).toBe("registry backup: backup needs --out FILE");
+    const dir = await tempDir();
+    const result = await runCli(["backup", "--db", join(dir, "none.db"), "--out", join(dir, "copy.db")]);
+    expect(result.exitCode).toBe(1);
+    expect(existsSync(join(dir, "copy.db"))).toBe(false);
+  });
+});
+
+describe("registry sync-entries", () => {
+  it("writes the server's new and changed entries as entry files, and nothing the second time", async () => {
+    const registry = await startTestRegistry();
+    const files = await serveCheckpoints(["synced-model"]);
+    try {
+      await settled(registry, (await (await register(registry, { url: files.urlOf("synced-model") })).json()).location);
+      const out = await copyOfEntries();
+      const first = await runCli(["sync-entries", "--server", registry.url, "--out", out]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(first.stdout.trim()).toBe(`created ${join(out, "synced-model.json")}`);
+      expect(first.stderr).toMatch(/revision 2 of http:\/\/127\.0\.0\.1:\d+\/api\/v1\/checkpoints: 1 written, 11 unchanged/);
+      const text = await readFile(join(out, "synced-model.json"), "utf8");
+      const served = await (await registry.call("/api/v1/checkpoints/synced-model")).json();
+      expect(JSON.parse(text)).toEqual({ $schema: "../schema/v1/entry.authoring.json", ...served });
+      expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+      const validate = await runCli(["validate", "--entries", out]);
+      expect(validate.exitCode, validate.stdout).toBe(0);
+
+      const again = await runCli(["sync-entries", "--server", registry.url, "--out", out, "--json"]);
+      expect(JSON.parse(again.stdout)).toMatchObject({ revision: 2, changed: [], unchanged: 12, localOnly: [] });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("refuses what is not a registry server, writing nothing", async () => {
+    const files = await serveCheckpoints(["x"]);
+    const out = await copyOfEntries();
+    const before = readdirSync(out);
+    const result = await runCli(["sync-entries", "--server", files.base, "--out", out]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/checkpoints: .*404/);
+    expect(readdirSync(out)).toEqual(before);
+    expect((await runCli(["sync-entries", "--server", "ftp://x", "--out", out])).stderr).toBe("registry sync-entries: --server must be an http(s) URL, got ftp:");
+  });
+});
+
+describe("the database", () => {
+  it("is migrated on open and refuses one from a newer registry", async () => {
+    const path = join(await tempDir(), "r.db");
+    openDatabase(path, { create: true }).close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare("PRAGMA user_version").get()).toEqual({ user_version: migrations.at(-1)!.version });
+    expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    raw.exec(`PRAGMA user_version = ${migrations.at(-1)!.version + 1}`);
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(`${path}: the database is at schema ${migrations.at(-1)!.version + 1}, newer than this registry knows (${migrations.at(-1)!.version}); update the registry`);
+  });
+
+  it("refuses to start on entries that are not valid, naming them", async () => {
+    const entries = await copyOfEntries();
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(entries, "broken.json"), '{"schemaVersion": 1}\n');
+    await expect(startTestRegistry({ entriesDir: entries })).rejects.toThrow(/problems? in .*entries; nothing was imported/);
+  });
+});
