@@ -1,6 +1,6 @@
 // Architecture rules, checked in CI (`npm run lint:architecture`): layers only look down, no cycles.
 //
-// src/: errors.ts, text/ <- contract <- files, fiab <- registry, evidence, client <- publish <- site, pages.
+// src/: errors.ts, text/ <- contract <- files, fiab, geo, platform <- registry, evidence, client <- publish <- site, pages.
 // tooling/: source <- zip, http, pickle <- anemoi <- checkpoint, environment <- verify, traces <- cli, commands.
 // src/ is the registry itself (the site and the server read it); tooling/ is the registrator and may use src/.
 
@@ -18,6 +18,7 @@ module.exports = {
     layer("src-never-imports-tooling", "^src/", "^tooling/", "The registry (site, server, clients) must not depend on the registrator's tooling."),
     layer("base-stands-alone", `^src/(${base})`, `^src/(?!${base})`, "Errors and text helpers are used by everything and use nothing."),
     layer("contract-stands-alone", "^src/contract/", `^src/(?!contract/|${base})`, "The contract is the base everything else reads; it imports nothing of the registry."),
+    layer("geo-and-platform-read-only-the-contract", "^src/(geo|platform)/", `^src/(?!geo/|platform/|contract/|${base})`, "Grids, areas, maps and platforms are domain helpers below the registry: they read the contract and nothing else."),
     layer("files-stand-alone", "^src/files/", `^src/(?!files/|${base})`, "Generic JSON and file IO knows nothing of entries."),
     layer("fiab-reads-only-the-contract", "^src/fiab/", `^src/(?!fiab/|contract/|${base})`, "FIAB's store shapes convert to and from entries and nothing else."),
     layer("registry-below-publishing", "^src/(registry|evidence|client)/", "^src/(publish|site|pages|components|layouts|integrations)/", "Loading and checking entries does not depend on how they are published."),

@@ -8,6 +8,7 @@ export function makeConfiguration<M extends Mode>(mode: M) {
   return object(mode, {
     ensemble: object(mode, {
       supported: z.boolean().describe("Whether the model produces ensemble members (e.g. CRPS-trained GraphEnsForecaster)."),
+      members: z.number().int().positive().optional().describe("Ensemble members the model is meant to be run with, when the publisher states it."),
       membersPerDevice: z.number().int().positive().optional().describe("Ensemble members trained per device, when known."),
     })
       .optional()

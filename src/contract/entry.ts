@@ -12,6 +12,7 @@ import { object, type Mode } from "./mode.ts";
 import { makeOutputs } from "./outputs.ts";
 import { makePickle } from "./pickle.ts";
 import { makeProvenance } from "./provenance.ts";
+import { makePublication } from "./publication.ts";
 import { makeRequirements } from "./requirements.ts";
 import { makeSource } from "./source.ts";
 
@@ -23,6 +24,7 @@ export function makeEntry<M extends Mode>(mode: M) {
     ),
     display: makeDisplay(mode),
     tags: makeTags().optional(),
+    publication: makePublication(mode).optional(),
     source: makeSource(mode),
     variants: z
       .array(checkpointId)

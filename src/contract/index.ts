@@ -18,6 +18,7 @@ export * from "./outputs.ts";
 export * from "./parse.ts";
 export * from "./pickle.ts";
 export * from "./provenance.ts";
+export * from "./publication.ts";
 export * from "./qube.ts";
 export * from "./requirements.ts";
 export * from "./source.ts";

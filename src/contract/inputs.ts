@@ -1,16 +1,21 @@
 // What the model reads: datasets (grids), variables, input steps and FIAB's input qube.
 import { z } from "zod";
-import { object, type Mode } from "./mode.ts";
+import { object, oneOf, type Mode } from "./mode.ts";
 import { makeQube } from "./qube.ts";
 import { makeVariable } from "./variable.ts";
+
+export const domainKinds = ["global", "limited-area"] as const;
+export type DomainKind = (typeof domainKinds)[number];
 
 export function makeDataset<M extends Mode>(mode: M) {
   return object(mode, {
     name: z.string().min(1).describe('Dataset name; "data" for single-dataset models.'),
     grid: z.string().optional().describe('Grid name, e.g. "o96", "n320".'),
+    resolutionKm: z.number().positive().optional().describe("Approximate grid spacing in kilometres, e.g. 31 for n320 (from the grid name when it is a known one)."),
+    domain: oneOf(mode, domainKinds, "What the dataset covers: the whole globe, or a limited area (bounds in area).").optional(),
     area: z.string().optional().describe('Area as north/west/south/east, e.g. "70/-20/20/30", for limited-area datasets.'),
     gridPoints: z.number().int().nonnegative().optional().describe("Number of grid points."),
-  }).describe("A dataset the model reads: its grid and size.");
+  }).describe("A dataset the model reads: its grid, resolution, domain and size.");
 }
 
 export function makeInputs<M extends Mode>(mode: M) {

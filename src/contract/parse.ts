@@ -2,6 +2,8 @@
 // into messages people can act on: path, what was expected, what was found.
 import type { z } from "zod";
 import { entrySchema, type Entry } from "./entry.ts";
+import { closestName } from "./did-you-mean.ts";
+import { knownKeysAt } from "./known-keys.ts";
 import { describeValue, formatPath, type ContractProblem } from "./problem.ts";
 
 export { describeValue, formatPath, formatProblem, type ContractProblem } from "./problem.ts";
@@ -15,19 +17,25 @@ function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
   return at;
 }
 
-function toProblem(issue: z.core.$ZodIssue, doc: unknown): ContractProblem[] {
+function toProblem(issue: z.core.$ZodIssue, doc: unknown, schema: z.ZodType | undefined): ContractProblem[] {
   if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
-      message: "unknown field (a typo? the contract page lists the fields)",
-      expected: "no such field",
-      found: describeValue(valueAt(doc, [...issue.path, key])),
-    }));
+    const known = schema ? knownKeysAt(schema, issue.path) : [];
+    // A field written one level too high ("license" for "publication.license") is found among the children.
+    const oneDown = schema ? known.flatMap((k) => knownKeysAt(schema, [...issue.path, k]).map((child) => `${k}.${child}`)) : [];
+    return issue.keys.map((key) => {
+      const meant = closestName(key, known) ?? oneDown.find((path) => path.endsWith(`.${key}`));
+      return {
+        path: formatPath([...issue.path, key]),
+        message: meant ? `unknown field; did you mean "${meant}"?` : "unknown field (a typo? the contract page lists the fields)",
+        expected: "no such field",
+        found: describeValue(valueAt(doc, [...issue.path, key])),
+      };
+    });
   }
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     // Report the branch that got furthest rather than "invalid input".
     const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
-    if (best.length > 0) return best.flatMap((sub) => toProblem({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue, doc));
+    if (best.length > 0) return best.flatMap((sub) => toProblem({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue, doc, schema));
   }
   if (issue.code === "invalid_key") {
     // A map key outside its pattern: say which key and what keys look like.
@@ -52,16 +60,17 @@ function toProblem(issue: z.core.$ZodIssue, doc: unknown): ContractProblem[] {
   ];
 }
 
-/** Zod's issues for `doc` as located, readable problems. */
-export function problemsFromZod(error: z.ZodError, doc: unknown): ContractProblem[] {
-  return error.issues.flatMap((issue) => toProblem(issue, doc));
+/** Zod's issues for `doc` as located, readable problems; with `schema`, an unknown key gets the likely meant one. */
+export function problemsFromZod(error: z.ZodError, doc: unknown, schema?: z.ZodType): ContractProblem[] {
+  return error.issues.flatMap((issue) => toProblem(issue, doc, schema));
 }
 
 export type ParseResult = { ok: true; entry: Entry } | { ok: false; problems: ContractProblem[] };
 
 /** Checks a parsed JSON document against the strict (authoring) contract. */
 export function parseEntry(doc: unknown): ParseResult {
-  const result = entrySchema("authoring").safeParse(doc);
+  const schema = entrySchema("authoring");
+  const result = schema.safeParse(doc);
   if (result.success) return { ok: true, entry: result.data };
-  return { ok: false, problems: problemsFromZod(result.error, doc) };
+  return { ok: false, problems: problemsFromZod(result.error, doc, schema) };
 }

@@ -5,6 +5,10 @@ import { object, type Mode } from "./mode.ts";
 export function makeRequirements<M extends Mode>(mode: M) {
   return object(mode, {
     python: z.string().optional().describe('Python version the checkpoint needs, e.g. "3.11" (from the training provenance).'),
+    pythonVersions: z
+      .array(z.string().regex(/^3\.\d+$/, 'a Python minor version such as "3.12"'))
+      .optional()
+      .describe('Python minor versions this variant installs on, when its requirements restrict them (a wheel built for cp312 needs "3.12"); absent: not restricted by any wheel.'),
     torch: z.string().optional().describe('torch version the checkpoint needs, e.g. "2.6.0".'),
     packages: z
       .record(z.string().min(1), z.string())

@@ -7,6 +7,7 @@ import { storeDocument, type FiabFields } from "../fiab/store-contract.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
 import { entryFile, type LoadedEntry } from "./entries.ts";
 import type { Problem } from "./problem.ts";
+import { withStoreFacts } from "./store-facts.ts";
 
 export class StoreFormatError extends RegistryError {}
 
@@ -14,7 +15,7 @@ export class StoreFormatError extends RegistryError {}
 export function readStoreDocument(doc: unknown, file: string): Map<string, FiabFields> {
   const parsed = storeDocument.safeParse(doc);
   if (!parsed.success) {
-    const lines = problemsFromZod(parsed.error, doc).map((p) => `${file}: ${formatProblem(p)}`);
+    const lines = problemsFromZod(parsed.error, doc, storeDocument).map((p) => `${file}: ${formatProblem(p)}`);
     throw new StoreFormatError(`not a FIAB store (core-1 or core-2):\n${lines.join("\n")}`);
   }
   return new Map(Object.entries(parsed.data.artifacts).map(([id, artifact]) => [id, artifactFields(artifact)]));
@@ -33,7 +34,7 @@ export function storeImportDrafts(artifacts: ReadonlyMap<string, FiabFields>, ex
       continue;
     }
     const before = byId.get(id)?.entry;
-    const entry = entryFromArtifact(fields, before);
+    const entry = withStoreFacts(entryFromArtifact(fields, before), fields, before);
     const known = [...(before?.variants ?? []), ...(variants.get(id) ?? [])];
     if (known.length > 0) entry.variants = [...new Set(known)].sort(byCodePoint);
     drafts.push({ id, entry });

@@ -2,6 +2,7 @@
 import { crossCheck } from "./cross-checks.ts";
 import { loadEntries, type LoadedEntry } from "./entries.ts";
 import { RegistryInvalidError, type Problem } from "./problem.ts";
+import { entryWarnings } from "./warnings.ts";
 
 export { RegistryInvalidError };
 import { byCodePoint } from "../text/code-point-order.ts";
@@ -10,13 +11,15 @@ export interface ValidationResult {
   files: number;
   entries: LoadedEntry[];
   problems: Problem[];
+  /** Allowed, but worth saying: an entry left out of FIAB's views, a limited area without bounds. */
+  warnings: Problem[];
 }
 
 export async function validateEntries(entriesDir: string): Promise<ValidationResult> {
   const { files, ids, entries, problems } = await loadEntries(entriesDir);
   problems.push(...crossCheck(entries, ids));
   problems.sort((a, b) => byCodePoint(a.file, b.file));
-  return { files, entries, problems };
+  return { files, entries, problems, warnings: entryWarnings(entries) };
 }
 
 /** The entries of a folder that passes validation; throws RegistryInvalidError otherwise. */

@@ -71,7 +71,9 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
     const meta = readMetadataFixture("single-o48-1.1");
     const { entry: e } = await extractEntry(await packMetadataFixture("single-o48-1.1", dir));
     expect(e.provenance.anemoiMetadataVersion).toBeUndefined();
-    expect(e.inputs.datasets).toEqual([{ name: "data", grid: "o48", gridPoints: meta.dataset.shape[3] }]);
+    // o48 is an octahedral grid: global, 90/48 degrees between latitudes (208.5 km), 4·48² + 36·48 points
+    expect(e.inputs.datasets).toEqual([{ name: "data", grid: "o48", resolutionKm: 208.5, domain: "global", gridPoints: meta.dataset.shape[3] }]);
+    expect(meta.dataset.shape[3]).toBe(4 * 48 * 48 + 36 * 48);
     expect(e.inputs.variables.map((v: any) => v.name)).toEqual(names(meta, meta.data_indices.data.input.full));
     expect(e.outputs.variables.map((v: any) => v.name)).toEqual(names(meta, meta.data_indices.data.output.full));
     const t850 = meta.dataset.variables_metadata.t_850.mars;
@@ -98,7 +100,9 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
     expect(e.requirements.pipConstraints).toEqual(["anemoi-models==0.8.1.post35", "anemoi-graphs==0.6.2.post35", "anemoi-inference", "torch==2.5.1", "torch_geometric==2.4.0"]);
     expect(warnings).toContain("torch 2.5.1+rocm6.2: local label +rocm6.2 dropped");
     expect(e.model).toMatchObject({ task: "deterministic", anemoiTask: "GraphForecaster" });
-    expect(e.inputs.datasets).toEqual([{ name: "data", area: `${lamArea.north}/${lamArea.west}/${lamArea.south}/${lamArea.east}`, gridPoints: meta.supporting_arrays_paths.grid_indices.shape[0] }]);
+    expect(e.inputs.datasets).toEqual([
+      { name: "data", domain: "limited-area", area: `${lamArea.north}/${lamArea.west}/${lamArea.south}/${lamArea.east}`, gridPoints: meta.supporting_arrays_paths.grid_indices.shape[0] },
+    ]);
     expect(e.provenance.distributionNames.PIL).toBe("pillow");
   });
 

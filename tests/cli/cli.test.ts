@@ -48,14 +48,15 @@ describe("registry CLI", () => {
 
       Check every entry against the contract and across entries; report all problems at once.
 
-      Checks JSON syntax (with line:column), the strict contract (unknown fields are errors), ids (file names),
-      variants listed on both sides, URLs and sha256 shared only by declared variants, and that each platform's
-      status follows from its evidence. Exits 1 when anything is wrong.
+      Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably
+      meant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and
+      that each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,
+      about an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.
 
       Options:
         --entries DIR  folder of entry files (default: entries)
         --json         print the result, or the error, as JSON
-        --quiet        print nothing when all is well
+        --quiet        print problems only: no warnings, no summary
         --help         show this help
 
       Examples:

@@ -38,6 +38,7 @@ describe("extract-basic-metadata --write", () => {
     const after = await readJson(file);
     expect(after.display).toEqual(before.display);
     expect(after.tags).toEqual(before.tags);
+    expect(after.publication).toEqual(before.publication);
     expect(after.variants).toEqual(before.variants);
     expect(after.configuration).toEqual(before.configuration);
     expect(after.requirements.pipConstraints).toEqual(before.requirements.pipConstraints);
@@ -46,7 +47,10 @@ describe("extract-basic-metadata --write", () => {
     expect(after.source.sizeBytes).toBe(46325);
     expect(after.provenance.python).toBe("3.10.8");
     expect(after.pickle.verdict).toBe("safe");
-    expect(Object.keys(after)).toEqual(["$schema", "schemaVersion", "display", "tags", "source", "variants", "model", "requirements", "configuration", "infrastructure", "inputs", "outputs", "provenance", "pickle"]);
+    // the kept flash-attn wheel still restricts the variant to x86_64 and Python 3.12
+    expect(after.infrastructure.architectures).toEqual(["x86_64"]);
+    expect(after.requirements.pythonVersions).toEqual(["3.12"]);
+    expect(Object.keys(after)).toEqual(["$schema", "schemaVersion", "display", "tags", "publication", "source", "variants", "model", "requirements", "configuration", "infrastructure", "inputs", "outputs", "provenance", "pickle"]);
     const text = await readFile(file, "utf8");
     expect((await run()).exitCode).toBe(0);
     expect(await readFile(file, "utf8")).toBe(text);

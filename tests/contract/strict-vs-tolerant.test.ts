@@ -17,7 +17,29 @@ describe("strict authoring", () => {
     doc.source.sha265 = "typo";
     const result = parseEntry(doc);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual([{ path: "source.sha265", message: "unknown field (a typo? the contract page lists the fields)", expected: "no such field", found: '"typo"' }]);
+    if (!result.ok) expect(result.problems).toEqual([{ path: "source.sha265", message: 'unknown field; did you mean "sha256"?', expected: "no such field", found: '"typo"' }]);
+  });
+
+  it("suggests the field meant: a near spelling, another case or snake_case, or the place one level down", async () => {
+    const doc = await real();
+    doc.display.nmae = "x";
+    doc.source.size_bytes = 1;
+    doc.infrastructure.minimumGPUMemoryMib = 1;
+    doc.inputs.qube.children[0].kye = "x";
+    doc.license = "MIT";
+    doc.xyzzy = 1;
+    const result = parseEntry(doc);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+        'display.nmae: unknown field; did you mean "name"?',
+        'source.size_bytes: unknown field; did you mean "sizeBytes"?',
+        'infrastructure.minimumGPUMemoryMib: unknown field; did you mean "minimumGpuMemoryMib"?',
+        'inputs.qube.children[0].kye: unknown field; did you mean "key"?',
+        'license: unknown field; did you mean "publication.license"?',
+        "xyzzy: unknown field (a typo? the contract page lists the fields)",
+      ]);
+    }
   });
 
   it("rejects an enum value it does not know", async () => {

@@ -64,11 +64,39 @@ describe("validate", () => {
 });
 
 describe("validate command", () => {
-  it("exits 0 and prints nothing on stdout for valid entries", async () => {
-    const result = await runCli(["validate", "--entries", await copyOfEntries()]);
+  it("exits 0 and prints nothing on stdout for valid entries; warnings go to stderr", async () => {
+    const dir = await copyOfEntries();
+    const result = await runCli(["validate", "--entries", dir]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^validate: 11 entries in .*, no problems$/);
+    // Three real nested models name their limited area in FIAB's store but not its bounds.
+    const lines = result.stderr.split("\n");
+    expect(lines.slice(0, -1)).toEqual(
+      ["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"].map(
+        (where) => `warning: ${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map (extract-basic-metadata reads them from the checkpoint)`,
+      ),
+    );
+    expect(lines.at(-1)).toBe(`validate: 11 entries in ${dir}, no problems, 3 warnings`);
+    expect((await runCli(["validate", "--entries", dir, "--quiet"])).stderr).toBe("");
+  });
+
+  it("warns, naming the field, about an entry FIAB's views will leave out, and still exits 0", async () => {
+    const dir = await copyOfEntries();
+    await edit(o48, (d) => delete d.model.timestep)(dir);
+    const result = await runCli(["validate", "--entries", dir, "--json"]);
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toContainEqual({ file: join(dir, `${o48}.json`), path: "model.timestep", message: "missing, so FIAB's core-1 and core-2 views leave the entry out" });
+  });
+
+  it("warns about an area the catalog cannot draw", async () => {
+    const dir = await copyOfEntries();
+    await edit(o48, (d) => (d.inputs.datasets = [{ name: "data", domain: "limited-area", area: "north of Oslo" }]))(dir);
+    const { warnings } = await validateEntries(dir);
+    expect(warnings.filter((w) => w.file.endsWith(`${o48}.json`)).map(formatRegistryProblem)).toEqual([
+      `${join(dir, `${o48}.json`)}: inputs.datasets[0].area: not an area the catalog can draw; expected north/west/south/east in degrees, e.g. "70/-20/20/30"; found "north of Oslo"`,
+    ]);
   });
 
   it("exits 1 and lists problems, as JSON with --json", async () => {

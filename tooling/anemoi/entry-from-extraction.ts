@@ -1,12 +1,13 @@
 // The entry for an extracted checkpoint, merged with the entry already in entries/ (if any).
 // Policy: facts read from the file (model, variables, datasets, requirements, provenance, pickle, size) are
-// refreshed; what people wrote (display, tags, configuration, variants, compatibility evidence) is kept; and
+// refreshed; what people wrote (display, tags, publication, configuration, variants, compatibility evidence) is kept; and
 // FIAB's derived fields (time step, characteristics, qubes, pip constraints, supported OS) are filled when
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
 import { schemaVersion } from "../../src/contract/constants.ts";
 import type { Entry } from "../../src/contract/index.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
+import { wheelRestrictions } from "../../src/platform/wheel-tags.ts";
 import type { Extraction } from "./extract.ts";
 
 export interface SourceFacts {
@@ -34,22 +35,25 @@ export function entryFromExtraction(x: Extraction, source: SourceFacts, id: stri
   if (needsFlashAttention && !e?.requirements?.pipConstraints?.some((c) => /flash[-_]attn/.test(c))) {
     warnings.push("the pickle imports flash_attn: add a flash-attn wheel for the target platform to requirements.pipConstraints (CUDA only)");
   }
+  const pipConstraints = keepOrFill("requirements.pipConstraints", e?.requirements?.pipConstraints, m.requirements.pipConstraints, warnings);
+  // Wheels kept from the store (e.g. an aarch64 flash-attn build) restrict the platforms of this variant.
+  const wheels = wheelRestrictions(pipConstraints ?? []);
+  const membersPerDevice = m.ensemble ? m.ensembleMembersPerDevice : undefined;
   const entry: Entry = defined({
     $schema: e?.$schema ?? entrySchemaReference,
     schemaVersion,
     display: e?.display ?? { name: id, author: "", description: "" },
     tags: e?.tags,
+    publication: e?.publication,
     source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),
     variants: e?.variants,
     model: defined({ ...m.model, timestep: keepOrFill("model.timestep", e?.model?.timestep, m.model.timestep, warnings) }),
-    requirements: defined({
-      ...m.requirements,
-      pipConstraints: keepOrFill("requirements.pipConstraints", e?.requirements?.pipConstraints, m.requirements.pipConstraints, warnings),
-    }),
-    configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true } } : undefined),
+    requirements: defined({ ...m.requirements, pythonVersions: wheels.pythonVersions ?? e?.requirements?.pythonVersions, pipConstraints }),
+    configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true, ...(membersPerDevice ? { membersPerDevice } : {}) } } : undefined),
     infrastructure: defined({
       ...e?.infrastructure,
       supportedOs: keepOrFill("infrastructure.supportedOs", e?.infrastructure?.supportedOs, needsFlashAttention ? ["linux" as const] : ["linux" as const, "macos" as const], []),
+      architectures: wheels.architectures ?? e?.infrastructure?.architectures,
     }),
     compatibility: e?.compatibility,
     inputs: defined({

@@ -6,7 +6,7 @@ import { openCheckpointArchive, type CheckpointArchive } from "../zip/checkpoint
 import type { ZipEntry } from "../zip/central-directory.ts";
 import { scanPickle, type PickleScan } from "../pickle/scan.ts";
 import { at, str } from "./json-access.ts";
-import { mapMetadata, type MappedMetadata } from "./metadata-map.ts";
+import { mapMetadata, withDomain, type MappedMetadata } from "./metadata-map.ts";
 import { arrayBytes, boundsOf, decodeFloats, limitedAreas } from "./supporting-arrays.ts";
 import { RegistryError } from "../../src/errors.ts";
 
@@ -82,8 +82,9 @@ async function limitedAreaBounds(archive: CheckpointArchive, meta: unknown, mapp
     const maskUsable = area.mask && mask && mask.length === area.latitudes.length;
     if (area.mask && !maskUsable) warnings.push(`${area.region}: cutout mask length differs from the coordinates; area from all points`);
     const bounds = boundsOf(decodeFloats(lat!, area.latitudes), decodeFloats(lon!, area.longitudes), maskUsable ? mask : undefined);
-    const dataset = mapped.inputs.datasets?.find((d) => d.name === (area.dataset ?? "data"));
-    if (bounds && dataset && !dataset.area) dataset.area = bounds;
+    const datasets = mapped.inputs.datasets ?? [];
+    const i = datasets.findIndex((d) => d.name === (area.dataset ?? "data"));
+    if (bounds && i >= 0 && !datasets[i]!.area) datasets[i] = withDomain({ ...datasets[i]!, area: bounds });
   }
 }
 

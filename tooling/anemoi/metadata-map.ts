@@ -1,6 +1,8 @@
 // Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
 // registry's contract. Anything odd or missing stays unknown and is reported as a warning.
 import { formatTimestep } from "../../src/contract/duration.ts";
+import { datasetDomain } from "../../src/geo/domain.ts";
+import { gridResolutionKm } from "../../src/geo/grid-names.ts";
 import type { Dataset, Inputs, Model, Outputs, Provenance, Requirements } from "../../src/contract/index.ts";
 import { arr, at, int, obj, str, strings, type Json } from "./json-access.ts";
 import { qubeOf } from "./qube.ts";
@@ -17,6 +19,8 @@ export interface MappedMetadata {
   requirements: Requirements;
   provenance: Provenance;
   ensemble: boolean;
+  /** config.training.ensemble_size_per_device, when recorded. */
+  ensembleMembersPerDevice: number | undefined;
   /** Module versions at training time by import name, with git/path sources (verify-unpickling pins them). */
   moduleVersions: Map<string, ModuleVersion>;
   distributionNames: Record<string, string>;
@@ -57,7 +61,14 @@ function datasetInfo(meta: Json, name: string, multi: boolean): Dataset {
   const area = request?.area;
   const areaText = typeof area === "string" ? area : Array.isArray(area) && area.length === 4 && area.every((n) => typeof n === "number") ? area.join("/") : undefined;
   const gridPoints = gridPointsFrom(meta, multi ? name : undefined);
-  return { name, ...(grid ? { grid } : {}), ...(areaText ? { area: areaText } : {}), ...(gridPoints !== undefined ? { gridPoints } : {}) };
+  return withDomain({ name, ...(grid ? { grid } : {}), ...(areaText ? { area: areaText } : {}), ...(gridPoints !== undefined ? { gridPoints } : {}) });
+}
+
+/** The dataset with the resolution its grid name gives and the domain its grid and area give, when they do. */
+export function withDomain(dataset: Dataset): Dataset {
+  const resolutionKm = dataset.grid === undefined ? undefined : gridResolutionKm(dataset.grid);
+  const domain = datasetDomain(dataset);
+  return { ...dataset, ...(resolutionKm !== undefined ? { resolutionKm } : {}), ...(domain ? { domain } : {}) };
 }
 
 function stepsOf(meta: Json, datasets: string[], multi: boolean, warn: (m: string) => void): { input?: number; output?: number; timestep?: string } {
@@ -168,6 +179,7 @@ export function mapMetadata(meta: Json): MappedMetadata {
       ...(distributionNames ? { distributionNames } : {}),
     },
     ensemble,
+    ensembleMembersPerDevice: int(at(meta, "config", "training", "ensemble_size_per_device")),
     moduleVersions: modules,
     distributionNames: Object.fromEntries(Object.entries(distributionNames ?? {}).filter(([, v]) => typeof v === "string")),
     datasetNames,

@@ -5,19 +5,21 @@ import { entriesOption, jsonOption, requireEntriesDir } from "../cli/options.ts"
 
 export default defineCommand({
   description:
-    "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors), ids (file names),\nvariants listed on both sides, URLs and sha256 shared only by declared variants, and that each platform's\nstatus follows from its evidence. Exits 1 when anything is wrong.",
-  options: { entries: entriesOption, json: jsonOption, quiet: { type: "boolean", description: "print nothing when all is well" } },
+    "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nabout an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.",
+  options: { entries: entriesOption, json: jsonOption, quiet: { type: "boolean", description: "print problems only: no warnings, no summary" } },
   examples: ["npm run -s registry -- validate", "npm run -s registry -- validate --entries my-entries --json"],
   async run({ options, out, log }) {
     const dir = await requireEntriesDir(options.entries);
-    const { files, problems } = await validateEntries(dir);
-    if (options.json) out(JSON.stringify({ ok: problems.length === 0, entries: files, problems }, null, 2));
+    const { files, problems, warnings } = await validateEntries(dir);
+    if (options.json) out(JSON.stringify({ ok: problems.length === 0, entries: files, problems, warnings }, null, 2));
     else for (const p of problems) out(formatRegistryProblem(p));
+    if (!options.json && !options.quiet) for (const w of warnings) log(`warning: ${formatRegistryProblem(w)}`);
+    const warned = warnings.length === 0 ? "" : `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
     if (problems.length > 0) {
-      log(`validate: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}`);
+      log(`validate: ${problems.length} problem${problems.length === 1 ? "" : "s"}${warned} in ${dir}`);
       return 1;
     }
-    if (!options.quiet) log(`validate: ${files} entries in ${dir}, no problems`);
+    if (!options.quiet) log(`validate: ${files} entries in ${dir}, no problems${warned}`);
     return 0;
   },
 });
