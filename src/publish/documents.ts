@@ -12,6 +12,11 @@ export function publishedEntry(entry: Entry): Omit<Entry, "$schema"> {
   return rest;
 }
 
+/** The text of /checkpoints/<id>.json: indented for people who open it, with a final newline. */
+export function entryJsonText(entry: Entry): string {
+  return `${JSON.stringify(publishedEntry(entry), null, 2)}\n`;
+}
+
 export function modelRegistryDocument(entries: readonly LoadedEntry[]): { schemaVersion: number; checkpoints: Record<string, Omit<Entry, "$schema">> } {
   return { schemaVersion, checkpoints: Object.fromEntries(entries.map((e) => [e.id, publishedEntry(e.entry)])) };
 }

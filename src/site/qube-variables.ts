@@ -194,3 +194,19 @@ export function glanceItems(datasets: readonly DatasetVariables[]): GlanceItem[]
 export function fieldCount(datasets: readonly DatasetVariables[]): number {
   return datasets.reduce((n, d) => n + d.groups.reduce((m, g) => m + g.fields, 0), 0);
 }
+
+/** One param of one level type (and dataset) as a row of the sortable variables table. */
+export interface VariableRow {
+  dataset: string | undefined;
+  levtype: string;
+  levtypeName: string;
+  param: string;
+  levels: Level[];
+  categories: string[];
+}
+
+export function variableRows(datasets: readonly DatasetVariables[]): VariableRow[] {
+  return datasets.flatMap(({ dataset, groups }) =>
+    groups.flatMap((g) => g.rows.flatMap((r) => r.params.map((param) => ({ dataset, levtype: g.levtype, levtypeName: g.name, param, levels: r.levels, categories: r.categories })))),
+  );
+}

@@ -5,20 +5,11 @@ import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { execa } from "execa";
 import fg from "fast-glob";
 import { beforeAll, describe, expect, it } from "vitest";
 import { core1Artifact, core2Artifact } from "../../src/fiab/store-contract.ts";
 import { copyOfEntries, editJson, fixture, readJson, repoRoot, tempDir } from "../support/helpers.ts";
-
-function astroBuild(entriesDir: string, outDir: string) {
-  return execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", outDir], {
-    cwd: repoRoot,
-    env: { REGISTRY_ENTRIES: entriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1" },
-    reject: false,
-    all: true,
-  });
-}
+import { astroBuild } from "../support/site-build.ts";
 
 async function treeDigest(dir: string): Promise<Record<string, string>> {
   const files = (await fg("**/*", { cwd: dir, onlyFiles: true, dot: true })).sort();
@@ -75,6 +66,28 @@ describe("published files", () => {
     for (const artifact of Object.values(core2.artifacts)) expect(core2Artifact.parse(artifact)).toBeTruthy();
   });
 
+  it("has a favicon, a 404 page, a sitemap of every page and a search index of every entry", async () => {
+    const ids = Object.keys((await readJson(join(site, "modelRegistry.json"))).checkpoints);
+    expect(existsSync(join(site, "favicon.svg"))).toBe(true);
+    expect(await readFile(join(site, "404.html"), "utf8")).toContain("<title>Page not found");
+    const sitemap = await readFile(join(site, "sitemap.xml"), "utf8");
+    const locs = [...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => new URL(m[1]!).pathname);
+    expect(locs.sort()).toEqual(["/", "/contract/", ...ids.map((id) => `/checkpoints/${id}/`)].sort());
+    expect(await readFile(join(site, "robots.txt"), "utf8")).toContain("Sitemap: http://localhost:4321/sitemap.xml");
+    const pagefind = await readJson(join(site, "pagefind", "pagefind-entry.json"));
+    expect(pagefind.languages.en.page_count).toBe(ids.length);
+  });
+
+  it("gives every page its own title and description", async () => {
+    const pages = await fg("**/*.html", { cwd: site });
+    const heads = await Promise.all(pages.map(async (p) => {
+      const html = await readFile(join(site, p), "utf8");
+      return { title: /<title>([^<]+)<\/title>/.exec(html)?.[1], description: /<meta name="description" content="([^"]+)"/.exec(html)?.[1] };
+    }));
+    expect(heads.every((h) => h.title && h.description && h.description.length > 40)).toBe(true);
+    expect(new Set(heads.map((h) => h.title)).size).toBe(pages.length);
+  });
+
   it("uses no resource from outside the site", async () => {
     for (const file of await fg("**/*.{html,css,js}", { cwd: site })) {
       const text = await readFile(join(site, file), "utf8");
@@ -91,6 +104,19 @@ describe("the build", () => {
     const result = await astroBuild(join(repoRoot, "entries"), again);
     expect(result.exitCode, result.all).toBe(0);
     expect(await treeDigest(again)).toEqual(await treeDigest(site));
+  });
+
+  it("leaves no earlier site behind when a build fails, and no half-written one", async () => {
+    const entries = await copyOfEntries();
+    const out = join(await tempDir(), "dist");
+    expect((await astroBuild(entries, out)).exitCode).toBe(0);
+    expect(existsSync(join(out, "index.html"))).toBe(true);
+    await editJson(join(entries, "imerg-gt.json"), (d) => (d.display.name = ""));
+    const failed = await astroBuild(entries, out);
+    expect(failed.exitCode).not.toBe(0);
+    expect(failed.all).toContain("nothing was published");
+    expect(existsSync(out)).toBe(false);
+    expect(await fg("*", { cwd: join(out, ".."), dot: true, onlyFiles: false })).toEqual([]);
   });
 
   it("publishes nothing when an entry is broken", async () => {

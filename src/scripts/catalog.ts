@@ -1,0 +1,196 @@
+// The catalog page in the browser: search (plain text at once, Pagefind's full text when its index has
+// loaded), facets with counts, "GPU memory up to", sorting and "fits my machine", all kept in the URL so
+// that a filtered list can be shared. The filtering itself is catalogView, the same code the tests run.
+import type { ClientItem } from "../site/catalog-item.ts";
+import { emptyState, readState, writeState, type CatalogState } from "../site/catalog-state.ts";
+import { catalogView } from "../site/catalog-view.ts";
+import { facetKeys, type FacetKey, type SortKey } from "../site/facets.ts";
+import { detectMachine } from "./detect-machine.ts";
+import { fullTextSearch } from "./full-text-search.ts";
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const items: ClientItem[] = JSON.parse(byId("catalog-items").textContent ?? "[]");
+const rows = new Map(items.map((i) => [i.id, byId<HTMLLIElement>(`entry-${i.id}`)]));
+const names = new Map(items.map((i) => [i.id, i.name]));
+const list = byId<HTMLOListElement>("entries");
+const form = byId<HTMLFormElement>("catalog-form");
+const query = byId<HTMLInputElement>("q");
+const sort = byId<HTMLSelectElement>("sort");
+const gpu = byId<HTMLSelectElement>("gpu");
+const fitForm = byId<HTMLDetailsElement>("fit-form");
+const fitOs = byId<HTMLSelectElement>("fit-os");
+const fitArch = byId<HTMLSelectElement>("fit-arch");
+const fitGpu = byId<HTMLInputElement>("fit-gpu");
+const shown = byId<HTMLParagraphElement>("shown");
+const fitSummary = byId<HTMLDivElement>("fit-summary");
+const noResults = byId<HTMLParagraphElement>("no-results");
+
+let state: CatalogState = readState(new URLSearchParams(location.search));
+let hits: Set<string> | undefined;
+let order = items.map((i) => i.id).join("\n");
+
+function checkboxes(key: FacetKey): HTMLInputElement[] {
+  return [...form.querySelectorAll<HTMLInputElement>(`fieldset[data-facet="${key}"] input[type="checkbox"]`)];
+}
+
+/** The form shows the state (after a page load or the back button). */
+function showState(): void {
+  query.value = state.q;
+  for (const key of facetKeys) for (const box of checkboxes(key)) box.checked = state.facets[key]?.includes(box.value) ?? false;
+  gpu.value = state.gpuMaxGib === undefined ? "" : String(state.gpuMaxGib);
+  sort.value = state.sort;
+  if (state.fit) {
+    fitForm.open = true;
+    fitOs.value = state.fit.os ?? "";
+    fitArch.value = state.fit.arch ?? "";
+    fitGpu.value = state.fit.gpuMemoryMib === undefined ? "" : String(Math.round((state.fit.gpuMemoryMib / 1024) * 100) / 100);
+  }
+}
+
+/** The state the form shows; "fits my machine" changes only through its own buttons. */
+function stateFromForm(): CatalogState {
+  const next = emptyState();
+  next.q = query.value;
+  for (const key of facetKeys) {
+    const values = checkboxes(key).filter((b) => b.checked).map((b) => b.value);
+    if (values.length > 0) next.facets[key] = values;
+  }
+  if (gpu.value !== "") next.gpuMaxGib = Number(gpu.value);
+  next.sort = sort.value as SortKey;
+  if (state.fit) next.fit = state.fit;
+  return next;
+}
+
+function machineFromForm(): NonNullable<CatalogState["fit"]> {
+  const gib = fitGpu.value.trim() === "" ? undefined : Number(fitGpu.value);
+  return {
+    ...(fitOs.value ? { os: fitOs.value as "linux" | "macos" } : {}),
+    ...(fitArch.value ? { arch: fitArch.value as "x86_64" | "aarch64" } : {}),
+    ...(gib !== undefined && Number.isFinite(gib) && gib >= 0 ? { gpuMemoryMib: Math.round(gib * 1024) } : {}),
+  };
+}
+
+function listItem(text: string): HTMLLIElement {
+  const li = document.createElement("li");
+  li.textContent = text;
+  return li;
+}
+
+function render(): void {
+  const view = catalogView(items, state, state.q.trim() === "" ? undefined : hits);
+  const visible = new Set(view.shown);
+  for (const [id, row] of rows) row.hidden = !visible.has(id);
+  const wanted = view.shown.join("\n");
+  if (wanted !== order) {
+    // Shown rows in the chosen order; hidden ones after them, where they do no harm.
+    const fragment = document.createDocumentFragment();
+    for (const id of view.shown) fragment.append(rows.get(id)!);
+    for (const [id, row] of rows) if (!visible.has(id)) fragment.append(row);
+    list.append(fragment);
+    order = wanted;
+  }
+  for (const key of facetKeys) {
+    for (const box of checkboxes(key)) {
+      const count = view.counts[key].get(box.value) ?? 0;
+      const label = box.closest("label")!;
+      label.querySelector("[data-count]")!.textContent = String(count);
+      label.classList.toggle("empty", count === 0 && !box.checked);
+    }
+  }
+  for (const option of gpu.querySelectorAll<HTMLOptionElement>("option[data-gib]")) {
+    option.textContent = `${option.dataset["gib"]} GiB (${view.gpuCounts.get(Number(option.dataset["gib"])) ?? 0})`;
+  }
+  shown.textContent = `${view.shown.length} of ${items.length} checkpoint${items.length === 1 ? "" : "s"} shown`;
+  const active = facetKeys.reduce((n, key) => n + (state.facets[key]?.length ?? 0), state.gpuMaxGib === undefined ? 0 : 1);
+  byId("facet-active").textContent = active === 0 ? "" : `(${active} chosen)`;
+  noResults.hidden = view.shown.length > 0;
+
+  fitSummary.hidden = !state.fit;
+  fitSummary.replaceChildren();
+  if (state.fit) {
+    const head = document.createElement("p");
+    head.textContent = view.excluded.length === 0 ? "Nothing is excluded by this machine." : `${view.excluded.length} not for this machine:`;
+    fitSummary.append(head);
+    if (view.excluded.length > 0) {
+      const ul = document.createElement("ul");
+      for (const x of view.excluded) ul.append(listItem(`${names.get(x.id)} (${x.id}): ${x.reasons.join(" ")}`));
+      fitSummary.append(ul);
+    }
+  }
+  for (const [id, row] of rows) {
+    const note = row.querySelector<HTMLParagraphElement>(".fit-note")!;
+    const caveats = view.caveats.get(id);
+    note.hidden = !caveats;
+    note.textContent = caveats ? `May not fit: ${caveats.join(" ")}` : "";
+  }
+}
+
+function commit(next: CatalogState, push = false): void {
+  state = next;
+  const url = `${location.pathname}${writeState(state)}${location.hash}`;
+  if (push) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+  render();
+}
+
+let searchRun = 0;
+async function search(): Promise<void> {
+  const run = ++searchRun;
+  const text = state.q.trim();
+  if (text === "") {
+    hits = undefined;
+    return;
+  }
+  const found = await fullTextSearch(text);
+  if (run !== searchRun) return;
+  hits = found;
+  render();
+}
+
+form.addEventListener("submit", (event) => event.preventDefault());
+form.addEventListener("input", (event) => {
+  const target = event.target as HTMLElement;
+  if (target.closest("#fit-form")) return;
+  const next = stateFromForm();
+  const queryChanged = next.q !== state.q;
+  commit(next);
+  if (queryChanged) void search();
+});
+sort.addEventListener("change", () => commit(stateFromForm()));
+byId("fit-apply").addEventListener("click", () => commit({ ...stateFromForm(), fit: machineFromForm() }, true));
+byId("fit-clear").addEventListener("click", () => {
+  const next = stateFromForm();
+  delete next.fit;
+  commit(next, true);
+});
+for (const id of ["clear-all", "clear-none"]) {
+  byId(id).addEventListener("click", () => {
+    state = { ...emptyState(), sort: state.sort };
+    showState();
+    commit(state, true);
+  });
+}
+addEventListener("popstate", () => {
+  state = readState(new URLSearchParams(location.search));
+  showState();
+  render();
+  void search();
+});
+
+void detectMachine().then((machine) => {
+  if (state.fit) return;
+  if (machine.os) fitOs.value = machine.os;
+  if (machine.arch) fitArch.value = machine.arch;
+  const said = [machine.os === "macos" ? "macOS" : machine.os === "linux" ? "Linux" : undefined, machine.arch].filter(Boolean).join(", ");
+  if (said) byId("fit-detected").textContent = `Filled in from this browser: ${said}. Browsers do not tell GPU memory: enter it.`;
+});
+
+// Facets stay folded on a phone, where they would push the list below the fold, unless some are chosen.
+byId<HTMLDetailsElement>("facet-details").open = matchMedia("(min-width: 960px)").matches || Object.keys(state.facets).length > 0 || state.gpuMaxGib !== undefined;
+byId("filters").hidden = false;
+byId("sort-box").hidden = false;
+byId("catalog-layout").classList.add("with-filters");
+showState();
+render();
+void search();

@@ -1,0 +1,159 @@
+// One entry as the catalog lists it: the facts a person choosing a model compares, the facet values it is
+// counted under, its sort keys and what "fits my machine" needs. Made once per entry at build time; the
+// browser gets the `client` part as JSON.
+import type { Entry } from "../contract/index.ts";
+import { boundsText, parseArea, type Bounds } from "../geo/area.ts";
+import { acceleratorSupport, type AcceleratorSupport } from "../platform/accelerators.ts";
+import type { FitFacts } from "../platform/machine-fit.ts";
+import { wheelRestrictions } from "../platform/wheel-tags.ts";
+import { byCodePoint } from "../text/code-point-order.ts";
+import { facetToken, unknownValue, type FacetKey } from "./facets.ts";
+
+export type ModelDomain = "global" | "limited-area";
+
+export interface DomainSummary {
+  kind: ModelDomain | undefined;
+  /** The limited area's bounds, when known. */
+  bounds: Bounds | undefined;
+  /** Names of the grids the datasets use, e.g. ["o48", "0.5/0.5"]. */
+  grids: string[];
+  /** A limited area inside a global dataset (a nested or cut-out model). */
+  nested: boolean;
+  /** One line for people, e.g. "Limited area, 70°N to 20°N, 20°W to 30°E, in a global o48 grid". */
+  text: string;
+}
+
+/** What the browser needs of an entry to filter, sort, search and fit it. */
+export interface ClientItem {
+  id: string;
+  /** Facet tokens "key=value". */
+  facets: string[];
+  /** Minimum GPU memory in MiB; null: no minimum; absent: not measured. */
+  gpu?: number | null;
+  name: string;
+  size?: number;
+  date?: string;
+  /** Lowercased text the plain filter searches. */
+  text: string;
+  fit: FitFacts;
+}
+
+export interface CatalogItem {
+  id: string;
+  entry: Entry;
+  domain: DomainSummary;
+  accelerators: AcceleratorSupport[];
+  /** Architectures stated, or the wheels' restriction; undefined: not restricted. */
+  architectures: string[] | undefined;
+  /** release date, else the date the checkpoint was written. */
+  date: string | undefined;
+  client: ClientItem;
+}
+
+export function domainSummary(entry: Entry): DomainSummary {
+  const datasets = entry.inputs?.datasets ?? [];
+  const limited = datasets.find((d) => d.domain === "limited-area");
+  const global = datasets.find((d) => d.domain === "global");
+  const kind: ModelDomain | undefined = limited ? "limited-area" : datasets.length > 0 && datasets.every((d) => d.domain === "global") ? "global" : undefined;
+  const bounds = limited?.area === undefined ? undefined : parseArea(limited.area);
+  const grids = [...new Set(datasets.flatMap((d) => (d.grid ? [d.grid] : [])))];
+  const nested = limited !== undefined && (global !== undefined || entry.configuration?.nestedModel === true);
+  let text = "Not yet read from the checkpoint";
+  if (kind === "global") text = `Global${grids.length ? `, ${grids.join(" and ")} grid` : ""}`;
+  if (kind === "limited-area") {
+    const where = bounds ? `, ${boundsText(bounds)}` : ", bounds not yet read";
+    const grid = limited?.grid ? `, ${limited.grid} grid` : "";
+    const outer = nested ? `, nested in a global${global?.grid ? ` ${global.grid}` : ""} domain` : "";
+    text = `Limited area${where}${grid}${outer}`;
+  }
+  return { kind, bounds, grids, nested, text };
+}
+
+/** Grids named in the input options (e.g. FIAB fetching N320 fields that are then regridded), for search. */
+export function inputOptionGrids(entry: Entry): string[] {
+  const grids = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (depth > 8 || value === null || typeof value !== "object") return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === "grid" && typeof inner === "string" && !inner.startsWith("checkpoint:")) grids.add(inner);
+      else walk(inner, depth + 1);
+    }
+  };
+  walk(entry.configuration?.inputOptions, 0);
+  return [...grids];
+}
+
+function dateOf(entry: Entry): string | undefined {
+  const written = entry.provenance?.trainingTimestamp;
+  return entry.publication?.releaseDate ?? (written && /^\d{4}-\d{2}-\d{2}/.test(written) ? written.slice(0, 10) : undefined);
+}
+
+function facetValues(entry: Entry, domain: DomainSummary, accelerators: AcceleratorSupport[], architectures: string[] | undefined): Record<FacetKey, string[]> {
+  const known = (value: string | undefined | null) => [value ? value : unknownValue];
+  return {
+    os: entry.infrastructure?.supportedOs?.length ? [...entry.infrastructure.supportedOs] : [unknownValue],
+    // An entry no wheel restricts installs on either architecture.
+    arch: architectures ?? ["x86_64", "aarch64"],
+    accel: accelerators.length > 0 ? accelerators.map((a) => `${a.accelerator}:${a.status}`) : [unknownValue],
+    domain: known(domain.kind),
+    timestep: known(entry.model?.timestep),
+    task: known(entry.model?.task),
+    status: known(entry.tags?.["status"]),
+    author: known(entry.display.author),
+    license: known(entry.publication?.license),
+  };
+}
+
+function searchText(id: string, entry: Entry, domain: DomainSummary, accelerators: AcceleratorSupport[], architectures: string[] | undefined): string {
+  const words = [
+    id,
+    entry.display.name,
+    entry.display.author,
+    entry.display.description,
+    entry.display.comment ?? "",
+    ...Object.entries(entry.tags ?? {}).map(([k, v]) => (v === null ? k : `${k} ${v}`)),
+    entry.publication?.license ?? "",
+    entry.model?.task ?? "",
+    entry.model?.anemoiTask ?? "",
+    entry.model?.timestep ?? "",
+    domain.kind === "limited-area" ? "limited-area limited area lam regional" : domain.kind ?? "",
+    domain.nested ? "nested" : "",
+    ...domain.grids,
+    ...inputOptionGrids(entry),
+    ...(entry.infrastructure?.supportedOs ?? []),
+    ...(architectures ?? []),
+    ...accelerators.map((a) => a.accelerator),
+    ...Object.keys(entry.compatibility ?? {}),
+    entry.configuration?.ensemble?.supported ? "ensemble" : "",
+  ];
+  return [...new Set(words.filter((w) => w !== "").map((w) => w.toLowerCase()))].join(" ");
+}
+
+export function catalogItem(id: string, entry: Entry): CatalogItem {
+  const wheels = wheelRestrictions(entry.requirements?.pipConstraints ?? []);
+  const architectures = entry.infrastructure?.architectures ?? wheels.architectures;
+  const needsCuda = wheels.needsCuda || (entry.pickle?.modules.includes("flash_attn") ?? false);
+  const accelerators = acceleratorSupport({ supportedOs: entry.infrastructure?.supportedOs, needsCuda, compatibility: entry.compatibility });
+  const domain = domainSummary(entry);
+  const date = dateOf(entry);
+  const facets = facetValues(entry, domain, accelerators, architectures);
+  const gpu = entry.infrastructure?.minimumGpuMemoryMib;
+  const platforms = Object.fromEntries(Object.entries(entry.compatibility ?? {}).map(([key, record]) => [key, record.status]).sort(([a], [b]) => byCodePoint(a!, b!)));
+  const client: ClientItem = {
+    id,
+    facets: (Object.entries(facets) as Array<[FacetKey, string[]]>).flatMap(([key, values]) => values.map((v) => facetToken(key, v))),
+    ...(gpu !== undefined ? { gpu } : {}),
+    name: entry.display.name,
+    ...(entry.source.sizeBytes !== undefined ? { size: entry.source.sizeBytes } : {}),
+    ...(date ? { date } : {}),
+    text: searchText(id, entry, domain, accelerators, architectures),
+    fit: {
+      ...(entry.infrastructure?.supportedOs ? { supportedOs: entry.infrastructure.supportedOs } : {}),
+      ...(architectures ? { architectures } : {}),
+      ...(gpu !== undefined ? { minimumGpuMemoryMib: gpu } : {}),
+      accelerators,
+      platforms,
+    },
+  };
+  return { id, entry, domain, accelerators, architectures, date, client };
+}

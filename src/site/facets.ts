@@ -1,0 +1,63 @@
+// The catalog's facets: what each one is called, the value every entry has for it, and how a value reads.
+// Shared by the page (counts for all entries) and the browser (counts for what is shown), so both agree.
+// Values never hold "=" or "|": a facet token is "key=value".
+
+export const facetKeys = ["os", "arch", "accel", "domain", "timestep", "task", "status", "author", "license"] as const;
+export type FacetKey = (typeof facetKeys)[number];
+
+export const facetTitles: Record<FacetKey, string> = {
+  os: "Operating system",
+  arch: "CPU architecture",
+  accel: "Accelerator and evidence",
+  domain: "Domain",
+  timestep: "Time step",
+  task: "Forecast type",
+  status: "Status",
+  author: "Author",
+  license: "License",
+};
+
+/** The value an entry has when the registry does not know it yet. */
+export const unknownValue = "unknown";
+
+const valueWords: Partial<Record<FacetKey, Record<string, string>>> = {
+  os: { linux: "Linux", macos: "macOS" },
+  domain: { global: "Global", "limited-area": "Limited area" },
+  task: { deterministic: "Deterministic", ensemble: "Ensemble", interpolator: "Interpolator" },
+};
+
+const acceleratorNames: Record<string, string> = { cuda: "CUDA", mps: "MPS", cpu: "CPU", rocm: "ROCm" };
+const statusWords: Record<string, string> = { compatible: "compatible", degraded: "degraded", incompatible: "incompatible", "not-checked": "not checked yet" };
+
+/** How a facet value reads, e.g. "CUDA · not checked yet" for accel "cuda:not-checked". */
+export function facetValueLabel(key: FacetKey, value: string): string {
+  if (value === unknownValue) return key === "license" || key === "os" ? "not stated" : "not yet known";
+  if (key === "accel") {
+    const [accelerator = value, status = ""] = value.split(":");
+    return `${acceleratorNames[accelerator] ?? accelerator} · ${statusWords[status] ?? status}`;
+  }
+  if (key === "arch") return value;
+  return valueWords[key]?.[value] ?? value;
+}
+
+/** Order of values in a facet: by count, most first, then by label; "unknown" last. */
+export function compareFacetValues(a: { value: string; count: number; label: string }, b: { value: string; count: number; label: string }): number {
+  if ((a.value === unknownValue) !== (b.value === unknownValue)) return a.value === unknownValue ? 1 : -1;
+  return b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+}
+
+export const facetToken = (key: FacetKey, value: string) => `${key}=${value.replaceAll("|", "/").replaceAll("=", "-")}`;
+
+/** Upper bounds offered for "GPU memory up to", in GiB. */
+export const gpuMemoryChoicesGib = [8, 12, 16, 24, 32, 48, 80] as const;
+
+export const sortKeys = ["name", "size-asc", "size-desc", "date-desc", "date-asc"] as const;
+export type SortKey = (typeof sortKeys)[number];
+
+export const sortTitles: Record<SortKey, string> = {
+  name: "Name, A to Z",
+  "size-asc": "Size, smallest first",
+  "size-desc": "Size, largest first",
+  "date-desc": "Date, newest first",
+  "date-asc": "Date, oldest first",
+};
