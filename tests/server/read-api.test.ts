@@ -20,6 +20,7 @@ afterAll(() => registry.close());
 function raw(path: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(`${registry.url}${path}`, { headers }, (res) => {
+      if (res.statusCode !== 200 && res.statusCode !== 304) reject(new Error(`${path}: ${res.statusCode}`));
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
     })
@@ -61,6 +62,22 @@ describe("GET /api/v1/checkpoints", () => {
     const brTag = etag.replace(/"$/, '-br"');
     expect((await registry.call("/api/v1/checkpoints", { headers: { "if-none-match": `"other", W/${brTag}` } })).status).toBe(304);
     expect((await registry.call("/api/v1/checkpoints", { headers: { "if-none-match": '"stale"' } })).status).toBe(200);
+  });
+
+  it("answers revalidations of every published document with the fields a 304 must repeat, and CORS for browsers", async () => {
+    for (const path of ["/api/v1/checkpoints", "/api/v1/checkpoints?contract=core-1", "/api/v1/checkpoints?contract=core-2", "/api/v1/checkpoints/aila-v2"]) {
+      const etag = (await raw(path, { "accept-encoding": "br" })).headers.etag as string;
+      // Before routing (exact URLs), and through the routes (an ignored parameter): the same answer.
+      for (const url of [path, `${path}${path.includes("?") ? "&" : "?"}cache-buster=1`]) {
+        const plain = await raw(url, { "accept-encoding": "br", "if-none-match": etag });
+        expect(plain.body.length, url).toBe(0);
+        expect(plain.headers, url).toMatchObject({ etag, "cache-control": "public, max-age=60, stale-while-revalidate=300", vary: "Accept-Encoding" });
+        const browser = await raw(url, { "accept-encoding": "br", "if-none-match": etag, origin: "https://fiab.example.org" });
+        expect(browser.headers, url).toMatchObject({ etag, "access-control-allow-origin": "*", "access-control-expose-headers": "ETag, Location" });
+      }
+    }
+    const head = await registry.call("/api/v1/checkpoints/aila-v2", { method: "HEAD", headers: { "if-none-match": (await registry.call("/api/v1/checkpoints/aila-v2", { method: "HEAD" })).headers.get("etag")! } });
+    expect(head.status).toBe(304);
   });
 
   it("compresses with br or gzip as Accept-Encoding asks, each with its own strong ETag", async () => {

@@ -1,31 +1,34 @@
-// One registration's reading of a checkpoint, in a worker thread of its own: a stranger's file is parsed away
-// from the thread that answers requests, under a heap limit, and the thread is simply terminated when it
-// runs out of time. Posts one message, an ExtractionOutcome, and is then terminated by the pool.
-import { parentPort, workerData } from "node:worker_threads";
+// One registration's reading of a checkpoint, in a child process of its own: a stranger's file is parsed away
+// from the process that answers requests, under a heap limit, at a lower scheduling priority, and the process is
+// killed when it runs out of time. Receives one ExtractionJob, answers one ExtractionOutcome, and exits.
 import { RegistryError } from "../../src/errors.ts";
 import { readCheckpoint } from "../checkpoint/read.ts";
 import { HttpSourceError } from "../http/errors.ts";
-import type { ExtractionJob, ExtractionOutcome } from "./extraction-pool.ts";
+import type { ExtractionJob, ExtractionOutcome } from "./extraction-process.ts";
 
-const job = workerData as ExtractionJob;
-const warnings: string[] = [];
-let outcome: ExtractionOutcome;
-try {
-  const reading = await readCheckpoint(job.url, {
-    allowFullDownload: false,
-    timeoutMs: job.requestTimeoutMs,
-    allowPrivateNetwork: job.allowPrivateNetwork,
-    hash: false,
-    warn: (message) => warnings.push(message),
-  });
-  outcome = { ok: true, reading, warnings };
-} catch (error) {
-  // A RegistryError explains itself; anything else is a fault in this code, reported as one.
-  const explained = error instanceof RegistryError;
-  outcome = {
-    ok: false,
-    reason: explained ? error.message : `internal error while reading the checkpoint: ${(error as Error)?.message ?? String(error)}`,
-    retryable: error instanceof HttpSourceError && error.retryable,
-  };
+async function extract(job: ExtractionJob): Promise<ExtractionOutcome> {
+  const warnings: string[] = [];
+  try {
+    const reading = await readCheckpoint(job.url, {
+      allowFullDownload: false,
+      timeoutMs: job.requestTimeoutMs,
+      allowPrivateNetwork: job.allowPrivateNetwork,
+      hash: false,
+      warn: (message) => warnings.push(message),
+    });
+    return { ok: true, reading, warnings };
+  } catch (error) {
+    // A RegistryError explains itself; anything else is a fault in this code, reported as one.
+    return {
+      ok: false,
+      reason: error instanceof RegistryError ? error.message : `internal error while reading the checkpoint: ${(error as Error)?.message ?? String(error)}`,
+      retryable: error instanceof HttpSourceError && error.retryable,
+    };
+  }
 }
-parentPort!.postMessage(outcome);
+
+// The server gone (stopped, or killed), nobody wants the answer.
+process.once("disconnect", () => process.exit(0));
+process.once("message", (job: ExtractionJob) => {
+  void extract(job).then((outcome) => process.send!(outcome, () => process.exit(0)));
+});

@@ -1,5 +1,5 @@
 // Registrations: `PUT /register` records one (committed before it is answered, so that an answered
-// registration survives a crash), and a bounded number at a time are read, each in its own worker thread,
+// registration survives the server being killed), and a bounded number at a time are read, each in a child process of its own,
 // into an entry that is planned, checked and committed with the registration's new state in one transaction.
 // Registrations that were being read when the server stopped are read again when it starts.
 import { randomUUID } from "node:crypto";
@@ -12,7 +12,7 @@ import { literalAddress, refusedKind } from "../http/address-policy.ts";
 import { apiBase, maxUrlLength, type Registration, type RegistrationState } from "./api-schemas.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
-import { extractInWorker, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-pool.ts";
+import { extractInChildProcess, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";
 import { badRequest, conflict } from "./problems.ts";
 
 export interface RegistrarOptions {
@@ -26,7 +26,7 @@ export interface RegistrarOptions {
   /** Wait before attempt n+1 is n times this. */
   retryDelayMs: number;
   log: (message: string) => void;
-  /** Replaces the worker thread (tests of the queue itself). */
+  /** Replaces the child process (tests of the queue itself). */
   extract?: (job: ExtractionJob, limits: ExtractionLimits) => Promise<ExtractionOutcome>;
 }
 
@@ -202,7 +202,7 @@ export class Registrar {
       return;
     }
     const job: ExtractionJob = { url: row.url, allowPrivateNetwork: this.#options.allowPrivateNetwork, requestTimeoutMs: this.#options.requestTimeoutMs };
-    const extract = this.#options.extract ?? extractInWorker;
+    const extract = this.#options.extract ?? extractInChildProcess;
     const work = extract(job, this.#options.limits)
       .then((outcome) => {
         if (!this.#closed) this.#finish(row.id, outcome);

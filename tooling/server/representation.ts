@@ -24,6 +24,7 @@ export class Representation {
     this.body = typeof body === "string" ? Buffer.from(body) : body;
     this.contentType = contentType;
     this.digest = createHash("sha256").update(this.body).digest("base64url");
+    this.#etags = { identity: `"${this.digest}"`, br: `"${this.digest}-br"`, gzip: `"${this.digest}-gzip"` };
   }
 
   /** The encoding to send for an Accept-Encoding header (identity for small bodies). */
@@ -33,12 +34,19 @@ export class Representation {
 
   /** A strong validator per encoding: a compressed copy is a different representation (RFC 9110, 8.8.3). */
   etag(encoding: Encoding): string {
-    return encoding === "identity" ? `"${this.digest}"` : `"${this.digest}-${encoding}"`;
+    return this.#etags[encoding];
   }
+
+  readonly #etags: Record<Encoding, string>;
 
   /** Whether If-None-Match names this document, in any of its encodings. */
   matches(ifNoneMatch: string | undefined): boolean {
     if (!ifNoneMatch) return false;
+    // What revalidating clients send: one tag, as this server made it.
+    if (ifNoneMatch.length <= this.digest.length + 8 && ifNoneMatch.startsWith(`"${this.digest}`)) {
+      const rest = ifNoneMatch.slice(this.digest.length + 1);
+      if (rest === '"' || rest === '-br"' || rest === '-gzip"') return true;
+    }
     for (const raw of ifNoneMatch.split(",")) {
       const tag = raw.trim().replace(/^W\//, "");
       if (tag === "*") return true;
@@ -62,9 +70,22 @@ export class Representation {
   }
 }
 
+// Clients send a handful of distinct Accept-Encoding values; remembering a few spares parsing them each time.
+const negotiated = new Map<string, Encoding>();
+
 /** br, else gzip, else identity, as Accept-Encoding allows (a coding with q=0 is refused). */
 export function negotiate(acceptEncoding: string | undefined): Encoding {
   if (!acceptEncoding) return "identity";
+  let encoding = negotiated.get(acceptEncoding);
+  if (encoding === undefined) {
+    encoding = parseAcceptEncoding(acceptEncoding);
+    if (negotiated.size >= 256) negotiated.clear();
+    negotiated.set(acceptEncoding, encoding);
+  }
+  return encoding;
+}
+
+function parseAcceptEncoding(acceptEncoding: string): Encoding {
   const accepted = new Map<string, number>();
   for (const part of acceptEncoding.split(",")) {
     const [name, ...params] = part.trim().toLowerCase().split(";");

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { buildApp } from "./app.ts";
 import { openDatabase, type Database } from "./database.ts";
 import { EntryStore } from "./entry-store.ts";
-import type { ExtractionLimits } from "./extraction-pool.ts";
+import type { ExtractionLimits } from "./extraction-process.ts";
 import { PublishedDocuments } from "./published.ts";
 import { Registrar } from "./registrar.ts";
 

@@ -1,0 +1,75 @@
+// Runs registrations' extractions in child processes, each fresh, with a heap limit, a lower scheduling
+// priority than the server (so that reading checkpoints never starves the answering of requests), and a
+// deadline after which it is killed, however busy. The caller bounds how many run at once.
+import { fork } from "node:child_process";
+import { setPriority } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { CheckpointReading } from "../checkpoint/read.ts";
+
+export interface ExtractionJob {
+  url: string;
+  allowPrivateNetwork: boolean;
+  /** Per HTTP request (the reader also has an overall deadline per request). */
+  requestTimeoutMs: number;
+}
+
+export type ExtractionOutcome =
+  | { ok: true; reading: CheckpointReading; warnings: string[] }
+  | { ok: false; reason: string; retryable: boolean };
+
+export interface ExtractionLimits {
+  /** The whole extraction, after which the process is killed. */
+  deadlineMs: number;
+  /** V8 heap of the process (the reader's byte caps bound its buffers). */
+  heapMiB: number;
+}
+
+// The bundled command line ships the worker as build/cli/extraction-worker.js beside the module that starts
+// it; run from source, it is the TypeScript file beside this one.
+const workerPath = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./extraction-worker.ts" : "./extraction-worker.js", import.meta.url));
+
+/** Below the server's priority: nice 10. */
+const lowerPriority = 10;
+
+export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimits): Promise<ExtractionOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(workerPath, [], {
+      execArgv: [`--max-old-space-size=${limits.heapMiB}`],
+      // Structured clone, so that the reading arrives as it was made.
+      serialization: "advanced",
+      // Its output would be the server's log; it says what it has to say in its answer.
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString();
+    });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, lowerPriority);
+      } catch {
+        // Not permitted here: it runs at the server's priority.
+      }
+    }
+    let settled = false;
+    const finish = (outcome: ExtractionOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish({ ok: false, reason: `reading the checkpoint took longer than ${Math.round(limits.deadlineMs / 1000)} s; stopped`, retryable: true }), limits.deadlineMs);
+    child.once("message", (outcome: ExtractionOutcome) => finish(outcome));
+    child.once("error", (error) => finish({ ok: false, reason: `internal error: cannot start the reading process (${error.message})`, retryable: true }));
+    child.once("exit", (code, signal) => {
+      const outOfMemory = /heap out of memory|Allocation failed/.test(stderr);
+      finish({
+        ok: false,
+        reason: outOfMemory ? `reading the checkpoint needed more than ${limits.heapMiB} MiB of memory; stopped` : `the reading process stopped (${signal ?? `exit code ${code}`}) without a result`,
+        retryable: false,
+      });
+    });
+    child.send(job);
+  });
+}
