@@ -74,13 +74,52 @@ function checkStatuses(entries: readonly LoadedEntry[], problems: Problem[]): vo
   }
 }
 
-/** `ids`: every entry id in the folder, including those of entries that failed the contract. */
-export function crossCheck(entries: readonly LoadedEntry[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id))): Problem[] {
+/**
+ * `ids`: every entry id in the folder, including those of entries that failed the contract; `among`: the
+ * entries that variants may name (default: `entries`).
+ */
+export function crossCheck(entries: readonly LoadedEntry[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id)), among: readonly LoadedEntry[] = entries): Problem[] {
   const problems: Problem[] = [];
-  const byId = new Map(entries.map((e) => [e.id, e]));
+  const byId = new Map(among.map((e) => [e.id, e]));
   checkIdCollisions(entries, problems);
   checkVariants(entries, byId, ids, problems);
   checkDuplicateFiles(entries, problems);
   checkStatuses(entries, problems);
   return problems;
+}
+
+/**
+ * The problems that changing the entries `changed` can bring into `entries`, which were valid before: the
+ * checks of crossCheck, run on the changed entries and on those they meet (an id equal but for case, a variant
+ * link either way, a shared URL or sha256). At 10,000 entries a one-entry write is checked in a millisecond or
+ * two instead of twenty (measured in bench/server.ts), which the server pays on the thread that answers reads.
+ */
+export function crossCheckChanged(entries: readonly LoadedEntry[], changed: ReadonlySet<string>): Problem[] {
+  const ids = new Set<string>();
+  const lowerIds = new Set<string>();
+  const linked = new Set<string>();
+  const files = new Set<string>();
+  for (const e of entries) {
+    ids.add(e.id);
+    if (!changed.has(e.id)) continue;
+    lowerIds.add(e.id.toLowerCase());
+    for (const variant of e.entry.variants ?? []) linked.add(variant);
+    const { url, mirrors, sha256 } = e.entry.source;
+    files.add(url);
+    for (const mirror of mirrors ?? []) files.add(mirror);
+    if (sha256) files.add(sha256);
+  }
+  const meets = (e: LoadedEntry) => {
+    const { url, mirrors, sha256 } = e.entry.source;
+    return (
+      changed.has(e.id) ||
+      lowerIds.has(e.id.toLowerCase()) ||
+      linked.has(e.id) ||
+      (e.entry.variants ?? []).some((v) => changed.has(v)) ||
+      files.has(url) ||
+      (mirrors ?? []).some((m) => files.has(m)) ||
+      (sha256 !== undefined && files.has(sha256))
+    );
+  };
+  return crossCheck(entries.filter(meets), ids, entries);
 }

@@ -5,7 +5,7 @@ import { parseEntry, type Entry } from "../contract/index.ts";
 import { writeFileAtomic } from "../files/atomic-write.ts";
 import { formatJson } from "../files/json-text.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
-import { crossCheck } from "./cross-checks.ts";
+import { crossCheckChanged } from "./cross-checks.ts";
 import { entryFile, type LoadedEntry } from "./entries.ts";
 import { RegistryInvalidError, type Problem } from "./problem.ts";
 
@@ -20,7 +20,8 @@ export interface EntryWrite {
 
 /**
  * What writing `drafts` into `dir` (whose valid entries are `existing`) would do, or the problems that
- * stop it. Drafts are checked against the strict contract exactly as a file would be.
+ * stop it. Drafts are checked against the strict contract exactly as a file would be, and across entries as
+ * validate would find them after the write.
  */
 export function planEntryWrites(dir: string, existing: readonly LoadedEntry[], drafts: ReadonlyArray<{ id: string; entry: unknown }>): { writes: EntryWrite[]; problems: Problem[] } {
   const byId = new Map(existing.map((e) => [e.id, e]));
@@ -41,7 +42,8 @@ export function planEntryWrites(dir: string, existing: readonly LoadedEntry[], d
   if (problems.length === 0) {
     const after = new Map(byId);
     for (const w of writes) after.set(w.id, { id: w.id, file: w.file, entry: w.entry });
-    problems.push(...crossCheck([...after.values()].sort((a, b) => byCodePoint(a.id, b.id))));
+    // `existing` passed validation: only what the drafts touch can be wrong now.
+    problems.push(...crossCheckChanged([...after.values()].sort((a, b) => byCodePoint(a.id, b.id)), new Set(writes.map((w) => w.id))));
   }
   return { writes, problems };
 }

@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../tooling/server/migrations.ts";
 import { openDatabase } from "../../tooling/server/database.ts";
-import { copyOfEntries, runCli, tempDir } from "../support/helpers.ts";
+import { copyOfEntries, editJson, readJson, runCli, tempDir } from "../support/helpers.ts";
 import { closeAllServers } from "../support/http-servers.ts";
 import { register, serveCheckpoints, settled, startTestRegistry } from "../support/registry-server.ts";
 
@@ -103,25 +103,62 @@ describe("registry backup", () => {
 });
 
 describe("registry sync-entries", () => {
-  it("writes the server's new and changed entries as entry files, and nothing the second time", async () => {
+  it("writes the server's new entries as entry files, remembers the revision, and writes nothing the second time", async () => {
     const registry = await startTestRegistry();
     const files = await serveCheckpoints(["synced-model"]);
     try {
       await settled(registry, (await (await register(registry, { url: files.urlOf("synced-model") })).json()).location);
-      const out = await copyOfEntries();
+      const out = registry.entriesDir;
       const first = await runCli(["sync-entries", "--server", registry.url, "--out", out]);
       expect(first.exitCode, first.stderr).toBe(0);
       expect(first.stdout.trim()).toBe(`created ${join(out, "synced-model.json")}`);
-      expect(first.stderr).toMatch(/revision 2 of http:\/\/127\.0\.0\.1:\d+\/api\/v1\/checkpoints: 1 written, 11 unchanged/);
+      expect(first.stderr).toMatch(/^sync-entries: http:\/\/127\.0\.0\.1:\d+\/ revisions 2-2: 1 written$/m);
       const text = await readFile(join(out, "synced-model.json"), "utf8");
       const served = await (await registry.call("/api/v1/checkpoints/synced-model")).json();
       expect(JSON.parse(text)).toEqual({ $schema: "../schema/v1/entry.authoring.json", ...served });
       expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+      expect(JSON.parse(await readFile(join(out, ".registry-sync.json"), "utf8"))).toEqual({ server: `${registry.url}/`, revision: 2 });
       const validate = await runCli(["validate", "--entries", out]);
       expect(validate.exitCode, validate.stdout).toBe(0);
 
       const again = await runCli(["sync-entries", "--server", registry.url, "--out", out, "--json"]);
-      expect(JSON.parse(again.stdout)).toMatchObject({ revision: 2, changed: [], unchanged: 12, localOnly: [] });
+      expect(JSON.parse(again.stdout)).toMatchObject({ since: 2, revision: 2, changed: [], conflicts: [] });
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("keeps the folder's edits: an entry edited there and changed on the server is a conflict until --force", async () => {
+    const files = await serveCheckpoints(["alpha", "beta", "gamma"]);
+    const entries = await copyOfEntries();
+    for (const name of ["alpha", "beta", "gamma"]) {
+      const made = await runCli(["extract-basic-metadata", files.urlOf(name), "--write", "--entries", entries, "--allow-private-network"]);
+      expect(made.exitCode, made.stderr).toBe(0);
+      // What the server imports lacks the provenance that reading the file again restores.
+      await editJson(join(entries, `${name}.json`), (doc) => delete doc.provenance);
+    }
+    const registry = await startTestRegistry({ entriesDir: entries });
+    try {
+      // Edited in the folder after the server imported it: alpha (also refreshed on the server) and gamma (not).
+      await editJson(join(entries, "alpha.json"), (doc) => (doc.display.description = "Edited by a person"));
+      await editJson(join(entries, "gamma.json"), (doc) => (doc.display.description = "Also edited by a person"));
+      for (const name of ["alpha", "beta"]) await settled(registry, (await (await register(registry, { url: files.urlOf(name) })).json()).location);
+
+      const sync = await runCli(["sync-entries", "--server", registry.url, "--out", entries, "--json"]);
+      expect(sync.exitCode).toBe(1);
+      expect(JSON.parse(sync.stdout)).toMatchObject({ since: 1, revision: 3, changed: [{ id: "beta", change: "updated" }], conflicts: [{ id: "alpha", why: "edited in the folder since revision 1, and changed on the server" }] });
+      expect(sync.stderr).toMatch(/^sync-entries: alpha: edited in the folder since revision 1, and changed on the server; kept the folder's \(--force takes the server's\)$/m);
+      expect((await readJson(join(entries, "beta.json"))).provenance).toBeDefined();
+      expect((await readJson(join(entries, "alpha.json"))).display.description).toBe("Edited by a person");
+      expect((await readJson(join(entries, "gamma.json"))).display.description).toBe("Also edited by a person");
+      expect(existsSync(join(entries, ".registry-sync.json"))).toBe(false);
+
+      const forced = await runCli(["sync-entries", "--server", registry.url, "--out", entries, "--force"]);
+      expect(forced.exitCode, forced.stderr).toBe(0);
+      expect(forced.stdout.trim()).toBe(`updated ${join(entries, "alpha.json")}`);
+      expect((await readJson(join(entries, "alpha.json"))).provenance).toBeDefined();
+      expect((await readJson(join(entries, "gamma.json"))).display.description).toBe("Also edited by a person");
+      expect((await runCli(["sync-entries", "--server", registry.url, "--out", entries])).stderr).toMatch(/no change since revision 3: 0 written$/m);
     } finally {
       await registry.close();
     }
@@ -133,7 +170,7 @@ describe("registry sync-entries", () => {
     const before = readdirSync(out);
     const result = await runCli(["sync-entries", "--server", files.base, "--out", out]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/checkpoints: .*404/);
+    expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/changes: .*404/);
     expect(readdirSync(out)).toEqual(before);
     expect((await runCli(["sync-entries", "--server", "ftp://x", "--out", out])).stderr).toBe("registry sync-entries: --server must be an http(s) URL, got ftp:");
   });

@@ -170,6 +170,7 @@ describe("the OpenAPI document", () => {
     expect(Object.keys(doc.paths)).toEqual([
       "/api/v1/checkpoints",
       "/api/v1/checkpoints/{id}",
+      "/api/v1/changes",
       "/api/v1/register",
       "/api/v1/registrations/{rid}",
       "/api/v1/health",
@@ -198,6 +199,7 @@ describe("the OpenAPI document", () => {
     await check("FiabStore", "/api/v1/checkpoints?contract=core-2");
     await check("Entry", "/api/v1/checkpoints/aifs-single-mse-1.1_w_sdpa");
     await check("Health", "/api/v1/health");
+    await check("Changes", "/api/v1/changes?since=0");
     await check("Problem", "/api/v1/checkpoints/nope", 404);
   });
 });

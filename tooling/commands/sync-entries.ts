@@ -4,10 +4,11 @@ import { entriesOption, jsonOption } from "../cli/options.ts";
 
 export default defineCommand({
   description:
-    "Writes a registry server's entries into an entries folder as entry files: each checked against the contract\nand across the folder before anything is written, then only changed files replaced (atomically, in the one\nstable format). So the server's registrations reach git, and the static catalog stays the publishing path.\nEntries only in the folder are kept and listed.",
+    "Writes what a registry server changed into an entries folder as entry files, without undoing the folder's\nown edits: the folder remembers the server revision it last took (.registry-sync.json); an entry the server\nchanged since is written when its file is unchanged since then (or absent and was absent), and reported as a\nconflict when it was edited too (exit 1; --force takes the server's). Everything is checked against the\ncontract and across the folder before anything is written; only changed files are replaced, atomically.",
   options: {
     server: { type: "string", valueName: "URL", description: "the registry server, e.g. https://registry.example.org" },
     out: { ...entriesOption, description: "the entries folder to write" },
+    force: { type: "boolean", description: "write the server's version of conflicting entries too" },
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", default: 60, description: "HTTP timeout" },
     "max-bytes": { type: "number", accept: "positive integer", valueName: "BYTES", default: 1024 ** 3, description: "largest document accepted from the server" },
     json: jsonOption,
@@ -15,21 +16,24 @@ export default defineCommand({
   examples: ["npm run -s registry -- sync-entries --server http://127.0.0.1:8080 --out entries/"],
   async run({ options, out, log }) {
     if (!options.server) throw new CliError("sync-entries needs --server URL", 2);
-    const { fetchServerEntries } = await import("../server/sync.ts");
+    const { planSync, writeSyncState } = await import("../server/sync.ts");
     const { writeEntries } = await import("../../src/registry/write-entries.ts");
     const { loadValidEntries } = await import("../../src/registry/validate.ts");
-    const fetched = await fetchServerEntries(options.server, { timeoutMs: options.timeout * 1000, maxBytes: options["max-bytes"] });
     const dir = options.out;
     const existing = existsSync(dir) ? await loadValidEntries(dir) : [];
-    const writes = await writeEntries(dir, existing, fetched.entries, `with the entries of ${fetched.url}`);
-    const onServer = new Set(fetched.entries.map((e) => e.id));
-    const localOnly = existing.filter((e) => !onServer.has(e.id)).map((e) => e.id);
+    const plan = await planSync(options.server, dir, existing, { timeoutMs: options.timeout * 1000, maxBytes: options["max-bytes"] });
+    const taken = options.force ? [...plan.drafts, ...plan.conflicts] : plan.drafts;
+    const writes = await writeEntries(dir, existing, taken, `with the changes of ${plan.server}`);
     const changed = writes.filter((w) => w.change !== "unchanged");
+    const open = options.force ? [] : plan.conflicts;
+    // The revision is recorded only once nothing is left behind, so that a conflict is raised again next time.
+    if (open.length === 0) await writeSyncState(dir, plan.server, plan.revision);
     if (options.json) {
-      out(JSON.stringify({ server: fetched.url, revision: fetched.revision, changed: changed.map((w) => ({ id: w.id, file: w.file, change: w.change })), unchanged: writes.length - changed.length, localOnly }, null, 2));
+      out(JSON.stringify({ server: plan.server, since: plan.since, revision: plan.revision, changed: changed.map((w) => ({ id: w.id, file: w.file, change: w.change })), conflicts: plan.conflicts.map(({ id, why }) => ({ id, why })) }, null, 2));
     } else for (const w of changed) out(`${w.change} ${w.file}`);
-    if (localOnly.length > 0) log(`sync-entries: ${localOnly.length} entr${localOnly.length === 1 ? "y is" : "ies are"} in ${dir} but not on the server (kept): ${localOnly.slice(0, 10).join(", ")}${localOnly.length > 10 ? ", ..." : ""}`);
-    log(`sync-entries: revision ${fetched.revision} of ${fetched.url}: ${changed.length} written, ${writes.length - changed.length} unchanged`);
-    return 0;
+    for (const c of plan.conflicts) log(`sync-entries: ${c.id}: ${c.why}${options.force ? "; took the server's (--force)" : "; kept the folder's (--force takes the server's)"}`);
+    const range = plan.revision > plan.since ? `revisions ${plan.since + 1}-${plan.revision}` : `no change since revision ${plan.since}`;
+    log(`sync-entries: ${plan.server} ${range}: ${changed.length} written${open.length > 0 ? `, ${open.length} conflict${open.length === 1 ? "" : "s"} left` : ""}`);
+    return open.length > 0 ? 1 : 0;
   },
 });

@@ -75,6 +75,25 @@ export const health = z
   })
   .describe("Whether the server is up, and its queue.");
 
+const revisionNumber = z.string().regex(/^\d{1,15}$/, "a revision number");
+
+/** `since` defaults to the revision that imported the entries folder the server started from (else 0). */
+export const changesQuery = z.object({
+  since: revisionNumber.optional().describe("List entries changed after this registry revision (sync-entries passes the last one it wrote)."),
+});
+
+export const changesDocument = z
+  .strictObject({
+    since: z.number(),
+    revision: z.number().describe("The registry revision now."),
+    changes: z.array(z.strictObject({ id: checkpointId, revision: z.number().describe("The revision that last changed it.") })),
+  })
+  .describe("The entries changed after a revision: what sync-entries writes back to the entries folder.");
+
+export const checkpointQuery = z.object({
+  revision: revisionNumber.optional().describe("The entry as it was at this registry revision (404 when it did not exist then)."),
+});
+
 // Other parameters (a cache buster) are ignored.
 export const checkpointsQuery = z.object({
   contract: z.enum(["core-1", "core-2"]).optional().describe("Answer with the FIAB store of this contract version instead."),

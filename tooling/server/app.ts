@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
-import { apiBase, checkpointsQuery, registerRequest, type Problem } from "./api-schemas.ts";
+import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, registerRequest, type Problem } from "./api-schemas.ts";
 import type { Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -171,9 +171,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get<{ Params: { id: string } }>(`${apiBase}/checkpoints/:id`, async (request, reply) => {
     const { id } = request.params;
     if (!checkpointIdPattern.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 200))} is not a checkpoint id`, [{ path: "id", message: "a checkpoint id" }]);
+    const query = checkpointQuery.safeParse(request.query);
+    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
+    if (query.data.revision !== undefined) {
+      const revision = Number(query.data.revision);
+      const earlier = published.entryAt(id, revision);
+      if (!earlier) throw notFound(`no checkpoint "${id}" at revision ${revision}`);
+      // A past revision never changes.
+      return sendDocument(request, reply, earlier, revision <= store.revision ? "public, max-age=31536000, immutable" : "no-store");
+    }
     const document = published.entry(id);
     if (!document) throw notFound(`no checkpoint "${id}"`);
     return sendDocument(request, reply, document);
+  });
+
+  app.get(`${apiBase}/changes`, async (request, reply) => {
+    const query = changesQuery.safeParse(request.query);
+    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
+    const since = query.data.since !== undefined ? Number(query.data.since) : (store.importRevision() ?? 0);
+    reply.header("cache-control", "no-store");
+    return { since, revision: store.revision, changes: store.changesSince(since) };
   });
 
   app.put(

@@ -2,7 +2,7 @@
 // write is planned exactly as a write to entries/ is (each entry against the strict contract, then across all
 // entries), committed as one registry revision, and only then shown to readers, so that no reader ever sees a
 // half-applied change.
-import { parseEntry } from "../../src/contract/index.ts";
+import { parseEntry, type Entry } from "../../src/contract/index.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { RegistryInvalidError, type Problem } from "../../src/registry/problem.ts";
@@ -10,6 +10,8 @@ import { validateEntries } from "../../src/registry/validate.ts";
 import { planEntryWrites, type EntryWrite } from "../../src/registry/write-entries.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
 import { now, transaction, type Database } from "./database.ts";
+
+const importCause = "import of ";
 
 /** What problems and messages call the server's copy of an entry (it has no file). */
 const label = (id: string) => `registry:${id}`;
@@ -99,12 +101,31 @@ export class EntryStore {
     return revision;
   }
 
+  /** The entries changed after revision `since`, with the revision that last changed each, in id order. */
+  changesSince(since: number): Array<{ id: string; revision: number }> {
+    return this.#db.prepare("SELECT id, revision FROM entries WHERE revision > ? ORDER BY id").all(since) as Array<{ id: string; revision: number }>;
+  }
+
+  /** Entry `id` as it was at `revision`; undefined when it did not exist then. */
+  entryAt(id: string, revision: number): Entry | undefined {
+    const row = this.#db.prepare("SELECT entry FROM entry_history WHERE id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1").get(id, revision) as { entry: string } | undefined;
+    if (!row) return undefined;
+    const parsed = parseEntry(JSON.parse(row.entry));
+    return parsed.ok ? parsed.entry : undefined;
+  }
+
+  /** The revision that imported an entries folder into this database (its first), if it began so. */
+  importRevision(): number | undefined {
+    const first = this.#db.prepare("SELECT revision, cause FROM revisions ORDER BY revision LIMIT 1").get() as { revision: number; cause: string } | undefined;
+    return first?.cause.startsWith(importCause) ? first.revision : undefined;
+  }
+
   /** Fills an empty database from an entries folder, validated as `validate` validates it; returns the count. */
   async importFolder(dir: string): Promise<number> {
     if (this.#byId.size > 0) throw new Error("importFolder: the database already has entries");
     const { entries, problems } = await validateEntries(dir);
     if (problems.length > 0) throw new RegistryInvalidError(`${dir}; nothing was imported`, problems);
-    this.commit(entries.map((e) => ({ id: e.id, file: label(e.id), entry: e.entry, change: "created" as const })), `import of ${dir}`);
+    this.commit(entries.map((e) => ({ id: e.id, file: label(e.id), entry: e.entry, change: "created" as const })), `${importCause}${dir}`);
     return entries.length;
   }
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { entrySchema } from "../../src/contract/index.ts";
 import { tool } from "../repo.ts";
-import { apiBase, checkpointsDocument, checkpointsQuery, fiabStore, health, problem, registerRequest, registration } from "./api-schemas.ts";
+import { apiBase, changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, problem, registerRequest, registration } from "./api-schemas.ts";
 
 type Json = Record<string, unknown>;
 
@@ -73,6 +73,7 @@ export function openApiDocument(): Json {
     registration: components.add("Registration", registration),
     problem: components.add("Problem", problem),
     health: components.add("Health", health),
+    changes: components.add("Changes", changesDocument),
   };
   const problemResponse = (description: string) => ({ description, content: { "application/problem+json": { schema: ref.problem } } });
   const notModified = { description: "Not modified: the If-None-Match ETag is current." };
@@ -109,13 +110,24 @@ export function openApiDocument(): Json {
         get: {
           operationId: "getCheckpoint",
           summary: "One entry, as the static /checkpoints/<id>.json.",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string" } },
+            { name: "revision", in: "query", required: false, description: checkpointQuery.shape.revision.description, schema: { type: "string", pattern: "^\\d{1,15}$" } },
+          ],
           responses: {
             200: { description: "The entry.", headers: etagHeader, content: jsonContent(ref.entry) },
             304: notModified,
             400: problemResponse("Not a checkpoint id."),
             404: problemResponse("No such checkpoint."),
           },
+        },
+      },
+      [`${apiBase}/changes`]: {
+        get: {
+          operationId: "getChanges",
+          summary: "The entries changed after a registry revision (what sync-entries writes back to git).",
+          parameters: [{ name: "since", in: "query", required: false, description: changesQuery.shape.since.description, schema: { type: "string", pattern: "^\\d{1,15}$" } }],
+          responses: { 200: { description: "The changes.", content: jsonContent(ref.changes) }, 400: problemResponse("An invalid query.") },
         },
       },
       [`${apiBase}/register`]: {

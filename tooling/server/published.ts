@@ -7,6 +7,9 @@ import type { Entry } from "../../src/contract/index.ts";
 import type { EntryStore } from "./entry-store.ts";
 import { Representation } from "./representation.ts";
 
+/** As the static build writes /checkpoints/<id>.json. */
+const formatPublishedEntry = (entry: Entry) => `${JSON.stringify(publishedEntry(entry), null, 2)}\n`;
+
 export class PublishedDocuments {
   readonly #store: EntryStore;
   #registry: { revision: number; document: Representation } | undefined;
@@ -39,13 +42,19 @@ export class PublishedDocuments {
     return view.document;
   }
 
+  /** Entry `id` as it was at `revision`, formatted as the current one; undefined when it did not exist then. */
+  entryAt(id: string, revision: number): Representation | undefined {
+    const entry = revision >= this.#store.revision ? this.#store.get(id)?.entry : this.#store.entryAt(id, revision);
+    return entry ? new Representation(formatPublishedEntry(entry)) : undefined;
+  }
+
   /** One entry, formatted as the static /checkpoints/<id>.json is; undefined for an unknown id. */
   entry(id: string): Representation | undefined {
     const current = this.#store.get(id)?.entry;
     if (!current) return undefined;
     let cached = this.#entries.get(id);
     if (cached?.entry !== current) {
-      cached = { entry: current, document: new Representation(`${JSON.stringify(publishedEntry(current), null, 2)}\n`) };
+      cached = { entry: current, document: new Representation(formatPublishedEntry(current)) };
       this.#entries.set(id, cached);
     }
     return cached.document;
