@@ -62,7 +62,9 @@ export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimi
     const timer = setTimeout(() => finish({ ok: false, reason: `reading the checkpoint took longer than ${Math.round(limits.deadlineMs / 1000)} s; stopped`, retryable: true }), limits.deadlineMs);
     child.once("message", (outcome: ExtractionOutcome) => finish(outcome));
     child.once("error", (error) => finish({ ok: false, reason: `internal error: cannot start the reading process (${error.message})`, retryable: true }));
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": a process that answered and exited at once may be seen to exit before its answer
+    // is read; by "close" its channel has been drained.
+    child.once("close", (code, signal) => {
       const outOfMemory = /heap out of memory|Allocation failed/.test(stderr);
       finish({
         ok: false,
