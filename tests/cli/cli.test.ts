@@ -28,7 +28,7 @@ describe("registry CLI", () => {
         serve                   Run the registry server: entries over HTTP from sqlite, registration of checkpoints by URL.
         token                   Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).
         backup                  Copy the registry server's database consistently while it runs.
-        sync-entries            Write a registry server's entries into an entries folder (only changed files, atomically).
+        sync-entries            Write what a registry server changed into an entries folder, keeping the folder's own edits.
         schema                  Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
       Run a command with --help for its options; --version prints the version."

@@ -25,6 +25,6 @@ export const commands: readonly CommandEntry[] = [
   entry("serve", "Run the registry server: entries over HTTP from sqlite, registration of checkpoints by URL.", () => import("./serve.ts")),
   entry("token", "Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).", () => import("./token.ts")),
   entry("backup", "Copy the registry server's database consistently while it runs.", () => import("./backup.ts")),
-  entry("sync-entries", "Write a registry server's entries into an entries folder (only changed files, atomically).", () => import("./sync-entries.ts")),
+  entry("sync-entries", "Write what a registry server changed into an entries folder, keeping the folder's own edits.", () => import("./sync-entries.ts")),
   entry("schema", "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).", () => import("./schema.ts")),
 ];
