@@ -1,6 +1,6 @@
 // The catalog's full-text index, built by Pagefind (a Rust binary run as a service) from the entries. It
-// starts as soon as the entries are validated and runs beside Astro's rendering, on another core; the
-// build waits for it only when writing the site.
+// starts as soon as the entries are validated and is indexed and written beside Astro's rendering, on
+// another core.
 import * as pagefind from "pagefind";
 import type { LoadedEntry } from "../registry/entries.ts";
 import { searchRecord } from "../site/search-records.ts";

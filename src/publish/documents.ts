@@ -24,3 +24,13 @@ export function modelRegistryDocument(entries: readonly LoadedEntry[]): { schema
 export function fiabView(entries: readonly LoadedEntry[], contract: FiabContract): StoreExport {
   return exportStore(entries, contract, site.storeDisplayName);
 }
+
+/** The text of /modelRegistry.json: compact, as FIAB parses it (indentation would triple it at 10,000 entries). */
+export function modelRegistryText(entries: readonly LoadedEntry[]): string {
+  return JSON.stringify(modelRegistryDocument(entries));
+}
+
+/** The text of /fiab/<contract>/artifacts.json, compact like modelRegistry.json. */
+export function fiabViewText(entries: readonly LoadedEntry[], contract: FiabContract): string {
+  return JSON.stringify(fiabView(entries, contract).store);
+}

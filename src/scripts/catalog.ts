@@ -188,9 +188,6 @@ void detectMachine().then((machine) => {
 
 // Facets stay folded on a phone, where they would push the list below the fold, unless some are chosen.
 byId<HTMLDetailsElement>("facet-details").open = matchMedia("(min-width: 960px)").matches || Object.keys(state.facets).length > 0 || state.gpuMaxGib !== undefined;
-byId("filters").hidden = false;
-byId("sort-box").hidden = false;
-byId("catalog-layout").classList.add("with-filters");
 showState();
 render();
 void search();

@@ -38,7 +38,8 @@ export interface ClientItem {
   fit: FitFacts;
 }
 
-export interface CatalogItem {
+/** What the catalog derives from an entry for people: its domain, accelerators and architectures. */
+export interface EntryFacts {
   id: string;
   entry: Entry;
   domain: DomainSummary;
@@ -47,6 +48,9 @@ export interface CatalogItem {
   architectures: string[] | undefined;
   /** release date, else the date the checkpoint was written. */
   date: string | undefined;
+}
+
+export interface CatalogItem extends EntryFacts {
   client: ClientItem;
 }
 
@@ -129,13 +133,17 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
   return [...new Set(words.filter((w) => w !== "").map((w) => w.toLowerCase()))].join(" ");
 }
 
-export function catalogItem(id: string, entry: Entry): CatalogItem {
+export function entryFacts(id: string, entry: Entry): EntryFacts {
   const wheels = wheelRestrictions(entry.requirements?.pipConstraints ?? []);
   const architectures = entry.infrastructure?.architectures ?? wheels.architectures;
   const needsCuda = wheels.needsCuda || (entry.pickle?.modules.includes("flash_attn") ?? false);
   const accelerators = acceleratorSupport({ supportedOs: entry.infrastructure?.supportedOs, needsCuda, compatibility: entry.compatibility });
-  const domain = domainSummary(entry);
-  const date = dateOf(entry);
+  return { id, entry, domain: domainSummary(entry), accelerators, architectures, date: dateOf(entry) };
+}
+
+export function catalogItem(id: string, entry: Entry): CatalogItem {
+  const facts = entryFacts(id, entry);
+  const { domain, accelerators, architectures, date } = facts;
   const facets = facetValues(entry, domain, accelerators, architectures);
   const gpu = entry.infrastructure?.minimumGpuMemoryMib;
   const platforms = Object.fromEntries(Object.entries(entry.compatibility ?? {}).map(([key, record]) => [key, record.status]).sort(([a], [b]) => byCodePoint(a!, b!)));
@@ -155,5 +163,5 @@ export function catalogItem(id: string, entry: Entry): CatalogItem {
       platforms,
     },
   };
-  return { id, entry, domain, accelerators, architectures, date, client };
+  return { ...facts, client };
 }

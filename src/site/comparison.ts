@@ -3,7 +3,7 @@
 import type { Entry } from "../contract/index.ts";
 import { acceleratorName, acceleratorStatusWords } from "../platform/accelerators.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
-import { catalogItem } from "./catalog-item.ts";
+import { entryFacts } from "./catalog-item.ts";
 import { humanBytes, humanMib } from "./format.ts";
 import { ioVariables, levtypeName, variableRows, type VariableRow } from "./qube-variables.ts";
 
@@ -23,7 +23,7 @@ const none = "—";
 const row = (label: string, a: string | undefined, b: string | undefined): ComparisonRow => ({ label, a: a ?? none, b: b ?? none, same: (a ?? none) === (b ?? none) });
 const list = (values: readonly string[] | undefined) => (values && values.length > 0 ? values.join(", ") : undefined);
 
-function platformRows(a: Entry, b: Entry, ia: ReturnType<typeof catalogItem>, ib: ReturnType<typeof catalogItem>): ComparisonRow[] {
+function platformRows(a: Entry, b: Entry, ia: ReturnType<typeof entryFacts>, ib: ReturnType<typeof entryFacts>): ComparisonRow[] {
   const accel = (i: typeof ia) => list(i.accelerators.map((x) => `${acceleratorName(x.accelerator)} (${acceleratorStatusWords(x.status)})`));
   const gpu = (e: Entry) => {
     const g = e.infrastructure?.minimumGpuMemoryMib;
@@ -92,8 +92,8 @@ const rowsOf = (io: Entry["inputs"] | Entry["outputs"]) => {
 export function compareEntries(a: { id: string; entry: Entry }, b: { id: string; entry: Entry }): ComparisonSection[] {
   const ea = a.entry;
   const eb = b.entry;
-  const ia = catalogItem(a.id, ea);
-  const ib = catalogItem(b.id, eb);
+  const ia = entryFacts(a.id, ea);
+  const ib = entryFacts(b.id, eb);
   return [
     {
       title: "Checkpoint",

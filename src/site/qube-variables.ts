@@ -167,11 +167,20 @@ export function fromQube(qube: QubeLike): DatasetVariables[] {
   return finish(byDataset);
 }
 
+type Io = { variables?: readonly VariableLike[] | undefined; qube?: QubeLike | undefined };
+
+// The catalog and the checkpoint page read the same entry objects in one build: each is grouped once.
+const grouped = new WeakMap<Io, IoVariables | undefined>();
+
 /** The variables of an entry's inputs or outputs, from whichever form it gives; undefined when neither. */
-export function ioVariables(io: { variables?: readonly VariableLike[] | undefined; qube?: QubeLike | undefined } | undefined): IoVariables | undefined {
-  if (io?.variables && io.variables.length > 0) return { from: "variables", datasets: fromVariables(io.variables) };
-  if (io?.qube) return { from: "qube", datasets: fromQube(io.qube) };
-  return undefined;
+export function ioVariables(io: Io | undefined): IoVariables | undefined {
+  if (!io) return undefined;
+  if (grouped.has(io)) return grouped.get(io);
+  let result: IoVariables | undefined;
+  if (io.variables && io.variables.length > 0) result = { from: "variables", datasets: fromVariables(io.variables) };
+  else if (io.qube) result = { from: "qube", datasets: fromQube(io.qube) };
+  grouped.set(io, result);
+  return result;
 }
 
 export interface GlanceItem {

@@ -3,7 +3,7 @@
 // from the entries rather than parsed back out of the HTML, which costs a tenth of the time.
 import type { Entry } from "../contract/index.ts";
 import { inputOptionGrids } from "./catalog-item.ts";
-import { ioVariables } from "./qube-variables.ts";
+import { levelTypeName } from "../contract/level-types.ts";
 
 export interface SearchRecord {
   url: string;
@@ -13,10 +13,24 @@ export interface SearchRecord {
   filters: Record<string, string[]>;
 }
 
-function variableWords(io: Parameters<typeof ioVariables>[0]): string[] {
+/** Params and level types (code and name) anywhere in a qube, one root or one per dataset. */
+function qubeWords(node: unknown, words: string[], depth = 0): void {
+  if (depth > 16 || node === null || typeof node !== "object") return;
+  const axis = node as { key?: unknown; values?: { values?: unknown }; children?: unknown };
+  if (typeof axis.key !== "string") {
+    for (const root of Object.values(node)) qubeWords(root, words, depth + 1);
+    return;
+  }
+  const values = Array.isArray(axis.values?.values) ? axis.values.values : [];
+  if (axis.key === "param") for (const v of values) words.push(String(v));
+  if (axis.key === "levtype") for (const v of values) words.push(String(v), levelTypeName(String(v)) ?? "");
+  if (Array.isArray(axis.children)) for (const child of axis.children) qubeWords(child, words, depth + 1);
+}
+
+function variableWords(io: { variables?: ReadonlyArray<{ name: string; param?: string | undefined; levtype?: string | undefined }> | undefined; qube?: unknown } | undefined): string[] {
   const words: string[] = [];
-  for (const v of io?.variables ?? []) words.push(v.name, v.param ?? "", v.levtype ?? "");
-  for (const d of ioVariables(io)?.datasets ?? []) for (const g of d.groups) words.push(g.levtype, g.name, ...g.params);
+  for (const v of io?.variables ?? []) words.push(v.name, v.param ?? "", v.levtype ?? "", levelTypeName(v.levtype ?? "") ?? "");
+  qubeWords(io?.qube, words);
   return words;
 }
 

@@ -12,11 +12,17 @@ export interface StaticSite {
   close(): Promise<void>;
 }
 
-export async function serveSite(dir: string): Promise<StaticSite> {
+/**
+ * Like a CDN in front of the site: Astro's hashed files under /_astro/ are cached for a year (everything else
+ * is revalidated), and with `gzip` a file's `.gz` twin is sent to browsers that accept it.
+ */
+export async function serveSite(dir: string, options: { gzip?: boolean } = {}): Promise<StaticSite> {
   const notFound = join(dir, "404.html");
   const files = sirv(dir, {
     dev: false,
     etag: true,
+    gzip: options.gzip ?? false,
+    setHeaders: (res, pathname) => res.setHeader("cache-control", pathname.startsWith("/_astro/") ? "public, max-age=31536000, immutable" : "public, max-age=0, must-revalidate"),
     onNoMatch: (_req, res) => {
       res.statusCode = 404;
       res.setHeader("content-type", "text/html; charset=utf-8");
