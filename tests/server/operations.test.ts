@@ -176,6 +176,22 @@ describe("registry sync-entries", () => {
   });
 });
 
+describe("registry serve", () => {
+  it("says why it cannot listen", async () => {
+    const registry = await startTestRegistry();
+    try {
+      const port = new URL(registry.url).port;
+      const taken = await runCli(["serve", "--db", join(await tempDir(), "r.db"), "--port", port]);
+      expect(taken.exitCode).toBe(1);
+      expect(taken.stderr).toMatch(new RegExp(`^registry serve: cannot listen: 127\\.0\\.0\\.1:${port} is in use \\(another server\\?\\); pass another --port$`, "m"));
+      const badPort = await runCli(["serve", "--port", "70000"]);
+      expect([badPort.exitCode, badPort.stderr]).toEqual([2, "registry serve: --port must be at most 65535, got 70000"]);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
 describe("the database", () => {
   it("is migrated on open and refuses one from a newer registry", async () => {
     const path = join(await tempDir(), "r.db");

@@ -1,6 +1,7 @@
 // The registry server put together: the database (imported from entries/ on first start), the published
 // documents, the registration queue and the HTTP app; started and stopped as one.
 import { existsSync } from "node:fs";
+import { RegistryError } from "../../src/errors.ts";
 import { buildApp } from "./app.ts";
 import { openDatabase, type Database } from "./database.ts";
 import { EntryStore } from "./entry-store.ts";
@@ -30,6 +31,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Why the server cannot listen, in words, for the failures an operator can fix. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host}:${port}`;
+  const reason = {
+    EADDRINUSE: `${where} is in use (another server?); pass another --port`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; pass --host 127.0.0.1, 0.0.0.0 or one of its addresses`,
+    EACCES: `listening on ${where} needs privileges; use a port above 1023 (behind a reverse proxy)`,
+    ENOTFOUND: `${host} is not a host name this machine can resolve; pass --host`,
+  }[error.code ?? ""];
+  return reason ? new RegistryError(`cannot listen: ${reason}`, { cause: error }) : error;
+}
+
 export async function startRegistryServer(options: ServerOptions): Promise<RunningServer> {
   const { log } = options;
   const db = openDatabase(options.db, { create: true });
@@ -49,7 +62,9 @@ export async function startRegistryServer(options: ServerOptions): Promise<Runni
       log,
     });
     const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, registrationsPerMinute: options.registrationsPerMinute, log });
-    const address = await app.listen({ host: options.host, port: options.port });
+    const address = await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, options.host, options.port);
+    });
     registrar.start();
     return {
       url: address,
