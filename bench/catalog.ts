@@ -1,13 +1,13 @@
 // `node bench/catalog.ts`: the catalog's build at 10,000 entries (search index included) against a trivial
 // Astro site of as many pages built in the same run, alternately, and Lighthouse with page weights on the
 // real entries' index and two checkpoint pages. Prints Markdown tables (docs/benchmarks.md, "Catalog").
+import { execFileSync } from "node:child_process";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { serveSite } from "../tests/support/static-site.ts";
-import { buildPhases } from "./build-phases.ts";
 import { generateRegistry, workDir } from "./generate-registry.ts";
 import { lighthouseScores } from "./lighthouse.ts";
 import { describeMachine, machine } from "./machine.ts";
@@ -37,17 +37,46 @@ function mustSucceed(step: string, run: ChildRun): ChildRun {
 
 const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
 
-async function buildCatalog(entries: string, dist: string, logFile: string): Promise<ChildRun> {
+/** Removes a previous output and flushes it to disk, so that a build is not timed writing back the last one. */
+async function clear(dist: string): Promise<void> {
   await rm(dist, { recursive: true, force: true });
+  execFileSync("sync");
+}
+
+async function buildCatalog(entries: string, dist: string, logFile: string): Promise<ChildRun> {
+  await clear(dist);
   return mustSucceed("catalog build", await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: root, env: { ...env, REGISTRY_ENTRIES: entries }, logFile }));
 }
 
 async function buildTrivial(project: string, dist: string, logFile: string): Promise<ChildRun> {
-  await rm(dist, { recursive: true, force: true });
+  await clear(dist);
   return mustSucceed("trivial build", await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: project, env, logFile }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** When the build reached each step, from the time its log lines arrived (pages render several at once). */
+function timeline(run: ChildRun): Array<[string, number]> {
+  const at = (pattern: RegExp) => run.lines.find(([, line]) => pattern.test(line))?.[0];
+  const steps: Array<[string, RegExp]> = [
+    ["entries validated, search index started", /entries in .* are valid/],
+    ["bundled, first page rendered", /[├└]─ \//],
+    ["pages and index rendered", /^\S+ ✓ Completed in/],
+    ["published files and search index in place", /published JSON files and the search index written/],
+  ];
+  let last = 0;
+  return steps.flatMap(([name, pattern]) => {
+    const ms = at(pattern);
+    if (ms === undefined) return [];
+    const step: [string, number] = [name, (ms - last) / 1000];
+    last = ms;
+    return [step];
+  });
+}
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 
@@ -68,8 +97,6 @@ async function buildComparison(): Promise<string> {
   const c = median(catalog.map((r) => r.wallSeconds));
   const t = median(trivial.map((r) => r.wallSeconds));
   const last = catalog.at(-1)!;
-  const phases = buildPhases(last.lines, last.wallSeconds, last.memory?.timeline);
-  const afterRoutes = /waited (\d+) ms for them after the pages/.exec(last.output);
   const output = await outputSize(dir.dist);
   const index = readFileSync(resolve(dir.dist, "index.html"));
   const lines = [
@@ -79,10 +106,9 @@ async function buildComparison(): Promise<string> {
     `| catalog, ${size.toLocaleString("en")} entries, search index included | ${catalog.map((r) => r.wallSeconds.toFixed(1)).join(" | ")} | ${c.toFixed(1)} |`,
     `| **catalog / trivial** | ${catalog.map((r, i) => `${(r.wallSeconds / trivial[i]!.wallSeconds).toFixed(2)}x`).join(" | ")} | **${(c / t).toFixed(2)}x** |`,
     "",
-    "| last catalog build | figure |",
+    "| last catalog build, step by step | figure |",
     "| --- | ---: |",
-    ...phases.filter((p) => p.routes > 0 || p.seconds > 0.05).map((p) => `| ${p.name}${p.routes ? ` (${p.routes.toLocaleString("en")} routes)` : ""} | ${p.seconds.toFixed(1)} s |`),
-    ...(afterRoutes ? [`| waiting for the entry files and the search index after the pages | ${(Number(afterRoutes[1]) / 1000).toFixed(2)} s |`] : []),
+    ...timeline(last).map(([name, seconds]) => `| ${name} | +${seconds.toFixed(1)} s |`),
     `| peak RSS, process tree | ${mib(last.memory?.peakTreeRssBytes ?? last.gnuTimeMaxRssBytes ?? 0)} MiB |`,
     `| output | ${output.files.toLocaleString("en")} files, ${mib(output.bytes)} MiB |`,
     `| index.html | ${mib(index.length)} MiB, ${mib(gzipSync(index).length)} MiB gzipped |`,

@@ -1,19 +1,18 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
-// work: the entries are validated exactly as `validate` does (nothing is published when one fails); the
-// site is built in a staging folder that replaces the output only when the build succeeds; the search index
-// and the per-entry JSON files are made while the pages render; the sitemap is written at the end.
+// work. The entries are validated exactly as `validate` does, and nothing is published when one fails; the
+// site is built in a staging folder that replaces the output only when the build succeeds; a worker thread
+// writes the published JSON files and has Pagefind write the search index while the pages render; the
+// sitemap is written at the end.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AstroIntegration, AstroIntegrationLogger } from "astro";
 import { robotsTxt, sitemapXml } from "../publish/sitemap.ts";
-import type { LoadedEntry } from "../registry/entries.ts";
 import { formatRegistryProblem, type Problem } from "../registry/problem.ts";
 import { validateEntries } from "../registry/validate.ts";
 import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
 import { sitemapPaths } from "../site/pages.ts";
-import { writePublishedFilesInWorker } from "./published-files.ts";
-import { startSearchIndex, type SearchIndexJob } from "./search-index.ts";
+import { startEntriesWorker, type EntriesWorker } from "./entries-worker-client.ts";
 import { stageOutput, type StagedOutput } from "./staged-output.ts";
 
 const shownWarnings = 20;
@@ -24,13 +23,10 @@ function logWarnings(warnings: readonly Problem[], logger: AstroIntegrationLogge
 }
 
 export function registrySite(): AstroIntegration {
-  let entries: LoadedEntry[] = [];
   let staged: StagedOutput | undefined;
-  let search: SearchIndexJob | undefined;
+  let worker: EntriesWorker | undefined;
   let site: URL | undefined;
-  let root = "";
-  let entriesDir = "";
-  let files: Promise<unknown> | undefined;
+  let files: Promise<number> | undefined;
   return {
     name: "fiab-registry-site",
     hooks: {
@@ -38,29 +34,25 @@ export function registrySite(): AstroIntegration {
         if (command !== "build") return;
         staged = stageOutput(fileURLToPath(config.outDir), fileURLToPath(config.root));
         const dir = siteEntriesDir();
-        root = fileURLToPath(config.root);
-        entriesDir = dir;
-        const result = await validateEntries(dir);
-        if (result.problems.length > 0) {
-          for (const p of result.problems) logger.error(formatRegistryProblem(p));
-          const n = result.problems.length;
-          throw new Error(`${n} problem${n === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
+        // Loads the entries on the second core while this thread validates them.
+        worker = startEntriesWorker(fileURLToPath(config.root), dir);
+        const { entries, problems, warnings } = await validateEntries(dir);
+        if (problems.length > 0) {
+          await worker.stop();
+          for (const p of problems) logger.error(formatRegistryProblem(p));
+          throw new Error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
         }
-        logWarnings(result.warnings, logger);
-        entries = result.entries;
+        logWarnings(warnings, logger);
         provideSiteEntries(entries);
-        search = startSearchIndex(entries);
         site = config.site ? new URL(config.site) : undefined;
         updateConfig({ outDir: pathToFileURL(`${staged.staging}/`) });
         logger.info(`${entries.length} entries in ${dir} are valid`);
       },
-      // After Astro has emptied the output folder and before it renders: from here the published JSON files
+      // After Astro has emptied the output folder, before it renders: from here the published JSON files
       // (10,000 Astro routes took ten seconds) and the search index are written beside the rendering.
       "astro:build:setup": () => {
-        if (!staged || !search || files) return;
-        const out = staged.staging;
-        files = Promise.all([writePublishedFilesInWorker(root, entriesDir, out), search.write(join(out, "pagefind"))]);
-        files.catch(() => {});
+        if (!staged || !worker || files) return;
+        files = worker.writePublishedFiles(staged.staging);
       },
       "astro:build:done": async ({ pages, logger }) => {
         if (!staged || !files) return;
@@ -73,7 +65,7 @@ export function registrySite(): AstroIntegration {
         await files;
         await staged.commit();
         // bench/catalog.ts reads how long the end of the build waited for the files and the index.
-        logger.info(`published JSON files and a search index of ${entries.length} entries written; waited ${Math.round(performance.now() - waiting)} ms for them after the pages`);
+        logger.info(`published JSON files and the search index written; waited ${Math.round(performance.now() - waiting)} ms for them after the pages`);
       },
     },
   };

@@ -18,7 +18,9 @@ const failed = (step: string, errors: readonly string[]) => new SearchIndexError
 
 export function startSearchIndex(entries: readonly LoadedEntry[]): SearchIndexJob {
   const built = (async () => {
-    const { index, errors } = await pagefind.createIndex({ forceLanguage: "en" });
+    // Fragments bundled into at most 1,000 files: the catalog reads none (it counts ids through a filter),
+    // and 10,000 files of one record each cost the build more to write than they are worth.
+    const { index, errors } = await pagefind.createIndex({ forceLanguage: "en", maxFragments: 1000 });
     if (!index) throw failed("starting Pagefind", errors);
     const added = await Promise.all(entries.map(({ id, entry }) => index.addCustomRecord(searchRecord(id, entry))));
     const problems = added.flatMap((r) => r.errors);

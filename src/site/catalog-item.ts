@@ -133,7 +133,18 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
   return [...new Set(words.filter((w) => w !== "").map((w) => w.toLowerCase()))].join(" ");
 }
 
+// The catalog and the checkpoint page of one build read the same entry objects: each is derived once.
+const derived = new WeakMap<Entry, EntryFacts>();
+
 export function entryFacts(id: string, entry: Entry): EntryFacts {
+  const known = derived.get(entry);
+  if (known && known.id === id) return known;
+  const facts = deriveFacts(id, entry);
+  derived.set(entry, facts);
+  return facts;
+}
+
+function deriveFacts(id: string, entry: Entry): EntryFacts {
   const wheels = wheelRestrictions(entry.requirements?.pipConstraints ?? []);
   const architectures = entry.infrastructure?.architectures ?? wheels.architectures;
   const needsCuda = wheels.needsCuda || (entry.pickle?.modules.includes("flash_attn") ?? false);

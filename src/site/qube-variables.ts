@@ -94,7 +94,7 @@ function finishGroup(levtype: string, acc: LevtypeAcc): LevelTypeGroup {
     const categories = [...p.categories].sort(byCodePoint);
     for (const l of levels) all.add(l);
     fields += Math.max(1, levels.length);
-    const key = JSON.stringify([levels, categories]);
+    const key = `${levels.join("\u0000")}\u0001${categories.join("\u0000")}`;
     const row = rows.get(key);
     if (row) row.params.push(param);
     else rows.set(key, { params: [param], levels, categories });
