@@ -141,17 +141,19 @@ function domainMapBody(domain: MapDomain, width: number, height: number): string
 const small = { width: 96, height: 50 };
 const smallProjection = () => geoNaturalEarth1().fitExtent([[1, 1], [small.width - 1, small.height - 1]], { type: "Sphere" });
 
-/** The world drawn once per page as a symbol that every small map uses (`<use href="#id">`). */
-export function worldSymbolSvg(id: string): string {
+/**
+ * The world behind every catalog row's map, as one SVG file the stylesheet shows under each (a `<use>` of a
+ * shared symbol costs the browser a copy of the coastlines per row: seconds to show or hide 10,000 rows).
+ */
+export function worldSvg(): string {
   const d = paths(smallProjection(), 0.8);
-  // Colours as attributes: page styles do not reach into a <use>'s copy in every browser.
-  return `<svg width="0" height="0" class="symbols" aria-hidden="true" focusable="false"><symbol id="${id}" viewBox="0 0 ${small.width} ${small.height}"><path d="${d({ type: "Sphere" })}" fill="#f1f5f9" stroke="#9aa7b4" stroke-width="0.6"/><path d="${d(worldLand())}" fill="#c3ccd6"/></symbol></svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${small.width} ${small.height}"><path d="${d({ type: "Sphere" })}" fill="#f1f5f9" stroke="#9aa7b4" stroke-width="0.6"/><path d="${d(worldLand())}" fill="#c3ccd6"/></svg>\n`;
 }
 
-/** A catalog row's map: the world with the domain on it; a limited area too small to see becomes a dot. */
-export function smallDomainMapSvg(domain: MapDomain, symbolId: string, label: string): string {
+/** A catalog row's map: the domain over the shared world; a limited area too small to see becomes a dot. */
+export function smallDomainMapSvg(domain: MapDomain, label: string): string {
   const mark = memo(`small ${domain.kind} ${JSON.stringify(domain.bounds)}`, () => smallMark(domain)) ?? "";
-  return svg(small.width, small.height, label, `<use href="#${symbolId}"/>${mark}`, `small-map${domain.kind ? "" : " unknown"}`);
+  return svg(small.width, small.height, label, mark, `small-map${domain.kind ? "" : " unknown"}`);
 }
 
 function smallMark(domain: MapDomain): string {

@@ -12,6 +12,7 @@ const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) 
 
 const items: ClientItem[] = JSON.parse(byId("catalog-items").textContent ?? "[]");
 const rows = new Map(items.map((i) => [i.id, byId<HTMLLIElement>(`entry-${i.id}`)]));
+const fitNotes = new Map([...rows].map(([id, row]) => [id, row.querySelector<HTMLParagraphElement>(".fit-note")!]));
 const names = new Map(items.map((i) => [i.id, i.name]));
 const list = byId<HTMLOListElement>("entries");
 const form = byId<HTMLFormElement>("catalog-form");
@@ -28,7 +29,20 @@ const noResults = byId<HTMLParagraphElement>("no-results");
 
 let state: CatalogState = readState(new URLSearchParams(location.search));
 let hits: Set<string> | undefined;
-let order = items.map((i) => i.id).join("\n");
+/** The ids in the list's current DOM order, and which rows are hidden. */
+let domOrder = items.map((i) => i.id);
+const hiddenRows = new Set<string>();
+
+/** Whether `ids` appear in `order` in the same relative order, so that hiding rows is enough. */
+function inOrder(ids: readonly string[], order: readonly string[]): boolean {
+  let at = 0;
+  for (const id of ids) {
+    while (at < order.length && order[at] !== id) at++;
+    if (at === order.length) return false;
+    at++;
+  }
+  return true;
+}
 
 function checkboxes(key: FacetKey): HTMLInputElement[] {
   return [...form.querySelectorAll<HTMLInputElement>(`fieldset[data-facet="${key}"] input[type="checkbox"]`)];
@@ -80,15 +94,20 @@ function listItem(text: string): HTMLLIElement {
 function render(): void {
   const view = catalogView(items, state, state.q.trim() === "" ? undefined : hits);
   const visible = new Set(view.shown);
-  for (const [id, row] of rows) row.hidden = !visible.has(id);
-  const wanted = view.shown.join("\n");
-  if (wanted !== order) {
+  // Only rows whose state changes are touched: at 10,000 entries every DOM write counts.
+  for (const [id, row] of rows) {
+    const hide = !visible.has(id);
+    if (hide === hiddenRows.has(id)) continue;
+    row.hidden = hide;
+    if (hide) hiddenRows.add(id);
+    else hiddenRows.delete(id);
+  }
+  if (!inOrder(view.shown, domOrder)) {
     // Shown rows in the chosen order; hidden ones after them, where they do no harm.
     const fragment = document.createDocumentFragment();
-    for (const id of view.shown) fragment.append(rows.get(id)!);
-    for (const [id, row] of rows) if (!visible.has(id)) fragment.append(row);
+    domOrder = [...view.shown, ...domOrder.filter((id) => !visible.has(id))];
+    for (const id of domOrder) fragment.append(rows.get(id)!);
     list.append(fragment);
-    order = wanted;
   }
   for (const key of facetKeys) {
     for (const box of checkboxes(key)) {
@@ -118,11 +137,11 @@ function render(): void {
       fitSummary.append(ul);
     }
   }
-  for (const [id, row] of rows) {
-    const note = row.querySelector<HTMLParagraphElement>(".fit-note")!;
+  for (const [id, note] of fitNotes) {
     const caveats = view.caveats.get(id);
+    const text = caveats ? `May not fit: ${caveats.join(" ")}` : "";
+    if (note.textContent !== text) note.textContent = text;
     note.hidden = !caveats;
-    note.textContent = caveats ? `May not fit: ${caveats.join(" ")}` : "";
   }
 }
 

@@ -44,8 +44,13 @@ function table(title: string, rows: ReturnType<typeof compareEntries>[number]["r
     const tr = body.insertRow();
     if (!r.same) tr.className = "differs";
     tr.append(cell("td", r.label), cell("td", r.a), cell("td", r.b));
-    const verdict = cell("td", r.same ? "same" : "differs");
-    if (!r.same) verdict.innerHTML = `<span class="badge differs">differs</span>`;
+    const verdict = cell("td", r.same ? "same" : "");
+    if (!r.same) {
+      const badge = document.createElement("span");
+      badge.className = "badge differs";
+      badge.textContent = "differs";
+      verdict.append(badge);
+    }
     tr.append(verdict);
   }
   scroll.append(t);

@@ -3,7 +3,7 @@
 import { geoArea, geoContains } from "d3-geo";
 import { describe, expect, it } from "vitest";
 import { parseArea } from "../../src/geo/area.ts";
-import { areaPolygon, domainMapSvg, smallDomainMapSvg, worldSymbolSvg } from "../../src/geo/domain-map.ts";
+import { areaPolygon, domainMapSvg, smallDomainMapSvg, worldSvg } from "../../src/geo/domain-map.ts";
 import { gridSample } from "../../src/geo/grid-points.ts";
 
 describe("domain maps", () => {
@@ -36,11 +36,12 @@ describe("domain maps", () => {
     expect(domainMapSvg({ kind: "global", grid: "o96" }, "Global")).toContain('class="grid-points"');
   });
 
-  it("keeps the catalog's small maps small: one shared world, a dot for an area too small to see", () => {
-    expect(worldSymbolSvg("world").length).toBeLessThan(16_000);
-    const malawi = smallDomainMapSvg({ kind: "limited-area", bounds: parseArea("-9/32.5/-17.5/36")! }, "world", "Malawi");
+  it("keeps the catalog's small maps small: one world file behind them all, a dot for an area too small to see", () => {
+    expect(worldSvg().length).toBeLessThan(16_000);
+    expect(worldSvg()).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const malawi = smallDomainMapSvg({ kind: "limited-area", bounds: parseArea("-9/32.5/-17.5/36")! }, "Malawi");
     expect(malawi).toContain("<circle");
     expect(malawi.length).toBeLessThan(400);
-    expect(smallDomainMapSvg({ kind: undefined }, "world", "not yet known")).toContain('class="small-map unknown"');
+    expect(smallDomainMapSvg({ kind: undefined }, "not yet known")).toContain('class="small-map unknown"');
   });
 });
