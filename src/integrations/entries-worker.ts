@@ -5,13 +5,15 @@
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { writePublishedFiles } from "../publish/published-files.ts";
+import { entriesPublication } from "../publish/revision.ts";
 import { loadValidEntries } from "../registry/validate.ts";
 import { startSearchIndex } from "./search-index.ts";
 
 const port = parentPort!;
-const entries = await loadValidEntries((workerData as { entriesDir: string }).entriesDir);
+const { entriesDir } = workerData as { entriesDir: string };
+const entries = await loadValidEntries(entriesDir);
 const search = startSearchIndex(entries);
 const { outDir } = await new Promise<{ outDir: string }>((resolve) => port.once("message", resolve));
-const [files] = await Promise.all([writePublishedFiles(entries, outDir), search.write(join(outDir, "pagefind"))]);
+const [files] = await Promise.all([writePublishedFiles(entries, outDir, entriesPublication(entriesDir)), search.write(join(outDir, "pagefind"))]);
 port.postMessage({ files });
 port.close();

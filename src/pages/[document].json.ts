@@ -3,8 +3,9 @@
 // with parameters is the one kind Astro lets a build skip. Both write modelRegistryText's bytes.
 import type { APIRoute, GetStaticPaths } from "astro";
 import { modelRegistryText } from "../publish/documents.ts";
-import { siteEntries } from "../site/entries.ts";
+import { entriesPublication } from "../publish/revision.ts";
+import { siteEntries, siteEntriesDir } from "../site/entries.ts";
 
 export const getStaticPaths = (() => (import.meta.env.DEV ? [{ params: { document: "modelRegistry" } }] : [])) satisfies GetStaticPaths;
 
-export const GET: APIRoute = async () => new Response(modelRegistryText(await siteEntries()));
+export const GET: APIRoute = async () => new Response(modelRegistryText(await siteEntries(), entriesPublication(siteEntriesDir())));

@@ -5,6 +5,7 @@ import { exportStore, type StoreExport } from "../fiab/export.ts";
 import type { FiabContract } from "../fiab/store-contract.ts";
 import type { LoadedEntry } from "../registry/entries.ts";
 import { site } from "../site/config.ts";
+import type { Publication } from "./revision.ts";
 
 /** An entry as published: the `$schema` reference is an authoring aid and points into the repository. */
 export function publishedEntry(entry: Entry): Omit<Entry, "$schema"> {
@@ -17,8 +18,18 @@ export function entryJsonText(entry: Entry): string {
   return `${JSON.stringify(publishedEntry(entry), null, 2)}\n`;
 }
 
-export function modelRegistryDocument(entries: readonly LoadedEntry[]): { schemaVersion: number; checkpoints: Record<string, Omit<Entry, "$schema">> } {
-  return { schemaVersion, checkpoints: Object.fromEntries(entries.map((e) => [e.id, publishedEntry(e.entry)])) };
+export interface ModelRegistryDocument {
+  schemaVersion: number;
+  /** Undefined values are left out by JSON.stringify, keeping the key order for those present. */
+  revision?: Publication["revision"] | undefined;
+  publishedAt?: string | undefined;
+  checkpoints: Record<string, Omit<Entry, "$schema">>;
+}
+
+/** Keys in this order: the revision and its time come before the (long) checkpoints, for readers that peek. */
+export function modelRegistryDocument(entries: readonly LoadedEntry[], publication: Publication = {}): ModelRegistryDocument {
+  const { revision, publishedAt } = publication;
+  return { schemaVersion, revision, publishedAt, checkpoints: Object.fromEntries(entries.map((e) => [e.id, publishedEntry(e.entry)])) };
 }
 
 export function fiabView(entries: readonly LoadedEntry[], contract: FiabContract): StoreExport {
@@ -26,8 +37,8 @@ export function fiabView(entries: readonly LoadedEntry[], contract: FiabContract
 }
 
 /** The text of /modelRegistry.json: compact, as FIAB parses it (indentation would triple it at 10,000 entries). */
-export function modelRegistryText(entries: readonly LoadedEntry[]): string {
-  return JSON.stringify(modelRegistryDocument(entries));
+export function modelRegistryText(entries: readonly LoadedEntry[], publication: Publication = {}): string {
+  return JSON.stringify(modelRegistryDocument(entries, publication));
 }
 
 /** The text of /fiab/<contract>/artifacts.json, compact like modelRegistry.json. */
