@@ -29,6 +29,8 @@ describe("registry CLI", () => {
         token                   Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).
         backup                  Copy the registry server's database consistently while it runs.
         sync-entries            Write what a registry server changed into an entries folder, keeping the folder's own edits.
+        sign                    Sign a built site's registry documents (Ed25519) and write keys.json; --generate-key makes a key.
+        verify-publication      Check a published site: signatures, content-addressed copies, and that every document validates.
         schema                  Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
       Run a command with --help for its options; --version prints the version."
@@ -54,21 +56,23 @@ describe("registry CLI", () => {
       about an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.
 
       Options:
-        --entries DIR  folder of entry files (default: entries)
-        --json         print the result, or the error, as JSON
-        --quiet        print problems only: no warnings, no summary
-        --help         show this help
+        --entries DIR         folder of entry files (default: entries)
+        --json                print the result, or the error, as JSON
+        --quiet               print problems only: no warnings, no summary
+        --format text|github  github: problems and warnings as GitHub annotations on the field's line (::error file=,line=::) (default: text)
+        --help                show this help
 
       Examples:
         npm run -s registry -- validate
-        npm run -s registry -- validate --entries my-entries --json"
+        npm run -s registry -- validate --entries my-entries --json
+        npm run -s registry -- validate --format github"
     `);
   });
 
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, sign, verify-publication, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {

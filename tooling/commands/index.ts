@@ -26,5 +26,7 @@ export const commands: readonly CommandEntry[] = [
   entry("token", "Create, revoke or list the registry server's bearer tokens (stored as hashes in its database).", () => import("./token.ts")),
   entry("backup", "Copy the registry server's database consistently while it runs.", () => import("./backup.ts")),
   entry("sync-entries", "Write what a registry server changed into an entries folder, keeping the folder's own edits.", () => import("./sync-entries.ts")),
+  entry("sign", "Sign a built site's registry documents (Ed25519) and write keys.json; --generate-key makes a key.", () => import("./sign.ts")),
+  entry("verify-publication", "Check a published site: signatures, content-addressed copies, and that every document validates.", () => import("./verify-publication.ts")),
   entry("schema", "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).", () => import("./schema.ts")),
 ];

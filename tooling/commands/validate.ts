@@ -6,14 +6,29 @@ import { entriesOption, jsonOption, requireEntriesDir } from "../cli/options.ts"
 export default defineCommand({
   description:
     "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nabout an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.",
-  options: { entries: entriesOption, json: jsonOption, quiet: { type: "boolean", description: "print problems only: no warnings, no summary" } },
-  examples: ["npm run -s registry -- validate", "npm run -s registry -- validate --entries my-entries --json"],
+  options: {
+    entries: entriesOption,
+    json: jsonOption,
+    quiet: { type: "boolean", description: "print problems only: no warnings, no summary" },
+    format: {
+      type: "string",
+      choices: ["text", "github"],
+      default: "text",
+      valueName: "text|github",
+      description: "github: problems and warnings as GitHub annotations on the field's line (::error file=,line=::)",
+    },
+  },
+  examples: ["npm run -s registry -- validate", "npm run -s registry -- validate --entries my-entries --json", "npm run -s registry -- validate --format github"],
   async run({ options, out, log }) {
     const dir = await requireEntriesDir(options.entries);
     const { files, problems, warnings } = await validateEntries(dir);
-    if (options.json) out(JSON.stringify({ ok: problems.length === 0, entries: files, problems, warnings }, null, 2));
+    if (options.format === "github" && !options.json) {
+      const { githubAnnotations } = await import("../publish/github-annotations.ts");
+      for (const line of await githubAnnotations(problems, "error")) out(line);
+      if (!options.quiet) for (const line of await githubAnnotations(warnings, "warning")) out(line);
+    } else if (options.json) out(JSON.stringify({ ok: problems.length === 0, entries: files, problems, warnings }, null, 2));
     else for (const p of problems) out(formatRegistryProblem(p));
-    if (!options.json && !options.quiet) for (const w of warnings) log(`warning: ${formatRegistryProblem(w)}`);
+    if (!options.json && !options.quiet && options.format !== "github") for (const w of warnings) log(`warning: ${formatRegistryProblem(w)}`);
     const warned = warnings.length === 0 ? "" : `, ${warnings.length} warning${warnings.length === 1 ? "" : "s"}`;
     if (problems.length > 0) {
       log(`validate: ${problems.length} problem${problems.length === 1 ? "" : "s"}${warned} in ${dir}`);
