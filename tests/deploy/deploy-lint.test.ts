@@ -33,6 +33,11 @@ if (shellcheckMissing) console.warn(`skipping the ShellCheck lint: ${shellcheckM
 const systemdAnalyzeMissing = onPath("systemd-analyze") ? undefined : "systemd-analyze is not on PATH (no systemd on this machine)";
 if (systemdAnalyzeMissing) console.warn(`skipping systemd-analyze verify: ${systemdAnalyzeMissing}`);
 
+// bubblewrap and setpriv (util-linux), as .ci/run installs them; the sandbox itself needs user namespaces.
+const bubblewrapMissing = onPath("bwrap") && onPath("setpriv") ? undefined : "bwrap or setpriv is not on PATH (apt-get install bubblewrap util-linux)";
+if (bubblewrapMissing && process.env.CI) throw new Error(`CI must run the sandbox check: ${bubblewrapMissing}`);
+if (bubblewrapMissing) console.warn(`skipping the NoNewPrivileges sandbox check: ${bubblewrapMissing}`);
+
 const slurmScripts = [files.slurmGpu, files.slurmCpu];
 
 /** The #SBATCH directives of a script, as option -> value. */
@@ -252,6 +257,12 @@ describe("systemd unit", () => {
       expect(service.has(key), `${key} would stop bubblewrap or the GPU`).toBe(false);
     }
     expect(one("RestrictAddressFamilies").split(" ")).toContain("AF_NETLINK");
+  });
+
+  it.skipIf(bubblewrapMissing)("NoNewPrivileges=yes leaves bubblewrap's sandbox working, as the worker makes it", () => {
+    const sandbox = ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"];
+    const run = spawnSync("setpriv", ["--no-new-privs", ...sandbox], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
   });
 });
 
