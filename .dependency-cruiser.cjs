@@ -22,7 +22,7 @@ module.exports = {
     layer("files-stand-alone", "^src/files/", `^src/(?!files/|${base})`, "Generic JSON and file IO knows nothing of entries."),
     layer("fiab-reads-only-the-contract", "^src/fiab/", `^src/(?!fiab/|contract/|${base})`, "FIAB's store shapes convert to and from entries and nothing else."),
     layer("registry-below-publishing", "^src/(registry|evidence|client)/", "^src/(publish|site|pages|components|layouts|integrations)/", "Loading and checking entries does not depend on how they are published."),
-    layer("client-stands-on-the-contract", "^src/client/", `^src/(?!client/|contract/|${base})`, "The client ships to FIAB with the contract alone."),
+    layer("client-stands-on-the-contract", "^src/client/", `^src/(?!client/|contract/|platform/|${base})`, "The client ships to FIAB with the contract and the platform rules (machine fit) alone."),
     layer("byte-sources-at-the-bottom", "^tooling/source/", "^tooling/(?!source/)", "Byte sources are the lowest layer of the tooling."),
     layer("readers-below-anemoi", "^tooling/(zip|http|pickle)/", toolingAbove(["anemoi", "checkpoint", "environment", "verify", "traces", "cli", "commands"]), "Zip, HTTP and pickle readers know nothing of anemoi or of what runs checkpoints."),
     layer("anemoi-below-runners", "^tooling/anemoi/", toolingAbove(["checkpoint", "environment", "verify", "traces", "cli", "commands"]), "Metadata mapping does not run anything."),

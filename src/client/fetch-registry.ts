@@ -1,0 +1,172 @@
+// Fetching a published registry as FIAB does: a conditional GET against a cache (304 reuses it), the
+// signature checked when a key is configured (a missing or bad one is an error, never a fallback), the
+// cached copy when the network is down, a pinned content-addressed revision, and every body size-capped.
+import type { ConsumedEntry } from "../contract/index.ts";
+import { readCached, writeCached, type CachedDocument, type RegistryCache } from "./cache.ts";
+import { readRegistry, type ReadWarning } from "./reader.ts";
+import { maxSignatureBytes, parsePublicKey, sha256Hex, SignatureError, verifyDocument, type PublicKey } from "./signature.ts";
+
+export const registryDocument = "modelRegistry.json";
+
+export class RegistryFetchError extends Error {
+  override name = "RegistryFetchError";
+}
+
+/** The registry could not be reached: a cached copy may stand in. */
+class Unreachable extends RegistryFetchError {}
+
+export interface FetchRegistryOptions {
+  cache?: RegistryCache | undefined;
+  /** PEM SubjectPublicKeyInfo, base64 of the raw 32 bytes, or the bytes: signatures are then required. */
+  publicKey?: string | Uint8Array | undefined;
+  /** SHA-256 (hex) of a modelRegistry.json: read /revisions/<revision>/modelRegistry.json and check its digest. */
+  revision?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Cap of the document's size (default 256 MiB). */
+  maxBytes?: number | undefined;
+  fetch?: typeof globalThis.fetch | undefined;
+}
+
+export interface FetchedRegistry {
+  checkpoints: Map<string, ConsumedEntry>;
+  /** Entries skipped (newer schemaVersion, unreadable). */
+  warnings: ReadWarning[];
+  revision: string | number | undefined;
+  publishedAt: string | undefined;
+  /** network: a new document; not-modified: a 304 reused the cache; cache: pinned and cached; offline: the network failed. */
+  origin: "network" | "not-modified" | "cache" | "offline";
+  /** Set when the cached copy stood in for an unreachable registry. */
+  stale?: { fetchedAt: string; ageSeconds: number; error: string };
+  verified: boolean;
+}
+
+const encoder = new TextEncoder();
+
+async function readCapped(response: Response, url: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (length > maxBytes) throw new RegistryFetchError(`${url}: ${length} bytes, more than the ${maxBytes} this client accepts`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  while (reader) {
+    let step: ReadableStreamReadResult<Uint8Array>;
+    try {
+      step = await reader.read();
+    } catch (error) {
+      throw new Unreachable(`${url}: the connection broke after ${size} bytes (${(error as Error).message})`);
+    }
+    if (step.done) break;
+    size += step.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new RegistryFetchError(`${url}: more than the ${maxBytes} bytes this client accepts`);
+    }
+    chunks.push(step.value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (out.set(c, at), (at += c.byteLength));
+  return out;
+}
+
+async function get(fetcher: typeof fetch, url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<Response> {
+  try {
+    // no-store: the client's own cache decides; a browser must hand the 304 to us rather than answer it.
+    return await fetcher(url, { headers, signal: signal ?? null, cache: "no-store", redirect: "follow" });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new Unreachable(`${url}: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ""}`);
+  }
+}
+
+function decode(bytes: Uint8Array, url: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new RegistryFetchError(`${url}: not UTF-8 text`);
+  }
+}
+
+function parse(text: string, url: string): Pick<FetchedRegistry, "checkpoints" | "warnings" | "revision" | "publishedAt"> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new RegistryFetchError(`${url}: not JSON (${(error as Error).message})`);
+  }
+  let read;
+  try {
+    read = readRegistry(doc);
+  } catch (error) {
+    throw new RegistryFetchError(`${url}: ${(error as Error).message}`);
+  }
+  const { revision, publishedAt } = doc as { revision?: unknown; publishedAt?: unknown };
+  return {
+    ...read,
+    revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
+    publishedAt: typeof publishedAt === "string" ? publishedAt : undefined,
+  };
+}
+
+export async function fetchRegistry(baseUrl: string, options: FetchRegistryOptions = {}): Promise<FetchedRegistry> {
+  if (!/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new RegistryFetchError(`base URL: expected an http(s) URL, found ${JSON.stringify(baseUrl)}`);
+  const { cache, revision, signal } = options;
+  if (revision !== undefined && !/^[0-9a-f]{64}$/.test(revision)) throw new RegistryFetchError(`revision: expected the 64 hex digits of a modelRegistry.json's SHA-256, found ${JSON.stringify(revision)}`);
+  const base = baseUrl.replace(/\/+$/, "");
+  const path = revision ? `revisions/${revision}/${registryDocument}` : registryDocument;
+  const url = `${base}/${path}`;
+  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  const key = options.publicKey !== undefined ? await parsePublicKey(options.publicKey) : undefined;
+  const cacheKey = `fiab-model-registry:${url}`;
+  const cached = await readCached(cache, cacheKey);
+  // A cached copy can stand in only if it can be verified the way a new one would be.
+  const usable = cached && cached.url === url && (!key || cached.signature !== undefined) ? cached : undefined;
+
+  const accept = async (text: string, doc: CachedDocument | undefined, origin: FetchedRegistry["origin"], stale?: FetchedRegistry["stale"]) => {
+    if (key) await verifyDocument(encoder.encode(text), doc?.signature !== undefined ? encoder.encode(doc.signature) : undefined, key, origin === "network" ? url : `cached ${url}`);
+    return { ...parse(text, url), origin, ...(stale ? { stale } : {}), verified: key !== undefined };
+  };
+
+  if (revision && usable && (await sha256Hex(encoder.encode(usable.body))) === revision) return accept(usable.body, usable, "cache");
+
+  let response: Response;
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    response = await get(fetcher, url, usable?.etag && !revision ? { "if-none-match": usable.etag } : {}, signal);
+    if (response.status >= 500) throw new Unreachable(`${url}: the server answered ${response.status}`);
+    body = response.status === 200 ? await readCapped(response, url, maxBytes) : new Uint8Array();
+  } catch (error) {
+    if (!(error instanceof Unreachable) || !usable) throw error;
+    const ageSeconds = Math.max(0, Math.round((Date.now() - Date.parse(usable.fetchedAt)) / 1000));
+    return accept(usable.body, usable, "offline", { fetchedAt: usable.fetchedAt, ageSeconds, error: error.message });
+  }
+  if (response.status === 304 && usable) return accept(usable.body, usable, "not-modified");
+  if (response.status !== 200) throw new RegistryFetchError(`${url}: the server answered ${response.status}`);
+
+  if (revision) {
+    const digest = await sha256Hex(body);
+    if (digest !== revision) throw new SignatureError(`${url}: its SHA-256 is ${digest}, not the pinned revision`);
+  }
+  const signature = key ? await fetchSignature(fetcher, `${url}.sig`, signal) : undefined;
+  if (key) await verifyDocument(body, signature, key, url);
+  const text = decode(body, url);
+  const result = { ...parse(text, url), origin: "network" as const, verified: key !== undefined };
+  await writeCached(cache, cacheKey, {
+    url,
+    etag: response.headers.get("etag") ?? undefined,
+    body: text,
+    ...(signature ? { signature: decode(signature, `${url}.sig`) } : {}),
+    fetchedAt: new Date().toISOString(),
+  });
+  return result;
+}
+
+async function fetchSignature(fetcher: typeof fetch, url: string, signal: AbortSignal | undefined): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const response = await get(fetcher, url, {}, signal);
+  if (response.status === 404) return undefined; // verifyDocument then refuses: a configured key demands a signature
+  if (response.status !== 200) throw new RegistryFetchError(`${url}: the server answered ${response.status}`);
+  return readCapped(response, url, maxSignatureBytes);
+}
+
+export type { PublicKey };
