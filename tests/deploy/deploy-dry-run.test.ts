@@ -5,6 +5,7 @@
 // the cache folder), and the server, a real one on 127.0.0.1, is never contacted. The Slurm script also runs
 // for real against the registry server, without sbatch: no job (exit 0) and a refused token (exit 75, the
 // job's status through exec).
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -33,6 +34,8 @@ const checkout = repoRoot.replace(/\/$/, "");
 const token = "fmr_deploy-dry-run-token";
 // The pinned Node's folder first, as `npm ci` leaves it; no Slurm, no systemd, nothing else of the host's.
 const basePath = `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+/** The architecture part of this machine's platform keys, as the Slurm scripts read it. */
+const machine = execFileSync("uname", ["-m"], { encoding: "utf8" }).trim();
 
 interface DryRun {
   dryRun: true;
@@ -107,7 +110,7 @@ describe("GitHub workflow: the worker step, per matrix entry", () => {
 describe("Slurm: the script itself, run with bash and no sbatch", () => {
   const slurmEnv = (extra: Record<string, string>) => ({ PATH: basePath, HOME: home, USER: "tester", ...extra });
 
-  it("runs the worker once on the GPU platform, the token read from the file by the worker", async () => {
+  it("runs the worker once on the CUDA platform of the node's architecture, the token read from the file by the worker", async () => {
     const tokenFile = join(await tempDir(), "worker-token");
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     const run = await execa("bash", [files.slurmGpu], {
@@ -117,7 +120,7 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
       reject: false,
     });
     const printed = configuration(run);
-    expect(printed).toMatchObject({ platform: "linux-x86_64-cuda", server: server.base, once: true, wait: 60, concurrency: 1, cacheDir: "/var/tmp/fiab-registry-worker-tester" });
+    expect(printed).toMatchObject({ platform: `linux-${machine}-cuda`, server: server.base, once: true, wait: 60, concurrency: 1, cacheDir: "/var/tmp/fiab-registry-worker-tester" });
     expect(run.stderr).toContain("job none on");
   });
 
@@ -149,11 +152,11 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
     expect(run.stderr).toContain("job 4242 on");
   });
 
-  it("the CPU variant runs the same script for linux-x86_64-cpu", async () => {
+  it("the CPU variant runs the same script for the CPU platform", async () => {
     const printed = configuration(
       await execa("bash", [files.slurmCpu], { cwd: await tempDir(), env: slurmEnv({ REGISTRY_SERVER_URL: server.base, REGISTRY_WORKER_TOKEN: token, REGISTRY_WORKER_EXTRA_ARGS: "--dry-run" }), extendEnv: false, reject: false }),
     );
-    expect(printed).toMatchObject({ platform: "linux-x86_64-cpu", once: true, server: server.base });
+    expect(printed).toMatchObject({ platform: `linux-${machine}-cpu`, once: true, server: server.base });
   });
 
   it.each([

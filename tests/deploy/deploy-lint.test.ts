@@ -152,7 +152,10 @@ describe("Kubernetes manifest", () => {
   it("asks for one GPU on a GPU node, with a deadline and a bounded number of retries", () => {
     expect(container.resources.limits["nvidia.com/gpu"]).toBe(1);
     expect(container.resources.requests["nvidia.com/gpu"]).toBe(1);
-    expect(Object.keys(pod.nodeSelector ?? {}).length).toBeGreaterThan(0);
+    expect(pod.nodeSelector["nvidia.com/gpu.present"]).toBe("true");
+    // The nodes' architecture is the platform key's: an arm64 node must not take x86_64 jobs.
+    const arch = optionValue(container.args, "--platform")!.split("-")[1];
+    expect(pod.nodeSelector["kubernetes.io/arch"]).toBe({ x86_64: "amd64", aarch64: "arm64" }[arch!]);
     expect(pod.tolerations.some((t: any) => t.key === "nvidia.com/gpu")).toBe(true);
     const job = cronJob.spec.jobTemplate.spec;
     expect(job.activeDeadlineSeconds).toBeGreaterThan(0);
