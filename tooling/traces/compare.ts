@@ -5,7 +5,9 @@ import type { ComparisonResult, ComparisonVerdict } from "../../src/contract/rec
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import { toolFor } from "../repo.ts";
-import { compareValues, verdictOf } from "./metrics.ts";
+import { allowedRelL2, budgetConstants, budgetVerdict } from "./budget.ts";
+import { compareValues, referenceRms, verdictOf } from "./metrics.ts";
+import { describePrecision, runPrecision, type RunPrecision } from "./precision.ts";
 import type { Trace } from "./read-trace.ts";
 import type { Tolerance } from "./tolerance.ts";
 import { RegistryError } from "../../src/errors.ts";
@@ -50,38 +52,102 @@ function checkComparable(a: TraceIndex, b: TraceIndex): void {
   }
 }
 
-export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance): ComparisonResult {
+/**
+ * How outputs are judged. "precision" (the default): each output's relative L2 error against the budget the two
+ * runs' precision allows given the error its input already carried (budget.ts). "elementwise": every sampled
+ * element against rtol/atol, torch.testing.assert_close's test, which fails reduced precision near zero.
+ */
+export type Judgement = "precision" | "elementwise";
+
+type ModuleResult = ComparisonResult["modules"][number];
+
+function reasonOf(m: { metrics: ModuleResult["metrics"]; allowedRelL2?: number | undefined }): string {
+  if (m.metrics.nanMismatches > 0) return `${m.metrics.nanMismatches} NaN where the reference has numbers (or the reverse)`;
+  if (m.metrics.infMismatches > 0) return `${m.metrics.infMismatches} Inf mismatches`;
+  if (m.allowedRelL2 !== undefined) {
+    const rel = m.metrics.relL2 ?? Infinity;
+    return rel > m.allowedRelL2
+      ? `relative L2 error ${rel.toExponential(2)}, ${(rel / m.allowedRelL2).toFixed(1)}x what the precision allows (${m.allowedRelL2.toExponential(2)})`
+      : `max abs error ${m.metrics.maxAbs?.toExponential(2)}, beyond ${budgetConstants.tail}x the allowed relative error of the reference's RMS (relative L2 ${rel.toExponential(2)} of ${m.allowedRelL2.toExponential(2)} allowed)`;
+  }
+  return `${(m.metrics.outsideShare * 100).toFixed(1)}% of sampled elements outside tolerance, max abs error ${m.metrics.maxAbs?.toExponential(2)}`;
+}
+
+/** The reduction length a module's rounding error grows with: the last dimension of what it received. */
+function reductionLength(m: ModuleCall, o: number): number {
+  const shape = m.inputs[0]?.shape ?? m.outputs[o]?.shape ?? [];
+  return shape.length ? shape[shape.length - 1]! : 1;
+}
+
+function precisionRecord(p: RunPrecision): NonNullable<ComparisonResult["budget"]>["reference"] {
+  return { dtype: p.dtype, storageUnit: p.storageUnit, matmul: p.matmul, matmulUnit: p.matmulUnit, accumulationUnit: p.accumulationUnit, source: p.source };
+}
+
+export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgement: Judgement = "precision"): ComparisonResult {
   checkComparable(a.index, b.index);
+  const pa = runPrecision(a.index);
+  const pb = runPrecision(b.index);
+  const byPrecision = judgement === "precision";
   const ka = keyed(a.index.modules);
   const kb = keyed(b.index.modules);
-  const modules: ComparisonResult["modules"] = [];
+  const modules: ModuleResult[] = [];
+  // The last module output of each step: what the step's final output inherits.
+  const lastOfStep = new Map<number, number>();
+  let worstSoFar = 0;
+  const inputReasons = new Map<number, string>();
   for (const [key, ma] of ka) {
     const mb = kb.get(key);
     if (!mb) continue;
     const inputError = ma.inputs[0] && mb.inputs[0] ? compareValues(a.values(ma.inputs[0].sample), b.values(mb.inputs[0].sample), tolerance).relL2 : null;
     const outputs = Math.min(ma.outputs.length, mb.outputs.length);
     for (let o = 0; o < outputs; o++) {
-      const metrics = compareValues(a.values(ma.outputs[o]!.sample), b.values(mb.outputs[o]!.sample), tolerance);
+      const reference = a.values(ma.outputs[o]!.sample);
+      const metrics = compareValues(reference, b.values(mb.outputs[o]!.sample), tolerance);
       metrics.nanMismatches = Math.max(metrics.nanMismatches, Math.abs(ma.outputs[o]!.stats.nan - mb.outputs[o]!.stats.nan));
       metrics.infMismatches = Math.max(metrics.infMismatches, Math.abs(ma.outputs[o]!.stats.inf - mb.outputs[o]!.stats.inf));
       const addedError = metrics.relL2 !== null && inputError !== null ? metrics.relL2 - inputError : null;
-      modules.push({ index: ma.index, name: ma.name, type: ma.type, step: ma.step, output: o, verdict: verdictOf(metrics), metrics, addedError });
+      if (byPrecision) {
+        const allowed = allowedRelL2(pa, pb, ma.type, inputError !== null && Number.isFinite(inputError) ? inputError : null, reductionLength(ma, o));
+        let verdict = budgetVerdict(metrics, allowed, referenceRms(reference));
+        // What a module inherits must itself be explained: by the worst error of the module outputs before it,
+        // as if one unrecorded operation (a functional call between modules) had produced its input.
+        const inputAllowed = allowedRelL2(pa, pb, "", worstSoFar, reductionLength(ma, o));
+        if (o === 0 && inputError !== null && !(inputError <= inputAllowed)) {
+          verdict = "divergent";
+          inputReasons.set(ma.index, `its input already differs by relative L2 ${inputError.toExponential(2)}, more than the modules before it explain (${inputAllowed.toExponential(2)} allowed): an operation outside the recorded modules`);
+        }
+        modules.push({ index: ma.index, name: ma.name, type: ma.type, step: ma.step, output: o, verdict, metrics, addedError, allowedRelL2: allowed });
+      } else {
+        modules.push({ index: ma.index, name: ma.name, type: ma.type, step: ma.step, output: o, verdict: verdictOf(metrics), metrics, addedError });
+      }
+      if (metrics.relL2 !== null && Number.isFinite(metrics.relL2)) {
+        lastOfStep.set(ma.step, metrics.relL2);
+        worstSoFar = Math.max(worstSoFar, metrics.relL2);
+      }
     }
   }
   const unaligned = [...ka.keys()].filter((k) => !kb.has(k)).map((k) => `only in A: ${k}`).concat([...kb.keys()].filter((k) => !ka.has(k)).map((k) => `only in B: ${k}`));
   const finalOutputs = a.index.finalOutputs.map((fa, i) => {
     const fb = b.index.finalOutputs[i];
-    const metrics = fb ? compareValues(a.values(fa.values), b.values(fb.values), tolerance) : compareValues(new Float64Array(), new Float64Array(), tolerance);
-    return { name: fa.name, verdict: verdictOf(metrics), metrics };
+    const reference = a.values(fa.values);
+    const metrics = fb ? compareValues(reference, b.values(fb.values), tolerance) : compareValues(new Float64Array(), new Float64Array(), tolerance);
+    if (!byPrecision) return { name: fa.name, verdict: verdictOf(metrics), metrics };
+    // A step's output is judged like a module whose input is the step's last recorded module output.
+    const allowed = allowedRelL2(pa, pb, "", lastOfStep.get(i) ?? null, fa.shape.length ? fa.shape[fa.shape.length - 1]! : 1);
+    return { name: fa.name, verdict: budgetVerdict(metrics, allowed, referenceRms(reference)), metrics, allowedRelL2: allowed };
   });
   const first = modules.find((m) => m.verdict === "divergent");
+  const firstFinal = finalOutputs.find((f) => f.verdict === "divergent");
   const all: ComparisonVerdict[] = [...modules.map((m) => m.verdict), ...finalOutputs.map((f) => f.verdict)];
   const verdict: ComparisonVerdict = all.includes("divergent") ? "divergent" : all.every((v) => v === "equivalent") ? "equivalent" : "within-tolerance";
-  const reason = first ? (first.metrics.nanMismatches > 0 ? `${first.metrics.nanMismatches} NaN where the reference has numbers (or the reverse)` : first.metrics.infMismatches > 0 ? `${first.metrics.infMismatches} Inf mismatches` : `${(first.metrics.outsideShare * 100).toFixed(1)}% of sampled elements outside tolerance, max abs error ${first.metrics.maxAbs?.toExponential(2)}`) : "";
-  const summary =
-    verdict === "divergent"
-      ? `divergent under the ${tolerance.name} profile; first at ${first?.name ?? "the final output"}: ${reason || "final outputs differ"}`
-      : `${verdict} under the ${tolerance.name} profile (rtol ${tolerance.rtol}, atol ${tolerance.atol}) across ${modules.length} module outputs`;
+  const reason = first ? (first.metrics.nanMismatches || first.metrics.infMismatches ? reasonOf(first) : inputReasons.get(first.index) ?? reasonOf(first)) : "";
+  const judged = byPrecision ? `the precision of the runs (A ${describePrecision(pa)}, B ${describePrecision(pb)})` : `the ${tolerance.name} profile`;
+  let summary: string;
+  if (verdict === "divergent") summary = `divergent beyond ${judged}; first at ${first?.name ?? firstFinal?.name ?? "the final output"}: ${reason || (firstFinal ? reasonOf(firstFinal) : "final outputs differ")}`;
+  else if (byPrecision) {
+    const worst = Math.max(0, ...modules.map((m) => (m.metrics.relL2 ?? 0) / (m.allowedRelL2 || Infinity)));
+    summary = `${verdict === "equivalent" ? "equivalent" : "within-tolerance of"} ${judged} across ${modules.length} module outputs${verdict === "equivalent" ? "" : `; the worst used ${(worst * 100).toFixed(0)}% of its error budget`}`;
+  } else summary = `${verdict} under the ${tolerance.name} profile (rtol ${tolerance.rtol}, atol ${tolerance.atol}) across ${modules.length} module outputs`;
   return {
     kind: "compare-runs",
     resultVersion: 1,
@@ -92,6 +158,7 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance): Compari
     reference: side(a.index),
     candidate: side(b.index),
     profile: tolerance,
+    ...(byPrecision ? { budget: { reference: precisionRecord(pa), candidate: precisionRecord(pb), constants: { ...budgetConstants } } } : {}),
     verdict,
     summary,
     ...(first ? { firstDivergent: { index: first.index, name: first.name, reason } } : {}),

@@ -31,7 +31,7 @@ function chart(result: ComparisonResult): string {
 
 export function htmlReport(result: ComparisonResult): string {
   const rows = result.modules
-    .map((m) => `<tr class="${m.verdict}"><td>${m.index}</td><td><code>${escape(m.name)}</code>${m.output ? `[${m.output}]` : ""}</td><td>${escape(m.type.split(".").pop() ?? "")}</td><td>${m.verdict}</td><td>${num(m.metrics.maxAbs)}</td><td>${num(m.metrics.meanAbs)}</td><td>${num(m.metrics.maxRel)}</td><td>${num(m.metrics.relL2)}</td><td>${m.metrics.cosine === null ? "–" : m.metrics.cosine.toFixed(6)}</td><td>${(m.metrics.outsideShare * 100).toFixed(1)}%</td><td>${m.metrics.nanMismatches}/${m.metrics.infMismatches}</td><td>${num(m.addedError)}</td></tr>`)
+    .map((m) => `<tr class="${m.verdict}"><td>${m.index}</td><td><code>${escape(m.name)}</code>${m.output ? `[${m.output}]` : ""}</td><td>${escape(m.type.split(".").pop() ?? "")}</td><td>${m.verdict}</td><td>${num(m.metrics.maxAbs)}</td><td>${num(m.metrics.meanAbs)}</td><td>${num(m.metrics.maxRel)}</td><td>${num(m.metrics.relL2)}</td><td>${m.metrics.cosine === null ? "–" : m.metrics.cosine.toFixed(6)}</td><td>${(m.metrics.outsideShare * 100).toFixed(1)}%</td><td>${m.metrics.nanMismatches}/${m.metrics.infMismatches}</td><td>${num(m.addedError)}</td><td>${m.allowedRelL2 === undefined ? "–" : num(m.allowedRelL2)}</td></tr>`)
     .join("\n");
   const describe = (s: ComparisonResult["reference"]) => escape(`${s.platformKey}, ${s.device}, ${s.dtype}${s.torch ? `, torch ${s.torch}` : ""}${s.accelerator ? `, ${s.accelerator}` : ""}`);
   return `<!doctype html>
@@ -39,13 +39,13 @@ export function htmlReport(result: ComparisonResult): string {
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1b1f24}table{border-collapse:collapse;font-size:12px}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}td:nth-child(2),td:nth-child(3){text-align:left}.divergent td{background:#fdecea}.verdict{font-size:1.4rem;color:${colour[result.verdict]}}svg{width:100%;max-width:960px;border:1px solid #ddd}</style></head>
 <body><h1>Numerical comparison</h1>
 <p class="verdict">${escape(result.verdict)}</p><p>${escape(result.summary)}</p>
-<p>Reference (A): ${describe(result.reference)}<br>Candidate (B): ${describe(result.candidate)}<br>Checkpoint sha256 <code>${result.checkpointSha256}</code>; profile ${escape(result.profile.name)} (rtol ${result.profile.rtol}, atol ${result.profile.atol}).</p>
+<p>Reference (A): ${describe(result.reference)}<br>Candidate (B): ${describe(result.candidate)}<br>Checkpoint sha256 <code>${result.checkpointSha256}</code>; ${result.budget ? `judged against the precision of the runs (allowed relative L2 per module; elementwise figures for the ${escape(result.profile.name)} profile, rtol ${result.profile.rtol}, atol ${result.profile.atol}, for information)` : `profile ${escape(result.profile.name)} (rtol ${result.profile.rtol}, atol ${result.profile.atol})`}.</p>
 ${result.firstDivergent ? `<p>First divergent module: <code>${escape(result.firstDivergent.name)}</code> (call ${result.firstDivergent.index}): ${escape(result.firstDivergent.reason)}.</p>` : ""}
 <h2>Max absolute error per module (log scale)</h2>${chart(result)}
-<h2>Modules</h2><table><thead><tr><th>#</th><th>module</th><th>type</th><th>verdict</th><th>max abs</th><th>mean abs</th><th>max rel</th><th>rel L2</th><th>cosine</th><th>outside</th><th>NaN/Inf</th><th>added</th></tr></thead><tbody>
+<h2>Modules</h2><table><thead><tr><th>#</th><th>module</th><th>type</th><th>verdict</th><th>max abs</th><th>mean abs</th><th>max rel</th><th>rel L2</th><th>cosine</th><th>outside</th><th>NaN/Inf</th><th>added</th><th>allowed rel L2</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
-<h2>Final outputs</h2><table><tbody>${result.finalOutputs.map((f) => `<tr class="${f.verdict}"><td>${escape(f.name)}</td><td>${f.verdict}</td><td>max abs ${num(f.metrics.maxAbs)}</td><td>rel L2 ${num(f.metrics.relL2)}</td><td>NaN/Inf ${f.metrics.nanMismatches}/${f.metrics.infMismatches}</td></tr>`).join("")}</tbody></table>
+<h2>Final outputs</h2><table><tbody>${result.finalOutputs.map((f) => `<tr class="${f.verdict}"><td>${escape(f.name)}</td><td>${f.verdict}</td><td>max abs ${num(f.metrics.maxAbs)}</td><td>rel L2 ${num(f.metrics.relL2)}${f.allowedRelL2 === undefined ? "" : ` of ${num(f.allowedRelL2)} allowed`}</td><td>NaN/Inf ${f.metrics.nanMismatches}/${f.metrics.infMismatches}</td></tr>`).join("")}</tbody></table>
 ${result.unaligned.length ? `<h2>Unaligned calls</h2><ul>${result.unaligned.map((u) => `<li>${escape(u)}</li>`).join("")}</ul>` : ""}
 </body></html>
 `;

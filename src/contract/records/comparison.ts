@@ -17,6 +17,16 @@ const metrics = z.strictObject({
   infMismatches: z.number().int().nonnegative(),
 });
 
+/** What one run's numerics can give: unit roundoffs from its dtype and its recorded matmul settings. */
+const precision = z.strictObject({
+  dtype: z.string(),
+  storageUnit: z.number().nonnegative().describe("Unit roundoff of the stored values (2^-24 for float32, 2^-8 for bfloat16)."),
+  matmul: z.string().describe('Matmul inputs as the settings allow: "float32", "tf32", "bfloat16", ...'),
+  matmulUnit: z.number().nonnegative(),
+  accumulationUnit: z.number().nonnegative(),
+  source: z.enum(["recorded", "tf32 flags", "dtype"]).describe("Where the settings came from: the trace's numerics record, the older TF32 flags, or the dtype alone."),
+});
+
 const side = z.strictObject({
   runId: z.string(),
   platformKey: z.string(),
@@ -37,6 +47,8 @@ export const comparisonResult = z
     reference: side,
     candidate: side,
     profile: z.strictObject({ name: z.string(), rtol: z.number().nonnegative(), atol: z.number().nonnegative() }),
+    /** Present when the verdict judged each output against the precision of the two runs (the default). */
+    budget: z.strictObject({ reference: precision, candidate: precision, constants: z.record(z.string(), z.number()) }).optional(),
     verdict: z.enum(comparisonVerdicts),
     summary: z.string(),
     firstDivergent: z.strictObject({ index: z.number().int(), name: z.string(), reason: z.string() }).optional(),
@@ -51,10 +63,12 @@ export const comparisonResult = z
         metrics,
         /** relL2 of this output minus relL2 of the input it received: the error the module itself adds. */
         addedError: z.number().nullable(),
+        /** The relative L2 error the two runs' precision allows here (precision verdicts only). */
+        allowedRelL2: z.number().nonnegative().optional(),
       }),
     ),
     unaligned: z.array(z.string()).describe("Module calls present in only one trace."),
-    finalOutputs: z.array(z.strictObject({ name: z.string(), verdict: z.enum(comparisonVerdicts), metrics })),
+    finalOutputs: z.array(z.strictObject({ name: z.string(), verdict: z.enum(comparisonVerdicts), metrics, allowedRelL2: z.number().nonnegative().optional() })),
     tool: z.strictObject({ name: z.string(), version: z.string() }),
     date: isoDateTime,
   })
