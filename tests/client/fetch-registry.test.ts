@@ -102,6 +102,16 @@ describe("fetchRegistry: signatures", () => {
     await expect(fetchRegistry(server.base, { cache, publicKey: key.pem })).rejects.toThrow(SignatureError);
   });
 
+  it("a stale .sig beside a new document is resolved by the pinned copy's .sig", async () => {
+    const newer = registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision: 43 });
+    routes["/modelRegistry.json"]!.body = newer;
+    await expect(fetchRegistry(server.base, { publicKey: key.pem })).rejects.toThrow(/does not match/);
+    routes[`/revisions/${sha256Hex(newer)}/modelRegistry.json.sig`] = documentRoute(signatureFile(newer, key));
+    const cache = new Map<string, string>();
+    expect((await fetchRegistry(server.base, { publicKey: key.pem, cache })).revision).toBe(43);
+    expect((await fetchRegistry(server.base, { publicKey: key.pem, cache })).origin).toBe("not-modified");
+  });
+
   it("re-verifies the cached copy on a 304", async () => {
     const cache = new Map<string, string>();
     await fetchRegistry(server.base, { cache, publicKey: key.pem });

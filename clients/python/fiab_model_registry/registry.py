@@ -139,8 +139,7 @@ class Registry:
             return cached
         if response.status != 200:
             raise ResponseError(f"{self.base_url}/{DOCUMENT}: the server answered {response.status}")
-        sig = self._signature(DOCUMENT)
-        self._verify(response.body, sig, f"{self.base_url}/{DOCUMENT}")
+        sig = self._verified_signature(response.body)
         # The document first, then its signature, then the ETag: a crash in between leaves no ETag to match.
         (folder / "meta.json").unlink(missing_ok=True)
         write_atomic(folder / DOCUMENT, response.body)
@@ -150,6 +149,21 @@ class Registry:
             (folder / f"{DOCUMENT}.sig").unlink(missing_ok=True)
         _save_meta(folder, {"url": f"{self.base_url}/{DOCUMENT}", "etag": response.headers.get("etag"), "fetchedAt": time.time()})
         return response.body
+
+    def _verified_signature(self, body: bytes) -> bytes | None:
+        """The .sig that verifies the latest document. A cache in front of the host may pair a new document with
+        the previous .sig for a minute; the content-addressed copy's .sig belongs to exactly these bytes."""
+        sig = self._signature(DOCUMENT)
+        try:
+            self._verify(body, sig, f"{self.base_url}/{DOCUMENT}")
+            return sig
+        except SignatureError as mismatch:
+            try:
+                pinned = self._signature(f"revisions/{hashlib.sha256(body).hexdigest()}/{DOCUMENT}")
+                self._verify(body, pinned, f"{self.base_url}/{DOCUMENT}")
+            except RegistryError:
+                raise mismatch from None
+            return pinned
 
     def _pinned(self) -> bytes:
         """A content-addressed copy: /revisions/<sha256>/modelRegistry.json, its digest checked against the path."""

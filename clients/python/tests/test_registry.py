@@ -174,6 +174,18 @@ class Signatures(RegistryTestCase):
         self.assertEqual(len(self.registry(public_key=old.pem).checkpoints()), len(self.entries))
         self.assertEqual(len(self.registry(public_key=self.signer.pem).checkpoints()), len(self.entries))
 
+    def test_a_stale_sig_beside_a_new_document_is_resolved_by_the_pinned_copy_sig(self) -> None:
+        # A CDN pairing the new document with the previous publication's .sig for a minute.
+        newer = registry_document(real_entries("imerg-gt"), revision="4b1d2e3")
+        self.server.routes[DOC] = Route(newer)
+        digest = hashlib.sha256(newer).hexdigest()
+        with self.assertRaisesRegex(SignatureError, r"does not match"):
+            self.registry(public_key=self.signer.pem).checkpoints()
+        self.server.routes[f"/revisions/{digest}/modelRegistry.json.sig"] = Route(self.signer.sig_file(newer))
+        self.assertEqual(list(self.registry(public_key=self.signer.pem).checkpoints()), ["imerg-gt"])
+        self.assertEqual(list(self.registry(public_key=self.signer.pem).checkpoints()), ["imerg-gt"])  # and the cache holds the sig that verified
+        self.assertEqual(self.server.requests(DOC)[-1].status, 304)
+
     def test_a_304_reverifies_the_cached_copy(self) -> None:
         self.registry(public_key=self.signer.pem).checkpoints()
         registry = self.registry(public_key=self.signer.pem)
