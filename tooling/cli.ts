@@ -83,7 +83,21 @@ export async function runProcess(): Promise<void> {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw error;
   });
+  exitWithParent(process.env.REGISTRY_PARENT_PID);
   process.exitCode = await main(process.argv.slice(2));
+}
+
+/**
+ * A worker runs each job as a child command; when the worker is killed outright (SIGKILL, an OOM kill) the
+ * child must not run on unsupervised, with a lease nobody renews. What it started in the sandbox dies with it
+ * (bubblewrap's --die-with-parent).
+ */
+function exitWithParent(pid: string | undefined): void {
+  if (!pid || !/^\d+$/.test(pid)) return;
+  const parent = Number(pid);
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, "SIGKILL");
+  }, 500).unref();
 }
 
 if (import.meta.main) await runProcess();

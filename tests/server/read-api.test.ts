@@ -173,6 +173,13 @@ describe("the OpenAPI document", () => {
       "/api/v1/changes",
       "/api/v1/register",
       "/api/v1/registrations/{rid}",
+      "/api/v1/checkpoints/{id}/verify",
+      "/api/v1/jobs",
+      "/api/v1/jobs/{job}",
+      "/api/v1/jobs/lease",
+      "/api/v1/jobs/{job}/heartbeat",
+      "/api/v1/jobs/{job}/result",
+      "/api/v1/blobs/{sha256}",
       "/api/v1/health",
       "/api/v1/openapi.json",
     ]);

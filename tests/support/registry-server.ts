@@ -33,6 +33,12 @@ export async function startTestRegistry(options: Partial<ServerOptions> = {}): P
     extraction: { deadlineMs: 60_000, heapMiB: 256 },
     requestTimeoutMs: 10_000,
     registrationsPerMinute: 1000,
+    platforms: [],
+    referencePlatform: undefined,
+    leaseSeconds: 60,
+    jobAttempts: 3,
+    blobsDir: undefined,
+    maxUploadBytes: 64 * 1024 * 1024,
     log: (message) => logs.push(message),
     ...options,
   });

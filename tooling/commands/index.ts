@@ -28,5 +28,7 @@ export const commands: readonly CommandEntry[] = [
   entry("sync-entries", "Write what a registry server changed into an entries folder, keeping the folder's own edits.", () => import("./sync-entries.ts")),
   entry("sign", "Sign a built site's registry documents (Ed25519) and write keys.json; --generate-key makes a key.", () => import("./sign.ts")),
   entry("verify-publication", "Check a published site: signatures, content-addressed copies, and that every document validates.", () => import("./verify-publication.ts")),
+  entry("worker", "Run the registry server's verification jobs on this host (verify-unpickling, log-run), sandboxed.", () => import("./worker.ts")),
+  entry("jobs", "List a registry server's verification jobs, or queue a checkpoint's verification again (--verify).", () => import("./jobs.ts")),
   entry("schema", "Check the contract against the published JSON Schemas in schema/, or refresh them (--update).", () => import("./schema.ts")),
 ];

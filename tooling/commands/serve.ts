@@ -15,13 +15,29 @@ export default defineCommand({
     "extract-memory": { type: "number", accept: "positive integer", valueName: "MiB", default: 512, description: "heap limit of the process that reads one checkpoint" },
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", default: 30, description: "HTTP timeout per request when reading a checkpoint" },
     "registrations-per-minute": { type: "number", accept: "positive integer", valueName: "N", default: 30, description: "registrations each token may submit per minute" },
+    platforms: { type: "string", valueName: "KEY[:DTYPE],...", default: "", description: "verify every registered checkpoint on these platforms (e.g. linux-x86_64-cpu,linux-x86_64-cuda:bfloat16): verify-unpickling then log-run in DTYPE (default float32), leased by `registry worker`s of each platform" },
+    "reference-platform": { type: "string", valueName: "KEY", description: "the platform of the float64 reference run that every platform's run is compared with (default: the first *-cpu of --platforms; none: no comparison)" },
+    "lease-seconds": { type: "number", accept: "positive integer", valueName: "SECONDS", default: 120, description: "a job whose worker sends no heartbeat for this long is queued again" },
+    "job-attempts": { type: "number", accept: "positive integer", valueName: "N", default: 3, description: "leases of a job before it is failed" },
+    "blobs-dir": { type: "string", valueName: "DIR", description: "folder of uploaded trace files (default: the database's path + .blobs)" },
+    "max-upload-bytes": { type: "number", accept: "positive integer", valueName: "BYTES", default: 4 * 1024 ** 3, description: "largest trace file a worker may upload" },
   },
   examples: [
     "npm run -s registry -- serve --db registry.db --port 8080",
     "npm run -s registry -- token create --db registry.db --scope register --name ci",
+    "npm run -s registry -- serve --platforms linux-x86_64-cpu,linux-x86_64-cuda:bfloat16,macos-arm64-mps",
   ],
   async run({ options, out, log }) {
     if (options.port > 65_535) throw new CliError(`--port must be at most 65535, got ${options.port}`, 2);
+    const { parsePlatforms } = await import("../server/jobs.ts");
+    let platforms;
+    try {
+      platforms = parsePlatforms(options.platforms);
+    } catch (error) {
+      throw new CliError(`--platforms: ${(error as Error).message}`, 2);
+    }
+    const reference = options["reference-platform"] ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key;
+    if (reference !== undefined && !platforms.some((p) => p.key === reference)) throw new CliError(`--reference-platform ${reference} is not one of --platforms`, 2);
     // Fastify and sqlite are loaded only by the command that needs them.
     const { startRegistryServer } = await import("../server/server.ts");
     const server = await startRegistryServer({
@@ -34,6 +50,12 @@ export default defineCommand({
       extraction: { deadlineMs: options["extract-timeout"] * 1000, heapMiB: options["extract-memory"] },
       requestTimeoutMs: options.timeout * 1000,
       registrationsPerMinute: options["registrations-per-minute"],
+      platforms,
+      referencePlatform: reference,
+      leaseSeconds: options["lease-seconds"],
+      jobAttempts: options["job-attempts"],
+      blobsDir: options["blobs-dir"],
+      maxUploadBytes: options["max-upload-bytes"],
       log: (message) => log(`serve: ${message}`),
     });
     out(server.url);

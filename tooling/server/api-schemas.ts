@@ -98,3 +98,77 @@ export const checkpointQuery = z.object({
 export const checkpointsQuery = z.object({
   contract: z.enum(["core-1", "core-2"]).optional().describe("Answer with the FIAB store of this contract version instead."),
 });
+
+export const jobKinds = ["verify-unpickling", "log-run", "compare-runs"] as const;
+export type JobKind = (typeof jobKinds)[number];
+export const jobStates = ["waiting", "queued", "leased", "done", "failed", "cancelled"] as const;
+export type JobState = (typeof jobStates)[number];
+
+const platformKey = z.string().regex(/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/, 'a platform key such as "linux-x86_64-cuda"');
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase sha256");
+const traceDtype = z.enum(["float64", "float32", "float16", "bfloat16"]);
+
+export const job = z
+  .strictObject({
+    job: z.string().describe("The job's id."),
+    kind: z.enum(jobKinds).describe("verify-unpickling and log-run run on a worker of the platform; compare-runs runs on the server."),
+    platform: platformKey.describe("Where it runs (compare-runs: the platform whose run it judges)."),
+    checkpoint: z.strictObject({ id: checkpointId, url: z.string(), sha256: sha256Hex.optional(), sizeBytes: z.number().optional() }),
+    dtype: traceDtype.optional().describe("log-run: the precision of the run."),
+    role: z.enum(["reference", "candidate"]).optional().describe("log-run: the CPU float64 reference, or a run judged against it."),
+    after: z.array(z.string()).describe("Jobs that must be done first."),
+    state: z.enum(jobStates).describe("waiting (for the jobs in after), queued, leased (a worker runs it), done, failed (see reason), cancelled (a job it waited for did not pass)."),
+    attempts: z.number().describe("How many times it was leased (a lease handed back does not count)."),
+    maxAttempts: z.number(),
+    leaseOwner: z.string().optional(),
+    leaseExpiresAt: z.string().optional(),
+    createdAt: z.string(),
+    startedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    reason: z.string().optional().describe("Why it failed or was cancelled, or why its last attempt ended."),
+    outcome: z.string().optional().describe("What it found, in one line (e.g. the verification status, the verdict)."),
+    trace: z.record(z.string(), sha256Hex).optional().describe("log-run: the trace's files as uploaded blobs (name -> sha256)."),
+    revision: z.number().optional().describe("The registry revision that recorded its evidence."),
+  })
+  .describe("A verification job.");
+export type Job = z.output<typeof job>;
+
+export const jobsQuery = z.object({
+  state: z.enum(jobStates).optional(),
+  platform: platformKey.optional(),
+  checkpoint: checkpointId.optional(),
+  limit: z.string().regex(/^\d{1,4}$/, "a number up to 9999").optional().describe("At most this many, newest first (default 500)."),
+});
+
+export const jobsDocument = z.strictObject({ jobs: z.array(job), counts: z.record(z.string(), z.number()).describe("Jobs per state, over all jobs.") }).describe("Verification jobs.");
+
+export const leaseRequest = z
+  .strictObject({
+    worker: z.string().min(1).max(200).describe("The worker's name (host and process), shown as the lease owner."),
+    platform: platformKey.describe("The platform the worker runs."),
+    waitSeconds: z.number().min(0).max(60).optional().describe("Wait up to this long for a job (long poll; default 0)."),
+  })
+  .describe("A worker asking for a job of its platform.");
+
+export const lease = z
+  .strictObject({
+    job: job,
+    attempt: z.number().describe("Send it with heartbeats and the result."),
+    leaseSeconds: z.number().describe("Send a heartbeat well within this."),
+  })
+  .describe("A job leased to a worker.");
+
+export const heartbeatRequest = z.strictObject({ attempt: z.number().int().positive() }).describe("A worker still running its job.");
+
+export const jobResultRequest = z
+  .strictObject({
+    attempt: z.number().int().positive(),
+    status: z.enum(["done", "failed", "released"]).describe("done: the check ran (whatever it found); failed: it could not run (the job is retried); released: handed back unstarted or interrupted (SIGTERM)."),
+    reason: z.string().max(4000).optional(),
+    result: z.record(z.string(), z.unknown()).optional().describe("verify-unpickling: its result record."),
+    trace: z.strictObject({ "index.json": sha256Hex, "samples.f64": sha256Hex, "outputs.f64": sha256Hex }).optional().describe("log-run: the trace files, uploaded first as blobs."),
+  })
+  .describe("The end of a leased job.");
+export type JobResultRequest = z.output<typeof jobResultRequest>;
+
+export const verifyResponse = z.strictObject({ jobs: z.array(job) }).describe("The jobs a verification request created (or the live ones it found).");

@@ -7,9 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
-import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, registerRequest, type Problem } from "./api-schemas.ts";
+import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "./api-schemas.ts";
+import { sha256Pattern, type BlobStore } from "./blobs.ts";
 import type { Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
+import type { JobQueue } from "./jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { badRequest, HttpProblem, notFound } from "./problems.ts";
 import type { PublishedDocuments } from "./published.ts";
@@ -22,6 +24,8 @@ export interface AppOptions {
   store: EntryStore;
   published: PublishedDocuments;
   registrar: Registrar;
+  jobs: JobQueue;
+  blobs: BlobStore;
   /** Registrations each token may submit per minute. */
   registrationsPerMinute: number;
   log: (message: string) => void;
@@ -33,6 +37,8 @@ export const limits = { bodyBytes: 16 * 1024, headerBytes: 16 * 1024 };
 // Readers revalidate after a minute; a 304 costs them a header block.
 const readCaching = "public, max-age=60, stale-while-revalidate=300";
 const ridPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A job's result carries a verification record (its installed packages): larger than other bodies. */
+const resultBodyBytes = 1024 * 1024;
 
 const tokens = new WeakMap<FastifyRequest, TokenRecord>();
 
@@ -116,7 +122,7 @@ function asProblem(error: Error & { statusCode?: number; code?: string }): HttpP
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { db, store, published, registrar, log } = options;
+  const { db, store, published, registrar, jobs, blobs, log } = options;
   const fastPath = notModifiedFastPath(published);
   const app = Fastify({
     logger: false,
@@ -156,6 +162,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done(badRequest(`the request body is not valid JSON: ${error.message} (line ${error.line}, column ${error.column})`), undefined);
     }
   });
+
+  // Uploads (trace files) are streamed to disk, hashed and capped by the blob store, never buffered.
+  app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
   // Reads are public and cacheable by anyone; cross-origin writes are not offered (PUT is not allowed).
   await app.register(cors, { origin: readHeaders["access-control-allow-origin"], methods: ["GET", "HEAD"], exposedHeaders: readHeaders["access-control-expose-headers"], maxAge: 86_400 });
@@ -223,6 +232,70 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (!registration) throw notFound(`no registration ${rid}`);
     reply.header("cache-control", "no-store");
     return registration;
+  });
+
+  const jobId = (jid: string) => {
+    if (!ridPattern.test(jid)) throw badRequest(`${JSON.stringify(jid.slice(0, 200))} is not a job id`, [{ path: "job", message: "a job id (a UUID)" }]);
+    return jid;
+  };
+
+  app.get(`${apiBase}/jobs`, async (request, reply) => {
+    const query = jobsQuery.safeParse(request.query);
+    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
+    const { limit, ...filter } = query.data;
+    reply.header("cache-control", "no-store");
+    return jobs.list({ ...filter, ...(limit ? { limit: Number(limit) } : {}) });
+  });
+
+  app.get<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid`, async (request, reply) => {
+    const found = jobs.get(jobId(request.params.jid));
+    if (!found) throw notFound(`no job ${request.params.jid}`);
+    reply.header("cache-control", "no-store");
+    return found;
+  });
+
+  app.post<{ Params: { id: string } }>(`${apiBase}/checkpoints/:id/verify`, { onRequest: authenticate(db, "admin") }, async (request, reply) => {
+    const { id } = request.params;
+    if (!checkpointIdPattern.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 200))} is not a checkpoint id`, [{ path: "id", message: "a checkpoint id" }]);
+    if (jobs.platforms.length === 0) throw new HttpProblem(409, "no-platforms", "No platforms", "this server verifies on no platform; start it with --platforms");
+    reply.code(202).header("cache-control", "no-store");
+    return { jobs: jobs.plan(id) };
+  });
+
+  app.post(`${apiBase}/jobs/lease`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
+    const body = leaseRequest.safeParse(request.body);
+    if (!body.success) throw badRequest("the lease request is not valid", fieldErrors(body.error.issues));
+    const { worker, platform, waitSeconds = 0 } = body.data;
+    const name = `${worker} (token ${tokens.get(request)?.name ?? "?"})`;
+    const leased = await jobs.lease(name, platform, waitSeconds * 1000, () => request.raw.destroyed || reply.raw.destroyed);
+    reply.header("cache-control", "no-store");
+    if (!leased) return reply.code(204).send();
+    return leased;
+  });
+
+  app.post<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid/heartbeat`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
+    const body = heartbeatRequest.safeParse(request.body);
+    if (!body.success) throw badRequest("the heartbeat is not valid", fieldErrors(body.error.issues));
+    reply.header("cache-control", "no-store");
+    return jobs.heartbeat(jobId(request.params.jid), body.data.attempt);
+  });
+
+  app.post<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid/result`, { onRequest: authenticate(db, "worker"), bodyLimit: resultBodyBytes }, async (request, reply) => {
+    const body = jobResultRequest.safeParse(request.body);
+    if (!body.success) throw badRequest("the job result is not valid", fieldErrors(body.error.issues));
+    const { job, duplicate } = jobs.finish(jobId(request.params.jid), body.data);
+    reply.header("cache-control", "no-store");
+    return { job, duplicate };
+  });
+
+  app.put<{ Params: { sha256: string } }>(`${apiBase}/blobs/:sha256`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
+    const { sha256 } = request.params;
+    if (!sha256Pattern.test(sha256)) throw badRequest(`${JSON.stringify(sha256.slice(0, 80))} is not a lowercase sha256`, [{ path: "sha256", message: "64 lowercase hex digits" }]);
+    if (!request.body || typeof (request.body as NodeJS.ReadableStream).pipe !== "function") throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the file as application/octet-stream");
+    const length = request.headers["content-length"] ? Number(request.headers["content-length"]) : undefined;
+    const stored = await blobs.put(sha256, request.body as import("node:stream").Readable, length);
+    reply.code(stored.created ? 201 : 200).header("cache-control", "no-store");
+    return { sha256, size: stored.size };
   });
 
   app.get(`${apiBase}/health`, async (_request, reply) => {

@@ -64,4 +64,54 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "verification jobs, their results, uploaded files",
+    sql: `
+      -- One check of one checkpoint file on one platform. Workers lease jobs of their platform; a lease that is
+      -- not renewed expires and the job is queued again. A job waits ('waiting') until the jobs in \`after\` are done.
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        checkpoint_id TEXT NOT NULL,
+        checkpoint_sha256 TEXT,
+        url TEXT NOT NULL,
+        size_bytes INTEGER,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('verify-unpickling', 'log-run', 'compare-runs')),
+        dtype TEXT,
+        role TEXT CHECK (role IN ('reference', 'candidate')),
+        after TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'queued', 'leased', 'done', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        reason TEXT,
+        outcome TEXT,
+        trace TEXT,
+        revision INTEGER REFERENCES revisions (revision)
+      ) STRICT;
+      CREATE INDEX jobs_queue ON jobs (state, platform, created_at);
+      CREATE INDEX jobs_checkpoint ON jobs (checkpoint_id, created_at);
+
+      -- Every result that was applied, by job and attempt: a result sent again changes nothing.
+      CREATE TABLE job_results (
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, attempt)
+      ) STRICT;
+
+      -- Uploaded files (trace parts), kept by content hash in a folder beside the database.
+      CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

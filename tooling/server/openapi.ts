@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { entrySchema } from "../../src/contract/index.ts";
 import { tool } from "../repo.ts";
-import { apiBase, changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, problem, registerRequest, registration } from "./api-schemas.ts";
+import { apiBase, changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, heartbeatRequest, job, jobResultRequest, jobsDocument, jobStates, lease, leaseRequest, problem, registerRequest, registration, verifyResponse } from "./api-schemas.ts";
 
 type Json = Record<string, unknown>;
 
@@ -74,6 +74,13 @@ export function openApiDocument(): Json {
     problem: components.add("Problem", problem),
     health: components.add("Health", health),
     changes: components.add("Changes", changesDocument),
+    job: components.add("Job", job),
+    jobs: components.add("Jobs", jobsDocument),
+    leaseRequest: components.add("LeaseRequest", leaseRequest),
+    lease: components.add("Lease", lease),
+    heartbeatRequest: components.add("HeartbeatRequest", heartbeatRequest),
+    jobResultRequest: components.add("JobResultRequest", jobResultRequest),
+    verifyResponse: components.add("VerifyResponse", verifyResponse),
   };
   const problemResponse = (description: string) => ({ description, content: { "application/problem+json": { schema: ref.problem } } });
   const notModified = { description: "Not modified: the If-None-Match ETag is current." };
@@ -155,6 +162,73 @@ export function openApiDocument(): Json {
           summary: "A registration's state: queued, extracting, registered or failed (with the reason).",
           parameters: [{ name: "rid", in: "path", required: true, schema: { type: "string" } }],
           responses: { 200: { description: "The registration.", content: jsonContent(ref.registration) }, 400: problemResponse("Not a registration id."), 404: problemResponse("No such registration.") },
+        },
+      },
+      [`${apiBase}/checkpoints/{id}/verify`]: {
+        post: {
+          operationId: "verifyCheckpoint",
+          summary: "Queue the checkpoint's verification on every platform of the server (the live jobs for its file when there are some).",
+          security: [{ bearer: ["admin"] }],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { 202: { description: "The jobs.", content: jsonContent(ref.verifyResponse) }, 401: problemResponse("No valid token."), 403: problemResponse("Not an admin token."), 404: problemResponse("No such checkpoint."), 409: problemResponse("The server verifies on no platform.") },
+        },
+      },
+      [`${apiBase}/jobs`]: {
+        get: {
+          operationId: "getJobs",
+          summary: "Verification jobs, newest first, with counts per state.",
+          parameters: [
+            { name: "state", in: "query", required: false, schema: { type: "string", enum: [...jobStates] } },
+            { name: "platform", in: "query", required: false, schema: { type: "string" } },
+            { name: "checkpoint", in: "query", required: false, schema: { type: "string" } },
+            { name: "limit", in: "query", required: false, schema: { type: "string", pattern: "^\\d{1,4}$" } },
+          ],
+          responses: { 200: { description: "The jobs.", content: jsonContent(ref.jobs) }, 400: problemResponse("An invalid query.") },
+        },
+      },
+      [`${apiBase}/jobs/{job}`]: {
+        get: { operationId: "getJob", summary: "One job.", parameters: [{ name: "job", in: "path", required: true, schema: { type: "string" } }], responses: { 200: { description: "The job.", content: jsonContent(ref.job) }, 404: problemResponse("No such job.") } },
+      },
+      [`${apiBase}/jobs/lease`]: {
+        post: {
+          operationId: "leaseJob",
+          summary: "A worker takes the oldest queued job of its platform, waiting up to waitSeconds for one.",
+          security: [{ bearer: ["worker"] }],
+          requestBody: { required: true, content: jsonContent(ref.leaseRequest) },
+          responses: { 200: { description: "A job, leased for leaseSeconds.", content: jsonContent(ref.lease) }, 204: { description: "No job came within waitSeconds." }, 401: problemResponse("No valid token."), 403: problemResponse("Not a worker token.") },
+        },
+      },
+      [`${apiBase}/jobs/{job}/heartbeat`]: {
+        post: {
+          operationId: "heartbeat",
+          summary: "Extend a lease.",
+          security: [{ bearer: ["worker"] }],
+          parameters: [{ name: "job", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: true, content: jsonContent(ref.heartbeatRequest) },
+          responses: { 200: { description: "The new expiry." }, 409: problemResponse("The worker no longer holds the job: stop it.") },
+        },
+      },
+      [`${apiBase}/jobs/{job}/result`]: {
+        post: {
+          operationId: "jobResult",
+          summary: "End a leased job: done (with its record or trace), failed (retried up to the job's attempts) or released (handed back).",
+          security: [{ bearer: ["worker"] }],
+          parameters: [{ name: "job", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: true, content: jsonContent(ref.jobResultRequest) },
+          responses: {
+            200: { description: "Recorded; duplicate is true when this attempt's result was recorded before (nothing changed)." },
+            409: problemResponse("The attempt no longer holds the job (its lease expired and it was leased again): the result is ignored."),
+            422: problemResponse("The result does not fit the job (another file, another platform, a trace not uploaded)."),
+          },
+        },
+      },
+      [`${apiBase}/blobs/{sha256}`]: {
+        put: {
+          operationId: "uploadBlob",
+          summary: "Upload a trace file by its sha256 (application/octet-stream); kept by content hash.",
+          security: [{ bearer: ["worker"] }],
+          parameters: [{ name: "sha256", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } }],
+          responses: { 201: { description: "Stored." }, 200: { description: "Already stored." }, 413: problemResponse("Over the upload cap."), 422: problemResponse("The bytes' sha256 is not the address's.") },
         },
       },
       [`${apiBase}/health`]: {

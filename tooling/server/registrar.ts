@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
+import type { Entry } from "../../src/contract/index.ts";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { idFromFileName } from "../checkpoint/open.ts";
@@ -26,6 +27,8 @@ export interface RegistrarOptions {
   /** Wait before attempt n+1 is n times this. */
   retryDelayMs: number;
   log: (message: string) => void;
+  /** Runs in the transaction that publishes a registered entry (the verification jobs are created there). */
+  onRegistered?: (checkpointId: string, source: Entry["source"]) => void;
   /** Replaces the child process (tests of the queue itself). */
   extract?: (job: ExtractionJob, limits: ExtractionLimits) => Promise<ExtractionOutcome>;
 }
@@ -237,6 +240,7 @@ export class Registrar {
       this.#db
         .prepare("UPDATE registrations SET state = 'registered', finished_at = ?, reason = NULL, not_before = NULL, warnings = ?, revision = ? WHERE id = ?")
         .run(now(), allWarnings.length > 0 ? JSON.stringify(allWarnings) : null, revision ?? null, rid);
+      this.#options.onRegistered?.(row.checkpoint_id, entry.source);
     });
     this.#options.log(`registered ${row.checkpoint_id} from ${row.url} (registration ${rid})`);
   }

@@ -8,6 +8,9 @@ import { EntryStore } from "./entry-store.ts";
 import type { ExtractionLimits } from "./extraction-process.ts";
 import { PublishedDocuments } from "./published.ts";
 import { Registrar } from "./registrar.ts";
+import { BlobStore } from "./blobs.ts";
+import { compareInChildProcess } from "./comparison.ts";
+import { JobQueue, type PlatformPlan } from "./jobs.ts";
 
 export interface ServerOptions {
   db: string;
@@ -20,6 +23,14 @@ export interface ServerOptions {
   extraction: ExtractionLimits;
   requestTimeoutMs: number;
   registrationsPerMinute: number;
+  /** Where registered checkpoints are verified; none: no jobs. */
+  platforms: readonly PlatformPlan[];
+  referencePlatform: string | undefined;
+  leaseSeconds: number;
+  jobAttempts: number;
+  /** Folder of uploaded trace files (default: beside the database). */
+  blobsDir: string | undefined;
+  maxUploadBytes: number;
   log: (message: string) => void;
 }
 
@@ -28,6 +39,7 @@ export interface RunningServer {
   url: string;
   db: Database;
   registrar: Registrar;
+  jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -52,7 +64,17 @@ export async function startRegistryServer(options: ServerOptions): Promise<Runni
       if (!existsSync(options.entriesDir)) log(`${options.db} is new and ${options.entriesDir} does not exist: starting with no entries`);
       else log(`${options.db} is new: imported ${await store.importFolder(options.entriesDir)} entries from ${options.entriesDir}`);
     }
+    const blobs = new BlobStore(db, options.blobsDir ?? `${options.db}.blobs`, options.maxUploadBytes);
+    const jobs = new JobQueue(db, store, blobs, {
+      platforms: options.platforms,
+      referencePlatform: options.referencePlatform,
+      leaseSeconds: options.leaseSeconds,
+      maxAttempts: options.jobAttempts,
+      compare: compareInChildProcess(blobs, 600_000),
+      log,
+    });
     const registrar = new Registrar(db, store, {
+      onRegistered: (id, source) => jobs.plan(id, source),
       concurrency: options.extractConcurrency,
       allowPrivateNetwork: options.allowPrivateNetwork,
       requestTimeoutMs: options.requestTimeoutMs,
@@ -61,16 +83,19 @@ export async function startRegistryServer(options: ServerOptions): Promise<Runni
       retryDelayMs: 30_000,
       log,
     });
-    const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, registrationsPerMinute: options.registrationsPerMinute, log });
+    const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, jobs, blobs, registrationsPerMinute: options.registrationsPerMinute, log });
     const address = await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
       throw listenError(error, options.host, options.port);
     });
     registrar.start();
+    jobs.start();
     return {
       url: address,
       db,
       registrar,
+      jobs,
       async close() {
+        await jobs.close();
         await app.close();
         await registrar.close();
         db.close();

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { CliError, UsageError, defineCommand } from "../cli/command.ts";
+import { jsonOption } from "../cli/options.ts";
+import type { Job } from "../server/api-schemas.ts";
+
+const states = ["waiting", "queued", "leased", "done", "failed", "cancelled"] as const;
+
+function line(job: Job): string {
+  const what = `${job.kind}${job.dtype ? ` ${job.dtype}` : ""}${job.role === "reference" ? " (reference)" : ""}`;
+  const why = job.state === "leased" ? `by ${job.leaseOwner ?? "?"} until ${job.leaseExpiresAt ?? "?"}` : (job.outcome ?? job.reason ?? "").split("\n")[0]!;
+  return [job.job.slice(0, 8), job.state.padEnd(9), job.platform.padEnd(20), job.checkpoint.id.padEnd(32), what.padEnd(26), why].join(" ").trimEnd();
+}
+
+export default defineCommand({
+  description:
+    "Lists the verification jobs of a registry server (GET /api/v1/jobs), newest first, with their state, platform,\ncheckpoint and outcome or reason; a job queued for a platform that no worker serves stays queued and shows\nhere. --verify ID queues the verification of a checkpoint again on every platform (POST\n/api/v1/checkpoints/ID/verify; a token with the admin scope from REGISTRY_TOKEN or --token-file).",
+  options: {
+    server: { type: "string", valueName: "URL", description: "the registry server" },
+    state: { type: "string", valueName: "STATE", choices: states, description: "only jobs in this state" },
+    platform: { type: "string", valueName: "KEY", description: "only jobs of this platform" },
+    checkpoint: { type: "string", valueName: "ID", description: "only jobs of this checkpoint" },
+    limit: { type: "number", accept: "positive integer", valueName: "N", default: 100, description: "at most this many" },
+    verify: { type: "string", valueName: "ID", description: "queue the verification of checkpoint ID (admin token)" },
+    "token-file": { type: "string", valueName: "FILE", description: "a file holding an admin token (else REGISTRY_TOKEN)" },
+    json: jsonOption,
+  },
+  examples: ["npm run -s registry -- jobs --server http://127.0.0.1:8080 --state queued", "REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --verify aifs-single-mse-1.1_w_sdpa"],
+  async run({ options, out }) {
+    if (!options.server) throw new UsageError("pass --server URL");
+    const base = `${options.server.replace(/\/+$/, "")}/api/v1`;
+    const call = async (path: string, init: RequestInit = {}) => {
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+      } catch (error) {
+        throw new CliError(`${base}${path}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+      }
+      const text = await response.text();
+      if (!response.ok) {
+        let detail = text.slice(0, 500);
+        try {
+          detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
+        } catch {
+          // not a problem document
+        }
+        throw new CliError(`${init.method ?? "GET"} ${base}${path}: ${response.status} ${detail}`);
+      }
+      return JSON.parse(text) as unknown;
+    };
+    if (options.verify) {
+      let token = process.env.REGISTRY_TOKEN?.trim();
+      if (options["token-file"]) token = readFileSync(options["token-file"], "utf8").trim();
+      if (!token) throw new UsageError("--verify needs an admin token: set REGISTRY_TOKEN or pass --token-file FILE");
+      const { jobs } = (await call(`/checkpoints/${encodeURIComponent(options.verify)}/verify`, { method: "POST", headers: { authorization: `Bearer ${token}` } })) as { jobs: Job[] };
+      out(options.json ? JSON.stringify({ jobs }, null, 2) : jobs.map(line).join("\n"));
+      return 0;
+    }
+    const query = new URLSearchParams({ limit: String(options.limit) });
+    if (options.state) query.set("state", options.state);
+    if (options.platform) query.set("platform", options.platform);
+    if (options.checkpoint) query.set("checkpoint", options.checkpoint);
+    const document = (await call(`/jobs?${query}`)) as { jobs: Job[]; counts: Record<string, number> };
+    if (options.json) out(JSON.stringify(document, null, 2));
+    else {
+      const counts = Object.entries(document.counts).map(([state, n]) => `${n} ${state}`).join(", ");
+      out([...document.jobs.map(line), `${document.jobs.length} shown; all jobs: ${counts || "none"}`].join("\n"));
+    }
+    return 0;
+  },
+});
