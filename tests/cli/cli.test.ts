@@ -31,6 +31,8 @@ describe("registry CLI", () => {
         sync-entries            Write what a registry server changed into an entries folder, keeping the folder's own edits.
         sign                    Sign a built site's registry documents (Ed25519) and write keys.json; --generate-key makes a key.
         verify-publication      Check a published site: signatures, content-addressed copies, and that every document validates.
+        worker                  Run the registry server's verification jobs on this host (verify-unpickling, log-run), sandboxed.
+        jobs                    List a registry server's verification jobs, or queue a checkpoint's verification again (--verify).
         schema                  Check the contract against the published JSON Schemas in schema/, or refresh them (--update).
 
       Run a command with --help for its options; --version prints the version."
@@ -72,7 +74,7 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, sign, verify-publication, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, sign, verify-publication, worker, jobs, schema."`);
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {
