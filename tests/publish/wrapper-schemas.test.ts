@@ -5,7 +5,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assessWrapperSchemas, wrapperJsonSchemas, wrapperSchemaFiles, type WrapperSchemaFile } from "../../src/publish/wrapper-json-schemas.ts";
 import { modelRegistrySchema } from "../../src/publish/wrapper-schemas.ts";
-import { readJson, repoRoot, runCli } from "../support/helpers.ts";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { copyOfEntries, readJson, repoRoot, runCli } from "../support/helpers.ts";
+import { startTestRegistry } from "../support/registry-server.ts";
 
 const committed = async () => {
   const files = new Map<string, Record<string, unknown>>();
@@ -45,5 +48,29 @@ describe("the wrapper schemas", () => {
     expect(schema.safeParse({ schemaVersion: 1, revision: -1, checkpoints: {} }).success).toBe(false);
     expect(schema.safeParse({ schemaVersion: 1, revision: "", checkpoints: {} }).success).toBe(false);
     expect(wrapperJsonSchemas()["model-registry.json"].$id).toBe("/schema/v1/model-registry.json");
+  });
+});
+
+describe("the registry server's documents", () => {
+  it("validate against the same committed schemas as the static site's", async () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    for (const file of ["entry.consuming.json", ...wrapperSchemaFiles]) ajv.addSchema(await readJson(join(repoRoot, "schema", "v1", file)));
+    const registry = await startTestRegistry({ entriesDir: await copyOfEntries() });
+    try {
+      const cases = [
+        ["/api/v1/checkpoints", "model-registry.json"],
+        ["/api/v1/checkpoints?contract=core-1", "fiab-core-1.json"],
+        ["/api/v1/checkpoints?contract=core-2", "fiab-core-2.json"],
+      ] as const;
+      for (const [path, schema] of cases) {
+        const doc = await (await registry.call(path)).json();
+        const validate = ajv.getSchema(`/schema/v1/${schema}`)!;
+        expect(validate(doc) ? "valid" : ajv.errorsText(validate.errors), path).toBe("valid");
+        if (schema === "model-registry.json") expect(Number.isInteger(doc.revision)).toBe(true);
+      }
+    } finally {
+      await registry.close();
+    }
   });
 });
