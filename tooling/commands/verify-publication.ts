@@ -22,7 +22,12 @@ export default defineCommand({
     const given = options["public-key"].map((value) => {
       // A value that names a file is read; anything else is the key itself.
       if (existsSync(value)) {
-        const text = readFileSync(value, "utf8");
+        let text: string;
+        try {
+          text = readFileSync(value, "utf8");
+        } catch (error) {
+          throw new CliError(`cannot read the public key ${value}: ${(error as Error).message}`);
+        }
         if (text.length > 16_384) throw new CliError(`${value}: ${text.length} characters is not a public key`);
         return publicKeyFromText(text, value);
       }

@@ -27,7 +27,7 @@ export interface VerifyResult {
 
 const shownIssues = 5;
 
-/** Parsed JSON of `bytes`, or a problem; `what` says what the file should be. */
+/** Parsed JSON of `bytes`, or undefined with a problem recorded. */
 function parseJson(path: string, bytes: Buffer, problems: PublicationProblem[]): unknown {
   try {
     return parseJsonDocument(decodeUtf8(bytes));
@@ -109,6 +109,7 @@ export async function verifyPublication(dir: string, given: readonly PublicKey[]
   if (!current.includes("modelRegistry.json")) problems.push({ path: "modelRegistry.json", message: "missing: not a built registry site" });
   for (const path of strays) problems.push({ path, message: "not a content-addressed copy of a registry document (revisions/<sha256>/<document path>)" });
   const copySet = new Set(copies);
+  const valid = new Set<string>();
   for (const path of [...current, ...copies]) {
     const bytes = await read(dir, path, maxDocumentBytes, problems);
     if (!bytes) continue;
@@ -117,9 +118,12 @@ export async function verifyPublication(dir: string, given: readonly PublicKey[]
     if (copy && copy.sha256 !== hash) problems.push({ path, message: `its bytes hash to ${hash}, not the ${copy.sha256} its path names` });
     if (!copy && !copySet.has(`revisions/${hash}/${path}`)) problems.push({ path: `revisions/${hash}/${path}`, message: `missing: the content-addressed copy of ${path}` });
     await checkSignatures(dir, path, bytes, trusted, problems);
+    // A copy holds the same bytes as the current document: validating them once is enough.
+    const kind = copy?.path ?? path;
+    if (valid.has(`${kind} ${hash}`)) continue;
     const doc = parseJson(path, bytes, problems);
-    const { schema, what } = schemaOf(copy?.path ?? path);
-    if (doc !== undefined) checkSchema(path, doc, schema, what, problems);
+    const { schema, what } = schemaOf(kind);
+    if (doc !== undefined && checkSchema(path, doc, schema, what, problems)) valid.add(`${kind} ${hash}`);
   }
   return { documents: current.length + copies.length, keyIds: [...trusted.keys()], keySource: given.length > 0 ? "given" : "keys.json", problems };
 }
