@@ -48,6 +48,7 @@ interface Row {
   after: string;
   state: JobState;
   attempts: number;
+  handed_back: number;
   max_attempts: number;
   lease_owner: string | null;
   lease_expires_at: string | null;
@@ -73,6 +74,7 @@ function toJob(row: Row): Job {
     after: JSON.parse(row.after) as string[],
     state: row.state,
     attempts: row.attempts,
+    ...(row.handed_back > 0 ? { handedBack: row.handed_back } : {}),
     maxAttempts: row.max_attempts,
     ...(row.lease_owner ? { leaseOwner: row.lease_owner } : {}),
     ...(row.lease_expires_at ? { leaseExpiresAt: row.lease_expires_at } : {}),
@@ -262,7 +264,7 @@ export class JobQueue {
       transaction(this.#db, () => {
         record();
         // Handing a job back is not a failed attempt.
-        this.#db.prepare("UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(`handed back by ${row.lease_owner}${request.reason ? `: ${request.reason}` : ""}`, id);
+        this.#db.prepare("UPDATE jobs SET state = 'queued', handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(`handed back by ${row.lease_owner}${request.reason ? `: ${request.reason}` : ""}`, id);
       });
       this.#notify();
       return { job: toJob(this.#row(id)!), duplicate: false };
@@ -319,8 +321,9 @@ export class JobQueue {
   }
 
   #failedAttempt(row: Row, reason: string): void {
-    if (row.attempts >= row.max_attempts) {
-      this.#db.prepare("UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(now(), `${reason} (attempt ${row.attempts} of ${row.max_attempts})`, row.id);
+    const counted = row.attempts - row.handed_back;
+    if (counted >= row.max_attempts) {
+      this.#db.prepare("UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(now(), `${reason} (attempt ${counted} of ${row.max_attempts})`, row.id);
       this.#cancelDependents(row.id, `${row.kind} on ${row.platform} failed`);
       this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) failed: ${reason}`);
     } else {

@@ -83,6 +83,9 @@ export const migrations: readonly Migration[] = [
         after TEXT NOT NULL DEFAULT '[]',
         state TEXT NOT NULL CHECK (state IN ('waiting', 'queued', 'leased', 'done', 'failed', 'cancelled')),
         attempts INTEGER NOT NULL DEFAULT 0,
+        -- Leases handed back (SIGTERM): attempts that do not count against max_attempts. Attempt numbers are
+        -- never reused, so a result is known by job and attempt.
+        handed_back INTEGER NOT NULL DEFAULT 0,
         max_attempts INTEGER NOT NULL,
         lease_owner TEXT,
         lease_expires_at TEXT,

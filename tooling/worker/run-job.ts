@@ -2,6 +2,7 @@
 // lock that other workers of the host wait on), then the registry's own command (verify-unpickling or
 // log-run) in a child process, which scans, sandboxes and limits the checkpoint as it does when run by hand.
 // What comes back is the job's result for the server: its record, or its trace uploaded by content hash.
+import { createHash } from "node:crypto";
 import { mkdir, open, readFile, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -59,7 +60,8 @@ async function withHostLock<T>(path: string, signal: AbortSignal, work: () => Pr
 /** The checkpoint's file on this host, verified against the job's size and sha256. */
 export async function checkpointOnHost(lease: Lease, settings: JobSettings, signal: AbortSignal): Promise<string> {
   const { url, sha256, sizeBytes } = lease.job.checkpoint;
-  const key = sha256 ?? `job-${lease.job.job}`;
+  // The cache's own key: the sha256, else the URL's hash (a server that sends no digest).
+  const key = sha256 ?? `url-${createHash("sha256").update(url).digest("hex")}`;
   await mkdir(settings.cacheDir, { recursive: true });
   return withHostLock(join(settings.cacheDir, key), signal, () =>
     cachedCheckpoint(url, { sha256, sizeBytes }, { cacheDir: settings.cacheDir, timeoutMs: settings.downloadTimeoutMs, allowPrivateNetwork: settings.allowPrivateNetwork }),
