@@ -135,6 +135,9 @@ describe("the job API", () => {
       expect(taken.job.job).toBe(live[0].job);
       await result(taken.job.job, { attempt: taken.attempt, status: "failed", reason: "no space left on device" });
     }
+    // The platform's own run failed on every attempt: that is evidence about the platform (the reference's was not).
+    const runs = (await (await registry.call(`/api/v1/checkpoints/${checkpointId}`)).json()).compatibility[cpu].evidence.filter((e: { check: string }) => e.check === "run");
+    expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed 2 times: no space left on device", tool: { name: "fiab-model-registry worker" } }]);
     const first = await verify();
     expect(first.status).toBe(202);
     const created = (await first.json()).jobs;

@@ -14,6 +14,7 @@ import type { Job, JobKind, JobResultRequest, JobState } from "./api-schemas.ts"
 import type { BlobStore } from "./blobs.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
+import { toolFor } from "../repo.ts";
 import { conflict, HttpProblem, notFound } from "./problems.ts";
 
 export type TraceDtype = "float64" | "float32" | "float16" | "bfloat16";
@@ -110,6 +111,25 @@ function refusalEvidence(row: Row, result: Record<string, unknown>): EvidenceUpd
       environment: { os: os!, arch: arch! },
       ...(r.checkpointSha256 ? { checkpointSha256: r.checkpointSha256 } : {}),
       details: { runId: r.runId, status: r.status, requirements: r.requirements },
+    },
+  };
+}
+
+/** A platform's run that failed on its last attempt, as a failed run check with the worker's reason. */
+function runFailure(row: Row, reason: string): EvidenceUpdate {
+  const [os, arch] = row.platform.split("-");
+  return {
+    platform: row.platform,
+    runId: `job-${row.id}-${row.attempts}`,
+    evidence: {
+      check: "run",
+      result: "fail",
+      summary: `log-run failed ${row.attempts - row.handed_back} times: ${reason.split("\n")[0]}`.slice(0, 500),
+      date: now(),
+      tool: toolFor("worker"),
+      environment: { os: os!, arch: arch! },
+      ...(row.checkpoint_sha256 ? { checkpointSha256: row.checkpoint_sha256 } : {}),
+      details: { runId: `job-${row.id}-${row.attempts}`, job: row.id, dtype: row.dtype, reason: reason.slice(0, 3000) },
     },
   };
 }
@@ -270,9 +290,14 @@ export class JobQueue {
       return { job: toJob(this.#row(id)!), duplicate: false };
     }
     if (request.status === "failed") {
-      transaction(this.#db, () => {
+      const reason = request.reason ?? "the worker could not run the job (no reason given)";
+      // A platform's own run that fails on every attempt, after its verification passed there, is evidence about
+      // the platform (a missing kernel, too little memory), recorded with the reason; a lost lease is not.
+      const last = row.attempts - row.handed_back >= row.max_attempts;
+      const failure = last && row.kind === "log-run" && row.role !== "reference" ? runFailure(row, reason) : undefined;
+      this.#store.commit(failure ? this.#evidenceWrites(row, failure) : [], `job ${row.id} (${row.kind} on ${row.platform}) failed`, () => {
         record();
-        this.#failedAttempt(row, request.reason ?? "the worker could not run the job (no reason given)");
+        this.#failedAttempt(row, reason);
       });
       this.#notify();
       return { job: toJob(this.#row(id)!), duplicate: false };
@@ -399,21 +424,23 @@ export class JobQueue {
     throw bad("compare-runs jobs are run by the server, not leased");
   }
 
+  /** The entry's write that adds `update`; none when the entry is gone or now names another file. */
+  #evidenceWrites(row: Row, update: EvidenceUpdate): ReturnType<EntryStore["plan"]>["writes"] {
+    const loaded = this.#store.get(row.checkpoint_id);
+    if (!loaded) return [];
+    if (loaded.entry.source.sha256 && row.checkpoint_sha256 && loaded.entry.source.sha256 !== row.checkpoint_sha256) {
+      this.#options.log(`job ${row.id}: ${row.checkpoint_id} now has another file; its evidence is not recorded`);
+      return [];
+    }
+    const { doc } = applyEvidence(loaded.entry as unknown as Record<string, unknown>, [update]);
+    const planned = this.#store.plan([{ id: row.checkpoint_id, entry: doc }]);
+    if (planned.problems.length > 0) throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
+    return planned.writes;
+  }
+
   /** Commits a job's evidence to its entry, its state and its dependents' in one transaction. */
   #record(row: Row, update: EvidenceUpdate | undefined, outcome: string, trace: Record<string, string> | undefined, alongside: () => void, passed = true): void {
-    const loaded = this.#store.get(row.checkpoint_id);
-    let writes: ReturnType<EntryStore["plan"]>["writes"] = [];
-    if (update && loaded) {
-      if (loaded.entry.source.sha256 && row.checkpoint_sha256 && loaded.entry.source.sha256 !== row.checkpoint_sha256) {
-        this.#options.log(`job ${row.id}: ${row.checkpoint_id} now has another file; its evidence is not recorded`);
-      } else {
-        const { doc } = applyEvidence(loaded.entry as unknown as Record<string, unknown>, [update]);
-        const planned = this.#store.plan([{ id: row.checkpoint_id, entry: doc }]);
-        if (planned.problems.length > 0) throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
-        writes = planned.writes;
-      }
-    }
-    this.#store.commit(writes, `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
+    this.#store.commit(update ? this.#evidenceWrites(row, update) : [], `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
       alongside();
       this.#db
         .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ? WHERE id = ?")
