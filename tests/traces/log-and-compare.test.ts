@@ -49,6 +49,15 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(index.modules[0].outputs[0]).toMatchObject({ shape: [1, 1, 40, 16], dtype: "float64", sample: { file: "samples.f64", count: 640 } });
     expect(index.finalOutputs).toEqual([{ name: "step 0", shape: [1, 1, 40, 3], dtype: "float64", values: { file: "outputs.f64", offset: 0, count: 120 } }]);
     expect(index.environment).toMatchObject({ torch: expect.any(String), deterministicAlgorithms: false, cudaAvailable: false });
+    // The settings that change results, as they were during the forward pass.
+    expect(index.environment.numerics).toMatchObject({
+      float32MatmulPrecision: "highest",
+      tf32Matmul: false,
+      autocast: { enabled: false, device: "cpu" },
+      deterministicAlgorithms: false,
+      sdpa: expect.objectContaining({ math: true }),
+      device: "cpu",
+    });
     const f32 = await readJson(join(traces.f32!, "index.json"));
     expect(f32.input.sha256).toBe(index.input.sha256);
     expect((await readFile(join(traces.f64!, "outputs.f64"))).length).toBe(120 * 8);
@@ -60,11 +69,13 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(run.stderr).toContain("--via anemoi-inference: anemoi-inference is not installed in the environment");
   });
 
-  it("float64 against float32: within the float32 profile, every module listed", async () => {
+  it("float64 against float32: within the precision of float32 by the recorded settings, every module listed", async () => {
     const { run, result } = await compare(traces.f64!, traces.f32!);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(result.verdict).toBe("within-tolerance");
     expect(result.profile).toEqual({ name: "float32", rtol: 1.3e-6, atol: 1e-5 });
+    expect(result.budget.candidate).toMatchObject({ dtype: "float32", matmul: "float32", storageUnit: 2 ** -24, source: "recorded" });
+    expect(result.summary).toMatch(/^within-tolerance of the precision of the runs \(A float64 \(u = 2\^-53; settings recorded\), B float32 \(u = 2\^-24; settings recorded\)\)/);
     expect(result.modules.map((m: any) => m.name)).toEqual(moduleNames);
     expect(result.modules.every((m: any) => m.verdict === "within-tolerance")).toBe(true);
     expect(run.stdout.split("\n")).toHaveLength(2 + moduleNames.length);
@@ -90,6 +101,10 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(result.firstDivergent).toEqual({ index: 9, name: "processor.2", reason: expect.stringMatching(/^\d+ NaN where the reference has numbers/) });
     const layer = result.modules.find((m: any) => m.name === "processor.2");
     expect(layer.metrics.nanMismatches).toBeGreaterThan(0);
+    // With NaN present the recorder gives the counts only (a summary of the finite elements would cost passes).
+    const recorded = (await readJson(join(nan, "index.json"))).modules.find((m: any) => m.name === "processor.2").outputs[0].stats;
+    expect(recorded).toMatchObject({ numel: 640, nan: expect.any(Number), inf: 0, min: null, l2: null });
+    expect(recorded.nan).toBeGreaterThan(0);
     expect(Number.isNaN(layer.metrics.maxAbs)).toBe(false);
   });
 

@@ -6,11 +6,13 @@ Usage: python log_run.py SPEC.json RESULT.json
 SPEC: {checkpoint, allowlist, out, device, dtype, seed, steps, sampleCount, inputs: [{name, shape}], benchmark?}
 """
 import json
+import math
 import os
 import platform
 import resource
 import sys
 import time
+import weakref
 
 import torch
 
@@ -18,69 +20,127 @@ DTYPES = {"float64": torch.float64, "float32": torch.float32, "float16": torch.f
 
 
 class Recorder:
-    """Collects tensors as float64 into one sample file and one outputs file, remembering offsets."""
+    """Records every hooked module's first input and its tensor outputs without synchronising the device.
 
-    def __init__(self, sample_count):
+    Statistics and samples are computed where the tensor lives, into preallocated float64 buffers on that
+    device; nothing crosses to the host until finish(), in one transfer per buffer chunk. A hook keeps no
+    reference to what it recorded, so the memory of each activation is reused as in a plain forward."""
+
+    SAMPLE_CHUNK = 1 << 20  # float64 values per sample buffer chunk (8 MiB)
+    STAT_CHUNK = 4096  # tensor records per statistics buffer chunk
+    # min, max, sum, L2 norm, NaN count, Inf count
+    STATS = 6
+
+    def __init__(self, sample_count, host_reads=None):
         self.sample_count = sample_count
-        self.samples = bytearray()
-        self.sample_values = 0
+        # Read statistics on the host at once (free on the CPU) or leave them in the device buffer until
+        # finish(); None: by the tensor's device. Tests force False to run the accelerator's path on the CPU.
+        self.host_reads = host_reads
         self.modules = []
         self.step = 0
+        # (data pointer, shape, dtype) -> (weak reference to the tensor, record): a tensor that is both a
+        # module's output and the next module's input is recorded once, and only while it is still alive.
         self.seen = {}
-        # Tensors recorded in this step stay referenced, so their memory (the cache key) is not reused.
-        self.alive = []
+        self.numerics = None
+        self.positions = {}
+        self.sample_chunks = []  # [buffer, values used]
+        self.stat_chunks = []
+        self.pending = []  # (record, numel, (chunk, row) of its statistics)
+        self.sample_values = 0
+        self.samples = b""
+        self._sample_at = 0
+        self._stat_at = 0
 
-    def stats(self, t):
-        """Summary statistics in four passes without copying the tensor: hooks must stay cheap next to the
-        forward pass itself. Sums accumulate in float64; NaN and Inf are counted only when present."""
-        n = t.numel()
-        if n == 0:
-            return {"numel": 0, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": 0, "inf": 0}
-        if not bool(torch.isfinite(t).all()):
-            nan = int(torch.isnan(t).sum())
-            inf = int(torch.isinf(t).sum())
-            t = t[torch.isfinite(t)]
-            n_finite = t.numel()
+    def reset(self):
+        """Forget what was recorded but keep the buffers (benchmark repeats)."""
+        self.modules = []
+        self.seen.clear()
+        self.pending = []
+        self.sample_values = 0
+        for chunk in self.sample_chunks + self.stat_chunks:
+            chunk[1] = 0
+        self._sample_at = 0
+        self._stat_at = 0
+
+    def _slot(self, chunks, cursor, size, make, device):
+        """The next `size` entries of a chunked device buffer: (chunk index, start). Chunks fill in order; after
+        reset() they are reused from the first."""
+        at = getattr(self, cursor)
+        if at < len(chunks):
+            buffer, used = chunks[at]
+            if buffer.device == device and buffer.shape[0] - used >= size:
+                chunks[at][1] = used + size
+                return at, used
+            at += 1
+        if not (at < len(chunks) and chunks[at][1] == 0 and chunks[at][0].device == device and chunks[at][0].shape[0] >= size):
+            chunks.insert(at, [make(size, device), 0])
+        chunks[at][1] = size
+        setattr(self, cursor, at)
+        return at, 0
+
+    def _positions(self, n, count, device):
+        """floor(i * n / count) for i < count, made once per size on the tensor's device."""
+        key = (n, count, device)
+        if key not in self.positions:
+            self.positions[key] = (torch.arange(count, dtype=torch.float64, device=device) * n / count).floor().long()
+        return self.positions[key]
+
+    def _stats(self, flat):
+        """min, max, sum, L2 norm, NaN and Inf counts. Float64 and float32 tensors accumulate in float64 (as
+        before); 16-bit ones in float32, which CUDA reduces without a float64 copy of the tensor. On an
+        accelerator the values go to a row of the device buffer, never read here; on the CPU, where reading a
+        value costs no synchronisation, they are read at once and the counts are made only when the sum is
+        not finite."""
+        if flat.dtype == torch.float64 or flat.dtype == torch.float32 or not flat.dtype.is_floating_point:
+            x = flat.to(torch.float64)
         else:
-            nan = inf = 0
-            n_finite = n
-        if n_finite == 0:
-            return {"numel": n, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": nan, "inf": inf}
-        low, high = torch.aminmax(t)
-        total = float(torch.sum(t, dtype=torch.float64))
-        l2 = float(torch.linalg.vector_norm(t, dtype=torch.float64))
-        mean = total / n_finite
-        variance = max(l2 * l2 / n_finite - mean * mean, 0.0)
-        return {"numel": n, "min": float(low), "max": float(high), "mean": mean, "std": variance ** 0.5, "l2": l2, "nan": nan, "inf": inf}
+            x = flat
+        accumulate = torch.float64 if x.dtype == torch.float64 else torch.float32
+        low, high = torch.aminmax(flat)
+        total = torch.sum(x, dtype=accumulate)
+        l2 = torch.linalg.vector_norm(x, dtype=accumulate)
+        if self.host_reads if self.host_reads is not None else flat.device.type == "cpu":
+            row = [float(low), float(high), float(total), float(l2), 0, 0]
+            if not math.isfinite(row[2]):
+                row[4], row[5] = int(torch.isnan(flat).sum()), int(torch.isinf(flat).sum())
+            return ("host", row)
+        at, index = self._slot(self.stat_chunks, "_stat_at", 1, lambda size, d: torch.empty((self.STAT_CHUNK, self.STATS), dtype=torch.float64, device=d), flat.device)
+        values = (low, high, total, l2, torch.isnan(flat).sum(), torch.isinf(flat).sum())
+        self.stat_chunks[at][0][index].copy_(torch.stack([v.to(torch.float64) for v in values]))
+        return (at, index)
 
     def describe(self, tensor):
         key = (tensor.data_ptr(), tuple(tensor.shape), tensor.dtype)
-        if key in self.seen:
-            return self.seen[key]
-        t = tensor.detach()
-        flat = t.reshape(-1)
+        hit = self.seen.get(key)
+        if hit is not None and hit[0]() is not None:
+            return hit[1]
+        flat = tensor.detach().reshape(-1)
         n = flat.numel()
         count = min(n, self.sample_count)
-        positions = (torch.arange(count, dtype=torch.float64) * n / count).floor().long().to(flat.device) if count else None
-        values = flat[positions].to("cpu", torch.float64) if count else flat[:0].to("cpu", torch.float64)
+        device = flat.device
         offset = self.sample_values
-        self.samples += values.numpy().astype("<f8").tobytes()
+        if count:
+            at, used = self._slot(self.sample_chunks, "_sample_at", count, lambda size, d: torch.empty(max(size, self.SAMPLE_CHUNK), dtype=torch.float64, device=d), device)
+            self.sample_chunks[at][0][used:used + count].copy_(flat.index_select(0, self._positions(n, count, device)))
         self.sample_values += count
         record = {
             "shape": list(tensor.shape),
             "dtype": str(tensor.dtype).replace("torch.", ""),
-            "stats": self.stats(flat),
+            "stats": None,
             "sample": {"file": "samples.f64", "offset": offset, "count": count},
         }
-        # A module's input is usually the previous module's output: record each tensor once per call.
-        self.seen[key] = record
-        self.alive.append(tensor)
+        slot = self._stats(flat) if n else None
+        self.pending.append((record, n, slot))
+        self.seen[key] = (weakref.ref(tensor), record)
         return record
 
     def hook(self, name):
         def record(module, args, output):
             inputs = [a for a in args if torch.is_tensor(a)][:1]
             outputs = [o for o in (output if isinstance(output, (tuple, list)) else [output]) if torch.is_tensor(o)]
+            if self.numerics is None and (inputs or outputs):
+                # The settings in force during the forward pass (a runner may set autocast around it).
+                self.numerics = numerics((inputs or outputs)[0].device)
             self.modules.append(
                 {
                     "index": len(self.modules),
@@ -93,6 +153,82 @@ class Recorder:
             )
 
         return record
+
+    def finish(self):
+        """The one transfer to the host: samples as little-endian float64 bytes, statistics into the records."""
+        samples = [buffer[:used].to("cpu") for buffer, used in self.sample_chunks if used]
+        self.samples = torch.cat(samples).numpy().astype("<f8").tobytes() if samples else b""
+        rows = [buffer[:used].to("cpu").tolist() for buffer, used in self.stat_chunks]
+        for record, n, slot in self.pending:
+            row = None if slot is None else slot[1] if slot[0] == "host" else rows[slot[0]][slot[1]]
+            record["stats"] = summary(n, row)
+        self.pending = []
+
+
+def summary(n, row):
+    """The trace's statistics from the device row. When NaN or Inf are present only their counts are given:
+    statistics over the finite elements alone would cost the hooks more passes over every tensor."""
+    if n == 0 or row is None:
+        return {"numel": n, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": 0, "inf": 0}
+    low, high, total, l2, nan, inf = row
+    nan, inf = int(nan), int(inf)
+    if nan or inf:
+        return {"numel": n, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": nan, "inf": inf}
+    mean = total / n
+    variance = max(l2 * l2 / n - mean * mean, 0.0)
+    return {"numel": n, "min": low, "max": high, "mean": mean, "std": variance ** 0.5, "l2": l2, "nan": 0, "inf": 0}
+
+
+def _setting(read):
+    """A torch setting, or None where this torch version lacks it (some raise AssertionError, not AttributeError)."""
+    try:
+        value = read()
+    except Exception:
+        return None
+    return value if isinstance(value, (bool, int, float, str)) or value is None else str(value)
+
+
+def autocast_state(device_type):
+    try:
+        enabled, dtype = torch.is_autocast_enabled(device_type), torch.get_autocast_dtype(device_type)
+    except Exception:  # torch < 2.4: one query per device type
+        if device_type == "cuda":
+            enabled, dtype = torch.is_autocast_enabled(), torch.get_autocast_gpu_dtype()
+        elif device_type == "cpu":
+            enabled, dtype = torch.is_autocast_cpu_enabled(), torch.get_autocast_cpu_dtype()
+        else:
+            return {"enabled": False, "dtype": None, "device": device_type}
+    return {"enabled": bool(enabled), "dtype": str(dtype).replace("torch.", ""), "device": device_type}
+
+
+def numerics(device):
+    """The settings that change results: matmul and convolution precision, autocast, determinism, the
+    scaled-dot-product-attention backends allowed, and the device. compare-runs sets its error budget by them."""
+    device = torch.device(device)
+    cuda = torch.backends.cuda
+    info = {
+        "float32MatmulPrecision": _setting(torch.get_float32_matmul_precision),
+        "tf32Matmul": _setting(lambda: cuda.matmul.allow_tf32),
+        "tf32Cudnn": _setting(lambda: torch.backends.cudnn.allow_tf32),
+        "bf16ReducedPrecisionReduction": _setting(lambda: cuda.matmul.allow_bf16_reduced_precision_reduction),
+        "fp16ReducedPrecisionReduction": _setting(lambda: cuda.matmul.allow_fp16_reduced_precision_reduction),
+        "autocast": autocast_state(device.type),
+        "deterministicAlgorithms": _setting(torch.are_deterministic_algorithms_enabled),
+        "cudnnDeterministic": _setting(lambda: torch.backends.cudnn.deterministic),
+        "cudnnBenchmark": _setting(lambda: torch.backends.cudnn.benchmark),
+        "sdpa": {
+            "flash": _setting(lambda: cuda.flash_sdp_enabled()),
+            "memEfficient": _setting(lambda: cuda.mem_efficient_sdp_enabled()),
+            "math": _setting(lambda: cuda.math_sdp_enabled()),
+            "cudnn": _setting(lambda: cuda.cudnn_sdp_enabled()),
+        },
+        "device": device.type,
+    }
+    if device.type == "cuda":
+        info["deviceName"] = _setting(lambda: torch.cuda.get_device_name(device))
+    elif device.type == "cpu":
+        info["deviceName"] = platform.processor() or platform.machine()
+    return info
 
 
 def environment(device):
@@ -170,7 +306,6 @@ def run_with_anemoi_inference(spec, recorder):
     for step, result in enumerate(runner.run(input_state=state, lead_time=spec["steps"] * spec["timestepHours"])):
         recorder.step = step
         recorder.seen.clear()
-        recorder.alive.clear()
         names = sorted(result["fields"])
         outputs.append(torch.from_numpy(np.stack([np.asarray(result["fields"][n], dtype=np.float64) for n in names])))
     for handle in handles:
@@ -228,7 +363,6 @@ def main():
         for step in range(spec["steps"]):
             recorder.step = step
             recorder.seen.clear()
-            recorder.alive.clear()
             path, y = drive(model, x)
             outputs.append(y)
             if step + 1 < spec["steps"]:
@@ -245,6 +379,7 @@ def main():
 
 def finish_trace(spec, path, outputs, recorder, input_digest, timings, notes):
     device = spec["device"]
+    recorder.finish()
     os.makedirs(spec["out"], exist_ok=True)
     final = bytearray()
     final_records = []
@@ -262,7 +397,7 @@ def finish_trace(spec, path, outputs, recorder, input_digest, timings, notes):
     return {
         "path": path,
         "inputSha256": input_digest,
-        "environment": {**environment(device), **notes},
+        "environment": {**environment(device), "numerics": recorder.numerics or numerics(device), **notes},
         "timingsSeconds": timings,
         "peakMemoryBytes": peak,
         "modules": recorder.modules,
@@ -271,28 +406,37 @@ def finish_trace(spec, path, outputs, recorder, input_digest, timings, notes):
 
 
 def benchmark(model, x, spec):
-    """Time a plain forward against one with the recording hooks, for `npm run bench`."""
+    """Time a plain forward against one with the recording hooks (and the recorder's final transfer), for
+    `npm run bench`. On CUDA the device is synchronised before each clock reading."""
+    cuda = x.device.type == "cuda"
+
+    def clock():
+        if cuda:
+            torch.cuda.synchronize()
+        return time.perf_counter()
+
     def timed(repeats, recorder=None):
         best = float("inf")
         for _ in range(repeats):
             if recorder is not None:
-                recorder.seen.clear()
-                recorder.alive.clear()
-                recorder.samples = bytearray()
-            started = time.perf_counter()
+                recorder.reset()
+            started = clock()
             with torch.no_grad():
                 drive(model, x)
-            best = min(best, time.perf_counter() - started)
+            if recorder is not None:
+                recorder.finish()
+            best = min(best, clock() - started)
         return best
 
     timed(3)
     plain = timed(spec["benchmark"])
     recorder = Recorder(spec["sampleCount"])
     handles = [module.register_forward_hook(recorder.hook(name)) for name, module in model.named_modules()]
+    timed(1, recorder)
     hooked = timed(spec["benchmark"], recorder)
     for handle in handles:
         handle.remove()
-    return {"plainSeconds": plain, "hookedSeconds": hooked, "modules": len(recorder.modules) // (spec["benchmark"])}
+    return {"plainSeconds": plain, "hookedSeconds": hooked, "modules": len(recorder.modules)}
 
 
 if __name__ == "__main__":
