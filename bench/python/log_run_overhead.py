@@ -6,7 +6,7 @@ scaled_dot_product_attention + GELU MLP, decoder Linear) with random weights, ru
 forward with log_run.py's Recorder hooked on every module (including its one transfer to the host at the end),
 synchronising the device before each clock reading, and prints one JSON line per configuration.
 
-  python3 bench/python/log_run_overhead.py --device cuda --dtype bfloat16 --tokens 131072 --width 1024 --blocks 8
+  python3 bench/python/log_run_overhead.py --device cuda --dtype bfloat16 --tokens 131072 --width 1024 --blocks 6
   python3 bench/python/log_run_overhead.py --device cpu --dtype float32 --tokens 8192 --width 128 --blocks 4
 
 --log-run PATH times another version of the recorder, e.g. the one before this rework:
