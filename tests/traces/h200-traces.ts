@@ -4,7 +4,7 @@ import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { traceIndex, type TraceIndex } from "../../src/contract/records/trace.ts";
-import { fixture } from "../support/helpers.ts";
+import { fixture } from "../support/paths.ts";
 
 export const h200Runs = ["cpu-float64", "cuda-float32", "cuda-float32-tf32", "cuda-bfloat16"] as const;
 export type H200Run = (typeof h200Runs)[number];

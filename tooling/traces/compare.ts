@@ -143,7 +143,7 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const reason = first ? (first.metrics.nanMismatches || first.metrics.infMismatches ? reasonOf(first) : inputReasons.get(first.index) ?? reasonOf(first)) : "";
   const judged = byPrecision ? `the precision of the runs (A ${describePrecision(pa)}, B ${describePrecision(pb)})` : `the ${tolerance.name} profile`;
   let summary: string;
-  if (verdict === "divergent") summary = `divergent beyond ${judged}; first at ${first?.name ?? firstFinal?.name ?? "the final output"}: ${reason || (firstFinal ? reasonOf(firstFinal) : "final outputs differ")}`;
+  if (verdict === "divergent") summary = `divergent ${byPrecision ? "beyond" : "under"} ${judged}; first at ${first?.name ?? firstFinal?.name ?? "the final output"}: ${reason || (firstFinal ? reasonOf(firstFinal) : "final outputs differ")}`;
   else if (byPrecision) {
     const worst = Math.max(0, ...modules.map((m) => (m.metrics.relL2 ?? 0) / (m.allowedRelL2 || Infinity)));
     summary = `${verdict === "equivalent" ? "equivalent" : "within-tolerance of"} ${judged} across ${modules.length} module outputs${verdict === "equivalent" ? "" : `; the worst used ${(worst * 100).toFixed(0)}% of its error budget`}`;
