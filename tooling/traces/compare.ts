@@ -5,8 +5,8 @@ import type { ComparisonResult, ComparisonVerdict } from "../../src/contract/rec
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import { toolFor } from "../repo.ts";
-import { allowedRelL2, budgetConstants, budgetVerdict } from "./budget.ts";
-import { compareValues, referenceRms, verdictOf } from "./metrics.ts";
+import { allowedRelL2, budgetConstants, budgetVerdict, tailError } from "./budget.ts";
+import { compareValues, verdictOf } from "./metrics.ts";
 import { describePrecision, runPrecision, type RunPrecision } from "./precision.ts";
 import type { Trace } from "./read-trace.ts";
 import type { Tolerance } from "./tolerance.ts";
@@ -68,7 +68,7 @@ function reasonOf(m: { metrics: ModuleResult["metrics"]; allowedRelL2?: number |
     const rel = m.metrics.relL2 ?? Infinity;
     return rel > m.allowedRelL2
       ? `relative L2 error ${rel.toExponential(2)}, ${(rel / m.allowedRelL2).toFixed(1)}x what the precision allows (${m.allowedRelL2.toExponential(2)})`
-      : `max abs error ${m.metrics.maxAbs?.toExponential(2)}, beyond ${budgetConstants.tail}x the allowed relative error of the reference's RMS (relative L2 ${rel.toExponential(2)} of ${m.allowedRelL2.toExponential(2)} allowed)`;
+      : `an element off by more than ${budgetConstants.tail}x the allowed relative error (of its value, or of the reference's RMS where smaller; max abs error ${m.metrics.maxAbs?.toExponential(2)}), though the relative L2 ${rel.toExponential(2)} is within ${m.allowedRelL2.toExponential(2)}`;
   }
   return `${(m.metrics.outsideShare * 100).toFixed(1)}% of sampled elements outside tolerance, max abs error ${m.metrics.maxAbs?.toExponential(2)}`;
 }
@@ -102,13 +102,14 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
     const outputs = Math.min(ma.outputs.length, mb.outputs.length);
     for (let o = 0; o < outputs; o++) {
       const reference = a.values(ma.outputs[o]!.sample);
-      const metrics = compareValues(reference, b.values(mb.outputs[o]!.sample), tolerance);
+      const candidate = b.values(mb.outputs[o]!.sample);
+      const metrics = compareValues(reference, candidate, tolerance);
       metrics.nanMismatches = Math.max(metrics.nanMismatches, Math.abs(ma.outputs[o]!.stats.nan - mb.outputs[o]!.stats.nan));
       metrics.infMismatches = Math.max(metrics.infMismatches, Math.abs(ma.outputs[o]!.stats.inf - mb.outputs[o]!.stats.inf));
       const addedError = metrics.relL2 !== null && inputError !== null ? metrics.relL2 - inputError : null;
       if (byPrecision) {
         const allowed = allowedRelL2(pa, pb, ma.type, inputError !== null && Number.isFinite(inputError) ? inputError : null, reductionLength(ma, o));
-        let verdict = budgetVerdict(metrics, allowed, referenceRms(reference));
+        let verdict = budgetVerdict(metrics, allowed, tailError(reference, candidate));
         // What a module inherits must itself be explained: by the worst error of the module outputs before it,
         // as if one unrecorded operation (a functional call between modules) had produced its input.
         const inputAllowed = allowedRelL2(pa, pb, "", worstSoFar, reductionLength(ma, o));
@@ -130,11 +131,12 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const finalOutputs = a.index.finalOutputs.map((fa, i) => {
     const fb = b.index.finalOutputs[i];
     const reference = a.values(fa.values);
-    const metrics = fb ? compareValues(reference, b.values(fb.values), tolerance) : compareValues(new Float64Array(), new Float64Array(), tolerance);
+    const candidate = fb ? b.values(fb.values) : new Float64Array();
+    const metrics = compareValues(fb ? reference : new Float64Array(), candidate, tolerance);
     if (!byPrecision) return { name: fa.name, verdict: verdictOf(metrics), metrics };
     // A step's output is judged like a module whose input is the step's last recorded module output.
     const allowed = allowedRelL2(pa, pb, "", lastOfStep.get(i) ?? null, fa.shape.length ? fa.shape[fa.shape.length - 1]! : 1);
-    return { name: fa.name, verdict: budgetVerdict(metrics, allowed, referenceRms(reference)), metrics, allowedRelL2: allowed };
+    return { name: fa.name, verdict: budgetVerdict(metrics, allowed, tailError(reference, candidate)), metrics, allowedRelL2: allowed };
   });
   const first = modules.find((m) => m.verdict === "divergent");
   const firstFinal = finalOutputs.find((f) => f.verdict === "divergent");

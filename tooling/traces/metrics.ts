@@ -56,13 +56,3 @@ export function verdictOf(m: ComparisonMetrics): ComparisonVerdict {
   return m.maxAbs === null || m.maxAbs === 0 ? "equivalent" : "within-tolerance";
 }
 
-/** Root mean square of the finite values: the scale the budget's tail test measures element errors on. */
-export function referenceRms(a: Float64Array): number {
-  let sum = 0, count = 0;
-  for (const x of a) {
-    if (!Number.isFinite(x)) continue;
-    sum += x * x;
-    count++;
-  }
-  return count ? Math.sqrt(sum / count) : 0;
-}
