@@ -29,8 +29,12 @@ describe("H200 runs against the CPU float64 reference", () => {
     ["cuda-bfloat16", "bfloat16", "bfloat16", 2 ** -8],
   ];
   it.each(cases)("%s is within tolerance of its precision, and update-metadata records a pass that names it", async (run, dtype, matmul, u) => {
-    const { run: cli, result, json } = await compare(await h200Trace(run, dir));
+    const html = join(dir, `${run}.html`);
+    const { run: cli, result, json } = await compare(await h200Trace(run, dir), "--html", html);
     expect(cli.exitCode, cli.stdout).toBe(0);
+    const report = await readFile(html, "utf8");
+    expect(report).toContain('aria-label="relative L2 error over the allowed error per module, log scale"');
+    expect(report).not.toMatch(/<(script|link|img)\b/);
     expect(result.verdict).toBe("within-tolerance");
     expect(result.firstDivergent).toBeUndefined();
     expect(result.modules).toHaveLength(42);
