@@ -176,7 +176,10 @@ def summary(n, row):
         return {"numel": n, "min": None, "max": None, "mean": None, "std": None, "l2": None, "nan": nan, "inf": inf}
     mean = total / n
     variance = max(l2 * l2 / n - mean * mean, 0.0)
-    return {"numel": n, "min": low, "max": high, "mean": mean, "std": variance ** 0.5, "l2": l2, "nan": 0, "inf": 0}
+    # A float32 sum of huge 16-bit values can overflow with every element finite: say nothing rather than Inf
+    # (which JSON cannot carry).
+    finite = lambda v: v if math.isfinite(v) else None  # noqa: E731
+    return {"numel": n, "min": low, "max": high, "mean": finite(mean), "std": finite(variance ** 0.5), "l2": finite(l2), "nan": 0, "inf": 0}
 
 
 def _setting(read):
