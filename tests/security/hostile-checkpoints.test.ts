@@ -8,24 +8,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot, runCli, tempDir } from "../support/helpers.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, checkpointWithPickle, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
 
 const unavailable = await torchUnavailable();
 if (unavailable && process.env.CI) throw new Error(`CI must run the hostile checkpoint tests: ${unavailable}`);
 if (unavailable) console.log(`skipping the hostile checkpoint tests: ${unavailable}`);
-
-/** A copy of `checkpoint` whose data.pkl is `pickle`. */
-async function withPickle(checkpoint: string, pickle: Buffer, out: string): Promise<string> {
-  const script = `
-import sys, zipfile
-source, out, pickle = sys.argv[1], sys.argv[2], sys.stdin.buffer.read()
-with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w") as dst:
-    for info in src.infolist():
-        dst.writestr(info, pickle if info.filename.endswith("/data.pkl") else src.read(info))
-`;
-  await execa(torchPython, ["-c", script, checkpoint, out], { input: pickle });
-  return out;
-}
 
 describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", () => {
   let models: TinyModels;
@@ -47,7 +34,7 @@ describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", ()
   const chosen = ["os-system", "uuid-command-stdout", "pathlib-touch", "getattr-private-attribute"];
 
   it.each(chosen)("%s: refused before Python starts", async (name) => {
-    const checkpoint = await withPickle(benign, Buffer.from(samples[name]!.pickle, "base64"), join(markers, "..", `${name}.ckpt`));
+    const checkpoint = await checkpointWithPickle(benign, Buffer.from(samples[name]!.pickle, "base64"), join(markers, "..", `${name}.ckpt`));
     const run = await verify(checkpoint);
     expect(run.exitCode).toBe(1);
     const result = JSON.parse(run.stdout);
@@ -57,7 +44,7 @@ describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", ()
   });
 
   it.each(chosen)("%s: with --allow-unsafe --no-sandbox, refused by the loader's guard, and nothing written", async (name) => {
-    const checkpoint = await withPickle(benign, Buffer.from(samples[name]!.pickle, "base64"), join(markers, "..", `${name}-unsafe.ckpt`));
+    const checkpoint = await checkpointWithPickle(benign, Buffer.from(samples[name]!.pickle, "base64"), join(markers, "..", `${name}-unsafe.ckpt`));
     const run = await verify(checkpoint, "--allow-unsafe", "--no-sandbox");
     const result = JSON.parse(run.stdout);
     expect(result.status, result.summary).toBe("refused-unsafe");

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
 import { file, startServer } from "../support/http-servers.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, checkpointWithPickle, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
 import { register, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
@@ -20,19 +20,6 @@ if (unavailable) console.warn(`skipping the fan-out tests: ${unavailable}`);
 
 const cpu = "linux-x86_64-cpu";
 const unserved = "linux-aarch64-cuda";
-
-/** A copy of `checkpoint` whose data.pkl is `pickle` (as tests/security/hostile-checkpoints.test.ts). */
-async function withPickle(checkpoint: string, pickle: Buffer, out: string): Promise<string> {
-  const script = `
-import sys, zipfile
-source, out, pickle = sys.argv[1], sys.argv[2], sys.stdin.buffer.read()
-with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w") as dst:
-    for info in src.infolist():
-        dst.writestr(info, pickle if info.filename.endswith("/data.pkl") else src.read(info))
-`;
-  await execa(torchPython, ["-c", script, checkpoint, out], { input: pickle });
-  return out;
-}
 
 interface JobView {
   job: string;
@@ -86,7 +73,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     const tiny = await makeCheckpoint(models, join(dir, "tiny-fanout.ckpt"), "tiny_models.TinyNet");
     markers = join(dir, "markers");
     const corpus = JSON.parse((await execa(torchPython, [join(repoRoot, "tests", "support", "hostile_pickles.py"), markers])).stdout) as Record<string, { pickle: string }>;
-    const hostile = await withPickle(tiny, Buffer.from(corpus["os-system"]!.pickle, "base64"), join(dir, "hostile-fanout.ckpt"));
+    const hostile = await checkpointWithPickle(tiny, Buffer.from(corpus["os-system"]!.pickle, "base64"), join(dir, "hostile-fanout.ckpt"));
     const files = await startServer({ "/tiny-fanout.ckpt": file({ path: tiny }), "/hostile-fanout.ckpt": file({ path: hostile }) });
     registry = await startTestRegistry({
       platforms: [{ key: cpu, dtype: "float32" }, { key: unserved, dtype: "bfloat16" }],

@@ -36,3 +36,16 @@ export async function makeCheckpoint(models: TinyModels, out: string, cls: strin
   });
   return out;
 }
+
+/** A copy of `checkpoint` whose data.pkl is `pickle`: a real torch file carrying a pickle of a test's choosing. */
+export async function checkpointWithPickle(checkpoint: string, pickle: Buffer, out: string): Promise<string> {
+  const script = `
+import sys, zipfile
+source, out, pickle = sys.argv[1], sys.argv[2], sys.stdin.buffer.read()
+with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w") as dst:
+    for info in src.infolist():
+        dst.writestr(info, pickle if info.filename.endswith("/data.pkl") else src.read(info))
+`;
+  await execa(torchPython, ["-c", script, checkpoint, out], { input: pickle });
+  return out;
+}
