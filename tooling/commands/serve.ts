@@ -3,7 +3,7 @@ import { entriesOption } from "../cli/options.ts";
 
 export default defineCommand({
   description:
-    "Runs the registry server: GET /api/v1/checkpoints (every entry, or a FIAB store view with ?contract=),\nGET /api/v1/checkpoints/<id>, PUT /api/v1/register (a checkpoint URL, read with Range requests into an\nentry; needs a token with the register scope, see `registry token`), GET /api/v1/registrations/<rid>, and the\nOpenAPI document at /api/v1/openapi.json. Entries live in the --db file (sqlite), filled from --entries on\nfirst start; `registry sync-entries` writes them back to entry files. Prints the URL it listens on, then\nlogs to stderr until SIGINT or SIGTERM.",
+    "Runs the registry server: GET /api/v1/checkpoints (every entry, or a FIAB store view with ?contract=),\nGET /api/v1/checkpoints/<id>, PUT /api/v1/register (a checkpoint URL, read with Range requests into an\nentry; needs a token with the register scope, see `registry token`), GET /api/v1/registrations/<rid>, the\nverification jobs of --platforms (GET /api/v1/jobs; leased by `registry worker`s) and the OpenAPI document at\n/api/v1/openapi.json. Entries live in the --db file (sqlite), filled from --entries on\nfirst start; `registry sync-entries` writes them back to entry files. Prints the URL it listens on, then\nlogs to stderr until SIGINT or SIGTERM.",
   options: {
     db: { type: "string", valueName: "FILE", default: "registry.db", description: "the server's database, created on first start" },
     host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on (0.0.0.0 or :: for every interface, best behind a reverse proxy)" },

@@ -33,7 +33,7 @@ export class BlobStore {
   }
 
   /** A small uploaded JSON document (a trace index), parsed; undefined when it is not JSON or too large. */
-  readJson(sha256: string, maxBytes = 256 * 1024 * 1024): unknown {
+  readJson(sha256: string, maxBytes: number): unknown {
     const path = this.path(sha256);
     if (statSync(path).size > maxBytes) return undefined;
     try {

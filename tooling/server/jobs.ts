@@ -172,6 +172,8 @@ export class JobQueue {
 
   /** Expires leases now and then, and runs the comparisons a stopped server left queued. */
   start(): void {
+    // Comparisons this server was running when it stopped run again (they are the server's own, not a worker's).
+    this.#db.prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, handed_back = handed_back + 1 WHERE kind = 'compare-runs' AND state = 'leased'").run();
     const every = Math.max(250, Math.min(5_000, (this.#options.leaseSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.expireLeases(), every).unref();
     this.expireLeases();
@@ -398,7 +400,7 @@ export class JobQueue {
     if (row.kind === "log-run") {
       if (!request.trace) throw bad("a log-run job ends with its trace files (trace), uploaded first as blobs");
       for (const [name, sha] of Object.entries(request.trace)) if (!this.#blobs.has(sha)) throw bad(`${name} (${sha}) was not uploaded; PUT it to /api/v1/blobs/${sha} first`);
-      const parsed = traceIndex.safeParse(this.#blobs.readJson(request.trace["index.json"]));
+      const parsed = traceIndex.safeParse(this.#blobs.readJson(request.trace["index.json"], 64 * 1024 * 1024));
       if (!parsed.success) throw bad("index.json is not a log-run trace index");
       const index = parsed.data;
       if (row.checkpoint_sha256 && index.checkpoint.sha256 !== row.checkpoint_sha256) throw bad(`the trace is of the file ${index.checkpoint.sha256}, the job is for ${row.checkpoint_sha256}`);
