@@ -120,6 +120,21 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(inputs.run.stderr).toMatch(/the traces have different inputs: A seed 0 .* B seed 7/);
   });
 
+  it("keeps a sample of each final output with --final-samples, at the module samples' positions, comparable only with the same number", async () => {
+    const sampled = await logRun("f64-final-50", "--dtype", "float64", "--final-samples", "50");
+    const index = await readJson(join(sampled, "index.json"));
+    expect(index.finalOutputs).toEqual([{ name: "step 0", shape: [1, 1, 40, 3], dtype: "float64", values: { file: "outputs.f64", offset: 0, count: 50 } }]);
+    const whole = new Float64Array((await readFile(join(traces.f64!, "outputs.f64"))).buffer.slice(0));
+    const kept = new Float64Array((await readFile(join(sampled, "outputs.f64"))).buffer.slice(0));
+    expect([...kept]).toEqual(Array.from({ length: 50 }, (_, i) => whole[Math.floor((i * 120) / 50)]));
+    const mixed = await compare(traces.f64!, sampled);
+    expect(mixed.run.exitCode).toBe(1);
+    expect(mixed.run.stderr).toContain('final output "step 0" has 120 values in A and 50 in B (of 120): make both traces with the same log-run --final-samples');
+    const f32 = await logRun("f32-final-50", "--dtype", "float32", "--final-samples", "50");
+    const both = await compare(sampled, f32);
+    expect(both.result?.verdict).toBe("within-tolerance");
+  });
+
   it("update-metadata records a compare result, and the catalog page shows it", async () => {
     const entries = join(dir, "entries");
     const extract = await runCli(["extract-basic-metadata", join(dir, "tiny.ckpt"), "--id", "tiny", "--url", "https://example.org/tiny.ckpt", "--hash", "--write", "--entries", entries]);

@@ -16,6 +16,7 @@ export default defineCommand({
     steps: { type: "number", accept: "positive integer", valueName: "N", description: "model steps (rolled out)", default: 1 },
     out: { type: "string", valueName: "DIR", description: "trace folder", default: "trace" },
     samples: { type: "number", accept: "positive integer", valueName: "N", description: "elements sampled per module output", default: 1024 },
+    "final-samples": { type: "number", accept: "positive integer", valueName: "N", description: "keep N sampled elements of each step's final output instead of all of it (a bounded trace; compare traces made with the same N)" },
     via: { type: "string", choices: drivePaths, description: "drive the model through anemoi-inference (when installed in the environment) or call it directly", default: "auto" },
     env: { type: "string", valueName: "NAME=VALUE", multiple: true, description: "environment variable for the model process (repeatable)" },
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: `time limit of the run (pip has its own: ${installTimeoutMs / 60_000} minutes)`, default: 1800 },
@@ -42,6 +43,7 @@ export default defineCommand({
       timeoutMs: options.timeout * 1000,
       memoryLimitMiB: options["memory-limit"],
       sampleCount: options.samples,
+      ...(options["final-samples"] !== undefined ? { finalSampleCount: options["final-samples"] } : {}),
       via: options.via,
       env,
     });

@@ -3,7 +3,7 @@ records every module's output (statistics and a fixed sample of elements) in cal
 outputs whole. Writes a trace folder: index.json and little-endian float64 files (see docs/traces.md).
 
 Usage: python log_run.py SPEC.json RESULT.json
-SPEC: {checkpoint, allowlist, out, device, dtype, seed, steps, sampleCount, inputs: [{name, shape}], benchmark?}
+SPEC: {checkpoint, allowlist, out, device, dtype, seed, steps, sampleCount, finalSampleCount?, inputs: [{name, shape}], benchmark?}
 """
 import json
 import math
@@ -386,8 +386,13 @@ def finish_trace(spec, path, outputs, recorder, input_digest, timings, notes):
     os.makedirs(spec["out"], exist_ok=True)
     final = bytearray()
     final_records = []
+    keep = spec.get("finalSampleCount")
     for step, y in enumerate(outputs):
-        values = y.detach().to("cpu", torch.float64).reshape(-1)
+        flat = y.detach().reshape(-1)
+        if keep and flat.numel() > keep:
+            # The positions of module samples, floor(i * n / count): the same elements on every platform.
+            flat = flat[(torch.arange(keep, dtype=torch.float64, device=flat.device) * flat.numel() / keep).floor().long()]
+        values = flat.to("cpu", torch.float64)
         final_records.append({"name": "step %d" % step, "shape": list(y.shape), "dtype": str(y.dtype).replace("torch.", ""), "values": {"file": "outputs.f64", "offset": len(final) // 8, "count": values.numel()}})
         final += values.numpy().astype("<f8").tobytes()
     with open(os.path.join(spec["out"], "samples.f64"), "wb") as f:

@@ -49,6 +49,12 @@ function checkComparable(a: TraceIndex, b: TraceIndex): void {
   }
   if (a.input.sha256 !== b.input.sha256 || JSON.stringify(a.input.tensors) !== JSON.stringify(b.input.tensors) || a.steps !== b.steps) {
     throw new IncomparableTracesError(`the traces have different inputs: A seed ${a.input.seed} ${JSON.stringify(a.input.tensors.map((t) => t.shape))} x${a.steps} steps (${a.input.sha256.slice(0, 12)}), B seed ${b.input.seed} ${JSON.stringify(b.input.tensors.map((t) => t.shape))} x${b.steps} steps (${b.input.sha256.slice(0, 12)})`);
+  }  // Final outputs are whole, or sampled at the same positions when both runs kept the same number.
+  for (const [i, fa] of a.finalOutputs.entries()) {
+    const fb = b.finalOutputs[i];
+    if (fb && fa.values.count !== fb.values.count) {
+      throw new IncomparableTracesError(`final output "${fa.name}" has ${fa.values.count} values in A and ${fb.values.count} in B (of ${fa.shape.reduce((x, y) => x * y, 1)}): make both traces with the same log-run --final-samples`);
+    }
   }
 }
 

@@ -22,6 +22,8 @@ export interface LogRunOptions extends EnvironmentSettings {
   timeoutMs: number;
   memoryLimitMiB: number | undefined;
   sampleCount: number;
+  /** Elements kept of each final output (the same positions as module samples); all when undefined. */
+  finalSampleCount?: number;
   /** auto: through anemoi-inference when it is installed in the environment, else directly. */
   via: (typeof drivePaths)[number];
   /** Environment variables for the model process (e.g. FIAB's control options). */
@@ -62,6 +64,7 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
       seed: options.seed,
       steps: options.steps,
       sampleCount: options.sampleCount,
+      finalSampleCount: options.finalSampleCount ?? null,
       inputs,
       via: options.via,
       fieldNames: stateFieldNames(prepared.extraction),

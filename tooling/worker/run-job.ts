@@ -103,6 +103,12 @@ async function registryCommand(args: string[], signal: AbortSignal): Promise<{ e
   }
 }
 
+/**
+ * Elements kept of each final output: 8 MiB of float64, so an upload stays small for a global model of millions of
+ * grid points; every worker keeps the same positions, so the reference and each platform's run compare.
+ */
+export const finalSamples = 1_048_576;
+
 const tail = (text: string) => text.trim().split("\n").slice(-12).join("\n").slice(-3000);
 
 export async function runJob(lease: Lease, server: JobServer, settings: JobSettings, signal: AbortSignal): Promise<JobResultRequest> {
@@ -129,7 +135,7 @@ export async function runJob(lease: Lease, server: JobServer, settings: JobSetti
     }
     if (job.kind === "log-run") {
       const out = join(work, "trace");
-      const args = ["log-run", checkpoint, "--out", out, "--device", deviceOf(job.platform), "--dtype", job.dtype ?? "float32", ...settings.commandOptions];
+      const args = ["log-run", checkpoint, "--out", out, "--device", deviceOf(job.platform), "--dtype", job.dtype ?? "float32", "--final-samples", String(finalSamples), ...settings.commandOptions];
       const run = await registryCommand(args, signal);
       if (run.aborted) return { attempt, status: "released", reason: "the worker stopped during log-run" };
       if (run.exitCode !== 0) return { attempt, status: "failed", reason: `log-run exited ${run.exitCode}:\n${tail(run.stderr)}` };
