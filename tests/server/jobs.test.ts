@@ -173,3 +173,24 @@ describe("the job API", () => {
     expect(asJson.status).toBe(415);
   });
 });
+
+describe("a restart", () => {
+  it("runs again the comparisons the stopped server was running", async () => {
+    const first = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    const files = await serveCheckpoints(["restart"]);
+    const response = await register(first, { url: files.urlOf("restart") });
+    expect((await settled(first, response.headers.get("location")!)).state).toBe("registered");
+    // As the server leaves a comparison it was running when it is killed.
+    first.db.prepare("UPDATE jobs SET state = 'leased', attempts = 1, lease_owner = 'server', lease_expires_at = ? WHERE kind = 'compare-runs'").run(new Date(Date.now() + 3_600_000).toISOString());
+    await first.close();
+    const second = await startTestRegistry({ db: first.dbPath, entriesDir: first.entriesDir, platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    try {
+      await second.jobs.idle();
+      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart")).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
+      // Run again at once (its traces do not exist here, which it says), not left leased for the hour.
+      expect(compare).toMatchObject({ handedBack: 1, attempts: 2, state: "queued", reason: "compare-runs could not run: a trace it compares is missing" });
+    } finally {
+      await second.close();
+    }
+  });
+});
