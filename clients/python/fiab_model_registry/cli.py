@@ -15,20 +15,34 @@ from .errors import RegistryError
 from .registry import Registry
 
 
+_defaults = {"url": None, "cache_dir": None, "public_key": None, "revision": None, "timeout": 30.0, "json": False}
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m fiab_model_registry", description="Read a FIAB model registry: list checkpoints with their fit to this host, show one, fetch one into the verified cache.")
-    p.add_argument("--url", default=os.environ.get("FIAB_MODEL_REGISTRY_URL"), help="registry base URL (default: $FIAB_MODEL_REGISTRY_URL)")
-    p.add_argument("--cache-dir", help="cache folder (default: $XDG_CACHE_HOME/fiab-model-registry)")
-    p.add_argument("--public-key", help="Ed25519 public key to require signatures by: a PEM file, or the base64 of the raw 32 bytes")
-    p.add_argument("--revision", help="pin the registry to /revisions/<sha256>/modelRegistry.json")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds for the registry document (default 30)")
-    p.add_argument("--json", action="store_true", help="JSON on stdout")
+    # The shared options are accepted before or after the command (`list --url ...` as well as `--url ... list`):
+    # SUPPRESS keeps a subcommand's unset copy from overwriting what was given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=argparse.SUPPRESS, help="registry base URL (default: $FIAB_MODEL_REGISTRY_URL)")
+    common.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder (default: $XDG_CACHE_HOME/fiab-model-registry)")
+    common.add_argument("--public-key", default=argparse.SUPPRESS, help="Ed25519 public key to require signatures by: a PEM file, or the base64 of the raw 32 bytes")
+    common.add_argument("--revision", default=argparse.SUPPRESS, help="pin the registry to /revisions/<sha256>/modelRegistry.json")
+    common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds for the registry document (default 30)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON on stdout")
+    p = argparse.ArgumentParser(prog="python -m fiab_model_registry", parents=[common], description="Read a FIAB model registry: list checkpoints with their fit to this host, show one, fetch one into the verified cache.")
     sub = p.add_subparsers(dest="command", required=True)
-    lister = sub.add_parser("list", help="every checkpoint, with whether it fits this host and why not")
+    lister = sub.add_parser("list", parents=[common], help="every checkpoint, with whether it fits this host and why not")
     lister.add_argument("--compatible", action="store_true", help="only those that fit this host")
-    sub.add_parser("show", help="one checkpoint's entry and fit").add_argument("id")
-    sub.add_parser("fetch", help="download a checkpoint into the cache (verified) and print its path").add_argument("id")
+    sub.add_parser("show", parents=[common], help="one checkpoint's entry and fit").add_argument("id")
+    sub.add_parser("fetch", parents=[common], help="download a checkpoint into the cache (verified) and print its path").add_argument("id")
     return p
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    args = _parser().parse_args(argv)
+    for name, value in {**_defaults, "url": os.environ.get("FIAB_MODEL_REGISTRY_URL")}.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    return args
 
 
 def _key(value: str | None) -> str | bytes | None:
@@ -39,7 +53,7 @@ def _key(value: str | None) -> str | bytes | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     if not args.url:
         print("error: --url (or $FIAB_MODEL_REGISTRY_URL) is required", file=sys.stderr)
         return 2

@@ -53,6 +53,18 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(Path(json.loads(fetched.stdout)["path"]).read_bytes(), self.data)
         self.assertIn("100% of 200000 bytes", fetched.stderr)
 
+    def test_options_after_the_command_too(self) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "fiab_model_registry", "list", "--json", "--url", self.server.base, "--cache-dir", self.cache],
+            cwd=PACKAGE_ROOT, capture_output=True, text=True, timeout=60,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(sorted(r["id"] for r in json.loads(done.stdout)["checkpoints"]), sorted(real_entries()))
+        # What was given before the command is not undone by the command's own (unset) copy of the option.
+        before = self.run_cli("fetch", ID, "--json")
+        self.assertEqual(before.returncode, 0, before.stderr)
+        self.assertEqual(Path(json.loads(before.stdout)["path"]).read_bytes(), self.data)
+
     def test_an_unknown_id_exits_2_naming_it(self) -> None:
         done = self.run_cli("show", "no-such-model")
         self.assertEqual(done.returncode, 2)
