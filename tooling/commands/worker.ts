@@ -110,7 +110,9 @@ export default defineCommand({
     });
     process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
     if (summary.unreachable) log(`worker: stopped: ${summary.unreachable}`);
-    out(options.json ? JSON.stringify(summary, null, 2) : summary.jobs.length === 0 ? "no job" : summary.jobs.map((j) => `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`).join("\n"));
+    const lines = summary.jobs.map((j) => `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`);
+    if (options.json) out(JSON.stringify(summary, null, 2));
+    else if (lines.length > 0 || !summary.unreachable) out(lines.length > 0 ? lines.join("\n") : "no job");
     return summary.unreachable ? unreachableExit : 0;
   },
 });
