@@ -1,1 +1,0 @@
-import { enableCompileCache } from "node:module"; enableCompileCache?.(); await import("./main.js");
