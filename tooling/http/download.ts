@@ -8,7 +8,7 @@ import { readBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
 import { HttpNetworkError, TooLargeError } from "./errors.ts";
 import { resolveHttpOptions, type HttpOptions } from "./options.ts";
-import { checkUrl, HttpClient, type HttpStats } from "./request.ts";
+import { checkUrl, HttpClient, type HttpStats, type ResponseHeaders } from "./request.ts";
 import { withRetries } from "./retry.ts";
 import { checkSameFile, validatorsOf, type Validators } from "./same-file.ts";
 
@@ -35,8 +35,11 @@ function tooLarge(url: string, cap: number, what: string): TooLargeError {
   return new TooLargeError(`${what}, more than the ${cap} bytes accepted`, { url });
 }
 
-/** Streams the whole file through sha256. A failure mid-stream restarts from zero: a half-fed hash cannot be rewound. */
-export async function downloadToHash(url: string, options: DownloadOptions = {}): Promise<DownloadResult & { sha256: string }> {
+/**
+ * One whole-file GET, its body fed to a fresh `sink` on every attempt (a failure mid-stream restarts from zero:
+ * a half-fed hash cannot be rewound), within the cap, the announced length checked.
+ */
+async function wholeFile<T>(url: string, options: DownloadOptions, sink: () => { add(chunk: Uint8Array): void; done(headers: ResponseHeaders): T }): Promise<DownloadResult & T> {
   const { onProgress, maxBytes: _cap, ...httpOptions } = options;
   const cap = capOf(options);
   const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
@@ -48,43 +51,33 @@ export async function downloadToHash(url: string, options: DownloadOptions = {})
       discardBody(exchange);
       throw tooLarge(exchange.url, cap, `the server announces ${total} bytes`);
     }
-    const { createHash } = await import("node:crypto");
-    const hash = createHash("sha256");
+    const into = sink();
     let size = 0;
     await readBody(exchange, client.stats, (chunk) => {
       size += chunk.byteLength;
       if (size > cap) throw tooLarge(exchange.url, cap, `${size} bytes received`);
-      hash.update(chunk);
+      into.add(chunk);
       onProgress?.(size, total);
     }, total);
     if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
-    return { sha256: hash.digest("hex"), size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
+    return { ...into.done(exchange.response.headers), size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
+  });
+}
+
+/** Streams the whole file through sha256. */
+export async function downloadToHash(url: string, options: DownloadOptions = {}): Promise<DownloadResult & { sha256: string }> {
+  const { createHash } = await import("node:crypto");
+  return wholeFile(url, options, () => {
+    const hash = createHash("sha256");
+    return { add: (chunk) => hash.update(chunk), done: () => ({ sha256: hash.digest("hex") }) };
   });
 }
 
 /** A small document (a registry's JSON), held in memory: the same client and checks, with a cap it must fit in. */
 export async function downloadToMemory(url: string, options: DownloadOptions & { maxBytes: number }): Promise<DownloadResult & { body: Uint8Array; etag: string | undefined }> {
-  const { onProgress, maxBytes: cap, ...httpOptions } = options;
-  const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
-  return withRetries(client.options, async () => {
-    const exchange = await client.send(url, undefined, { wholeFile: true });
-    if (exchange.response.status !== 200) throw statusError(exchange, "200 OK");
-    const total = contentLength(exchange.response.headers);
-    if (total !== undefined && total > cap) {
-      discardBody(exchange);
-      throw tooLarge(exchange.url, cap, `the server announces ${total} bytes`);
-    }
+  return wholeFile(url, options, () => {
     const chunks: Uint8Array[] = [];
-    let size = 0;
-    await readBody(exchange, client.stats, (chunk) => {
-      size += chunk.byteLength;
-      if (size > cap) throw tooLarge(exchange.url, cap, `${size} bytes received`);
-      chunks.push(chunk);
-      onProgress?.(size, total);
-    }, total);
-    if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
-    const body = Buffer.concat(chunks, size);
-    return { body, etag: exchange.response.headers.get("etag") ?? undefined, size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
+    return { add: (chunk) => chunks.push(chunk), done: (headers) => ({ body: Buffer.concat(chunks), etag: headers.get("etag") ?? undefined }) };
   });
 }
 
