@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath, runSandboxed, type SandboxOptions } from "../../tooling/environment/sandbox.ts";
 import { interpret } from "../../tooling/verify/verify.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
+import { processGroupAlive } from "../support/processes.ts";
 
 const python = "/usr/bin/python3";
 const unavailable = !findOnPath("bwrap") ? "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)" : !existsSync(python) ? `${python} is missing` : undefined;
@@ -34,18 +35,6 @@ function processesWith(token: string): number[] {
     }
   }
   return found;
-}
-
-function groupAlive(pgid: number): boolean {
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
 }
 
 /** A sleep no other process on the machine has: between 1 and 2 seconds, unique to this run. */
@@ -182,7 +171,7 @@ describe.skipIf(unavailable)("the sandbox", () => {
       expect(run.timedOut).toBe(true);
       expect(run.seconds).toBeLessThan(10);
       expect(processesWith(nap)).toEqual([]);
-      expect(groupAlive(run.processGroup!)).toBe(false);
+      expect(processGroupAlive(run.processGroup!)).toBe(false);
       await sleep(Number(nap) * 1000 + 1500);
       expect(readdirSync(dir)).toEqual([]);
       expect(interpret(run, undefined)).toMatchObject({ status: "timeout", summary: expect.stringContaining("the sandbox and everything in it were killed") });

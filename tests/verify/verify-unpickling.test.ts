@@ -1,6 +1,6 @@
 // verify-unpickling end to end: real checkpoints of tiny models, a real virtual environment with the
 // requirements installed offline from a wheelhouse (torch from the system), a real limited process.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -10,6 +10,7 @@ import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { readJson, runCli, tempDir } from "../support/helpers.ts";
 import { packMetadataFixture } from "../support/pack-metadata.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { processGroupAlive } from "../support/processes.ts";
 
 // The checkpoint runs in bubblewrap's sandbox: without it the command refuses (unless --no-sandbox).
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
@@ -25,18 +26,6 @@ async function verify(checkpoint: string, ...args: string[]) {
   const result = existsSync(out) ? await readJson(out) : undefined;
   if (result) expect(verificationResult.safeParse(result).success).toBe(true);
   return { run, result, out };
-}
-
-function processGroupAlive(pgid: number): boolean {
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid) return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
 }
 
 describe.skipIf(unavailable)("verify-unpickling", () => {
