@@ -40,6 +40,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   let models: TinyModels;
   let registry: TestRegistry;
   let markers: string;
+  let files: Awaited<ReturnType<typeof startServer>>;
   const workers: Array<{ process: ResultPromise; log: string[] }> = [];
 
   const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: JobView[] }).jobs;
@@ -74,7 +75,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     markers = join(dir, "markers");
     const corpus = JSON.parse((await execa(torchPython, [join(repoRoot, "tests", "support", "hostile_pickles.py"), markers])).stdout) as Record<string, { pickle: string }>;
     const hostile = await checkpointWithPickle(tiny, Buffer.from(corpus["os-system"]!.pickle, "base64"), join(dir, "hostile-fanout.ckpt"));
-    const files = await startServer({ "/tiny-fanout.ckpt": file({ path: tiny }), "/hostile-fanout.ckpt": file({ path: hostile }) });
+    files = await startServer({ "/tiny-fanout.ckpt": file({ path: tiny }), "/hostile-fanout.ckpt": file({ path: hostile }) });
     registry = await startTestRegistry({
       platforms: [{ key: cpu, dtype: "float32" }, { key: unserved, dtype: "bfloat16" }],
       referencePlatform: cpu,
@@ -142,6 +143,9 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     const checks = platform.evidence.map((e: { check: string; result: string }) => `${e.check} ${e.result}`).sort();
     expect(checks).toEqual(["compare-runs pass", "run pass", "unpickle pass"]);
     expect(entry.compatibility[unserved]).toBeUndefined();
+    // Two workers, four jobs on this host, and the checkpoint was downloaded whole once (the rest were the
+    // registration's Range reads).
+    expect(files.stats.log.filter((r) => r.path === "/tiny-fanout.ckpt" && r.range === undefined)).toHaveLength(1);
 
     // A result sent again changes nothing; a late one from the killed attempt is refused.
     const revision = (await (await registry.call("/api/v1/health")).json()).revision;

@@ -49,7 +49,13 @@ export default defineCommand({
     };
     if (options.verify) {
       let token = process.env.REGISTRY_TOKEN?.trim();
-      if (options["token-file"]) token = readFileSync(options["token-file"], "utf8").trim();
+      if (options["token-file"]) {
+        try {
+          token = readFileSync(options["token-file"], "utf8").trim();
+        } catch (error) {
+          throw new CliError(`--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+        }
+      }
       if (!token) throw new UsageError("--verify needs an admin token: set REGISTRY_TOKEN or pass --token-file FILE");
       const { jobs } = (await call(`/checkpoints/${encodeURIComponent(options.verify)}/verify`, { method: "POST", headers: { authorization: `Bearer ${token}` } })) as { jobs: Job[] };
       out(options.json ? JSON.stringify({ jobs }, null, 2) : jobs.map(line).join("\n"));
