@@ -46,7 +46,7 @@ export class GlobalsFound {
    * REDUCE, NEWOBJ, NEWOBJ_EX, OBJ or INST called the stack value `callable` with `args` (undefined when the
    * walk no longer knows them). Returns the value the call leaves on the stack.
    */
-  call(callable: number, offset: number, args: readonly number[] | undefined, keywords = false): number {
+  call(callable: number, offset: number, args: readonly number[] | undefined, newObject?: "NEWOBJ" | "NEWOBJ_EX"): number {
     if (!isGlobal(callable)) {
       this.computedCalls++;
       this.firstComputedCall ??= offset;
@@ -54,7 +54,7 @@ export class GlobalsFound {
     }
     const index = globalIndex(callable);
     this.#called[index] = true;
-    return this.usage!.call(index, args, offset, keywords);
+    return this.usage!.call(index, args, offset, newObject);
   }
 
   get globals(): ScannedGlobal[] {

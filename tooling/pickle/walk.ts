@@ -189,8 +189,9 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
       }
       case BUILD: m.need(2); usage.build(m.itemAt(m.top - 2), m.itemAt(m.top - 1), m.at); m.top -= 1; break;
       // Calls and objects: the result is what the callable returns, as the reviewed list types it.
-      case REDUCE: case NEWOBJ: x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x))); break;
-      case NEWOBJ_EX: m.pop(); x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x), true)); break;
+      case REDUCE: x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x))); break;
+      case NEWOBJ: x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x), "NEWOBJ")); break;
+      case NEWOBJ_EX: m.pop(); x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x), "NEWOBJ_EX")); break;
       case OBJ: {
         x = m.popMark();
         if (m.top - x < 1) throw m.underflow();

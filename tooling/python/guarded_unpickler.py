@@ -480,8 +480,9 @@ def make_unpickler(allowlist):
             if use == "class":
                 result = func.__new__(func, *args, **(kwargs or {})) if new else func(*args, **(kwargs or {}))
                 return self._record(result, allowlist.class_returns)
-            if kwargs:
-                raise Refused("refused call of %s: keyword arguments (NEWOBJ_EX) are for classes of reviewed packages only" % name)
+            if new:
+                # Real pickles make only objects of classes with NEWOBJ; everything else on the list is pickled with REDUCE.
+                raise Refused("refused call of %s: made with NEWOBJ; only classes of reviewed packages are" % name)
             fitted = MISMATCH
             for signature in rule.signatures:
                 fitted = self._fit_signature(args, signature)
@@ -489,13 +490,7 @@ def make_unpickler(allowlist):
                     break
             if fitted is MISMATCH:
                 raise Refused(self._mismatch(name, args, rule))
-            if new:
-                if not isinstance(func, type):
-                    raise Refused("refused NEWOBJ of %s: not a class" % name)
-                result = func.__new__(func, *fitted)
-            else:
-                result = func(*fitted)
-            return self._record(result, rule.returns)
+            return self._record(func(*fitted), rule.returns)
 
         def load_reduce(self):
             args = self.stack.pop()
@@ -518,7 +513,8 @@ def make_unpickler(allowlist):
 
         def _instantiate_guarded(self, cls, args):
             # pickle's _instantiate: a class without arguments is made with __new__, without __init__.
-            new = not args and isinstance(cls, type) and not hasattr(cls, "__getinitargs__")
+            entry = self._global(cls)
+            new = entry is not None and entry[2] == "class" and not args and not hasattr(cls, "__getinitargs__")
             self.append(self._call(cls, tuple(args), new=new))
 
         def load_obj(self):
