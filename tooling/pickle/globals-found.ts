@@ -11,6 +11,7 @@ import type { Usage } from "./usage.ts";
 export class GlobalsFound {
   readonly #byKey = new Map<string, number>();
   readonly #list: ScannedGlobal[] = [];
+  readonly #names: string[] = [];
   readonly #called: boolean[] = [];
   readonly #uses: Array<Allowed | undefined | null> = [];
   readonly #weightsOnlyNames = new Set<string>();
@@ -43,10 +44,10 @@ export class GlobalsFound {
   }
 
   /**
-   * REDUCE, NEWOBJ, NEWOBJ_EX, OBJ or INST called the stack value `callable` with `args` (undefined when the
-   * walk no longer knows them). Returns the value the call leaves on the stack.
+   * REDUCE, NEWOBJ, NEWOBJ_EX, OBJ or INST called the stack value `callable` with the tuple value `args`.
+   * Returns the value the call leaves on the stack.
    */
-  call(callable: number, offset: number, args: readonly number[] | undefined, newObject?: "NEWOBJ" | "NEWOBJ_EX"): number {
+  call(callable: number, offset: number, args: number, newObject?: "NEWOBJ" | "NEWOBJ_EX"): number {
     if (!isGlobal(callable)) {
       this.computedCalls++;
       this.firstComputedCall ??= offset;
@@ -63,8 +64,7 @@ export class GlobalsFound {
 
   /** "module.name" of the i-th global. */
   name(index: number): string {
-    const { module, name } = this.#list[index]!;
-    return `${module}.${name}`;
+    return this.#names[index]!;
   }
 
   /** What the reviewed list allows for the i-th global: nothing for computed names, extension codes or attribute paths. */
@@ -95,6 +95,7 @@ export class GlobalsFound {
       index = this.#list.length;
       this.#byKey.set(key, index);
       this.#list.push({ module, name });
+      this.#names.push(`${module}.${name}`);
     }
     return GLOBAL_TAG - index;
   }

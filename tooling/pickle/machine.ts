@@ -66,9 +66,9 @@ export class PickleMachine {
     this.push(tag);
   }
 
-  /** The items from `position` to the top (OBJ and INST call with them). */
-  itemsFrom(position: number): number[] {
-    return Array.from(this.#stack.subarray(position, this.top));
+  /** A tuple of the items from `position` to the top, left on the stack (OBJ and INST call with them). */
+  tupleFrom(position: number): number {
+    return this.values.tuple(this.#stack, position, this.top - position);
   }
 
   /** The item at absolute stack position `position` (at or above the fence). */

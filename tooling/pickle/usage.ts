@@ -3,12 +3,12 @@
 // state, the containers items are added to, the persistent ids. The loader (guarded_unpickler.py) checks the
 // same rules on the values themselves; here they are checked on what the walk knows of each value (values.ts),
 // and anything it cannot know where a rule needs it counts against the pickle.
-import { allowlistDocument, buildRules, containerRules, globRegExp, persistentIdType, typeDefinitions, type Allowed, type Signature, type TypeExpr } from "./allowlist.ts";
+import { allowlistDocument, buildRules, containerRules, globRegExp, persistentIdType, typeDefinitions, type Allowed, type CallRule, type Signature, type TypeExpr } from "./allowlist.ts";
 import { decodeStrValue } from "./strings.ts";
 import {
   BYTES, DICT_UNTRACKED, FALSE, FLOAT, INT, LIST, NONE, OPAQUE, SET, STORAGE, TRUE,
   globalIndex, isBytesLiteral, isDict, isEncoded, isGlobal, isInt, isResult, isSmallInt, isStrLiteral, isTrackedDict, isTuple,
-  knownBytes, resultOf, smallIntValue, type Values, ENCODED_TAG, RESULT_TAG,
+  knownBytes, resultOf, smallIntValue, strLiteralEquals, type Values, ENCODED_TAG, RESULT_TAG,
 } from "./values.ts";
 
 export interface UsageContext {
@@ -22,6 +22,25 @@ export interface UsageContext {
 
 export type ContainerOp = keyof typeof containerRules;
 
+/** Whether a value is of a type; `args` is the arguments tuple of the call being checked, `depth` the nesting. */
+type Check = (value: number, args: number, depth: number) => boolean;
+
+interface CompiledSignature {
+  params: Check[];
+  rest: Check | undefined;
+}
+
+interface CompiledCall {
+  name: string;
+  rule: CallRule;
+  signatures: CompiledSignature[];
+  /** _codecs.encode, whose result the walk keeps as the text encoded. */
+  encodes: boolean;
+}
+
+/** The types calls return: only values of these can be call results. */
+const resultTypes = new Set([...Object.values(allowlistDocument.callable), ...Object.values(allowlistDocument.narrow)].map((rule) => rule.returns).concat(allowlistDocument.classReturns));
+
 /** The builtin types of allowlist.json this interpreter implements (#fits); the list may name no other. */
 export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
   "any", "none", "bool", "int", "float", "str", "bytes", "list", "tuple", "dict", "set", "storage", "storage-type",
@@ -34,17 +53,17 @@ if (unimplemented.length > 0) throw new Error(`tooling/pickle/allowlist.json: bu
 const KEPT = 10;
 /** Typing keys nest (Union[(A, (B, C))]); deeper than this is no real pickle. */
 const MAX_DEPTH = 8;
+/** Where no call's arguments are at hand (BUILD, containers, persistent ids). */
+const NO_ARGS = OPAQUE;
 
-const globRegExps = new Map<string, RegExp>();
-const globMatches = (pattern: string, name: string) => {
-  let re = globRegExps.get(pattern);
-  if (!re) globRegExps.set(pattern, (re = globRegExp(pattern)));
-  return re.test(name);
-};
-const patternRegExps = new Map<string, RegExp>();
 
 export class Usage {
   readonly #ctx: UsageContext;
+  /** The result type of each global, looked up once. */
+  readonly #returns: Array<string | null | undefined> = [];
+  /** Each type's check, and each signature's, compiled on first use. */
+  readonly #checks = new Map<TypeExpr, Check>();
+  readonly #calls: Array<CompiledCall | null | undefined> = [];
   /** One line per violation (the first KEPT), offset included. */
   readonly violations: string[] = [];
   count = 0;
@@ -54,26 +73,37 @@ export class Usage {
   }
 
   /**
-   * A call of the k-th global (REDUCE, OBJ, INST; NEWOBJ and NEWOBJ_EX as `newObject`) with `args` (undefined:
-   * not known). Returns the value the call leaves on the stack.
+   * A call of the k-th global (REDUCE, OBJ, INST; NEWOBJ and NEWOBJ_EX as `newObject`) with the arguments
+   * tuple `args`. Returns the value the call leaves on the stack.
    */
-  call(index: number, args: readonly number[] | undefined, offset: number, newObject: "NEWOBJ" | "NEWOBJ_EX" | undefined = undefined): number {
-    const allowed = this.#ctx.globalUse(index);
-    const rule = allowed?.rule;
-    if (!rule) return RESULT_TAG - index; // not callable: judged by its global (verdict.ts)
-    const name = this.#ctx.globalName(index);
-    if (rule.anyArguments) return RESULT_TAG - index;
+  call(index: number, args: number, offset: number, newObject: "NEWOBJ" | "NEWOBJ_EX" | undefined = undefined): number {
+    let call = this.#calls[index];
+    if (call === undefined) call = this.#calls[index] = this.#compileCall(index);
+    if (call === null) return RESULT_TAG - index; // not callable (judged by its global, verdict.ts), or a class
+    const values = this.#ctx.values;
     if (newObject) {
       // Real pickles make only objects of classes with NEWOBJ; everything else on the list is pickled with REDUCE.
-      this.#violation(`${name} at byte ${offset}: made with ${newObject}; only classes of reviewed packages are`);
-    } else if (!args) {
-      this.#violation(`${name} at byte ${offset}: its arguments are not built just before the call, so they cannot be checked`);
-    } else if (!rule.signatures.some((s) => this.#fitsSignature(args, s))) {
-      this.#violation(`${name} at byte ${offset}: ${this.#mismatch(args, rule.signatures)}`);
+      this.#violation(() => `${call.name} at byte ${offset}: made with ${newObject}; only classes of reviewed packages are`);
+    } else if (values.tupleLength(args) < 0) {
+      this.#violation(() => `${call.name} at byte ${offset}: its arguments are not built just before the call, so they cannot be checked`);
+    } else if (!this.#fitsAnySignature(args, call.signatures)) {
+      this.#violation(() => `${call.name} at byte ${offset}: ${this.#mismatch(args, call.rule.signatures)}`);
     }
     // _codecs.encode(text, "latin1") is how protocol 2 writes bytes: keep which text, for bytesEqual.
-    if (name === "_codecs.encode" && args && args[0] !== undefined && isStrLiteral(this.#ctx.bytes, args[0])) return ENCODED_TAG - args[0];
+    if (call.encodes && values.tupleLength(args) > 0 && isStrLiteral(this.#ctx.bytes, values.tupleItem(args, 0))) return ENCODED_TAG - values.tupleItem(args, 0);
     return RESULT_TAG - index;
+  }
+
+  /** What calling the k-th global needs checked, or null when it takes any arguments or is no callable. */
+  #compileCall(index: number): CompiledCall | null {
+    const rule = this.#ctx.globalUse(index)?.rule;
+    if (!rule || rule.anyArguments) return null;
+    const name = this.#ctx.globalName(index);
+    return { name, rule, signatures: this.#compileSignatures(rule.signatures), encodes: name === "_codecs.encode" };
+  }
+
+  #compileSignatures(signatures: readonly Signature[]): CompiledSignature[] {
+    return signatures.map(({ params, rest }) => ({ params: params.map((p) => this.#check(p)), rest: rest === undefined ? undefined : this.#check(rest) }));
   }
 
   /** BUILD: `state` set on `target`. */
@@ -81,122 +111,200 @@ export class Usage {
     const kind = this.#resultType(target);
     const rule = kind === undefined ? undefined : buildRules.get(kind);
     if (!rule) {
-      this.#violation(`BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`);
+      this.#violation(() => `BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`);
       return;
     }
-    if (!this.#fits(state, rule.state, [], 0)) this.#violation(`BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
+    if (!this.#fits(state, rule.state, NO_ARGS, 0)) this.#violation(() => `BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
   }
 
   /** SETITEM(S), APPEND(S), ADDITEMS on `target`. */
   container(op: ContainerOp, target: number, offset: number): void {
     const allowed = containerRules[op];
-    if (!allowed.some((type) => this.#fits(target, type, [], 0))) {
-      this.#violation(`${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
-    }
+    for (const type of allowed) if (this.#fits(target, type, NO_ARGS, 0)) return;
+    this.#violation(() => `${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
   }
 
   /** PERSID/BINPERSID with the id `value`. */
   persistentId(value: number, offset: number): void {
-    if (!this.#fits(value, persistentIdType, [], 0)) this.#violation(`persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
+    if (!this.#fits(value, persistentIdType, NO_ARGS, 0)) this.#violation(() => `persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
   }
 
-  #violation(line: string): void {
-    if (this.count++ < KEPT) this.violations.push(line);
+  /** Counts a violation; the line is only written for the first few (a hostile pickle may have millions). */
+  #violation(line: () => string): void {
+    if (this.count++ < KEPT) this.violations.push(line());
   }
 
   /** The type of what a call returned (its callable's `returns`), when `value` is such a result. */
   #resultType(value: number): string | undefined {
-    return isResult(value) ? this.#ctx.globalUse(resultOf(value))?.rule?.returns : undefined;
+    if (!isResult(value)) return undefined;
+    const index = resultOf(value);
+    let type = this.#returns[index];
+    if (type === undefined) type = this.#returns[index] = this.#ctx.globalUse(index)?.rule?.returns ?? null;
+    return type ?? undefined;
   }
 
-  #fitsSignature(args: readonly number[], signature: Signature): boolean {
-    const { params, rest } = signature;
-    if (args.length < params.length || (args.length > params.length && rest === undefined)) return false;
-    return args.every((arg, i) => this.#fits(arg, i < params.length ? params[i]! : rest!, args, 0));
+  #fitsAnySignature(args: number, signatures: readonly CompiledSignature[]): boolean {
+    for (const signature of signatures) if (this.#fitsSignature(args, signature)) return true;
+    return false;
   }
 
-  #mismatch(args: readonly number[], signatures: readonly Signature[]): string {
+  /** Whether the arguments tuple `args` fits the signature. */
+  #fitsSignature(args: number, { params, rest }: CompiledSignature): boolean {
+    const values = this.#ctx.values;
+    const n = values.tupleLength(args);
+    if (n < params.length || (n > params.length && rest === undefined)) return false;
+    for (let i = 0; i < n; i++) if (!(i < params.length ? params[i]! : rest!)(values.tupleItem(args, i), args, 0)) return false;
+    return true;
+  }
+
+  #mismatch(args: number, signatures: readonly Signature[]): string {
+    const values = this.#ctx.values;
+    const n = values.tupleLength(args);
     const shapes = signatures.map((s) => `(${[...s.params.map(show), ...(s.rest === undefined ? [] : [`${show(s.rest)}...`])].join(", ")})`);
-    const same = signatures.find((s) => s.params.length === args.length || (s.rest !== undefined && args.length >= s.params.length));
+    const same = signatures.find((s) => s.params.length === n || (s.rest !== undefined && n >= s.params.length));
     if (same) {
-      const i = args.findIndex((arg, i) => !this.#fits(arg, i < same.params.length ? same.params[i]! : same.rest!, args, 0));
-      if (i >= 0) return `argument ${i + 1} is ${this.#describe(args[i]!)}, where the list allows ${shapes.join(" or ")}`;
+      for (let i = 0; i < n; i++) {
+        const arg = values.tupleItem(args, i);
+        if (!this.#fits(arg, i < same.params.length ? same.params[i]! : same.rest!, args, 0)) return `argument ${i + 1} is ${this.#describe(arg)}, where the list allows ${shapes.join(" or ")}`;
+      }
     }
-    return `called with ${args.length} argument${args.length === 1 ? "" : "s"}; the list allows ${shapes.join(" or ")}`;
+    return `called with ${n} argument${n === 1 ? "" : "s"}; the list allows ${shapes.join(" or ")}`;
   }
 
-  /** Whether `value` is of type `expr`; `args` are the call's arguments (for rebuild-args). */
-  #fits(value: number, expr: TypeExpr, args: readonly number[], depth: number): boolean {
-    if (depth > MAX_DEPTH) return false;
+  /** Whether a tuple value has exactly these items' types. */
+  #fitsItems(value: number, types: readonly Check[], args: number, depth: number): boolean {
+    const values = this.#ctx.values;
+    if (depth > MAX_DEPTH || values.tupleLength(value) !== types.length) return false;
+    for (let i = 0; i < types.length; i++) if (!types[i]!(values.tupleItem(value, i), args, depth + 1)) return false;
+    return true;
+  }
+
+  /** Whether every item of a tuple value is of one type. */
+  #fitsEachItem(value: number, type: Check, args: number, depth: number): boolean {
+    const values = this.#ctx.values;
+    const n = values.tupleLength(value);
+    if (depth > MAX_DEPTH || n < 0) return false;
+    for (let i = 0; i < n; i++) if (!type(values.tupleItem(value, i), args, depth + 1)) return false;
+    return true;
+  }
+
+  /** Whether `value` is of type `expr`; `args` is the call's arguments tuple (for rebuild-args). */
+  #fits(value: number, expr: TypeExpr, args: number, depth: number): boolean {
+    return this.#check(expr)(value, args, depth);
+  }
+
+  /** The check of a type, compiled once per scan (a pickle calls the same few rules thousands of times). */
+  #check(expr: TypeExpr): Check {
+    let check = this.#checks.get(expr);
+    if (!check) {
+      // A named type may be defined through others: compile on first use, through this indirection.
+      this.#checks.set(expr, (value, args, depth) => check!(value, args, depth));
+      check = this.#compile(expr);
+      this.#checks.set(expr, check);
+    }
+    return check;
+  }
+
+  #compile(expr: TypeExpr): Check {
     const bytes = this.#ctx.bytes;
     if (typeof expr !== "string") {
-      if ("anyOf" in expr) return expr.anyOf.some((e) => this.#fits(value, e, args, depth + 1));
-      if ("tuple" in expr || "tupleOf" in expr) {
-        const items = this.#ctx.values.tupleItems(value);
-        if (!items) return false;
-        if ("tupleOf" in expr) return items.every((item) => this.#fits(item, expr.tupleOf, args, depth + 1));
-        return items.length === expr.tuple.length && items.every((item, i) => this.#fits(item, expr.tuple[i]!, args, depth + 1));
+      if ("anyOf" in expr) {
+        const options = expr.anyOf.map((option) => this.#check(option));
+        return (value, args, depth) => {
+          for (const option of options) if (option(value, args, depth)) return true;
+          return false;
+        };
+      }
+      if ("tuple" in expr) {
+        const items = expr.tuple.map((item) => this.#check(item));
+        return (value, args, depth) => this.#fitsItems(value, items, args, depth);
+      }
+      if ("tupleOf" in expr) {
+        const item = this.#check(expr.tupleOf);
+        return (value, args, depth) => this.#fitsEachItem(value, item, args, depth);
       }
       if ("equals" in expr) {
         const want = expr.equals;
-        if (want === null) return value === NONE;
-        if (want === true || want === false) return value === (want ? TRUE : FALSE);
-        if (typeof want === "number") return isSmallInt(value) && smallIntValue(value) === want;
-        return isStrLiteral(bytes, value) && decodeStrValue(bytes, value) === want;
+        if (want === null) return (value) => value === NONE;
+        if (want === true || want === false) return (value) => value === (want ? TRUE : FALSE);
+        if (typeof want === "number") return (value) => isSmallInt(value) && smallIntValue(value) === want;
+        const utf8 = new TextEncoder().encode(want);
+        return (value) => isStrLiteral(bytes, value) && strLiteralEquals(bytes, value, want, utf8);
       }
       if ("bytesEqual" in expr) {
-        const known = knownBytes(bytes, value);
-        return known !== undefined && known.length === expr.bytesEqual.length && known.every((b, i) => b === expr.bytesEqual.charCodeAt(i));
+        const want = expr.bytesEqual;
+        return (value) => {
+          const known = knownBytes(bytes, value);
+          return known !== undefined && known.length === want.length && known.every((b, i) => b === want.charCodeAt(i));
+        };
       }
       if ("pattern" in expr) {
-        if (!isStrLiteral(bytes, value)) return false;
-        let re = patternRegExps.get(expr.pattern);
-        if (!re) patternRegExps.set(expr.pattern, (re = new RegExp(expr.pattern, "u")));
-        const text = decodeStrValue(bytes, value);
-        return text !== undefined && re.test(text);
+        const re = new RegExp(expr.pattern, "u");
+        return (value) => {
+          const text = isStrLiteral(bytes, value) ? decodeStrValue(bytes, value) : undefined;
+          return text !== undefined && re.test(text);
+        };
       }
-      return isGlobal(value) && expr.global.some((pattern) => globMatches(pattern, this.#ctx.globalName(globalIndex(value))));
-    }
-    // A named type: the result of a call that returns it, or what the name says.
-    if (this.#resultType(value) === expr) return true;
-    const defined = typeDefinitions.get(expr);
-    if (defined !== undefined) return this.#fits(value, defined, args, depth + 1);
-    switch (expr) {
-      case "any": return true;
-      case "none": return value === NONE;
-      case "bool": return value === TRUE || value === FALSE;
-      case "int": return isInt(value);
-      case "float": return value === FLOAT;
-      case "str": return isStrLiteral(bytes, value);
-      case "bytes": return value === BYTES || isBytesLiteral(bytes, value) || isEncoded(value);
-      case "list": return value === LIST;
-      case "tuple": return isTuple(value);
-      case "dict": return isDict(value);
-      case "set": return value === SET;
-      case "storage": return value === STORAGE;
-      case "storage-type": {
+      const patterns = expr.global.map(globRegExp);
+      const matches: Array<boolean | undefined> = [];
+      return (value) => {
         if (!isGlobal(value)) return false;
         const index = globalIndex(value);
-        return this.#ctx.globalUse(index)?.use === "reference" && this.#ctx.globalName(index).endsWith("Storage");
+        return (matches[index] ??= patterns.some((re) => re.test(this.#ctx.globalName(index))));
+      };
+    }
+    // A named type: the result of a call that returns it, or what the name says.
+    const named = this.#compileName(expr);
+    return resultTypes.has(expr) ? (value, args, depth) => this.#resultType(value) === expr || named(value, args, depth) : named;
+  }
+
+  #compileName(name: string): Check {
+    const bytes = this.#ctx.bytes;
+    const values = this.#ctx.values;
+    const defined = typeDefinitions.get(name);
+    if (defined !== undefined) return this.#check(defined);
+    switch (name) {
+      case "any": return () => true;
+      case "none": return (value) => value === NONE;
+      case "bool": return (value) => value === TRUE || value === FALSE;
+      case "int": return (value) => isInt(value);
+      case "float": return (value) => value === FLOAT;
+      case "str": return (value) => isStrLiteral(bytes, value);
+      case "bytes": return (value) => value === BYTES || isBytesLiteral(bytes, value) || isEncoded(value);
+      case "list": return (value) => value === LIST;
+      case "tuple": return (value) => isTuple(value);
+      case "dict": return (value) => isDict(value);
+      case "set": return (value) => value === SET;
+      case "storage": return (value) => value === STORAGE;
+      case "storage-type": {
+        const storageTypes: Array<boolean | undefined> = [];
+        return (value) => {
+          if (!isGlobal(value)) return false;
+          const index = globalIndex(value);
+          return (storageTypes[index] ??= this.#ctx.globalUse(index)?.use === "reference" && this.#ctx.globalName(index).endsWith("Storage"));
+        };
       }
-      case "hooks": return this.#resultType(value) === "ordered-dict";
-      case "attributes": return this.#ctx.values.hasAttributeKeysOnly(value);
-      case "tensor-state": return value === NONE || this.#ctx.values.hasAttributeKeysOnly(value);
-      case "tensor-metadata": return value === NONE || isDict(value);
+      case "hooks": return (value) => this.#resultType(value) === "ordered-dict";
+      case "attributes": return (value) => values.hasAttributeKeysOnly(value);
+      case "tensor-state": return (value) => value === NONE || values.hasAttributeKeysOnly(value);
+      case "tensor-metadata": return (value) => value === NONE || isDict(value);
       case "annotation": {
-        if (isGlobal(value) || value === NONE) return true;
-        const type = this.#resultType(value);
-        if (type === "type" || type === "typing-alias") return true;
-        const items = this.#ctx.values.tupleItems(value);
-        return items !== undefined && items.every((item) => this.#fits(item, "annotation", args, depth + 1));
+        const annotation: Check = (value, args, depth) => {
+          if (isGlobal(value) || value === NONE) return true;
+          const type = this.#resultType(value);
+          return type === "type" || type === "typing-alias" || this.#fitsEachItem(value, annotation, args, depth);
+        };
+        return annotation;
       }
-      case "rebuild-args": {
-        const func = args[0];
-        const rule = func !== undefined && isGlobal(func) ? this.#ctx.globalUse(globalIndex(func))?.rule : undefined;
-        const items = this.#ctx.values.tupleItems(value);
-        return rule !== undefined && !rule.anyArguments && items !== undefined && rule.signatures.some((s) => this.#fitsSignature(items, s));
-      }
-      default: return false;
+      case "rebuild-args": return (value, args) => {
+        const func = values.tupleLength(args) > 0 ? values.tupleItem(args, 0) : OPAQUE;
+        if (!isGlobal(func)) return false;
+        const index = globalIndex(func);
+        let call = this.#calls[index];
+        if (call === undefined) call = this.#calls[index] = this.#compileCall(index);
+        return call !== null && this.#fitsAnySignature(value, call.signatures);
+      };
+      default: return () => false;
     }
   }
 
@@ -210,7 +318,7 @@ export class Usage {
     if (isGlobal(value)) return `the global ${this.#ctx.globalName(globalIndex(value))}`;
     if (isResult(value)) return `what ${this.#ctx.globalName(resultOf(value))}() returned`;
     if (isSmallInt(value)) return `the int ${smallIntValue(value)}`;
-    if (isTuple(value)) return this.#ctx.values.tupleItems(value) ? "a tuple" : "a tuple whose items are no longer known";
+    if (isTuple(value)) return this.#ctx.values.tupleLength(value) >= 0 ? "a tuple" : "a tuple whose items are no longer known";
     if (isTrackedDict(value) || value === DICT_UNTRACKED) return this.#ctx.values.hasAttributeKeysOnly(value) ? "a dict" : "a dict with keys other than attribute names";
     const kinds: Record<number, string> = {
       [OPAQUE]: "a value made while unpickling", [INT]: "an int", [TRUE]: "True", [FALSE]: "False", [FLOAT]: "a float", [NONE]: "None",

@@ -61,11 +61,13 @@ export function intValue(n: number): number {
   return Math.abs(n) <= SMALL_INT_BIAS ? SMALL_INT_TAG - (n + SMALL_INT_BIAS) : INT;
 }
 
-const STR_OPCODES = new Set<number>([OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8, OP.UNICODE, OP.STRING, OP.SHORT_BINSTRING, OP.BINSTRING]);
-const BYTES_OPCODES = new Set<number>([OP.SHORT_BINBYTES, OP.BINBYTES, OP.BINBYTES8]);
+/** What each opcode that pushes a literal pushes: 1 a str, 2 bytes. */
+const LITERAL = new Uint8Array(256);
+for (const op of [OP.SHORT_BINUNICODE, OP.BINUNICODE, OP.BINUNICODE8, OP.UNICODE, OP.STRING, OP.SHORT_BINSTRING, OP.BINSTRING]) LITERAL[op] = 1;
+for (const op of [OP.SHORT_BINBYTES, OP.BINBYTES, OP.BINBYTES8]) LITERAL[op] = 2;
 
-export const isStrLiteral = (bytes: Uint8Array, v: number) => v >= 0 && STR_OPCODES.has(bytes[v]!);
-export const isBytesLiteral = (bytes: Uint8Array, v: number) => v >= 0 && BYTES_OPCODES.has(bytes[v]!);
+export const isStrLiteral = (bytes: Uint8Array, v: number) => v >= 0 && LITERAL[bytes[v]!] === 1;
+export const isBytesLiteral = (bytes: Uint8Array, v: number) => v >= 0 && LITERAL[bytes[v]!] === 2;
 
 /** The content of the bytes literal made by the opcode at `offset`. */
 export function bytesLiteral(bytes: Uint8Array, offset: number): Uint8Array {
@@ -110,23 +112,31 @@ export function intLineValue(bytes: Uint8Array, start: number, end: number): num
 
 const isIdentifierStart = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 const isIdentifierPart = (c: number) => isIdentifierStart(c) || (c >= 0x30 && c <= 0x39);
+/** Longer names are no real attribute's; the check stays cheap on long strings. */
+export const ATTRIBUTE_NAME_MAX = 256;
 
-/** An attribute name a state may set: an ASCII identifier that is not a dunder name. */
-export function isAttributeName(text: Uint8Array | string): boolean {
-  const at = typeof text === "string" ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
+/** An attribute name a state may set: a short ASCII identifier that is not a dunder name. */
+export function isAttributeName(text: string): boolean {
   const n = text.length;
-  if (n === 0 || !isIdentifierStart(at(0))) return false;
-  for (let i = 1; i < n; i++) if (!isIdentifierPart(at(i))) return false;
-  return !(n >= 4 && at(0) === 0x5f && at(1) === 0x5f && at(n - 1) === 0x5f && at(n - 2) === 0x5f);
+  if (n === 0 || n > ATTRIBUTE_NAME_MAX || !isIdentifierStart(text.charCodeAt(0))) return false;
+  for (let i = 1; i < n; i++) if (!isIdentifierPart(text.charCodeAt(i))) return false;
+  return !(n >= 4 && text.startsWith("__") && text.endsWith("__"));
+}
+
+function isAttributeNameBytes(bytes: Uint8Array, start: number, n: number): boolean {
+  if (n === 0 || n > ATTRIBUTE_NAME_MAX || !isIdentifierStart(bytes[start]!)) return false;
+  for (let i = 1; i < n; i++) if (!isIdentifierPart(bytes[start + i]!)) return false;
+  const underscores = (at: number) => bytes[at] === 0x5f && bytes[at + 1] === 0x5f;
+  return !(n >= 4 && underscores(start) && underscores(start + n - 2));
 }
 
 /** Whether the str literal at `offset` is an attribute name, read from its bytes (no decoding for the binary opcodes). */
 export function isAttributeNameAt(bytes: Uint8Array, offset: number): boolean {
   const at = offset + 1;
   switch (bytes[offset]) {
-    case OP.SHORT_BINUNICODE: case OP.SHORT_BINSTRING: return isAttributeName(bytes.subarray(at + 1, at + 1 + bytes[at]!));
-    case OP.BINUNICODE: case OP.BINSTRING: return isAttributeName(bytes.subarray(at + 4, at + 4 + u32(bytes, at)));
-    case OP.BINUNICODE8: return isAttributeName(bytes.subarray(at + 8, at + 8 + u64(bytes, at)));
+    case OP.SHORT_BINUNICODE: case OP.SHORT_BINSTRING: return isAttributeNameBytes(bytes, at + 1, bytes[at]!);
+    case OP.BINUNICODE: case OP.BINSTRING: return isAttributeNameBytes(bytes, at + 4, u32(bytes, at));
+    case OP.BINUNICODE8: return isAttributeNameBytes(bytes, at + 8, u64(bytes, at));
     case OP.UNICODE: case OP.STRING: {
       const text = decodeStrValue(bytes, offset);
       return text !== undefined && isAttributeName(text);
@@ -135,20 +145,40 @@ export function isAttributeNameAt(bytes: Uint8Array, offset: number): boolean {
   }
 }
 
-/** Tuples whose items are kept: a ring, so that memory is bounded whatever the pickle; real pickles build arguments just before a call. */
-const TUPLE_SLOTS_MAX = 1 << 15;
+/** Whether the str literal at `offset` is `text` (`utf8` its encoding), compared as bytes where the opcode holds them. */
+export function strLiteralEquals(bytes: Uint8Array, offset: number, text: string, want: Uint8Array): boolean {
+  const at = offset + 1;
+  let start: number;
+  let n: number;
+  switch (bytes[offset]) {
+    case OP.SHORT_BINUNICODE: [start, n] = [at + 1, bytes[at]!]; break;
+    case OP.BINUNICODE: [start, n] = [at + 4, u32(bytes, at)]; break;
+    case OP.BINUNICODE8: [start, n] = [at + 8, u64(bytes, at)]; break;
+    default: return isStrLiteral(bytes, offset) && decodeStrValue(bytes, offset) === text;
+  }
+  if (n !== want.length) return false;
+  for (let i = 0; i < n; i++) if (bytes[start + i] !== want[i]) return false;
+  return true;
+}
+
+/**
+ * Tuples whose items are kept: a ring of the most recent ones, so that memory is bounded (512 KB) whatever the
+ * pickle. Real pickles build a call's arguments, a persistent id or a state just before using them.
+ */
+const TUPLE_SLOTS_MAX = 1 << 12;
 /** Items kept per tuple; a longer tuple's items are unknown. */
-export const TUPLE_ITEMS_MAX = 32;
+export const TUPLE_ITEMS_MAX = 16;
+const TUPLE_SLOTS_FIRST = 256;
 /** Dicts tracked; beyond, a dict's keys are unknown. */
 const DICTS_MAX = 1 << 24;
 const DICT_NOT_ATTRIBUTES = 1;
 
 export class Values {
   #tuples = 0;
-  #slots = 64;
-  #owner = new Float64Array(64).fill(-1);
-  #length = new Int8Array(64);
-  #items = new Float64Array(64 * TUPLE_ITEMS_MAX);
+  #slots = TUPLE_SLOTS_FIRST;
+  #owner = new Float64Array(TUPLE_SLOTS_FIRST).fill(-1);
+  #length = new Int8Array(TUPLE_SLOTS_FIRST);
+  #items = new Float64Array(TUPLE_SLOTS_FIRST * TUPLE_ITEMS_MAX);
   #dicts = 0;
   #dictFlags = new Uint8Array(64);
 
@@ -156,21 +186,29 @@ export class Values {
   tuple(source: Float64Array, start: number, count: number): number {
     const t = this.#tuples++;
     if (t >= this.#slots && this.#slots < TUPLE_SLOTS_MAX) this.#growTuples();
-    const slot = t % this.#slots;
+    const slot = this.#slot(t);
     this.#owner[slot] = t;
     this.#length[slot] = count <= TUPLE_ITEMS_MAX ? count : -1;
-    if (count <= TUPLE_ITEMS_MAX) this.#items.set(source.subarray(start, start + count), slot * TUPLE_ITEMS_MAX);
+    if (count <= TUPLE_ITEMS_MAX) for (let i = 0, at = slot * TUPLE_ITEMS_MAX; i < count; i++) this.#items[at + i] = source[start + i]!;
     return TUPLE_TAG - t;
   }
 
-  /** The items of a tuple value, or undefined when they are no longer (or never were) kept. */
-  tupleItems(value: number): readonly number[] | undefined {
-    if (!isTuple(value)) return undefined;
+  /** How many items a tuple value has, or -1 when they are no longer (or never were) kept. */
+  tupleLength(value: number): number {
+    if (!isTuple(value)) return -1;
     const t = TUPLE_TAG - value;
-    const slot = t % this.#slots;
-    const count = this.#length[slot]!;
-    if (this.#owner[slot] !== t || count < 0) return undefined;
-    return Array.from(this.#items.subarray(slot * TUPLE_ITEMS_MAX, slot * TUPLE_ITEMS_MAX + count));
+    const slot = this.#slot(t);
+    return this.#owner[slot] === t ? this.#length[slot]! : -1;
+  }
+
+  /** The i-th item of a tuple whose tupleLength is more than i. */
+  tupleItem(value: number, i: number): number {
+    return this.#items[this.#slot(TUPLE_TAG - value) * TUPLE_ITEMS_MAX + i]!;
+  }
+
+  /** The ring slot of the t-th tuple (slots are a power of two; the owner check catches a count past 2**31). */
+  #slot(t: number): number {
+    return (t | 0) & (this.#slots - 1);
   }
 
   /** A new dict; `attributesOnly` says whether the keys it starts with are all attribute names. */

@@ -189,13 +189,13 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
       }
       case BUILD: m.need(2); usage.build(m.itemAt(m.top - 2), m.itemAt(m.top - 1), m.at); m.top -= 1; break;
       // Calls and objects: the result is what the callable returns, as the reviewed list types it.
-      case REDUCE: x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x))); break;
-      case NEWOBJ: x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x), "NEWOBJ")); break;
-      case NEWOBJ_EX: m.pop(); x = m.pop(); m.setTop(found.call(m.peek(), m.at, values.tupleItems(x), "NEWOBJ_EX")); break;
+      case REDUCE: x = m.pop(); m.setTop(found.call(m.peek(), m.at, x)); break;
+      case NEWOBJ: x = m.pop(); m.setTop(found.call(m.peek(), m.at, x, "NEWOBJ")); break;
+      case NEWOBJ_EX: m.pop(); x = m.pop(); m.setTop(found.call(m.peek(), m.at, x, "NEWOBJ_EX")); break;
       case OBJ: {
         x = m.popMark();
         if (m.top - x < 1) throw m.underflow();
-        const result = found.call(m.itemAt(x), m.at, m.itemsFrom(x + 1));
+        const result = found.call(m.itemAt(x), m.at, m.tupleFrom(x + 1));
         m.truncate(x); m.push(result); break;
       }
       case BINPERSID: usage.persistentId(m.peek(), m.at); m.setTop(STORAGE); persistentIds++; break;
@@ -221,7 +221,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
         const tag = found.add(module, name, proto);
         let result = tag;
         if (op === INST) {
-          result = found.call(tag, m.at, m.itemsFrom(x));
+          result = found.call(tag, m.at, m.tupleFrom(x));
           m.truncate(x);
         }
         pos = nameEnd + 1; end = m.frameEnd; m.push(result); break;

@@ -49,8 +49,14 @@ BUILTIN_TYPES = {
 }
 
 
+ATTRIBUTE_NAME_MAX = 256  # as values.ts: no real attribute's name is longer
+
+
 def is_attribute_name(key):
-    return type(key) is str and ATTRIBUTE_NAME.fullmatch(key) is not None and not (len(key) >= 4 and key.startswith("__") and key.endswith("__"))
+    """A short ASCII identifier that is not a dunder name: what a state may set."""
+    if type(key) is not str or len(key) > ATTRIBUTE_NAME_MAX or ATTRIBUTE_NAME.fullmatch(key) is None:
+        return False
+    return not (len(key) >= 4 and key.startswith("__") and key.endswith("__"))
 
 
 def glob_regexp(pattern):
