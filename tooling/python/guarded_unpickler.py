@@ -27,109 +27,11 @@ import inspect
 import io
 import operator
 import pickle
-import re
 import sys
 import types
 import typing
 
-
-class Refused(pickle.UnpicklingError):
-    """A global, a call, a state or an item the reviewed list does not allow."""
-
-
-CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
-ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-MISMATCH = object()
-MAX_DEPTH = 8
-
-# The builtin types of allowlist.json this loader implements; the list may name no other.
-BUILTIN_TYPES = {
-    "any", "none", "bool", "int", "float", "str", "bytes", "list", "tuple", "dict", "set", "storage", "storage-type",
-    "hooks", "rebuild-args", "tensor-state", "tensor-metadata", "attributes", "annotation",
-}
-
-
-ATTRIBUTE_NAME_MAX = 256  # as values.ts: no real attribute's name is longer
-
-
-def is_attribute_name(key):
-    """A short ASCII identifier that is not a dunder name: what a state may set."""
-    if type(key) is not str or len(key) > ATTRIBUTE_NAME_MAX or ATTRIBUTE_NAME.fullmatch(key) is None:
-        return False
-    return not (len(key) >= 4 and key.startswith("__") and key.endswith("__"))
-
-
-def glob_regexp(pattern):
-    """'*' matches any characters, '|' separates alternatives: as globRegExp in allowlist.ts."""
-    alternatives = [re.escape(p).replace(r"\*", ".*") for p in pattern.split("|")]
-    return re.compile("(?:%s)" % "|".join(alternatives))
-
-
-class Signature:
-    def __init__(self, args):
-        last = args[-1] if args else None
-        self.rest = last["rest"] if isinstance(last, dict) and "rest" in last else None
-        self.params = args[:-1] if self.rest is not None else list(args)
-
-
-class CallRule:
-    def __init__(self, rule):
-        self.signatures = [Signature(args) for args in rule["signatures"]]
-        self.returns = rule["returns"]
-
-
-class Allowlist:
-    """allowlist.json, compiled: the globals and their uses, call signatures, types, BUILD, containers."""
-
-    def __init__(self, document):
-        if document.get("version") != 2:
-            raise ValueError("allowlist.json: version %r, this loader reads version 2" % (document.get("version"),))
-        unknown = set(document["builtinTypes"]) - BUILTIN_TYPES
-        if unknown:
-            raise ValueError("allowlist.json: builtin types this loader does not implement: %s" % ", ".join(sorted(unknown)))
-        self.callable = {name: CallRule(rule) for name, rule in document["callable"].items()}
-        self.narrow = {name: CallRule(rule) for name, rule in document["narrow"].items()}
-        self.reference = set(document["reference"])
-        self.patterns = [glob_regexp(pattern) for pattern in document["referencePatterns"]]
-        self.packages = list(document["classPackages"])
-        self.class_returns = document["classReturns"]
-        self.types = {name: entry["is"] for name, entry in document["types"].items()}
-        self.build = document["build"]
-        self.setstate = [(glob_regexp(name), entry) for name, entry in document["setstate"].items()]
-        self.containers = document["containers"]
-        self.persistent_id = document["persistentId"]
-        self._globs = {}
-
-    def in_package(self, module):
-        return any(module == prefix or module.startswith(prefix + ".") for prefix in self.packages)
-
-    def use(self, module, name):
-        """('call', rule), ('narrow', rule), ('reference', None), ('class', None) for a candidate class of a
-        reviewed package, or (None, None)."""
-        qualified = module + "." + name
-        if qualified in self.callable:
-            return "call", self.callable[qualified]
-        if qualified in self.narrow:
-            return "narrow", self.narrow[qualified]
-        if qualified in self.reference or any(p.fullmatch(qualified) for p in self.patterns):
-            return "reference", None
-        if CLASS_NAME.fullmatch(name) and not any(part.startswith("_") for part in module.split(".")) and self.in_package(module):
-            return "class", None
-        return None, None
-
-    def glob(self, pattern):
-        compiled = self._globs.get(pattern)
-        if compiled is None:
-            compiled = self._globs[pattern] = glob_regexp(pattern)
-        return compiled
-
-    def setstate_review(self, function):
-        """The 'setstate' entry that reviews this __setstate__ function, by where it is defined, or None."""
-        module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
-        if not isinstance(module, str) or not isinstance(qualname, str):
-            return None
-        qualified = module + "." + qualname
-        return next((entry for pattern, entry in self.setstate if pattern.fullmatch(qualified)), None)
+from pickle_rules import BUILTIN_TYPES, MISMATCH, Allowlist, Provenance, Refused, describe  # noqa: F401 (re-exported)
 
 
 def _is_typing_form(value):
@@ -174,15 +76,6 @@ def _is_method(attribute):
     """What an object's __dict__ would shadow: a function or method of its class (not a property or slot,
     which take precedence over the instance's own attributes)."""
     return inspect.isroutine(attribute) or isinstance(attribute, (classmethod, staticmethod))
-
-
-def _describe(value):
-    name = getattr(value, "__qualname__", None) if isinstance(value, (type, types.FunctionType, types.BuiltinFunctionType)) else None
-    if name:
-        return "%s %s.%s" % ("class" if isinstance(value, type) else "function", getattr(value, "__module__", "?"), name)
-    if isinstance(value, (str, bytes)):
-        return "%s %r" % (type(value).__name__, value[:40])
-    return "a %s.%s" % (type(value).__module__, type(value).__qualname__)
 
 
 def _disarmed(qualified):
@@ -274,7 +167,7 @@ def _listing_dispatch():
         name = self.stack.pop()
         module = self.stack.pop()
         if type(name) is not str or type(module) is not str:
-            raise Refused("refused global: a name computed while unpickling (STACK_GLOBAL of %s, %s)" % (_describe(module), _describe(name)))
+            raise Refused("refused global: a name computed while unpickling (STACK_GLOBAL of %s, %s)" % (describe(module), describe(name)))
         self.append(self.find_class(module, name))
 
     for opcode, function in [
@@ -301,10 +194,7 @@ def make_unpickler(allowlist):
             super().__init__(file, *args, **kwargs)
             self._file = file
             self._listing = None
-            # What this load made, so that types by provenance can be checked: id -> (what, object); the objects
-            # are kept alive so that an id is never reused.
-            self._globals = {}
-            self._made = {}
+            self._made = Provenance(allowlist)
 
         # The first pass, then the real one.
 
@@ -356,147 +246,34 @@ def make_unpickler(allowlist):
                     defined_in = getattr(obj, "__module__", "") or ""
                     if not isinstance(obj, type) or not allowlist.in_package(defined_in):
                         raise Refused("refused global %s.%s: a reviewed package's public classes only (this is %s from %s)" % (module, name, type(obj).__name__, defined_in or "?"))
-            self._globals[id(obj)] = (module + "." + name, obj, use, rule)
+            self._made.globals[id(obj)] = (module + "." + name, obj, use, rule)
             return obj
-
-        def _global(self, value):
-            entry = self._globals.get(id(value))
-            return entry if entry is not None and entry[1] is value else None
-
-        def _made_as(self, value):
-            entry = self._made.get(id(value))
-            return entry[0] if entry is not None and entry[1] is value else None
-
-        def _record(self, value, what):
-            self._made[id(value)] = (what, value)
-            return value
-
-        # Types.
-
-        def _fit(self, value, expr, args, depth=0):
-            """`value` if it is of type `expr` (with torch's backward hooks replaced), else MISMATCH."""
-            if depth > MAX_DEPTH:
-                return MISMATCH
-            if isinstance(expr, dict):
-                return self._fit_expression(value, expr, args, depth)
-            if self._made_as(value) == expr:
-                return value
-            if expr in allowlist.types:
-                return self._fit(value, allowlist.types[expr], args, depth + 1)
-            return self._fit_builtin(value, expr, args, depth)
-
-        def _fit_expression(self, value, expr, args, depth):
-            if "anyOf" in expr:
-                for option in expr["anyOf"]:
-                    fitted = self._fit(value, option, args, depth + 1)
-                    if fitted is not MISMATCH:
-                        return fitted
-                return MISMATCH
-            if "tuple" in expr or "tupleOf" in expr:
-                if type(value) is not tuple:
-                    return MISMATCH
-                item_types = expr["tuple"] if "tuple" in expr else [expr["tupleOf"]] * len(value)
-                if len(item_types) != len(value):
-                    return MISMATCH
-                fitted = tuple(self._fit(item, t, args, depth + 1) for item, t in zip(value, item_types))
-                return MISMATCH if any(item is MISMATCH for item in fitted) else fitted
-            if "equals" in expr:
-                want = expr["equals"]
-                same = value is want if want is None or isinstance(want, bool) else type(value) is type(want) and value == want
-                return value if same else MISMATCH
-            if "bytesEqual" in expr:
-                return value if type(value) is bytes and value == expr["bytesEqual"].encode("latin-1") else MISMATCH
-            if "pattern" in expr:
-                return value if type(value) is str and re.search(expr["pattern"], value) and "\n" not in value else MISMATCH
-            entry = self._global(value)
-            return value if entry is not None and any(allowlist.glob(p).fullmatch(entry[0]) for p in expr["global"]) else MISMATCH
-
-        def _fit_builtin(self, value, name, args, depth):
-            exact = {"none": type(None), "bool": bool, "int": int, "float": float, "str": str, "bytes": bytes, "list": list, "tuple": tuple, "dict": dict, "set": set}
-            if name in exact:
-                return value if type(value) is exact[name] else MISMATCH
-            if name == "any":
-                return value
-            if name == "storage":
-                return MISMATCH  # only by provenance: what persistent_load returned
-            if name == "storage-type":
-                entry = self._global(value)
-                if entry is not None and entry[2] == "reference" and entry[0].endswith("Storage"):
-                    return value
-                # torch 2's loader puts its StorageType in place of torch.*Storage before find_class sees it.
-                kind = type(value)
-                return value if kind.__name__ == "StorageType" and kind.__module__ == "torch.serialization" else MISMATCH
-            if name == "hooks":
-                return type(value)() if self._made_as(value) == "ordered-dict" else MISMATCH
-            if name in ("attributes", "tensor-state"):
-                if name == "tensor-state" and value is None:
-                    return value
-                written = type(value) is dict and self._made_as(value) is None
-                return value if written and all(is_attribute_name(key) for key in value) else MISMATCH
-            if name == "tensor-metadata":
-                return value if value is None or type(value) is dict else MISMATCH
-            if name == "annotation":
-                if value is None or self._global(value) is not None or self._made_as(value) in ("type", "typing-alias"):
-                    return value
-                if type(value) is tuple and all(self._fit(item, "annotation", args, depth + 1) is not MISMATCH for item in value):
-                    return value
-                return MISMATCH
-            if name == "rebuild-args":
-                entry = self._global(args[0]) if args else None
-                if entry is None or entry[3] is None or type(value) is not tuple:
-                    return MISMATCH
-                for signature in entry[3].signatures:
-                    fitted = self._fit_signature(value, signature)
-                    if fitted is not MISMATCH:
-                        return fitted
-                return MISMATCH
-            return MISMATCH
-
-        def _fit_signature(self, args, signature):
-            params, rest = signature.params, signature.rest
-            if len(args) < len(params) or (len(args) > len(params) and rest is None):
-                return MISMATCH
-            fitted = tuple(self._fit(arg, params[i] if i < len(params) else rest, args) for i, arg in enumerate(args))
-            return MISMATCH if any(arg is MISMATCH for arg in fitted) else fitted
-
-        def _mismatch(self, name, args, rule):
-            def show(expr):
-                return expr if isinstance(expr, str) else "|".join(show(e) for e in expr["anyOf"]) if "anyOf" in expr else str(expr)
-
-            shapes = " or ".join("(%s)" % ", ".join([show(p) for p in s.params] + ([show(s.rest) + "..."] if s.rest is not None else [])) for s in rule.signatures)
-            for signature in rule.signatures:
-                params, rest = signature.params, signature.rest
-                if len(args) == len(params) or (rest is not None and len(args) >= len(params)):
-                    for i, arg in enumerate(args):
-                        if self._fit(arg, params[i] if i < len(params) else rest, args) is MISMATCH:
-                            return "refused call of %s: argument %d is %s, where the list allows %s" % (name, i + 1, _describe(arg), shapes)
-            return "refused call of %s: %d arguments, where the list allows %s" % (name, len(args), shapes)
 
         # Calls.
 
         def _call(self, func, args, kwargs=None, new=False):
-            entry = self._global(func)
+            entry = self._made.global_entry(func)
             if entry is None:
-                raise Refused("refused call of %s: only reviewed globals may be called while unpickling" % _describe(func))
+                raise Refused("refused call of %s: only reviewed globals may be called while unpickling" % describe(func))
             name, _, use, rule = entry
             if use == "reference":
                 raise Refused("refused call of %s: the list allows it only to be referenced" % name)
             if type(args) is not tuple:
-                raise Refused("refused call of %s: its arguments are %s, not a tuple" % (name, _describe(args)))
+                raise Refused("refused call of %s: its arguments are %s, not a tuple" % (name, describe(args)))
             if use == "class":
                 result = func.__new__(func, *args, **(kwargs or {})) if new else func(*args, **(kwargs or {}))
-                return self._record(result, allowlist.class_returns)
+                return self._made.record(result, allowlist.class_returns)
             if new:
                 # Real pickles make only objects of classes with NEWOBJ; everything else on the list is pickled with REDUCE.
                 raise Refused("refused call of %s: made with NEWOBJ; only classes of reviewed packages are" % name)
             fitted = MISMATCH
             for signature in rule.signatures:
-                fitted = self._fit_signature(args, signature)
+                fitted = self._made.fit_signature(args, signature)
                 if fitted is not MISMATCH:
                     break
             if fitted is MISMATCH:
-                raise Refused(self._mismatch(name, args, rule))
-            return self._record(func(*fitted), rule.returns)
+                raise Refused(self._made.mismatch(name, args, rule))
+            return self._made.record(func(*fitted), rule.returns)
 
         def load_reduce(self):
             args = self.stack.pop()
@@ -519,7 +296,7 @@ def make_unpickler(allowlist):
 
         def _instantiate_guarded(self, cls, args):
             # pickle's _instantiate: a class without arguments is made with __new__, without __init__.
-            entry = self._global(cls)
+            entry = self._made.global_entry(cls)
             new = entry is not None and entry[2] == "class" and not args and not hasattr(cls, "__getinitargs__")
             self.append(self._call(cls, tuple(args), new=new))
 
@@ -541,9 +318,9 @@ def make_unpickler(allowlist):
         # Persistent ids: torch's storages.
 
         def _persistent(self, pid):
-            if self._fit(pid, allowlist.persistent_id, ()) is MISMATCH:
-                raise Refused("refused persistent id %s: only %s, torch's ('storage', storage type, key, location, count)" % (_describe(pid), allowlist.persistent_id))
-            return self._record(self.persistent_load(pid), "storage")
+            if self._made.fit(pid, allowlist.persistent_id, ()) is MISMATCH:
+                raise Refused("refused persistent id %s: only %s, torch's ('storage', storage type, key, location, count)" % (describe(pid), allowlist.persistent_id))
+            return self._made.record(self.persistent_load(pid), "storage")
 
         def load_binpersid(self):
             self.stack[-1] = self._persistent(self.stack[-1])
@@ -560,12 +337,12 @@ def make_unpickler(allowlist):
         def load_build(self):
             state = self.stack.pop()
             inst = self.stack[-1]
-            what = self._made_as(inst)
+            what = self._made.made_as(inst)
             rule = allowlist.build.get(what) if what is not None else None
             if rule is None:
-                raise Refused("refused BUILD on %s: state only on %s objects made by this pickle" % (_describe(inst), ", ".join(allowlist.build)))
-            if self._fit(state, rule["state"], ()) is MISMATCH:
-                raise Refused("refused BUILD on %s: its state is %s, not %s" % (_describe(inst), _describe(state), rule["state"]))
+                raise Refused("refused BUILD on %s: state only on %s objects made by this pickle" % (describe(inst), ", ".join(allowlist.build)))
+            if self._made.fit(state, rule["state"], ()) is MISMATCH:
+                raise Refused("refused BUILD on %s: its state is %s, not %s" % (describe(inst), describe(state), rule["state"]))
             cls = type(inst)
             if rule["state"] != "attributes":
                 cls.__setstate__(inst, state)  # numpy's own, with the state the list types exactly
@@ -573,7 +350,7 @@ def make_unpickler(allowlist):
             may_replace = set(rule.get("mayReplaceMethods", []))
             for key, value in state.items():
                 if callable(value) and key not in may_replace and _is_method(inspect.getattr_static(cls, key, None)):
-                    raise Refused("refused BUILD on %s: its state replaces the method %s of its class by %s" % (_describe(inst), key, _describe(value)))
+                    raise Refused("refused BUILD on %s: its state replaces the method %s of its class by %s" % (describe(inst), key, describe(value)))
             setstate = getattr(cls, "__setstate__", None)
             if setstate is None:
                 inst_dict = inst.__dict__
@@ -584,7 +361,7 @@ def make_unpickler(allowlist):
             if review is None:
                 raise Refused(
                     "refused BUILD on %s: its __setstate__ (%s.%s) is not reviewed (setstate in tooling/pickle/allowlist.json)"
-                    % (_describe(inst), getattr(setstate, "__module__", "?"), getattr(setstate, "__qualname__", "?"))
+                    % (describe(inst), getattr(setstate, "__module__", "?"), getattr(setstate, "__qualname__", "?"))
                 )
             with _disarming(review.get("disarm", [])):
                 setstate(inst, state)
@@ -594,8 +371,8 @@ def make_unpickler(allowlist):
         # Items, into plain containers only.
 
         def _container(self, op, target):
-            if not any(self._fit(target, kind, ()) is not MISMATCH for kind in allowlist.containers[op]):
-                raise Refused("refused %s on %s: items only into %s" % (op.upper(), _describe(target), ", ".join(allowlist.containers[op])))
+            if not any(self._made.fit(target, kind, ()) is not MISMATCH for kind in allowlist.containers[op]):
+                raise Refused("refused %s on %s: items only into %s" % (op.upper(), describe(target), ", ".join(allowlist.containers[op])))
             return target
 
         def load_append(self):
