@@ -7,7 +7,7 @@
 // through the guard with the same weights: the tests' anemoi-shaped model and a model shaped like the H200 trace toy
 // (windowed self-attention), in float64, float32 and bfloat16.
 import { existsSync, readdirSync } from "node:fs";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
@@ -178,8 +178,98 @@ describe.skipIf(unavailable)("the issue's samples through verify-unpickling --al
   });
 });
 
+describe.skipIf(unavailable)("__setstate__ of reviewed packages' classes", () => {
+  // Stand-ins named as the real modules (neither package is in Debian): torch_geometric's MessagePassing, whose
+  // __setstate__ (2.5 and later) writes a module from the pickled inspector and imports it, and a model class of
+  // anemoi.models with a __setstate__ of its own that the list has not reviewed.
+  const PACKAGES: Record<string, string> = {
+    "torch_geometric/__init__.py": "",
+    "torch_geometric/nn/__init__.py": "",
+    "torch_geometric/nn/conv/__init__.py": "",
+    "torch_geometric/template.py": `
+import importlib.util, os, tempfile
+def module_from_template(module_name, source):
+    path = os.path.join(tempfile.mkdtemp(), module_name + ".py")
+    with open(path, "w") as f:
+        f.write(source)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+`,
+    "torch_geometric/nn/conv/message_passing.py": `
+import torch
+from torch_geometric.template import module_from_template
+class MessagePassing(torch.nn.Module):
+    def __setstate__(self, data):
+        self.inspector = data["inspector"]
+        try:
+            self.propagate_module = module_from_template("jinja_propagate", "\\n".join("from %s import *" % m for m in self.inspector))
+        except Exception:
+            self.propagate_module = None
+        super().__setstate__(data)
+class GraphConv(MessagePassing):
+    pass
+`,
+    "anemoi/__init__.py": "",
+    "anemoi/models/__init__.py": `
+import pathlib, torch
+class Custom(torch.nn.Module):
+    def __setstate__(self, state):
+        pathlib.Path(state["marker"]).touch()
+        super().__setstate__(state)
+`,
+  };
+  let dir: string;
+  let markers: string;
+  beforeAll(async () => {
+    dir = await tempDir("guarded-setstate-");
+    markers = join(dir, "markers");
+    await mkdir(markers);
+    for (const [path, text] of Object.entries(PACKAGES)) {
+      await mkdir(join(dir, "site", path, ".."), { recursive: true });
+      await writeFile(join(dir, "site", path), text);
+    }
+    await writeFile(join(dir, "site", "marker_module.py"), `import pathlib\npathlib.Path(${JSON.stringify(join(markers, "template-imported"))}).touch()\n`);
+  });
+
+  const load = async (pickle: Buffer, guarded: boolean) => {
+    const script = `
+import base64, json, pickle, sys
+sys.path.insert(0, sys.argv[1])
+import torch, guarded_unpickler
+loads = guarded_unpickler.pickle_module(json.loads(sys.argv[2])).loads if sys.argv[3] == "guarded" else pickle.loads
+try:
+    obj = loads(base64.b64decode(sys.stdin.read()))
+    print("loaded", getattr(obj, "propagate_module", "-"))
+except Exception as error:
+    print(type(error).__name__, str(error)[:200])
+`;
+    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument), guarded ? "guarded" : "plain"], { input: pickle.toString("base64"), cwd: dir, env: { PYTHONPATH: join(dir, "site") } });
+    return run.stdout;
+  };
+  const state = (...pairs: Array<[string, Buffer]>) => op.dict([op.str("training"), op.bool(false)], ...pairs.map(([k, v]) => [op.str(k), v] as [Buffer, Buffer]));
+
+  it("runs torch_geometric's MessagePassing.__setstate__ with its module writer disarmed: it keeps the plain propagate", async () => {
+    const pickle = op.pickle(op.build(op.newobj(g("torch_geometric.nn.conv.message_passing", "GraphConv")), state(["inspector", op.list(op.str("marker_module"))])));
+    expect(scanPickle(pickle).verdict).toBe("safe"); // the scan cannot see what a class's __setstate__ does: the guard can
+    expect(await load(pickle, false)).toMatch(/^loaded <module 'jinja_propagate'/);
+    expect(readdirSync(markers)).toEqual(["template-imported"]);
+    await rmMarkers(markers, dir);
+    expect(await load(pickle, true)).toBe("loaded None");
+    expect(readdirSync(markers)).toEqual([]);
+  });
+
+  it("refuses BUILD on a class whose own __setstate__ the list has not reviewed, before it runs", async () => {
+    const pickle = op.pickle(op.build(op.newobj(g("anemoi.models", "Custom")), state(["marker", op.str(join(markers, "custom-setstate"))])));
+    expect(await load(pickle, true)).toBe("Refused refused BUILD on a anemoi.models.Custom: its __setstate__ (anemoi.models.Custom.__setstate__) is not reviewed (setstate in tooling/pickle/allowlist.json)");
+    expect(readdirSync(markers)).toEqual([]);
+    expect(await load(pickle, false)).toMatch(/^loaded/);
+    expect(readdirSync(markers)).toEqual(["custom-setstate"]);
+  });
+});
+
 async function rmMarkers(markers: string, site: string): Promise<void> {
-  const { rm } = await import("node:fs/promises");
   for (const name of readdirSync(markers)) await rm(join(markers, name), { force: true });
   await rm(join(site, "anemoi", "models", "evil.py"), { force: true });
 }
