@@ -10,7 +10,7 @@
 //   ENCODED_TAG - o     _codecs.encode(<str at offset o>, "latin1"): how protocol 2 spells bytes
 //   DICT_TAG - d        the d-th dict, whose keys so far are all attribute names or not
 //   TUPLE_TAG - t       the t-th tuple, whose items are kept while it is recent (a ring of tuples)
-import { u32, u64 } from "./args.ts";
+import { u32, u64 } from "./read.ts";
 import { OP } from "./opcodes.ts";
 import { decodeStrValue } from "./strings.ts";
 

@@ -3,7 +3,8 @@
 // CPython's C unpickler (Modules/_pickle.c), which is what torch.load uses, so that any pickle it
 // would load walks to the same STOP and names the same globals. Values are not validated beyond
 // what naming a global needs (a malformed INT passes here and fails in Python, never the reverse).
-import { i32, line, parseDecimalKey, refill, truncated, u16, u32, u64 } from "./args.ts";
+import { line, parseDecimalKey, refill, truncated } from "./args.ts";
+import { i32, u16, u32, u64 } from "./read.ts";
 import { PickleScanError } from "./errors.ts";
 import { GlobalsFound } from "./globals-found.ts";
 import { PickleMachine, type MachineLimits } from "./machine.ts";
