@@ -262,8 +262,8 @@ export function gadgets(markers: string): Value[] {
   out.push(value("array with a dtype global", op.build(reconstruct(encoded("b")), numpyArrayState(g("torch", "float32")))));
   out.push(value("numpy scalar of an object dtype", op.call(g("numpy.core.multiarray", "scalar"), op.call(g("numpy", "dtype"), op.str("O"), op.bool(false), op.bool(true)), encoded("A".repeat(8)))));
   // State planted into an object: dunder names, and states that are not a dict of attribute names.
-  for (const key of ["__setstate__", "__class__", "__dict__", "__reduce_ex__", "__array_interface__", "__getattr__", "a b", "1x", ""]) {
-    out.push(value(`Identity() with state ${JSON.stringify(key)}`, op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str(key), op.int(1)]))));
+  for (const key of ["__setstate__", "__class__", "__dict__", "__reduce_ex__", "__array_interface__", "__getattr__", "__x__", "x".repeat(257)]) {
+    out.push(value(`Identity() with state ${JSON.stringify(key.slice(0, 20))}`, op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str(key), op.int(1)]))));
   }
   const planted = op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str("__setstate__"), g("_codecs", "encode")]));
   out.push(value("Identity() built twice, through a planted __setstate__", op.build(planted, op.dict([op.str("x"), op.int(1)]))));

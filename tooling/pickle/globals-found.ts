@@ -4,7 +4,7 @@
 // usage checks (usage.ts), which compare their arguments with the reviewed signatures.
 import { allowedUse, type Allowed } from "./allowlist.ts";
 import { fixImports } from "./compat-names.ts";
-import { GLOBAL_TAG, OPAQUE, isGlobal, globalIndex } from "./values.ts";
+import { GLOBAL_TAG, GLOBALS_MAX, OPAQUE, isGlobal, globalIndex } from "./values.ts";
 import { DYNAMIC, EXTENSION_MODULE, EXTENSION_PREFIX, type ScannedGlobal } from "./verdict.ts";
 import type { Usage } from "./usage.ts";
 
@@ -23,8 +23,12 @@ export class GlobalsFound {
   /** Set by the walk once the usage checks exist (they need this object's names). */
   usage: Usage | undefined;
 
-  constructor(extraPackages: readonly string[] = []) {
+  readonly #limitExceeded: (detail: string) => Error;
+
+  /** `limitExceeded` makes the error for a pickle naming more distinct globals than GLOBALS_MAX. */
+  constructor(extraPackages: readonly string[], limitExceeded: (detail: string) => Error) {
     this.#extraPackages = extraPackages;
+    this.#limitExceeded = limitExceeded;
   }
 
   /** A GLOBAL, INST or STACK_GLOBAL while the pickle's protocol (its last PROTO) is `protocol`; returns its stack tag. */
@@ -92,6 +96,7 @@ export class GlobalsFound {
     const key = `${module}\n${name}`;
     let index = this.#byKey.get(key);
     if (index === undefined) {
+      if (this.#list.length >= GLOBALS_MAX) throw this.#limitExceeded(`more than ${GLOBALS_MAX} distinct globals`);
       index = this.#list.length;
       this.#byKey.set(key, index);
       this.#list.push({ module, name });

@@ -8,7 +8,7 @@ import { decodeStrValue } from "./strings.ts";
 import {
   BYTES, DICT_UNTRACKED, FALSE, FLOAT, INT, LIST, NONE, OPAQUE, SET, STORAGE, TRUE,
   globalIndex, isBytesLiteral, isDict, isEncoded, isGlobal, isInt, isResult, isSmallInt, isStrLiteral, isTrackedDict, isTuple,
-  knownBytes, resultOf, smallIntValue, strLiteralEquals, type Values, ENCODED_TAG, RESULT_TAG,
+  knownBytes, resultOf, smallIntValue, strLiteralEquals, type Values, encodedValue, RESULT_TAG,
 } from "./values.ts";
 
 export interface UsageContext {
@@ -64,6 +64,8 @@ export class Usage {
   /** Each type's check, and each signature's, compiled on first use. */
   readonly #checks = new Map<TypeExpr, Check>();
   readonly #calls: Array<CompiledCall | null | undefined> = [];
+  readonly #containers: Partial<Record<ContainerOp, Check>> = {};
+  #persistentId: Check | undefined;
   /** One line per violation (the first KEPT), offset included. */
   readonly violations: string[] = [];
   count = 0;
@@ -83,14 +85,14 @@ export class Usage {
     const values = this.#ctx.values;
     if (newObject) {
       // Real pickles make only objects of classes with NEWOBJ; everything else on the list is pickled with REDUCE.
-      this.#violation(() => `${call.name} at byte ${offset}: made with ${newObject}; only classes of reviewed packages are`);
+      if (this.#violated()) this.violations.push(`${call.name} at byte ${offset}: made with ${newObject}; only classes of reviewed packages are`);
     } else if (values.tupleLength(args) < 0) {
-      this.#violation(() => `${call.name} at byte ${offset}: its arguments are not built just before the call, so they cannot be checked`);
+      if (this.#violated()) this.violations.push(`${call.name} at byte ${offset}: its arguments are not built just before the call, so they cannot be checked`);
     } else if (!this.#fitsAnySignature(args, call.signatures)) {
-      this.#violation(() => `${call.name} at byte ${offset}: ${this.#mismatch(args, call.rule.signatures)}`);
+      if (this.#violated()) this.violations.push(`${call.name} at byte ${offset}: ${this.#mismatch(args, call.rule.signatures)}`);
     }
     // _codecs.encode(text, "latin1") is how protocol 2 writes bytes: keep which text, for bytesEqual.
-    if (call.encodes && values.tupleLength(args) > 0 && isStrLiteral(this.#ctx.bytes, values.tupleItem(args, 0))) return ENCODED_TAG - values.tupleItem(args, 0);
+    if (call.encodes && values.tupleLength(args) > 0 && isStrLiteral(this.#ctx.bytes, values.tupleItem(args, 0))) return encodedValue(values.tupleItem(args, 0));
     return RESULT_TAG - index;
   }
 
@@ -111,27 +113,28 @@ export class Usage {
     const kind = this.#resultType(target);
     const rule = kind === undefined ? undefined : buildRules.get(kind);
     if (!rule) {
-      this.#violation(() => `BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`);
+      if (this.#violated()) this.violations.push(`BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`);
       return;
     }
-    if (!this.#fits(state, rule.state, NO_ARGS, 0)) this.#violation(() => `BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
+    if (!this.#fits(state, rule.state, NO_ARGS, 0)) if (this.#violated()) this.violations.push(`BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
   }
 
   /** SETITEM(S), APPEND(S), ADDITEMS on `target`. */
   container(op: ContainerOp, target: number, offset: number): void {
     const allowed = containerRules[op];
-    for (const type of allowed) if (this.#fits(target, type, NO_ARGS, 0)) return;
-    this.#violation(() => `${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
+    const check = (this.#containers[op] ??= this.#check(allowed.length === 1 ? allowed[0]! : { anyOf: allowed }));
+    if (!check(target, NO_ARGS, 0) && this.#violated()) this.violations.push(`${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
   }
 
   /** PERSID/BINPERSID with the id `value`. */
   persistentId(value: number, offset: number): void {
-    if (!this.#fits(value, persistentIdType, NO_ARGS, 0)) this.#violation(() => `persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
+    const check = (this.#persistentId ??= this.#check(persistentIdType));
+    if (!check(value, NO_ARGS, 0) && this.#violated()) this.violations.push(`persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
   }
 
-  /** Counts a violation; the line is only written for the first few (a hostile pickle may have millions). */
-  #violation(line: () => string): void {
-    if (this.count++ < KEPT) this.violations.push(line());
+  /** Counts a violation; whether to write its line (only the first few: a hostile pickle may have millions). */
+  #violated(): boolean {
+    return this.count++ < KEPT;
   }
 
   /** The type of what a call returned (its callable's `returns`), when `value` is such a result. */

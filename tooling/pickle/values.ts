@@ -1,15 +1,16 @@
 // What the scan knows about each value on the simulated stack, as one number (so that nothing is allocated
 // per opcode): its kind, and where it matters its identity or contents. Enough to check a call's arguments,
-// a BUILD's state and a container's type against the reviewed rules (usage.ts) without running anything:
+// a BUILD's state and a container's type against the reviewed rules (usage.ts) without running anything. Every
+// value is a 32-bit integer, which V8 keeps unboxed (a larger one would be a heap number per call and tuple):
 //
 //   >= 0                a str or bytes literal: the offset of the opcode that made it (re-read when needed)
-//   -1 .. -15           kinds without identity: OPAQUE (unknowable), INT, TRUE, FALSE, FLOAT, NONE, ...
-//   GLOBAL_TAG - k      the k-th distinct global (globals-found.ts)
+//   -1 .. -31           kinds without identity: OPAQUE (unknowable), INT, TRUE, FALSE, FLOAT, NONE, ...
+//   GLOBAL_TAG - k      the k-th distinct global (globals-found.ts), k < 2**24
 //   RESULT_TAG - k      what a call of the k-th global returned
 //   SMALL_INT_TAG - n   the int n - SMALL_INT_BIAS, for |int| <= SMALL_INT_BIAS
-//   ENCODED_TAG - o     _codecs.encode(<str at offset o>, "latin1"): how protocol 2 spells bytes
-//   DICT_TAG - d        the d-th dict, whose keys so far are all attribute names or not
-//   TUPLE_TAG - t       the t-th tuple, whose items are kept while it is recent (a ring of tuples)
+//   DICT_TAG - d        the d-th dict, whose keys so far are all attribute names or not, d < 2**24
+//   TUPLE_TAG - t       the t-th tuple, whose items are kept while it is recent (a ring of tuples), t < 2**28
+//   ENCODED_TAG - o     _codecs.encode(<str at offset o>, "latin1"): how protocol 2 spells bytes, o < 2**30
 import { u32, u64 } from "./read.ts";
 import { OP } from "./opcodes.ts";
 import { decodeStrValue } from "./strings.ts";
@@ -34,21 +35,29 @@ export const STORAGE = -12;
 export const DICT_UNTRACKED = -13;
 /** Certainly no str, nothing else known (a read-only buffer). */
 export const OBJECT = -14;
+/** A tuple beyond the tuples the scan can number: its items are unknown. */
+export const TUPLE_UNKNOWN = -15;
+/** The empty tuple (pickles make many: every call without arguments), kept out of the ring. */
+export const EMPTY_TUPLE = -16;
 
-export const GLOBAL_TAG = -16;
-export const RESULT_TAG = -(2 ** 32);
-export const SMALL_INT_TAG = -(2 ** 34);
+export const GLOBAL_TAG = -32;
+/** Distinct globals a pickle may name (walk.ts refuses more): the tags below stay 32-bit. */
+export const GLOBALS_MAX = 2 ** 24;
+export const RESULT_TAG = -(2 ** 25);
+export const SMALL_INT_TAG = -(2 ** 26);
 export const SMALL_INT_BIAS = 2 ** 20;
-export const ENCODED_TAG = -(2 ** 36);
-export const DICT_TAG = -(2 ** 38);
-export const TUPLE_TAG = -(2 ** 40);
+export const DICT_TAG = -(2 ** 27);
+export const TUPLE_TAG = -(2 ** 28);
+const TUPLES_MAX = 2 ** 28;
+export const ENCODED_TAG = -(2 ** 30);
+const ENCODED_MAX = 2 ** 30;
 
 export const isGlobal = (v: number) => v <= GLOBAL_TAG && v > RESULT_TAG;
 export const isResult = (v: number) => v <= RESULT_TAG && v > SMALL_INT_TAG;
-export const isSmallInt = (v: number) => v <= SMALL_INT_TAG && v > ENCODED_TAG;
-export const isEncoded = (v: number) => v <= ENCODED_TAG && v > DICT_TAG;
+export const isSmallInt = (v: number) => v <= SMALL_INT_TAG && v > DICT_TAG;
 export const isTrackedDict = (v: number) => v <= DICT_TAG && v > TUPLE_TAG;
-export const isTuple = (v: number) => v <= TUPLE_TAG;
+export const isTuple = (v: number) => (v <= TUPLE_TAG && v > ENCODED_TAG) || v === TUPLE_UNKNOWN || v === EMPTY_TUPLE;
+export const isEncoded = (v: number) => v <= ENCODED_TAG;
 export const isDict = (v: number) => isTrackedDict(v) || v === DICT_UNTRACKED;
 export const isInt = (v: number) => v === INT || isSmallInt(v);
 
@@ -56,6 +65,9 @@ export const globalIndex = (v: number) => GLOBAL_TAG - v;
 export const resultOf = (v: number) => RESULT_TAG - v;
 export const smallIntValue = (v: number) => SMALL_INT_TAG - v - SMALL_INT_BIAS;
 export const encodedFrom = (v: number) => ENCODED_TAG - v;
+
+/** The value _codecs.encode(<str at offset>, "latin1") gives, when the offset can be kept. */
+export const encodedValue = (offset: number) => (offset < ENCODED_MAX ? ENCODED_TAG - offset : BYTES);
 
 export function intValue(n: number): number {
   return Math.abs(n) <= SMALL_INT_BIAS ? SMALL_INT_TAG - (n + SMALL_INT_BIAS) : INT;
@@ -110,24 +122,23 @@ export function intLineValue(bytes: Uint8Array, start: number, end: number): num
   return intValue(negative ? -n : n);
 }
 
-const isIdentifierStart = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-const isIdentifierPart = (c: number) => isIdentifierStart(c) || (c >= 0x30 && c <= 0x39);
-/** Longer names are no real attribute's; the check stays cheap on long strings. */
+/** Longer names (in UTF-8 bytes) are no real attribute's. */
 export const ATTRIBUTE_NAME_MAX = 256;
+const utf8 = new TextEncoder();
 
-/** An attribute name a state may set: a short ASCII identifier that is not a dunder name. */
+/**
+ * A name a state may set into an object: a str of at most 256 bytes of UTF-8 that is no dunder name (what Python
+ * and its libraries look up for their own protocols: __setstate__, __class__, __array_interface__...).
+ */
 export function isAttributeName(text: string): boolean {
-  const n = text.length;
-  if (n === 0 || n > ATTRIBUTE_NAME_MAX || !isIdentifierStart(text.charCodeAt(0))) return false;
-  for (let i = 1; i < n; i++) if (!isIdentifierPart(text.charCodeAt(i))) return false;
-  return !(n >= 4 && text.startsWith("__") && text.endsWith("__"));
+  const bytes = utf8.encode(text);
+  return isAttributeNameBytes(bytes, 0, bytes.length);
 }
 
+const twoUnderscores = (bytes: Uint8Array, at: number) => bytes[at] === 0x5f && bytes[at + 1] === 0x5f;
+
 function isAttributeNameBytes(bytes: Uint8Array, start: number, n: number): boolean {
-  if (n === 0 || n > ATTRIBUTE_NAME_MAX || !isIdentifierStart(bytes[start]!)) return false;
-  for (let i = 1; i < n; i++) if (!isIdentifierPart(bytes[start + i]!)) return false;
-  const underscores = (at: number) => bytes[at] === 0x5f && bytes[at + 1] === 0x5f;
-  return !(n >= 4 && underscores(start) && underscores(start + n - 2));
+  return n <= ATTRIBUTE_NAME_MAX && !(n >= 4 && twoUnderscores(bytes, start) && twoUnderscores(bytes, start + n - 2));
 }
 
 /** Whether the str literal at `offset` is an attribute name, read from its bytes (no decoding for the binary opcodes). */
@@ -184,6 +195,8 @@ export class Values {
 
   /** A new tuple of `count` items read from `source` at `start`. */
   tuple(source: Float64Array, start: number, count: number): number {
+    if (count === 0) return EMPTY_TUPLE;
+    if (this.#tuples >= TUPLES_MAX) return TUPLE_UNKNOWN;
     const t = this.#tuples++;
     if (t >= this.#slots && this.#slots < TUPLE_SLOTS_MAX) this.#growTuples();
     const slot = this.#slot(t);
@@ -195,7 +208,8 @@ export class Values {
 
   /** How many items a tuple value has, or -1 when they are no longer (or never were) kept. */
   tupleLength(value: number): number {
-    if (!isTuple(value)) return -1;
+    if (value === EMPTY_TUPLE) return 0;
+    if (!isTuple(value) || value === TUPLE_UNKNOWN) return -1;
     const t = TUPLE_TAG - value;
     const slot = this.#slot(t);
     return this.#owner[slot] === t ? this.#length[slot]! : -1;
@@ -206,9 +220,9 @@ export class Values {
     return this.#items[this.#slot(TUPLE_TAG - value) * TUPLE_ITEMS_MAX + i]!;
   }
 
-  /** The ring slot of the t-th tuple (slots are a power of two; the owner check catches a count past 2**31). */
+  /** The ring slot of the t-th tuple (slots are a power of two). */
   #slot(t: number): number {
-    return (t | 0) & (this.#slots - 1);
+    return t & (this.#slots - 1);
   }
 
   /** A new dict; `attributesOnly` says whether the keys it starts with are all attribute names. */

@@ -50,7 +50,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
   const n = bytes.length;
   const values = new Values();
   const m = new PickleMachine(limits, bytes, values);
-  const found = new GlobalsFound(extraPackages);
+  const found = new GlobalsFound(extraPackages, (detail) => m.error("limit-exceeded", detail));
   const usage = new Usage({ bytes, values, globalName: (i) => found.name(i), globalUse: (i) => found.use(i) });
   found.usage = usage;
   /** A key set into a dict: whether the dict's keys are still all attribute names. */

@@ -17,7 +17,6 @@ class Refused(pickle.UnpicklingError):
 
 
 CLASS_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
-ATTRIBUTE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MISMATCH = object()
 MAX_DEPTH = 8
 
@@ -28,12 +27,13 @@ BUILTIN_TYPES = {
 }
 
 
-ATTRIBUTE_NAME_MAX = 256  # as values.ts: no real attribute's name is longer
+ATTRIBUTE_NAME_MAX = 256  # UTF-8 bytes, as values.ts: no real attribute's name is longer
 
 
 def is_attribute_name(key):
-    """A short ASCII identifier that is not a dunder name: what a state may set."""
-    if type(key) is not str or len(key) > ATTRIBUTE_NAME_MAX or ATTRIBUTE_NAME.fullmatch(key) is None:
+    """A name a state may set into an object: a str of at most 256 bytes of UTF-8 that is no dunder name (what
+    Python and its libraries look up for their own protocols: __setstate__, __class__, __array_interface__...)."""
+    if type(key) is not str or len(key) > ATTRIBUTE_NAME_MAX or len(key.encode("utf-8", "surrogatepass")) > ATTRIBUTE_NAME_MAX:
         return False
     return not (len(key) >= 4 and key.startswith("__") and key.endswith("__"))
 
