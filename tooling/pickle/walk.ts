@@ -54,7 +54,10 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
   const usage = new Usage({ bytes, values, globalName: (i) => found.name(i), globalUse: (i) => found.use(i) });
   found.usage = usage;
   /** A key set into a dict: whether the dict's keys are still all attribute names. */
-  const keySet = (dict: number, key: number) => values.keySet(dict, isStrLiteral(bytes, key) && isAttributeNameAt(bytes, key));
+  const keySet = (dict: number, key: number) => {
+    // Only the keys of a dict that may still become an object's state are read.
+    if (values.hasAttributeKeysOnly(dict) && !(isStrLiteral(bytes, key) && isAttributeNameAt(bytes, key))) values.keySet(dict, false);
+  };
   const maxOps = limits.maxOps;
   let pos = 0;
   let ops = 0;
