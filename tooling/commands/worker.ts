@@ -110,7 +110,7 @@ export default defineCommand({
     });
     process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
     if (summary.unreachable) log(`worker: stopped: ${summary.unreachable}`);
-    const lines = summary.jobs.map((j) => `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`);
+    const lines = summary.jobs.map((j) => (j.status === "refused" ? `${j.job} refused: ${j.reason ?? ""}` : `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`));
     if (options.json) out(JSON.stringify(summary, null, 2));
     else if (lines.length > 0 || !summary.unreachable) out(lines.length > 0 ? lines.join("\n") : "no job");
     return summary.unreachable ? unreachableExit : 0;
