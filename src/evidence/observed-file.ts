@@ -33,8 +33,9 @@ export function observeFile(raw: Raw, observed: ObservedFile): FileObservation {
     const doc = { ...raw, source: { ...source, sizeBytes: sizeBytes ?? observed.sizeBytes, sha256: sha256 ?? observed.sha256 } };
     return { change: "recorded", doc };
   }
-  const disagree = [!sizeAgrees ? "size" : "", !shaAgrees ? "sha256" : ""].filter(Boolean).join(" and ");
-  const message = `${disagree} disagree: a worker downloaded ${observed.sizeBytes} bytes with sha256 ${observed.sha256} from source.url on ${observed.date}; the entry records ${sizeBytes ?? "no size"}${sha256 ? ` with sha256 ${sha256}` : ""}`;
+  const differ = [!sizeAgrees ? "size" : "", !shaAgrees ? "sha256" : ""].filter(Boolean).join(" and ");
+  const recorded = [sizeBytes !== undefined ? `${sizeBytes} bytes` : "", sha256 ? `sha256 ${sha256}` : ""].filter(Boolean).join(" with ");
+  const message = `${differ} differ: a worker downloaded ${observed.sizeBytes} bytes with sha256 ${observed.sha256} from source.url on ${observed.date}; the entry records ${recorded}`;
   const tags = (raw.tags ?? {}) as Raw;
   if (Object.hasOwn(tags, integrityTag)) return { change: "already-disputed", message };
   return { change: "disputed", doc: { ...raw, tags: { ...tags, [integrityTag]: message } }, message };

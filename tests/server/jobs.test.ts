@@ -196,3 +196,122 @@ describe("a restart", () => {
     }
   });
 });
+
+describe("whose fault a failure was", () => {
+  let own: TestRegistry;
+  let id: string;
+  const leaseAs = async (worker: string) => own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker, platform: cpu }) });
+  const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+  const entry = async () => (await (await own.call(`/api/v1/checkpoints/${id}`)).json()) as Record<string, any>;
+  const record = (status: string, extra: Record<string, unknown> = {}) => ({ ...verification(status), checkpointId: id, ...extra });
+
+  beforeAll(async () => {
+    own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    const files = await serveCheckpoints(["faults"]);
+    const registration = await settled(own, (await register(own, { url: files.urlOf("faults") })).headers.get("location")!);
+    id = registration.id as string;
+  });
+  afterAll(() => own?.close());
+
+  it("retries the environment's failure on another worker and never records it; records the checkpoint's after its last attempt", async () => {
+    const first = await (await leaseAs("host-a")).json();
+    expect(first.job.kind).toBe("verify-unpickling");
+    // host-b asks while nothing is queued: it is there.
+    expect((await leaseAs("host-b")).status).toBe(204);
+    // A record of the host's environment failing (no package index), even sent as done, is not evidence.
+    const noIndex = record("environment-error", { summary: "pip could not reach the index http://127.0.0.1:9/simple", fault: "environment", deterministic: false, checkpointOutput: "ERROR: Could not find a version that satisfies the requirement torch" });
+    const environment = await post(first.job.job, { attempt: first.attempt, status: "done", result: noIndex });
+    expect(environment.status).toBe(200);
+    expect((await environment.json()).job).toMatchObject({ state: "queued", fault: "environment", reason: "verify-unpickling: environment-error: pip could not reach the index http://127.0.0.1:9/simple", output: "ERROR: Could not find a version that satisfies the requirement torch" });
+    expect((await entry()).compatibility?.[cpu]).toBeUndefined();
+    // The host whose environment failed is passed over while another host of the platform is there.
+    expect((await leaseAs("host-a")).status).toBe(204);
+    for (const attempt of [2, 3]) {
+      const taken = await (await leaseAs("host-b")).json();
+      expect(taken).toMatchObject({ job: { job: first.job.job }, attempt });
+      // A timeout is the checkpoint's but may pass another time: retried, recorded after the last attempt.
+      const timeout = record("timeout", { summary: "the loading process did not finish within 600 s", fault: "checkpoint", deterministic: false, checkpointOutput: "loading\u001b[2J\u0007" });
+      const answer = (await (await post(taken.job.job, { attempt: taken.attempt, status: "failed", fault: "checkpoint", deterministic: false, reason: "timeout", result: timeout })).json()).job;
+      expect(answer).toMatchObject(attempt === 2 ? { state: "queued", fault: "checkpoint" } : { state: "done", outcome: "timeout", fault: "checkpoint", output: "loading\\x1b[2J\\x07" });
+      expect((await entry()).compatibility?.[cpu]?.evidence ?? []).toHaveLength(attempt === 2 ? 0 : 1);
+    }
+    const platform = (await entry()).compatibility[cpu];
+    expect(platform).toMatchObject({ status: "incompatible", evidence: [{ check: "unpickle", result: "fail", summary: "timeout: the loading process did not finish within 600 s", details: { checkpointOutput: "loading\\x1b[2J\\x07" } }] });
+  });
+
+  it("records a deterministic failure at once, without retrying it, with the checkpoint's words escaped", async () => {
+    const verify = await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" });
+    expect(verify.status).toBe(202);
+    const v = await (await leaseAs("host-b")).json();
+    expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: record("ok") })).status).toBe(200);
+    const words = "Traceback (most recent call last):\n  File \"model.py\", line 3\nRuntimeError: mat1 and mat2 shapes cannot be multiplied\u001b]0;owned\u0007";
+    for (const role of ["reference", "candidate"]) {
+      const run = await (await leaseAs("host-b")).json();
+      expect(run).toMatchObject({ job: { kind: "log-run", role }, attempt: 1 });
+      const failed = (await (await post(run.job.job, { attempt: 1, status: "failed", fault: "checkpoint", deterministic: true, reason: "log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied", output: words })).json()).job;
+      expect(failed).toMatchObject({ state: "failed", attempts: 1, fault: "checkpoint", reason: "log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied" });
+      expect(failed.output).toBe(words.replace("\u001b", "\\x1b").replace("\u0007", "\\x07"));
+    }
+    const runs = (await entry()).compatibility[cpu].evidence.filter((e: { check: string }) => e.check === "run");
+    // The reference run's failure says nothing about its platform; the candidate's is the platform's, once.
+    expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed: log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied", details: { checkpointOutput: expect.stringContaining("RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07") } }]);
+    const listed = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=failed`)).json()).jobs;
+    expect(listed.map((j: { kind: string; role: string; fault: string }) => `${j.kind} ${j.role} ${j.fault}`).sort()).toEqual(["log-run candidate checkpoint", "log-run reference checkpoint"]);
+    expect((await leaseAs("host-b")).status).toBe(204);
+  });
+
+  it("never ends a reason in a bare exit status, and blames nobody's checkpoint for a failure without a fault", async () => {
+    const verify = await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" });
+    const created = (await verify.json()).jobs;
+    const v = await (await leaseAs("host-b")).json();
+    expect(v.job.job).toBe(created.find((j: { kind: string }) => j.kind === "verify-unpickling").job);
+    const answer = (await (await post(v.job.job, { attempt: v.attempt, status: "failed", reason: "verify-unpickling exited 1:\n\n" })).json()).job;
+    expect(answer).toMatchObject({ state: "queued", fault: "environment", reason: "verify-unpickling exited 1:" });
+    const empty = await (await leaseAs("host-c")).json();
+    const none = (await (await post(empty.job.job, { attempt: empty.attempt, status: "failed" })).json()).job;
+    expect(none.reason).toBe("the worker could not run verify-unpickling (no reason given)");
+  });
+});
+
+describe("the file a worker hashed", () => {
+  it("is recorded on an entry that has no sha256, and one that disagrees flags the entry instead of overwriting it", async () => {
+    const own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    try {
+      const files = await serveCheckpoints(["hashed"]);
+      const id = (await settled(own, (await register(own, { url: files.urlOf("hashed") })).headers.get("location")!)).id as string;
+      const leaseAs = async (worker: string) => (await own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker, platform: cpu }) })).json();
+      const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+      const entry = async () => (await (await own.call(`/api/v1/checkpoints/${id}`)).json()) as Record<string, any>;
+      const size = checkpointBytes.length;
+      expect((await entry()).source).toMatchObject({ sizeBytes: size });
+      expect((await entry()).source.sha256).toBeUndefined();
+
+      const v = await leaseAs("host-a");
+      const ok = { ...verification("ok"), checkpointId: id };
+      // The record's file and the file the worker downloaded must be one.
+      expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: ok, checkpoint: { sha256: "b".repeat(64), sizeBytes: size } })).status).toBe(422);
+      expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: ok, checkpoint: { sha256, sizeBytes: size } })).status).toBe(200);
+      expect((await entry()).source).toMatchObject({ sha256, sizeBytes: size });
+      // The jobs of that file know it now, so the next workers check their downloads against it.
+      const runs = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=queued`)).json()).jobs;
+      expect(runs.map((j: { checkpoint: { sha256?: string } }) => j.checkpoint.sha256)).toEqual([sha256, sha256]);
+
+      const other = "c".repeat(64);
+      const r = await leaseAs("host-b");
+      const answer = (await (await post(r.job.job, { attempt: r.attempt, status: "failed", fault: "environment", reason: "the download was not the job's file", checkpoint: { sha256: other, sizeBytes: size + 1 } })).json()).job;
+      expect(answer).toMatchObject({ state: "queued", fault: "environment", reason: expect.stringMatching(/is not the registered one: size and sha256 differ/) });
+      const flagged = await entry();
+      expect(flagged.source).toMatchObject({ sha256, sizeBytes: size });
+      expect(flagged.tags.integrity).toMatch(new RegExp(`downloaded ${size + 1} bytes with sha256 ${other} .*; the entry records ${size} bytes with sha256 ${sha256}`));
+      // The first worker's evidence stays.
+      expect(flagged.compatibility[cpu]).toMatchObject({ status: "compatible", evidence: [{ check: "unpickle", result: "pass" }] });
+      const revision = (await (await own.call("/api/v1/health")).json()).revision;
+      const again = await leaseAs("host-c");
+      await post(again.job.job, { attempt: again.attempt, status: "failed", fault: "environment", reason: "again", checkpoint: { sha256: other, sizeBytes: size + 1 } });
+      // Flagged once: a second disagreement makes no new revision.
+      expect((await (await own.call("/api/v1/health")).json()).revision).toBe(revision);
+    } finally {
+      await own.close();
+    }
+  });
+});

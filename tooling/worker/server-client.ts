@@ -25,18 +25,24 @@ export class ServerCallError extends RegistryError {
 
 export type { Lease } from "./lease.ts";
 
+/** An answer over the size the worker reads. */
+class OversizedAnswer extends Error {}
+
 /** The body of `response`, at most `max` bytes: a server cannot make the worker hold more. */
 async function cappedText(response: Response, max: number): Promise<string> {
   if (!response.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
     if (size > max) {
-      await response.body.cancel().catch(() => undefined);
-      throw new ServerCallError(`the answer is over ${max} bytes`, response.status);
+      await reader.cancel().catch(() => undefined);
+      throw new OversizedAnswer(`the answer is over ${max} bytes`);
     }
-    chunks.push(chunk);
+    chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -87,6 +93,7 @@ export class JobServer {
     } catch (error) {
       if (signal?.aborted) return undefined;
       if (error instanceof ServerCallError) throw error;
+      if (error instanceof OversizedAnswer) return { ok: false, problem: `the lease is over ${maxLeaseBytes} bytes` };
       throw new ServerCallError(`POST ${this.base}/api/v1/jobs/lease: ${(error as Error).message}`, undefined, { cause: error });
     }
     let doc: unknown;
