@@ -315,3 +315,53 @@ describe("the file a worker hashed", () => {
     }
   });
 });
+
+describe("the server's comparisons", () => {
+  it("compare two uploaded traces in a child process, and fail one that cannot run with its reason, never leaving it queued", async () => {
+    const own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    try {
+      const files = await serveCheckpoints(["compared"]);
+      const id = (await settled(own, (await register(own, { url: files.urlOf("compared") })).headers.get("location")!)).id as string;
+      const leaseAs = async () => (await own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker: "w", platform: cpu }) })).json();
+      const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+      const upload = async (bytes: Buffer) => {
+        const sha = createHash("sha256").update(bytes).digest("hex");
+        expect((await own.call(`/api/v1/blobs/${sha}`, { method: "PUT", as: "worker", headers: { "content-type": "application/octet-stream" }, body: new Uint8Array(bytes) })).status).toBeLessThan(300);
+        return sha;
+      };
+      /** A trace of a model with no module calls: what compare-runs reads, without torch. */
+      const trace = async (dtype: string, samples: Buffer) => ({
+        "index.json": await upload(
+          Buffer.from(
+            JSON.stringify({ kind: "log-run-trace", traceVersion: 1, runId: randomUUID(), date: new Date().toISOString(), tool: { name: "fiab-model-registry log-run", version: "0.1.0" }, checkpoint: { sha256, sizeBytes: checkpointBytes.length }, input: { seed: 0, dtype, device: "cpu", sha256: "d".repeat(64), tensors: [] }, path: "forward", steps: 1, environment: { os: "linux", arch: "x86_64", torch: "2.5.1" }, timingsSeconds: {}, peakMemoryBytes: {}, sampleCount: 1, modules: [], finalOutputs: [] }),
+          ),
+        ),
+        "samples.f64": await upload(samples),
+        "outputs.f64": await upload(Buffer.alloc(0)),
+      });
+      const round = async (candidateSamples: Buffer) => {
+        const v = await leaseAs();
+        await post(v.job.job, { attempt: v.attempt, status: "done", result: { ...verification("ok"), checkpointId: id } });
+        for (const role of ["reference", "candidate"]) {
+          const run = await leaseAs();
+          expect(run.job.role).toBe(role);
+          const done = await post(run.job.job, { attempt: run.attempt, status: "done", trace: await trace(run.job.dtype, role === "reference" ? Buffer.alloc(0) : candidateSamples) });
+          expect(done.status, await done.clone().text()).toBe(200);
+        }
+        await own.jobs.idle();
+        return (await (await own.call(`/api/v1/jobs?checkpoint=${id}`)).json()).jobs.find((j: { kind: string; state: string }) => j.kind === "compare-runs" && j.state !== "cancelled");
+      };
+      // A samples file that is no whole number of float64 values: compare-runs exits 1 without a record.
+      const broken = await round(Buffer.from([1, 2, 3]));
+      expect(broken).toMatchObject({ state: "failed", fault: "environment", reason: expect.stringMatching(/^compare-runs could not run: compare-runs exited 1 without a result: .*samples\.f64: 3 bytes is not a whole number of float64 values/) });
+      expect((await (await own.call(`/api/v1/checkpoints/${id}`)).json()).compatibility[cpu].evidence.map((e: { check: string }) => e.check).sort()).toEqual(["run", "unpickle"]);
+      expect((await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" })).status).toBe(202);
+      const compared = await round(Buffer.alloc(0));
+      expect(compared).toMatchObject({ state: "done", outcome: expect.stringMatching(/^equivalent: /) });
+      const evidence = (await (await own.call(`/api/v1/checkpoints/${id}`)).json()).compatibility[cpu].evidence;
+      expect(evidence.filter((e: { check: string }) => e.check === "compare-runs")).toMatchObject([{ result: "pass", summary: expect.stringMatching(/\(against linux-x86_64-cpu float64\)$/) }]);
+    } finally {
+      await own.close();
+    }
+  });
+});
