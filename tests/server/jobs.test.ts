@@ -3,6 +3,7 @@
 // checkpoint is the real AIFS test file registered by URL; results are records the tools would write.
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/helpers.ts";
 import { checkpointBytes, register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 const cpu = "linux-x86_64-cpu";
@@ -258,6 +259,12 @@ describe("whose fault a failure was", () => {
     const listed = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=failed`)).json()).jobs;
     expect(listed.map((j: { kind: string; role: string; fault: string }) => `${j.kind} ${j.role} ${j.fault}`).sort()).toEqual(["log-run candidate checkpoint", "log-run reference checkpoint"]);
     expect((await leaseAs("host-b")).status).toBe(204);
+    // `registry jobs` shows whose fault it was, the reason and the end of stderr, escaped.
+    const cli = await runCli(["jobs", "--server", own.url, "--checkpoint", id, "--state", "failed"]);
+    expect(cli.exitCode, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/ failed {4}linux-x86_64-cpu .* log-run float32 +\(checkpoint\) log-run failed \(checkpoint\): RuntimeError: mat1 and mat2 shapes cannot be multiplied\n {4}\| Traceback \(most recent call last\):\n/);
+    expect(cli.stdout).toContain("    | RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07\n");
+    expect(cli.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
   });
 
   it("never ends a reason in a bare exit status, and blames nobody's checkpoint for a failure without a fault", async () => {

@@ -55,12 +55,13 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
   });
 
   it("serves from a relative --db, runs every job on a worker, and records the comparison", async () => {
-    serve = execa(process.execPath, [cli, "serve", "--db", "registry.db", "--port", "0", "--platforms", cpu, "--allow-private-network", "--lease-seconds", "30"], { cwd, reject: false, env: { NO_COLOR: "1" }, buffer: false });
-    serve.stderr!.on("data", (chunk: Buffer) => logs.serve.push(chunk.toString()));
+    const server = execa(process.execPath, [cli, "serve", "--db", "registry.db", "--port", "0", "--platforms", cpu, "--allow-private-network", "--lease-seconds", "30"], { cwd, reject: false, env: { NO_COLOR: "1" }, buffer: false });
+    serve = server as unknown as ResultPromise;
+    server.stderr.on("data", (chunk: Buffer) => logs.serve.push(chunk.toString()));
     url = await new Promise<string>((resolve, reject) => {
       let stdout = "";
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${logs.serve.join("")}`)), 60_000);
-      serve!.stdout!.on("data", (chunk: Buffer) => {
+      server.stdout.on("data", (chunk: Buffer) => {
         stdout += chunk.toString();
         const line = /^(http:\/\/\S+)\n/m.exec(stdout);
         if (line) (clearTimeout(timer), resolve(line[1]!));
@@ -75,12 +76,13 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
     const put = await fetch(`${url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${registerToken.stdout.trim()}`, "content-type": "application/json" }, body: JSON.stringify({ url: files.url("/tiny-readme.ckpt") }) });
     expect(put.status, await put.clone().text()).toBe(202);
 
-    worker = execa(process.execPath, [cli, "worker", "--server", url, "--platform", cpu, "--wait", "2", "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--allow-private-network", "--cache-dir", "cache", "--work-dir", "work"], {
+    const child = execa(process.execPath, [cli, "worker", "--server", url, "--platform", cpu, "--wait", "2", "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--allow-private-network", "--cache-dir", "cache", "--work-dir", "work"], {
       cwd,
       reject: false,
       env: { REGISTRY_WORKER_TOKEN: workerToken.stdout.trim(), NO_COLOR: "1" },
     });
-    worker.stderr!.on("data", (chunk: Buffer) => logs.worker.push(chunk.toString()));
+    worker = child as unknown as ResultPromise;
+    child.stderr.on("data", (chunk: Buffer) => logs.worker.push(chunk.toString()));
 
     const deadline = Date.now() + 300_000;
     let jobs: JobView[] = [];
@@ -104,5 +106,4 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
     // Everything relative stayed in the working directory.
     for (const path of ["registry.db", "registry.db.blobs", "cache"]) expect(existsSync(join(cwd, path)), path).toBe(true);
   }, 420_000);
-
 });
