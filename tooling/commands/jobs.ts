@@ -14,10 +14,10 @@ function lines(job: Job): string[] {
   const what = `${shown(job.kind)}${job.dtype ? ` ${shown(job.dtype)}` : ""}${job.role === "reference" ? " (reference)" : ""}`;
   const why =
     job.state === "leased" ? `by ${shown(job.leaseOwner ?? "?")} until ${shown(job.leaseExpiresAt ?? "?")}`
-    : job.outcome && job.state === "done" && !job.fault ? shown(job.outcome)
+    : job.state === "done" && !job.fault ? shown(job.outcome ?? "")
     : `${job.fault ? `(${shown(job.fault)}) ` : ""}${shown(job.reason ?? job.outcome ?? "")}`;
   const head = [shown(job.job).slice(0, 8), shown(job.state).padEnd(9), shown(job.platform).padEnd(20), shown(job.checkpoint.id).padEnd(32), what.padEnd(26), why].join(" ").trimEnd();
-  const tail = job.output && job.state !== "done" ? strangerText(job.output, 2000).split("\n").slice(-5).map((l) => `    | ${l}`) : [];
+  const tail = job.output ? strangerText(job.output, 2000).split("\n").slice(-5).map((l) => `    | ${l}`) : [];
   return [head, ...tail];
 }
 

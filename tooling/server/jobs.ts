@@ -6,27 +6,23 @@
 // once); the worker's environment failing is retried on another worker of the platform and never is.
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { applyEvidence, type EvidenceUpdate } from "../../src/evidence/apply.ts";
+import type { EvidenceUpdate } from "../../src/evidence/apply.ts";
 import { summaryLine } from "../../src/evidence/checkpoint-words.ts";
 import { evidenceFromResult } from "../../src/evidence/from-result.ts";
-import { observeFile, type FileObservation } from "../../src/evidence/observed-file.ts";
+import type { FileObservation } from "../../src/evidence/observed-file.ts";
 import { runFailureEvidence } from "../../src/evidence/run.ts";
-import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { toolFor } from "../repo.ts";
-import type { Job, JobFault, JobKind, JobResultRequest, JobState } from "./api-schemas.ts";
+import type { Job, JobKind, JobResultRequest, JobState } from "./api-schemas.ts";
 import type { BlobStore } from "./blobs.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
+import { entryWrites, fileOfResult } from "./job-entry.ts";
 import { outcomeOf, type Failure, type Finished } from "./job-outcome.ts";
-import { conflict, HttpProblem, notFound } from "./problems.ts";
+import { live, toJob, type PlatformPlan, type Row, type TraceDtype } from "./job-row.ts";
+import { conflict, notFound } from "./problems.ts";
+import { leaveToOthers, WorkerPresence } from "./worker-presence.ts";
 
-export type TraceDtype = "float64" | "float32" | "float16" | "bfloat16";
-
-export interface PlatformPlan {
-  key: string;
-  /** The precision of the platform's own log-run. */
-  dtype: TraceDtype;
-}
+export { parsePlatforms, type PlatformPlan, type TraceDtype } from "./job-row.ts";
 
 export interface JobsOptions {
   platforms: readonly PlatformPlan[];
@@ -39,81 +35,6 @@ export interface JobsOptions {
   log: (message: string) => void;
 }
 
-interface Row {
-  id: string;
-  checkpoint_id: string;
-  checkpoint_sha256: string | null;
-  url: string;
-  size_bytes: number | null;
-  platform: string;
-  kind: JobKind;
-  dtype: TraceDtype | null;
-  role: "reference" | "candidate" | null;
-  after: string;
-  state: JobState;
-  attempts: number;
-  handed_back: number;
-  max_attempts: number;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  reason: string | null;
-  fault: JobFault | null;
-  output: string | null;
-  /** JSON: the workers whose environment failed the job. */
-  failed_on: string;
-  outcome: string | null;
-  trace: string | null;
-  revision: number | null;
-}
-
-const live: readonly JobState[] = ["waiting", "queued", "leased"];
-
-function toJob(row: Row): Job {
-  return {
-    job: row.id,
-    kind: row.kind,
-    platform: row.platform,
-    checkpoint: { id: row.checkpoint_id, url: row.url, ...(row.checkpoint_sha256 ? { sha256: row.checkpoint_sha256 } : {}), ...(row.size_bytes !== null ? { sizeBytes: row.size_bytes } : {}) },
-    ...(row.dtype ? { dtype: row.dtype } : {}),
-    ...(row.role ? { role: row.role } : {}),
-    after: JSON.parse(row.after) as string[],
-    state: row.state,
-    attempts: row.attempts,
-    ...(row.handed_back > 0 ? { handedBack: row.handed_back } : {}),
-    maxAttempts: row.max_attempts,
-    ...(row.lease_owner ? { leaseOwner: row.lease_owner } : {}),
-    ...(row.lease_expires_at ? { leaseExpiresAt: row.lease_expires_at } : {}),
-    createdAt: row.created_at,
-    ...(row.started_at ? { startedAt: row.started_at } : {}),
-    ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
-    ...(row.reason ? { reason: row.reason } : {}),
-    ...(row.fault ? { fault: row.fault } : {}),
-    ...(row.output ? { output: row.output } : {}),
-    ...(row.outcome ? { outcome: row.outcome } : {}),
-    ...(row.trace ? { trace: JSON.parse(row.trace) as Record<string, string> } : {}),
-    ...(row.revision !== null ? { revision: row.revision } : {}),
-  };
-}
-
-/** "linux-x86_64-cuda:bfloat16,linux-x86_64-cpu" -> plans; the dtype defaults to float32. */
-export function parsePlatforms(text: string): PlatformPlan[] {
-  const plans: PlatformPlan[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const [key, dtype = "float32", ...rest] = part.split(":");
-    if (!/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/.test(key!) || rest.length > 0) throw new Error(`"${part}" is not a platform key such as linux-x86_64-cuda, optionally with :DTYPE`);
-    if (!["float64", "float32", "float16", "bfloat16"].includes(dtype)) throw new Error(`"${part}": the dtype must be float64, float32, float16 or bfloat16`);
-    if (plans.some((p) => p.key === key)) throw new Error(`platform ${key} is listed twice`);
-    plans.push({ key: key!, dtype: dtype as TraceDtype });
-  }
-  return plans;
-}
-
-/** How long a worker that asked for a job counts as present, for sending a job away from a worker that failed it. */
-const presenceMs = 120_000;
-
 export class JobQueue {
   readonly #db: Database;
   readonly #store: EntryStore;
@@ -121,8 +42,7 @@ export class JobQueue {
   readonly #options: JobsOptions;
   /** Wakes long polls of a platform when one of its jobs is queued. */
   readonly #queued = new EventEmitter().setMaxListeners(0);
-  /** platform -> worker -> when it last asked for a job. */
-  readonly #present = new Map<string, Map<string, number>>();
+  readonly #present = new WorkerPresence();
   #sweeper: NodeJS.Timeout | undefined;
   #comparing = new Set<string>();
   #inFlight = new Set<Promise<void>>();
@@ -220,7 +140,7 @@ export class JobQueue {
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (gone() || this.#closed) return undefined;
-      this.#seen(platform, worker);
+      this.#present.seen(platform, worker);
       this.expireLeases();
       const taken = this.#take(worker, platform);
       if (taken) return { job: toJob(taken), attempt: taken.attempts, leaseSeconds: this.#options.leaseSeconds };
@@ -262,7 +182,7 @@ export class JobQueue {
       return { job: toJob(this.#row(id)!), duplicate: false };
     }
     const outcome = outcomeOf(row, request, this.#blobs);
-    const file = this.#fileOf(row, request, outcome);
+    const file = fileOfResult(this.#store, row, request, outcome.checkpointSha256, now());
     if (file.disputed) {
       // The result is of another file than the entry's: not evidence; the entry is flagged; another host may try.
       const failure: Failure = { kind: "failure", fault: "environment", deterministic: false, reason: summaryLine(`the file at ${row.url} is not the registered one: ${file.disputed}`), output: undefined, checkpointSha256: undefined };
@@ -304,23 +224,6 @@ export class JobQueue {
     return row;
   }
 
-  #seen(platform: string, worker: string): void {
-    let workers = this.#present.get(platform);
-    if (!workers) this.#present.set(platform, (workers = new Map()));
-    const at = Date.now();
-    workers.set(worker, at);
-    for (const [name, when] of workers) if (at - when > presenceMs) workers.delete(name);
-  }
-
-  /** Workers of `platform` other than `worker` that asked for a job lately or hold one now. */
-  #others(platform: string, worker: string): Set<string> {
-    const others = new Set<string>();
-    for (const [name, when] of this.#present.get(platform) ?? []) if (name !== worker && Date.now() - when <= presenceMs) others.add(name);
-    const holders = this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{ lease_owner: string }>;
-    for (const { lease_owner: name } of holders) if (name !== worker) others.add(name);
-    return others;
-  }
-
   /**
    * The oldest queued job of `platform` for `worker`: one whose environment failed a job waits for another
    * worker of the platform, when one is there that has not failed it too.
@@ -329,11 +232,12 @@ export class JobQueue {
     return transaction(this.#db, () => {
       const queued = this.#db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200").all(platform) as unknown as Row[];
       let others: Set<string> | undefined;
+      const holders = () => (this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
       const row = queued.find((candidate) => {
         const failedOn = JSON.parse(candidate.failed_on) as string[];
         if (!failedOn.includes(worker)) return true;
-        others ??= this.#others(platform, worker);
-        return ![...others].some((other) => !failedOn.includes(other));
+        others ??= this.#present.others(platform, worker, holders());
+        return !leaveToOthers(worker, failedOn, others);
       });
       if (!row) return undefined;
       this.#db.prepare("UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ?").run(worker, this.#expiry(), now(), row.id);
@@ -342,50 +246,8 @@ export class JobQueue {
     });
   }
 
-  /**
-   * What the result says about the file, against the entry: the worker's digest of its download is recorded on
-   * an entry that has none; a result of another file than the entry's (or the job's) is disputed.
-   */
-  #fileOf(row: Row, request: JobResultRequest, outcome: Finished | Failure): { observation?: FileObservation; disputed?: string } {
-    const loaded = this.#store.get(row.checkpoint_id);
-    const expected = loaded?.entry.source.sha256 ?? row.checkpoint_sha256 ?? undefined;
-    const observed = request.checkpoint;
-    const reported = outcome.checkpointSha256;
-    if (observed && reported && observed.sha256 !== reported) throw new HttpProblem(422, "unprocessable", "Result not accepted", `job ${row.id}: the result is of the file ${reported}, the worker downloaded ${observed.sha256}`);
-    if (!observed) {
-      if (expected && reported && reported !== expected) throw new HttpProblem(422, "unprocessable", "Result not accepted", `job ${row.id}: the result is for the file ${reported}, the job for ${expected}`);
-      return {};
-    }
-    if (!loaded || (row.checkpoint_sha256 && loaded.entry.source.sha256 && row.checkpoint_sha256 !== loaded.entry.source.sha256)) return {};
-    const observation = observeFile(loaded.entry as unknown as Record<string, unknown>, { ...observed, date: now() });
-    if (observation.change === "disputed" || observation.change === "already-disputed") return { observation, disputed: observation.message };
-    return { observation };
-  }
-
-  /**
-   * The entry's writes for a job's evidence and what its worker found of the file; none when the entry is gone
-   * or now names another file. A digest the checks across entries refuse (another entry has the same file and
-   * is no variant of it) is left out and logged: the evidence is still recorded.
-   */
-  #entryWrites(row: Row, update: EvidenceUpdate | undefined, observation: FileObservation | undefined): ReturnType<EntryStore["plan"]>["writes"] {
-    const loaded = this.#store.get(row.checkpoint_id);
-    if (!loaded) return [];
-    const entrySha = loaded.entry.source.sha256;
-    if (entrySha && row.checkpoint_sha256 && entrySha !== row.checkpoint_sha256) {
-      this.#options.log(`job ${row.id}: ${row.checkpoint_id} now has another file; its evidence is not recorded`);
-      return [];
-    }
-    const raw = loaded.entry as unknown as Record<string, unknown>;
-    const withFile = observation && "doc" in observation ? observation.doc : raw;
-    const draft = (base: Record<string, unknown>) => (update ? applyEvidence(base, [update]).doc : base);
-    let planned = this.#store.plan([{ id: row.checkpoint_id, entry: draft(withFile) }]);
-    if (planned.problems.length > 0 && withFile !== raw) {
-      this.#options.log(`job ${row.id}: the sha256 its worker found is not recorded on ${row.checkpoint_id}:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
-      planned = this.#store.plan([{ id: row.checkpoint_id, entry: draft(raw) }]);
-    } else if (observation?.change === "recorded") this.#options.log(`job ${row.id}: recorded the sha256 its worker found on ${row.checkpoint_id}`);
-    else if (observation?.change === "disputed") this.#options.log(`job ${row.id}: flagged ${row.checkpoint_id}: ${observation.message}`);
-    if (planned.problems.length > 0) throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
-    return planned.writes;
+  #entryWrites(row: Row, update: EvidenceUpdate | undefined, observation: FileObservation | undefined) {
+    return entryWrites(this.#store, row, update, observation, this.#options.log);
   }
 
   /** Jobs of the same file that did not know its digest know it once its entry records it (after the commit that did). */
@@ -398,10 +260,11 @@ export class JobQueue {
   /** A check that ran to its end: its evidence, state and dependents in one transaction. */
   #finished(row: Row, finished: Omit<Finished, "kind" | "checkpointSha256">, observation: FileObservation | undefined, alongside: () => void): void {
     this.#store.commit(this.#entryWrites(row, finished.update, observation), `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
-      alongside();
+      // An earlier attempt's fault and stderr do not describe a verdict; a failure's verdict sets its own (alongside).
       this.#db
-        .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ? WHERE id = ?")
+        .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ?, fault = NULL, output = NULL WHERE id = ?")
         .run(now(), finished.outcome.slice(0, 500), finished.trace ? JSON.stringify(finished.trace) : null, revision ?? null, row.id);
+      alongside();
       if (finished.passed) this.#release(row.id);
       else this.#cancelDependents(row.id, `${row.kind} on ${row.platform} did not pass (${finished.outcome})`);
     });
