@@ -68,6 +68,8 @@ describe("verification records", () => {
     expect(() => evidenceFromResult(noIndex, "result.json")).toThrow(/^result\.json: run run-environment-error failed in its host's environment \(environment-error\): it says nothing about the checkpoint$/);
     // An older record without `fault` is judged by its status.
     expect(faultOf({ status: "environment-error" })).toBe("environment");
+    expect(faultOf({ status: "install-failed" })).toBe("environment");
+    expect(faultOf({ status: "install-failed", fault: "checkpoint" })).toBe("checkpoint");
     expect(faultOf({ status: "missing-module" })).toBe("checkpoint");
     expect(faultOf({ status: "ok" })).toBe("none");
   });

@@ -51,9 +51,12 @@ export const verificationResult = z
 export type VerificationResult = z.output<typeof verificationResult>;
 export type PlatformFingerprint = z.output<typeof platformFingerprint>;
 
-/** The record's fault; derived from its status for records written before `fault` existed. */
+/**
+ * The record's fault; derived from its status for records written before `fault` existed, where a failed install
+ * was as often the host's index as the checkpoint's requirements: not blamed on the checkpoint.
+ */
 export function faultOf(record: Pick<VerificationResult, "status" | "fault">): Fault {
   if (record.fault) return record.fault;
   if (record.status === "ok") return "none";
-  return record.status === "environment-error" ? "environment" : "checkpoint";
+  return record.status === "environment-error" || record.status === "install-failed" ? "environment" : "checkpoint";
 }
