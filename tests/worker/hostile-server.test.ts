@@ -24,6 +24,8 @@ interface Call {
 /** A server that answers each lease with the next of `leases` (then 204), and records every request. */
 class HostileServer {
   leases: Array<unknown | string> = [];
+  /** What a result or heartbeat is answered with. */
+  resultAnswer = JSON.stringify({ duplicate: false, job: {} });
   calls: Call[] = [];
   #server: Server | undefined;
   url = "";
@@ -45,7 +47,7 @@ class HostileServer {
         if (next === undefined) res.writeHead(204).end();
         else res.writeHead(200, { "content-type": "application/json" }).end(typeof next === "string" ? next : JSON.stringify(next));
       } else if (/^\/api\/v1\/jobs\/[^/]+\/(result|heartbeat)$/.test(req.url ?? "")) {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ duplicate: false, job: {} }));
+        res.writeHead(200, { "content-type": "application/json" }).end(this.resultAnswer);
       } else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, "127.0.0.1", resolve));
@@ -150,6 +152,8 @@ describe("a worker against a hostile server", () => {
   it("goes on after a refused lease: a long-running worker refuses two and runs the next it can", async () => {
     const before = await tree(root, [work, cache]);
     server.calls = [];
+    // Answers to its results that are no JSON do not stop it either.
+    server.resultAnswer = "<html>\u001b[2J";
     const valid = lease({ checkpoint: { id: "tiny", url: `${server.url}/missing.ckpt` } });
     server.leases = [lease({ job: "../../canary/x" }, { attempt: "/.." }), lease({ checkpoint: { id: "tiny", url: "https://example.org/x", sha256: "../../x" } }), valid];
     const child = worker(["--wait", "1"]);

@@ -110,9 +110,14 @@ export class JobServer {
     await (await this.#call("POST", `/jobs/${encodeURIComponent(job)}/heartbeat`, { attempt }, 30_000)).arrayBuffer();
   }
 
+  /** Posts a job's end; the answer only says whether it was recorded before (an unreadable one: it was not). */
   async result(job: string, result: JobResultRequest): Promise<{ duplicate: boolean }> {
-    const answer = JSON.parse(await cappedText(await this.#call("POST", `/jobs/${encodeURIComponent(job)}/result`, result, 120_000), 1024 * 1024)) as { duplicate?: unknown };
-    return { duplicate: answer.duplicate === true };
+    const response = await this.#call("POST", `/jobs/${encodeURIComponent(job)}/result`, result, 120_000);
+    try {
+      return { duplicate: (JSON.parse(await cappedText(response, 1024 * 1024)) as { duplicate?: unknown } | null)?.duplicate === true };
+    } catch {
+      return { duplicate: false };
+    }
   }
 
   /** Uploads a file by its content hash (a file the server has already is not sent twice); returns the hash. */
