@@ -192,8 +192,10 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
       const env = { REGISTRY_SERVER_URL: registry.url, REGISTRY_WORKER_TOKEN: registry.token.worker, REGISTRY_WORKER_WAIT: "600", REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache") };
       const waiting = execa("bash", [files.slurmGpu], { env: slurmEnv(env), extendEnv: false, reject: false, timeout: 60_000 });
       let stderr = "";
+      let ended = false;
       waiting.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      for (let i = 0; i < 200 && !/worker: linux-/.test(stderr) && waiting.exitCode === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      void waiting.then(() => (ended = true));
+      for (let i = 0; i < 200 && !/worker: linux-/.test(stderr) && !ended; i++) await new Promise((resolve) => setTimeout(resolve, 100));
       // The worker is polling; a refused wait would have ended it with 75 already.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       waiting.kill("SIGTERM");

@@ -172,7 +172,7 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
       .replace("sbatch deploy/slurm/registry-worker.sbatch", `sbatch ${[...smaller, `--chdir=${logs}`].join(" ")} deploy/slurm/registry-worker-cpu.sbatch`);
     // cron's environment: its own PATH, HOME and SHELL; the settings as variables of the crontab.
     const { REGISTRY_SERVER_URL: _, PATH: __, ...settings } = jobEnv;
-    const cron = () => execa("/bin/sh", ["-c", command], { cwd: jobEnv.HOME, env: { ...settings, ...slurm.env, PATH: "/usr/bin:/bin", SHELL: "/bin/sh", LOGNAME: "root" }, extendEnv: false, reject: false, timeout: 30_000 });
+    const cron = () => execa("/bin/sh", ["-c", command], { cwd: jobEnv.HOME!, env: { ...settings, ...slurm.env, PATH: "/usr/bin:/bin", SHELL: "/bin/sh", LOGNAME: "root" }, extendEnv: false, reject: false, timeout: 30_000 });
     const workers = async (state: string) => (await slurm.run("squeue", ["-h", "--name=fiab-registry-worker-cpu", `--states=${state}`, "-o", "%i"])).stdout.split("\n").filter(Boolean);
 
     // A worker still waiting in the queue: the line submits nothing.

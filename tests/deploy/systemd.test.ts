@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, copyFile, cp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
@@ -46,7 +46,8 @@ interface JobView {
 describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nspawn)", () => {
   const machine = `fiab-test-${process.pid}`;
   let registry: TestRegistry;
-  let container: ReturnType<typeof execa> | undefined;
+  let container: ResultPromise | undefined;
+  let exited = false;
   const console_: string[] = [];
 
   const jobOfKind = async (kind: string) => ((await (await registry.call(`/api/v1/jobs?checkpoint=${checkpointId}`)).json()) as { jobs: JobView[] }).jobs.find((j) => j.kind === kind)!;
@@ -127,12 +128,13 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
         "--boot",
       ],
       { reject: false, stdin: "ignore", all: true, buffer: false, env: { SYSTEMD_COLORS: "0" } },
-    );
+    ) as unknown as ResultPromise;
+    void container.then(() => (exited = true));
     container.all!.on("data", (chunk: Buffer) => console_.push(chunk.toString()));
   }, 240_000);
 
   afterAll(async () => {
-    if (container && container.exitCode === undefined) {
+    if (container && !exited) {
       // An orderly shutdown first; SIGTERM again stops the container at once. SIGKILL would leave it running.
       container.kill("SIGTERM");
       const timer = setTimeout(() => container!.kill("SIGTERM"), 60_000);
@@ -162,9 +164,11 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
     expect(await jobOfKind("log-run")).toMatchObject({ state: "leased" });
     // nspawn turns SIGTERM into an orderly shutdown of the container: systemd stops the unit as `systemctl stop` does.
     container!.kill("SIGTERM");
-    const stopped = await Promise.race([container!, new Promise<undefined>((resolve) => setTimeout(resolve, 120_000))]);
-    expect(stopped, console_.join("").slice(-6000)).toBeDefined();
-    expect(stopped!.exitCode, console_.join("").slice(-6000)).toBe(0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const shutdown = await Promise.race([container!, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 120_000); })]);
+    clearTimeout(timer);
+    expect(shutdown, console_.join("").slice(-6000)).toBeDefined();
+    expect(shutdown!.exitCode, console_.join("").slice(-6000)).toBe(0);
     const output = console_.join("");
     expect(output).toContain("worker: SIGTERM: handing running jobs back and stopping");
     expect(output).toMatch(/log-run released/);

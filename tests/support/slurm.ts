@@ -170,7 +170,7 @@ export async function startSlurm(): Promise<SlurmCluster> {
     await until("the node to be idle", async () => ((await execa("sinfo", ["-h", "-N", "-o", "%T"], { env, reject: false })).stdout.trim() === "idle" ? true : undefined), 60_000, logs);
 
     const run: SlurmCluster["run"] = async (command, args, options = {}) => {
-      const result = await execa(command, args, { cwd: options.cwd, env: { ...options.env, ...env }, extendEnv: false, reject: false, timeout: 30_000 });
+      const result = await execa(command, args, { ...(options.cwd ? { cwd: options.cwd } : {}), env: { ...options.env, ...env }, extendEnv: false, reject: false, timeout: 30_000 });
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     };
     const state = async (id: string) => {
