@@ -1,7 +1,7 @@
 // deploy/slurm/registry-worker-cpu.sbatch, unchanged, through a real Slurm (tests/support/slurm.ts) against the
 // real `registry serve` on 127.0.0.1 with a real torch checkpoint registered: a job takes the checkpoint's
 // verification and its evidence appears in GET /api/v1/checkpoints/{id}; a second job is cancelled by a plain
-// `scancel` while its checkpoint runs and hands the job back; the README's cron line submits a third that finishes
+// `scancel` while its log-run of the checkpoint runs and hands the job back; the README's cron line submits a third that finishes
 // it, and nothing is recorded twice. Meanwhile a worker with nothing to do gets the script's own
 // `--signal=B:TERM@600` ten minutes before its time limit and ends cleanly. sbatch takes this machine's size on
 // its command line (1 CPU, 1 GiB), which overrides the script's directives, as deploy/README.md says.
@@ -144,7 +144,7 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     expect(await evidence()).toMatchObject({ evidence: [{ check: "unpickle", result: "pass" }] });
   }, 360_000);
 
-  it("a job cancelled by scancel while its checkpoint runs hands it back; the README's cron line submits the job that finishes it", async () => {
+  it("a job cancelled by scancel in the middle of its log-run hands it back; the README's cron line submits the job that finishes it", async () => {
     const run = await until("the log-run to be queued", async () => ((await jobOfKind("log-run")).state === "queued" ? true : undefined), 30_000);
     expect(run).toBe(true);
     const cancelled = await submit();
