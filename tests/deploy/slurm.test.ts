@@ -1,8 +1,8 @@
 // deploy/slurm/registry-worker-cpu.sbatch, unchanged, through a real Slurm (tests/support/slurm.ts) against the
 // real `registry serve` on 127.0.0.1 with a real torch checkpoint registered: a job takes the checkpoint's
 // verification and its evidence appears in GET /api/v1/checkpoints/{id}; a second job is cancelled by a plain
-// `scancel` while its log-run of the checkpoint runs and hands the job back; the README's cron line submits a third that finishes
-// it, and nothing is recorded twice. Meanwhile a worker with nothing to do gets the script's own
+// `scancel` while its log-run of the checkpoint runs and hands the job back; the README's cron line submits a
+// third that finishes it, and nothing is recorded twice. Meanwhile a worker with nothing to do gets the script's own
 // `--signal=B:TERM@600` ten minutes before its time limit and ends cleanly. sbatch takes this machine's size on
 // its command line (1 CPU, 1 GiB), which overrides the script's directives, as deploy/README.md says.
 import { execFileSync } from "node:child_process";
