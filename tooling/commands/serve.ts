@@ -36,7 +36,8 @@ export default defineCommand({
     } catch (error) {
       throw new CliError(`--platforms: ${(error as Error).message}`, 2);
     }
-    const reference = options["reference-platform"] ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key;
+    const chosen = options["reference-platform"];
+    const reference = chosen === "none" ? undefined : (chosen ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key);
     if (reference !== undefined && !platforms.some((p) => p.key === reference)) throw new CliError(`--reference-platform ${reference} is not one of --platforms`, 2);
     // Fastify and sqlite are loaded only by the command that needs them.
     const { startRegistryServer } = await import("../server/server.ts");

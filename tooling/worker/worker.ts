@@ -95,12 +95,17 @@ async function refuse(options: WorkerOptions, refused: Extract<LeaseReading, { o
   return { job: refused.job, kind: "?", status: "refused", reason };
 }
 
+/** The longest long poll the server takes (POST /jobs/lease, waitSeconds); --once --wait longer polls again. */
+const longestPollSeconds = 60;
+
 async function slot(options: WorkerOptions, name: string, summary: WorkerSummary): Promise<void> {
   let backoff = 1_000;
+  const deadline = Date.now() + options.waitSeconds * 1000;
   while (!options.stop.aborted && !summary.unreachable) {
     let lease: LeaseReading | undefined;
+    const wait = Math.min(longestPollSeconds, options.once ? Math.max(0, Math.ceil((deadline - Date.now()) / 1000)) : options.waitSeconds);
     try {
-      lease = await options.server.lease(name, options.platform, options.waitSeconds, options.stop);
+      lease = await options.server.lease(name, options.platform, wait, options.stop);
       backoff = 1_000;
     } catch (error) {
       if (!(error instanceof ServerCallError)) throw error;
@@ -114,7 +119,7 @@ async function slot(options: WorkerOptions, name: string, summary: WorkerSummary
       continue;
     }
     if (lease) summary.jobs.push(lease.ok ? await runLeased(options, lease.lease) : await refuse(options, lease));
-    if (options.once) return;
+    if (options.once && (lease || Date.now() >= deadline)) return;
   }
 }
 
