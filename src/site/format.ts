@@ -1,8 +1,9 @@
 // Text formatting for the catalog pages. Nothing here uses the locale (toLocaleString, Intl), so the
 // build writes the same bytes on every machine.
 import { groupDigits, humanBytes } from "../text/numbers.ts";
+import { shellQuote } from "../text/shell-quote.ts";
 
-export { groupDigits, humanBytes };
+export { groupDigits, humanBytes, shellQuote };
 
 /** A memory amount given in MiB, e.g. 16384 -> "16.0 GiB (16,384 MiB)". */
 export function humanMib(mib: number): string {
@@ -25,14 +26,6 @@ export function compactCount(value: number): string {
     }
   }
   return String(value);
-}
-
-/**
- * One word for a POSIX shell: always single-quoted, so ">=", "[extras]", "<" and URLs with "&" stay literal;
- * a single quote inside becomes '\''.
- */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The `pip install` command for a list of requirement strings, each quoted for a POSIX shell. */

@@ -5,6 +5,7 @@
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
 import { schemaVersion } from "../../src/contract/constants.ts";
+import { canonicalTimestep } from "../../src/contract/duration.ts";
 import type { Entry } from "../../src/contract/index.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
 import { wheelRestrictions } from "../../src/platform/wheel-tags.ts";
@@ -23,6 +24,12 @@ function keepOrFill<T>(field: string, existing: T | undefined, derived: T | unde
     warnings.push(`${field}: kept the entry's value; the checkpoint suggests ${JSON.stringify(derived).slice(0, 200)}`);
   }
   return existing;
+}
+
+/** The entry's time step is kept, in the one-unit form FIAB's runtime parses ("1d" becomes "24h"). */
+function keptTimestep(existing: string | undefined, derived: string | undefined, warnings: string[]): string | undefined {
+  const kept = existing === undefined ? undefined : (canonicalTimestep(existing) ?? existing);
+  return keepOrFill("model.timestep", kept, derived, warnings);
 }
 
 const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -47,7 +54,7 @@ export function entryFromExtraction(x: Extraction, source: SourceFacts, id: stri
     publication: e?.publication,
     source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),
     variants: e?.variants,
-    model: defined({ ...m.model, timestep: keepOrFill("model.timestep", e?.model?.timestep, m.model.timestep, warnings) }),
+    model: defined({ ...m.model, timestep: keptTimestep(e?.model?.timestep, m.model.timestep, warnings) }),
     requirements: defined({ ...m.requirements, pythonVersions: wheels.pythonVersions ?? e?.requirements?.pythonVersions, pipConstraints }),
     configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true, ...(membersPerDevice ? { membersPerDevice } : {}) } } : undefined),
     infrastructure: defined({

@@ -1,6 +1,6 @@
 // Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
 // registry's contract. Anything odd or missing stays unknown and is reported as a warning.
-import { formatTimestep } from "../../src/contract/duration.ts";
+import { canonicalTimestep, formatTimestep } from "../../src/contract/duration.ts";
 import { datasetDomain } from "../../src/geo/domain.ts";
 import { gridResolutionKm } from "../../src/geo/grid-names.ts";
 import type { Dataset, Inputs, Model, Outputs, Provenance, Requirements } from "../../src/contract/index.ts";
@@ -37,12 +37,14 @@ function taskOf(modelTask: string | undefined, inferenceTask: string | undefined
   return undefined;
 }
 
-/** anemoi writes time steps as "6h", "1h", "30m" or as seconds; FIAB wants "6h", "1h30m". */
+/**
+ * anemoi writes time steps as "6h", "1d", "30m" (config.data.timestep or frequency, any case) or as seconds;
+ * FIAB's runtime reads one unit of s, m or h, so a day is written "24h" and 90 minutes "90m" (duration.ts).
+ */
 export function fiabTimestep(value: Json): string | undefined {
   if (typeof value === "number") return formatTimestep(value);
   if (typeof value !== "string") return undefined;
-  const m = /^(\d+)\s*([smhd])$/i.exec(value.trim());
-  return m ? formatTimestep(Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"]) : undefined;
+  return canonicalTimestep(value.trim().toLowerCase());
 }
 
 function gridPointsFrom(meta: Json, dataset: string | undefined): number | undefined {
