@@ -102,7 +102,7 @@ export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: 
   if (problems.length === 0) return { fields };
   const gaps = problems.map((p) => {
     const path = entryPathOf(p.field);
-    return { path, message: `${p.message}, so FIAB would fail running it`, fix: `correct ${path} in the entry` };
+    return { path, message: `${p.message}: FIAB would fail to run it`, fix: p.fix ?? `correct ${path} in the entry` };
   });
   return { missing: gaps.map((g) => g.path), gaps };
 }

@@ -11,6 +11,8 @@ export interface RuntimeProblem {
   /** The FIAB field, e.g. "specific.timestep" or "specific.pip_package_constraints[2]". */
   field: string;
   message: string;
+  /** What fixes it, when the rule knows more than "correct the field". */
+  fix?: string;
 }
 
 /**
@@ -150,7 +152,10 @@ function configurationProblems(config: FiabFields["configuration"]): RuntimeProb
     if (!nested) return [{ field: field("input_options"), message: "is a list (cutout input), which FIAB runs only for nested models: set nested_model" }];
     const roi = config.region_of_interest;
     if (roi === undefined || roi === null) return [{ field: field("region_of_interest"), message: "is missing: a nested model must name the region it forecasts (get_additional_kwargs raises)" }];
-    if (!names.includes(roi)) return [{ field: field("region_of_interest"), message: `is ${JSON.stringify(roi)}, not one of the input_options regions (${names.map((n) => JSON.stringify(n)).join(", ")}), which get_additional_kwargs requires` }];
+    const listed = names.map((n) => JSON.stringify(n)).join(", ");
+    if (!names.includes(roi)) {
+      return [{ field: field("region_of_interest"), message: `is ${JSON.stringify(roi)}, not one of the input_options regions (${listed}), which get_additional_kwargs requires`, fix: `name the forecast region among ${listed} in configuration.regionOfInterest, or rename its input option` }];
+    }
     return [];
   }
   if (nested) return [{ field: field("input_options"), message: "is not a list of regions, which a nested model needs (get_additional_kwargs raises)" }];

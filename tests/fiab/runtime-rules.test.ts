@@ -150,7 +150,7 @@ describe("configuration: AnemoiCheckpointConfiguration, get_input_configuration 
   it("a nested model's region of interest must be one of its input_options regions", async () => {
     expect(runtimeProblems(await fieldsOf("BRIS-Malawi-2025.10"))).toEqual([]);
     expect(runtimeProblems(await fieldsOf("BRIS-2025.10"))).toEqual([
-      { field: "specific.configuration.region_of_interest", message: 'is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires' },
+      { field: "specific.configuration.region_of_interest", message: 'is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires', fix: 'name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option' },
     ]);
   });
 

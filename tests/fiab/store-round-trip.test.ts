@@ -27,7 +27,7 @@ describe("import-fiab-store then export-fiab-store", () => {
     delete expected.artifacts[runtimeFailure];
     expect(document).toEqual(expected);
     expect(stderr).toBe(
-      `export-fiab-store: ${runtimeFailure} left out of the core-2 view: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires, so FIAB would fail running it`,
+      `export-fiab-store: ${runtimeFailure} left out of the core-2 view: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it`,
     );
     for (const artifact of Object.values(document.artifacts)) expect(core2Artifact.safeParse(artifact).success).toBe(true);
   });
