@@ -129,7 +129,7 @@ function render(): void {
   fitSummary.replaceChildren();
   if (state.fit) {
     const head = document.createElement("p");
-    head.textContent = view.excluded.length === 0 ? "Nothing is excluded by this machine." : `${view.excluded.length} not for this machine:`;
+    head.textContent = view.excluded.length === 0 ? "Nothing is excluded by this machine." : `${view.excluded.length} not for this machine, and why:`;
     fitSummary.append(head);
     if (view.excluded.length > 0) {
       const ul = document.createElement("ul");
@@ -137,11 +137,14 @@ function render(): void {
       fitSummary.append(ul);
     }
   }
+  // Every card shown while "fits my machine" is on says why it fits, and what is not known yet.
   for (const [id, note] of fitNotes) {
-    const caveats = view.caveats.get(id);
-    const text = caveats ? `May not fit: ${caveats.join(" ")}` : "";
+    const support = view.support.get(id);
+    const caveats = view.caveats.get(id) ?? [];
+    const text = support === undefined ? "" : [`Fits: ${support.length > 0 ? support.join(" ") : "nothing stated excludes it."}`, ...(caveats.length > 0 ? [`Not known yet: ${caveats.join(" ")}`] : [])].join(" ");
     if (note.textContent !== text) note.textContent = text;
-    note.hidden = !caveats;
+    note.hidden = support === undefined;
+    note.classList.toggle("uncertain", caveats.length > 0);
   }
 }
 

@@ -1,5 +1,6 @@
 // Text formatting for the catalog pages. Nothing here uses the locale (toLocaleString, Intl), so the
 // build writes the same bytes on every machine.
+import type { Infrastructure } from "../contract/index.ts";
 import { groupDigits, humanBytes } from "../text/numbers.ts";
 import { shellQuote } from "../text/shell-quote.ts";
 
@@ -41,4 +42,18 @@ export function tagText(key: string, value: string | null): string {
 /** Pretty JSON for configuration blocks, kept in the key order the entry was written in. */
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "null";
+}
+
+/** The GPU memory a model needs, in words, and the rule behind an estimate (for a tooltip or a note). */
+export function gpuMemoryText(infrastructure: Pick<Infrastructure, "minimumGpuMemoryMib" | "gpuMemory"> | undefined): { text: string; rule?: string | undefined; source?: string | undefined } {
+  const minimum = infrastructure?.minimumGpuMemoryMib;
+  const need = infrastructure?.gpuMemory;
+  if (need) {
+    const amount = `${need.atLeast ? "at least " : need.kind === "estimated" ? "about " : ""}${humanMib(need.mib)}`;
+    const how = need.kind === "estimated" ? (need.atLeast ? "estimated lower bound" : "estimated") : need.kind === "stated" ? "stated by the publisher" : "measured";
+    return { text: `${amount}, ${how}`, rule: need.rule, source: need.source };
+  }
+  if (typeof minimum === "number") return { text: `at least ${humanMib(minimum)}` };
+  if (minimum === null) return { text: "no minimum" };
+  return { text: "not measured or estimated yet" };
 }
