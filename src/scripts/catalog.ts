@@ -180,7 +180,11 @@ form.addEventListener("input", (event) => {
   if (queryChanged) void search();
 });
 sort.addEventListener("change", () => commit(stateFromForm()));
-byId("fit-apply").addEventListener("click", () => commit({ ...stateFromForm(), fit: machineFromForm() }, true));
+byId("fit-apply").addEventListener("click", () => {
+  commit({ ...stateFromForm(), fit: machineFromForm() }, true);
+  // On a phone the filters sit above the list: show what fits rather than leave it below the fold.
+  if (!matchMedia("(min-width: 960px)").matches) shown.scrollIntoView({ block: "start" });
+});
 byId("fit-clear").addEventListener("click", () => {
   const next = stateFromForm();
   delete next.fit;

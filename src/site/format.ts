@@ -57,3 +57,12 @@ export function gpuMemoryText(infrastructure: Pick<Infrastructure, "minimumGpuMe
   if (minimum === null) return { text: "no minimum" };
   return { text: "not measured or estimated yet" };
 }
+
+/** The first sentence of a description, for a card (the page shows it whole); at most about 240 characters. */
+export function firstSentence(text: string): string {
+  const end = /[.!?](?=\s+[A-Z(])/.exec(text);
+  const sentence = end ? text.slice(0, end.index + 1) : text;
+  if (sentence.length <= 240) return sentence;
+  const cut = sentence.lastIndexOf(" ", 237);
+  return `${sentence.slice(0, cut > 0 ? cut : 237)}…`;
+}
