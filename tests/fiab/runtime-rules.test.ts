@@ -45,9 +45,11 @@ describe("timestep: earthkit-data's to_timedelta, called by fiab-plugin-ecmwf's 
     expect(canonicalTimestep("6h")).toBe("6h");
   });
 
-  it("extract-basic-metadata maps a 24-hour model's config.data.timestep or frequency to 24h", () => {
-    for (const value of ["1d", "1D", "24h", "24H", " 1d ", 86_400, "1440m", "86400s"]) expect(fiabTimestep(value as never), String(value)).toBe("24h");
+  it("extract-basic-metadata reads config.data.timestep or frequency as anemoi-utils' frequency_to_timedelta does, and writes a 24-hour step 24h", () => {
+    for (const value of ["1d", "1D", "24h", "24H", " 1d ", 24, "24", "24:00", "PT24H", "1440m", "86400s"]) expect(fiabTimestep(value as never), String(value)).toBe("24h");
     expect(fiabTimestep("1h30m")).toBe("90m");
+    expect(fiabTimestep("1:30")).toBe("90m");
+    expect(fiabTimestep(0.5)).toBeUndefined();
     expect(fiabTimestep("6h")).toBe("6h");
     expect(fiabTimestep("a day")).toBeUndefined();
   });

@@ -38,13 +38,20 @@ function taskOf(modelTask: string | undefined, inferenceTask: string | undefined
 }
 
 /**
- * anemoi writes time steps as "6h", "1d", "30m" (config.data.timestep or frequency, any case) or as seconds;
- * FIAB's runtime reads one unit of s, m or h, so a day is written "24h" and 90 minutes "90m" (duration.ts).
+ * A time step as anemoi-utils' frequency_to_timedelta reads it (what anemoi-inference runs the model with): a
+ * number or digits are hours; "6h", "1d", "30m", "90s" (any case); "1:30" or "1:30:10"; ISO 8601 "PT6H". Written
+ * in the one-unit form FIAB's runtime parses: a day is "24h", 90 minutes "90m" (duration.ts).
  */
 export function fiabTimestep(value: Json): string | undefined {
-  if (typeof value === "number") return formatTimestep(value);
+  if (typeof value === "number") return Number.isInteger(value) ? formatTimestep(value * 3_600) : undefined;
   if (typeof value !== "string") return undefined;
-  return canonicalTimestep(value.trim().toLowerCase());
+  const text = value.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return formatTimestep(Number(text) * 3_600);
+  const clock = /^(\d+):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
+  if (clock) return formatTimestep(Number(clock[1]) * 3_600 + Number(clock[2]) * 60 + Number(clock[3] ?? 0));
+  const iso = /^pt(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (iso) return formatTimestep(Number(iso[1] ?? 0) * 3_600 + Number(iso[2] ?? 0) * 60 + Number(iso[3] ?? 0));
+  return canonicalTimestep(text);
 }
 
 function gridPointsFrom(meta: Json, dataset: string | undefined): number | undefined {
