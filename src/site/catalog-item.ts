@@ -36,7 +36,7 @@ export interface ClientItem {
   id: string;
   /** Facet tokens "key=value". */
   facets: string[];
-  /** Minimum GPU memory in MiB; null: no minimum; absent: not measured. */
+  /** GPU memory needed in MiB: FIAB's minimum, else the measured, stated or estimated figure; null: no minimum; absent: not known. */
   gpu?: number | null;
   name: string;
   size?: number;
