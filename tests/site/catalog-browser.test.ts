@@ -262,7 +262,11 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     expect(box!.x + box!.width).toBeLessThan(frame!.x + frame!.width);
     expect(await map.locator("path.land").getAttribute("d")).toMatch(/^M[\d.,-]+L/);
     const global = await open(`/checkpoints/${o48}/`);
-    expect(await global.locator("svg.domain-map").getAttribute("aria-label")).toBe("Global, o48 grid");
+    // A global map is one file per grid, shared by the pages of every model on it.
+    const globe = global.locator("img.domain-map");
+    expect(await globe.getAttribute("alt")).toBe("Global, o48 grid");
+    expect(await globe.getAttribute("src")).toBe("/maps/global/o48.svg");
+    expect(await globe.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(640);
     const index = await open("/");
     expect(await index.locator(`[id="entry-${europe}"] svg.small-map path.domain`).count()).toBe(1);
     expect(await index.locator(`[id="entry-${o48}"] svg.small-map path.domain.global`).count()).toBe(1);
