@@ -168,6 +168,8 @@ async function search(): Promise<void> {
   if (run !== searchRun) return;
   hits = found;
   render();
+  // Says which query the list now answers, full text included (or not available): tests wait for it.
+  list.dataset["searched"] = text;
 }
 
 form.addEventListener("submit", (event) => event.preventDefault());

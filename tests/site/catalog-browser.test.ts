@@ -82,9 +82,9 @@ async function shownIds(page: Page): Promise<string[]> {
 
 async function search(page: Page, text: string): Promise<void> {
   await page.fill("#q", text);
-  // The plain filter answers at once; Pagefind's answer may widen it a moment later.
-  await page.waitForTimeout(300);
-  await page.waitForLoadState("networkidle");
+  // The plain filter answers at once; Pagefind's answer may widen it later (loading its index takes a while
+  // on a busy machine): the list says which query its full-text search has answered.
+  await page.waitForFunction((q) => document.getElementById("entries")?.dataset["searched"] === q, text.trim(), { timeout: 30_000 });
 }
 
 /** What a run needs in MiB, as the catalog reads it: FIAB's minimum, else the stated or estimated figure. */
