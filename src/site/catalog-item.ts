@@ -10,6 +10,7 @@ import type { FitFacts } from "../platform/machine-fit.ts";
 import { wheelRestrictions } from "../platform/wheel-tags.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
 import { facetToken, resolutionBand, unknownValue, type FacetKey } from "./facets.ts";
+import { firstSentence } from "./format.ts";
 
 export type ModelDomain = "global" | "limited-area";
 
@@ -139,7 +140,8 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
     id,
     entry.display.name,
     entry.display.author,
-    entry.display.description,
+    // The card shows the first sentence; the full text is Pagefind's (search-records.ts), which the page loads.
+    firstSentence(entry.display.description),
     entry.display.comment ?? "",
     ...Object.entries(entry.tags ?? {}).map(([k, v]) => (v === null ? k : `${k} ${v}`)),
     entry.publication?.license ?? "",
