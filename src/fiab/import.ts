@@ -35,7 +35,8 @@ export function entryFromArtifact(fields: FiabFields, existing?: Entry): Entry {
     display: {
       name: fields.display_name,
       author: fields.display_author,
-      description: fields.display_description,
+      // FIAB's stores leave descriptions empty: an empty one does not erase the entry's sourced description.
+      description: fields.display_description || (e?.display.description ?? ""),
       ...(comment !== undefined ? { comment } : {}),
     },
     ...(tags !== undefined ? { tags } : {}),

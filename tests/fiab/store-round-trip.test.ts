@@ -108,3 +108,16 @@ describe("import-fiab-store refuses bad input and writes nothing", () => {
     expect(await readdir(dir)).toEqual(["store.json"]);
   });
 });
+
+describe("import-fiab-store over entries that say more than the store", () => {
+  it("keeps an entry's description when the store's is empty", async () => {
+    const { entries } = await roundTrip("fiab/artifacts.core-2.json", "core-2");
+    const file = join(entries, "imerg-gt.json");
+    const doc = await readJson(file);
+    doc.display.description = "A description from the publisher's model card.";
+    await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
+    const again = await runCli(["import-fiab-store", fixture("fiab/artifacts.core-2.json"), "--entries", entries]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect((await readJson(file)).display.description).toBe("A description from the publisher's model card.");
+  });
+});
