@@ -13,7 +13,7 @@ let sha256: string;
 const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const lease = (body: unknown, as: "worker" | "register" | "admin" | "nobody" = "worker") => registry.call("/api/v1/jobs/lease", { method: "POST", ...(as === "nobody" ? {} : { as }), ...json(body) });
 const result = (job: string, body: unknown) => registry.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
-const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
+const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`, { as: "worker" })).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
 
 /** A verify-unpickling record as the command writes it. */
 function verification(status: string, platform = cpu, sha = sha256) {
@@ -57,9 +57,9 @@ describe("the job API", () => {
     const bad = await lease({ worker: "w", platform: "Linux x86", extra: 1 });
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.map((e: { path: string }) => e.path).sort()).toEqual(["(body)", "platform"]);
-    expect((await registry.call("/api/v1/jobs?state=running")).status).toBe(400);
-    expect((await registry.call("/api/v1/jobs/not-a-job")).status).toBe(400);
-    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await registry.call("/api/v1/jobs?state=running", { as: "worker" })).status).toBe(400);
+    expect((await registry.call("/api/v1/jobs/not-a-job", { as: "worker" })).status).toBe(400);
+    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`, { as: "worker" })).status).toBe(404);
     expect((await registry.call(`/api/v1/checkpoints/${checkpointId}/verify`, { method: "POST", as: "worker" })).status).toBe(403);
   });
 
@@ -186,7 +186,7 @@ describe("a restart", () => {
     const second = await startTestRegistry({ db: first.dbPath, entriesDir: first.entriesDir, platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
     try {
       await second.jobs.idle();
-      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart")).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
+      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart", { as: "worker" })).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
       // Run again at once (its traces do not exist here, which it says), not left leased for the hour.
       expect(compare).toMatchObject({ handedBack: 1, attempts: 2, state: "queued", reason: "compare-runs could not run: a trace it compares is missing" });
     } finally {
