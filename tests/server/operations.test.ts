@@ -234,38 +234,46 @@ describe("one server per database", () => {
 });
 
 describe("the access log", () => {
-  it("is one JSON line per answer on stderr at --log-level info (the default), with no token or header in it; none when silent", async () => {
+  const answered = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("{") && line.includes('"msg":"answered"')).map((line) => JSON.parse(line));
+  async function logOf(args: string[], requests: (url: string) => Promise<unknown>, expected: number) {
     const dir = await tempDir();
-    const entries = await copyOfEntries();
-    const logged = await spawnServe(["--db", join(dir, "a.db"), "--entries", entries]);
+    const server = await spawnServe(["--db", join(dir, "r.db"), "--entries", await copyOfEntries(), ...args]);
     try {
-      const first = await fetch(`${logged.url}/api/v1/checkpoints/imerg-gt`);
-      await fetch(`${logged.url}/api/v1/checkpoints/imerg-gt`, { headers: { "if-none-match": first.headers.get("etag")! } });
-      await fetch(`${logged.url}/api/v1/jobs`, { headers: { authorization: "Bearer fmr_secret-looking-token" } });
+      await requests(server.url);
       const until = Date.now() + 10_000;
-      const lines = () => logged.stderr().split("\n").filter((line) => line.startsWith("{") && line.includes('"msg":"answered"'));
-      while (lines().length < 3 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-      const records = lines().map((line) => JSON.parse(line));
-      expect(records.map((r) => [r.method, r.url, r.status, r.msg])).toEqual([
-        ["GET", "/api/v1/checkpoints/imerg-gt", 200, "answered"],
-        ["GET", "/api/v1/checkpoints/imerg-gt", 304, "answered"],
-        ["GET", "/api/v1/jobs", 401, "answered"],
-      ]);
-      expect(records[0]).toMatchObject({ level: 30, ip: "127.0.0.1", ms: expect.any(Number), time: expect.any(Number) });
-      expect(logged.stderr()).not.toContain("secret-looking");
+      while (answered(server.stderr()).length < expected && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { records: answered(server.stderr()), stderr: server.stderr() };
     } finally {
-      logged.child.kill("SIGTERM");
-      await logged.child;
+      server.child.kill("SIGTERM");
+      await server.child;
     }
-    const quiet = await spawnServe(["--db", join(dir, "b.db"), "--entries", entries, "--log-level", "silent"]);
-    try {
-      await fetch(`${quiet.url}/api/v1/health`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(quiet.stderr()).not.toContain("{");
-    } finally {
-      quiet.child.kill("SIGTERM");
-      await quiet.child;
-    }
+  }
+  const requests = async (url: string) => {
+    const first = await fetch(`${url}/api/v1/checkpoints/imerg-gt`);
+    await fetch(`${url}/api/v1/checkpoints/imerg-gt`, { headers: { "if-none-match": first.headers.get("etag")! } });
+    await fetch(`${url}/api/v1/jobs`, { headers: { authorization: "Bearer fmr_secret-looking-token" } });
+  };
+
+  it("is one JSON line per answer on stderr at info (the default), without tokens or headers; the 304 fast path only at debug", async () => {
+    const info = await logOf([], requests, 2);
+    expect(info.records.map((r) => [r.level, r.method, r.url, r.status])).toEqual([
+      [30, "GET", "/api/v1/checkpoints/imerg-gt", 200],
+      [30, "GET", "/api/v1/jobs", 401],
+    ]);
+    expect(info.records[0]).toMatchObject({ ip: "127.0.0.1", ms: expect.any(Number), time: expect.any(Number), reqId: expect.any(String) });
+    expect(info.stderr).not.toContain("secret-looking");
+    const debug = await logOf(["--log-level", "debug"], requests, 3);
+    expect(debug.records.map((r) => [r.level, r.status])).toEqual([
+      [30, 200],
+      [20, 304],
+      [30, 401],
+    ]);
+  });
+
+  it("is off with --log-level silent", async () => {
+    const silent = await logOf(["--log-level", "silent"], requests, 0);
+    expect(silent.stderr).not.toContain("{");
   });
 });
 

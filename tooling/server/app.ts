@@ -6,6 +6,7 @@ import rateLimit from "@fastify/rate-limit";
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import pino from "pino";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
 import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "./api-schemas.ts";
@@ -183,12 +184,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, store, published, registrar, jobs, blobs, log } = options;
   const logLevel = options.logLevel ?? "silent";
   const fastPath = notModifiedFastPath(published);
-  // The 304 fast path never reaches Fastify: its answers are logged here, with what Fastify's hook would say.
+  // The 304 fast path never reaches Fastify: its answers are logged here (at debug), as Fastify's hook would say them.
   let logFastAnswer: ((request: IncomingMessage) => void) | undefined;
   let closing = false;
   const app = Fastify({
     // Access logs only (one line per answer, below); Fastify's own two lines per request would double the cost.
-    logger: logLevel === "silent" ? false : { level: logLevel, stream: options.logStream ?? process.stderr },
+    // Written asynchronously (sonic-boom batches the lines while a write is in flight), so that logging does not put a
+    // write system call on the thread that answers each request.
+    logger: logLevel === "silent" ? false : { level: logLevel, stream: options.logStream ?? pino.destination({ dest: 2, sync: false }) },
     disableRequestLogging: true,
     bodyLimit: limits.bodyBytes,
     routerOptions: { maxParamLength: limits.paramChars },
@@ -222,7 +225,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, ip: request.ip, ...(token ? { token } : {}) }, "answered");
       done();
     });
-    logFastAnswer = (request) => app.log.info({ method: request.method, url: request.url, status: 304, ip: request.socket.remoteAddress }, "answered");
+    // The fast path is what most readers (every FIAB start) get: it is logged at debug, so that the access log at
+    // info costs it nothing (docs/benchmarks.md).
+    if (logLevel === "debug" || logLevel === "trace") logFastAnswer = (request) => app.log.debug({ method: request.method, url: request.url, status: 304, ip: request.socket.remoteAddress }, "answered");
   }
 
   const routes = new RouteMethods();
