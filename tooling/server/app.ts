@@ -154,12 +154,13 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     error.code === "HPE_HEADER_OVERFLOW" ? new HttpProblem(431, "headers-too-large", "Request header fields too large", `the request line and header block are over the ${limits.headerBytes}-byte limit`)
     : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? new HttpProblem(408, "timeout", "Request timeout", "the request was not received in time")
     : badRequest(`the request is not valid HTTP/1.1 (${error.code ?? "unreadable"})`);
-  if (socket.writable) {
-    const body = problemBody(problem);
-    const head = [`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`, ...Object.entries({ ...problemHeaders, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([k, v]) => `${k}: ${v}`)];
-    socket.write(`${head.join("\r\n")}\r\n\r\n${body}`);
-  }
-  socket.destroy();
+  if (!socket.writable) return void socket.destroy();
+  const body = problemBody(problem);
+  const head = [`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`, ...Object.entries({ ...problemHeaders, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([k, v]) => `${k}: ${v}`)];
+  // end(), not write() and destroy(): the answer is flushed before the connection closes; a client that never
+  // closes its side is cut off shortly after.
+  socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 2_000).unref();
 }
 
 /** Route patterns ("/api/v1/checkpoints/:id") as expressions, with their methods: what a 405 lists as allowed. */
