@@ -16,6 +16,7 @@ import { file, startServer } from "../tests/support/http-servers.ts";
 import { repoRoot } from "../tests/support/paths.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable } from "../tests/support/python-fixtures.ts";
 import { findOnPath } from "../tooling/environment/sandbox.ts";
+import { median } from "./measure.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" } }, strict: true });
 const rounds = Number(values.rounds);
@@ -102,7 +103,6 @@ async function fanOut(round: number, workers: number): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const times = { hand: [] as number[], one: [] as number[], two: [] as number[] };
 for (let round = 0; round < rounds; round++) {
   log(`round ${round + 1}/${rounds}`);

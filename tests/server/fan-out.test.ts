@@ -4,7 +4,9 @@
 // server compares them, and the evidence lands in the entry once. One worker is SIGKILLed in the middle of a
 // job: the job is leased again after its lease expires and completes on the other. A platform no worker serves
 // stays queued; a hostile checkpoint is refused by the worker's scan and the refusal recorded.
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -143,6 +145,8 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     const checks = platform.evidence.map((e: { check: string; result: string }) => `${e.check} ${e.result}`).sort();
     expect(checks).toEqual(["compare-runs pass", "run pass", "unpickle pass"]);
     expect(entry.compatibility[unserved]).toBeUndefined();
+    // The plain file server gave no digest; the workers hashed the download, and the entry records it now.
+    expect(entry.source.sha256).toBe(createHash("sha256").update(await readFile(join(dir, "tiny-fanout.ckpt"))).digest("hex"));
     // Two workers, four jobs on this host, and the checkpoint was downloaded whole once (the rest were the
     // registration's Range reads).
     expect(files.stats.log.filter((r) => r.path === "/tiny-fanout.ckpt" && r.range === undefined)).toHaveLength(1);

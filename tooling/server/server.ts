@@ -1,6 +1,7 @@
 // The registry server put together: the database (imported from entries/ on first start), the published
 // documents, the registration queue and the HTTP app; started and stopped as one.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { RegistryError } from "../../src/errors.ts";
 import { buildApp } from "./app.ts";
 import { openDatabase, type Database } from "./database.ts";
@@ -59,7 +60,10 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return reason ? new RegistryError(`cannot listen: ${reason}`, { cause: error }) : error;
 }
 
-export async function startRegistryServer(options: ServerOptions): Promise<RunningServer> {
+export async function startRegistryServer(given: ServerOptions): Promise<RunningServer> {
+  // A relative --db (the README's `--db registry.db`) is the working directory's, once: the blobs beside it are
+  // linked to from other folders, where a relative path would mean something else.
+  const options = { ...given, db: given.db === ":memory:" ? given.db : resolve(given.db), blobsDir: given.blobsDir === undefined ? undefined : resolve(given.blobsDir) };
   const { log } = options;
   // Before anything reads the database: a second server must change nothing, not even import entries.
   const lock = await lockDatabase(options.db);

@@ -2,8 +2,12 @@
 import { z } from "zod";
 import { isoDateTime, sha256 } from "../common.ts";
 
-export const verificationStatuses = ["ok", "install-failed", "missing-module", "unpickle-error", "timeout", "out-of-memory", "refused-unsafe"] as const;
+export const verificationStatuses = ["ok", "install-failed", "missing-module", "unpickle-error", "timeout", "out-of-memory", "refused-unsafe", "environment-error", "refused-dependency"] as const;
 export type VerificationStatus = (typeof verificationStatuses)[number];
+
+/** Whose failure a run was: none (it passed), the checkpoint's own, or the host's environment. */
+export const faults = ["none", "checkpoint", "environment"] as const;
+export type Fault = (typeof faults)[number];
 
 export const platformFingerprint = z
   .strictObject({
@@ -29,6 +33,9 @@ export const verificationResult = z
     checkpointSizeBytes: z.number().int().nonnegative().optional(),
     status: z.enum(verificationStatuses).describe("ok, install-failed, missing-module, unpickle-error, timeout, out-of-memory or refused-unsafe."),
     summary: z.string().describe("One line: what happened."),
+    fault: z.enum(faults).optional().describe("none (ok), checkpoint (its own failure), environment (the host's: no index, disk full, host out of memory, no sandbox)."),
+    deterministic: z.boolean().optional().describe("Whether running again on the same kind of host gives the same result."),
+    checkpointOutput: z.string().max(2000).optional().describe("The last lines of the sandboxed process's stderr, control characters escaped: the checkpoint's words."),
     detail: z.record(z.string(), z.unknown()).describe("pip's reason, the missing module, the exception type and message..."),
     requirements: z.array(z.string()).describe("The requirements installed, as given to pip."),
     requirementNotes: z.array(z.string()).describe("How the checkpoint's versions were turned into requirements (local labels, git or path installs)."),
@@ -43,3 +50,13 @@ export const verificationResult = z
 
 export type VerificationResult = z.output<typeof verificationResult>;
 export type PlatformFingerprint = z.output<typeof platformFingerprint>;
+
+/**
+ * The record's fault; derived from its status for records written before `fault` existed, where a failed install
+ * was as often the host's index as the checkpoint's requirements: not blamed on the checkpoint.
+ */
+export function faultOf(record: Pick<VerificationResult, "status" | "fault">): Fault {
+  if (record.fault) return record.fault;
+  if (record.status === "ok") return "none";
+  return record.status === "environment-error" || record.status === "install-failed" ? "environment" : "checkpoint";
+}
