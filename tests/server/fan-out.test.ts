@@ -45,7 +45,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   let files: Awaited<ReturnType<typeof startServer>>;
   const workers: Array<{ process: ResultPromise; log: string[] }> = [];
 
-  const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: JobView[] }).jobs;
+  const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs;
 
   function startWorker(cacheDir: string) {
     const log: string[] = [];
@@ -134,7 +134,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     );
     expect(done).toBe(true);
 
-    const killed = (await (await registry.call(`/api/v1/jobs/${victim.job}`)).json()) as JobView;
+    const killed = (await (await registry.call(`/api/v1/jobs/${victim.job}`, { as: "admin" })).json()) as JobView;
     expect(killed.state).toBe("done");
     expect(killed.attempts).toBe(2);
     expect(killed.reason).toMatch(/expired/);
@@ -168,7 +168,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   it("leaves a platform with no worker queued, visibly, without holding up the others", async () => {
     const queued = await jobsOf(`platform=${unserved}&state=queued`);
     expect(queued.map((j) => `${j.checkpoint.id} ${j.kind}`).sort()).toEqual(["hostile-fanout verify-unpickling", "tiny-fanout verify-unpickling"]);
-    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], { reject: false });
+    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], { reject: false, env: { REGISTRY_TOKEN: registry.token.worker } });
     expect(cli.exitCode, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`queued    ${unserved}`);
   });

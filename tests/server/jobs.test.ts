@@ -2,8 +2,10 @@
 // does not hold, results that do not fit the job), long polls, expiry, retries, hand-backs and uploads. The
 // checkpoint is the real AIFS test file registered by URL; results are records the tools would write.
 import { createHash, randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/helpers.ts";
+import { runCli, tempDir } from "../support/helpers.ts";
 import { checkpointBytes, register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 const cpu = "linux-x86_64-cpu";
@@ -14,7 +16,7 @@ let sha256: string;
 const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const lease = (body: unknown, as: "worker" | "register" | "admin" | "nobody" = "worker") => registry.call("/api/v1/jobs/lease", { method: "POST", ...(as === "nobody" ? {} : { as }), ...json(body) });
 const result = (job: string, body: unknown) => registry.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
-const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
+const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`, { as: "worker" })).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
 
 /** A verify-unpickling record as the command writes it. */
 function verification(status: string, platform = cpu, sha = sha256) {
@@ -58,9 +60,9 @@ describe("the job API", () => {
     const bad = await lease({ worker: "w", platform: "Linux x86", extra: 1 });
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.map((e: { path: string }) => e.path).sort()).toEqual(["(body)", "platform"]);
-    expect((await registry.call("/api/v1/jobs?state=running")).status).toBe(400);
-    expect((await registry.call("/api/v1/jobs/not-a-job")).status).toBe(400);
-    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await registry.call("/api/v1/jobs?state=running", { as: "worker" })).status).toBe(400);
+    expect((await registry.call("/api/v1/jobs/not-a-job", { as: "worker" })).status).toBe(400);
+    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`, { as: "worker" })).status).toBe(404);
     expect((await registry.call(`/api/v1/checkpoints/${checkpointId}/verify`, { method: "POST", as: "worker" })).status).toBe(403);
   });
 
@@ -188,7 +190,7 @@ describe("a restart", () => {
     const second = await startTestRegistry({ db: first.dbPath, entriesDir: first.entriesDir, platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
     try {
       await second.jobs.idle();
-      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart")).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
+      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart", { as: "worker" })).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
       // Run again at once, not left leased for the hour; its traces do not exist here, so it fails with that reason
       // (a comparison that cannot run is a failed job, never a queued one).
       expect(compare).toMatchObject({ handedBack: 1, attempts: 2, state: "failed", reason: "compare-runs could not run: a trace it compares is missing" });
@@ -256,11 +258,13 @@ describe("whose fault a failure was", () => {
     const runs = (await entry()).compatibility[cpu].evidence.filter((e: { check: string }) => e.check === "run");
     // The reference run's failure says nothing about its platform; the candidate's is the platform's, once.
     expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed: log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied", details: { checkpointOutput: expect.stringContaining("RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07") } }]);
-    const listed = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=failed`)).json()).jobs;
+    const listed = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=failed`, { as: "worker" })).json()).jobs;
     expect(listed.map((j: { kind: string; role: string; fault: string }) => `${j.kind} ${j.role} ${j.fault}`).sort()).toEqual(["log-run candidate checkpoint", "log-run reference checkpoint"]);
     expect((await leaseAs("host-b")).status).toBe(204);
     // `registry jobs` shows whose fault it was, the reason and the end of stderr, escaped.
-    const cli = await runCli(["jobs", "--server", own.url, "--checkpoint", id, "--state", "failed"]);
+    const tokenFile = join(await tempDir(), "token");
+    await writeFile(tokenFile, own.token.worker);
+    const cli = await runCli(["jobs", "--server", own.url, "--checkpoint", id, "--state", "failed", "--token-file", tokenFile]);
     expect(cli.exitCode, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/ failed {4}linux-x86_64-cpu .* log-run float32 +\(checkpoint\) log-run failed \(checkpoint\): RuntimeError: mat1 and mat2 shapes cannot be multiplied\n {4}\| Traceback \(most recent call last\):\n/);
     expect(cli.stdout).toContain("    | RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07\n");
@@ -300,7 +304,7 @@ describe("the file a worker hashed", () => {
       expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: ok, checkpoint: { sha256, sizeBytes: size } })).status).toBe(200);
       expect((await entry()).source).toMatchObject({ sha256, sizeBytes: size });
       // The jobs of that file know it now, so the next workers check their downloads against it.
-      const runs = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=queued`)).json()).jobs;
+      const runs = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=queued`, { as: "worker" })).json()).jobs;
       expect(runs.map((j: { checkpoint: { sha256?: string } }) => j.checkpoint.sha256)).toEqual([sha256, sha256]);
 
       const other = "c".repeat(64);
@@ -356,7 +360,7 @@ describe("the server's comparisons", () => {
           expect(done.status, await done.clone().text()).toBe(200);
         }
         await own.jobs.idle();
-        return (await (await own.call(`/api/v1/jobs?checkpoint=${id}`)).json()).jobs.find((j: { kind: string; state: string }) => j.kind === "compare-runs" && j.state !== "cancelled");
+        return (await (await own.call(`/api/v1/jobs?checkpoint=${id}`, { as: "worker" })).json()).jobs.find((j: { kind: string; state: string }) => j.kind === "compare-runs" && j.state !== "cancelled");
       };
       // A samples file that is no whole number of float64 values: compare-runs exits 1 without a record.
       const broken = await round(Buffer.from([1, 2, 3]));

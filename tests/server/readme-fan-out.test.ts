@@ -87,7 +87,8 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
     const deadline = Date.now() + 300_000;
     let jobs: JobView[] = [];
     for (;;) {
-      const listed = await registry(["jobs", "--server", url, "--checkpoint", "tiny-readme", "--json"]);
+      // Listing jobs needs a worker or admin token (they name the workers' hosts), as the README's line says.
+      const listed = await execa(process.execPath, [cli, "jobs", "--server", url, "--checkpoint", "tiny-readme", "--json"], { cwd, reject: false, env: { NO_COLOR: "1", REGISTRY_TOKEN: workerToken.stdout.trim() } });
       expect(listed.exitCode, listed.stderr).toBe(0);
       jobs = (JSON.parse(listed.stdout) as { jobs: JobView[] }).jobs;
       const compare = jobs.find((j) => j.kind === "compare-runs");

@@ -12,6 +12,8 @@ import { Registrar } from "./registrar.ts";
 import { BlobStore } from "./blobs.ts";
 import { compareInChildProcess } from "./comparison.ts";
 import { JobQueue, type PlatformPlan } from "./jobs.ts";
+import { lockDatabase } from "./server-lock.ts";
+import type { LogLevel } from "./app.ts";
 
 export interface ServerOptions {
   db: string;
@@ -33,6 +35,8 @@ export interface ServerOptions {
   blobsDir: string | undefined;
   maxUploadBytes: number;
   log: (message: string) => void;
+  /** Access log level (default "silent": none); the log goes to stderr. */
+  logLevel?: LogLevel;
 }
 
 export interface RunningServer {
@@ -61,8 +65,11 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
   // linked to from other folders, where a relative path would mean something else.
   const options = { ...given, db: given.db === ":memory:" ? given.db : resolve(given.db), blobsDir: given.blobsDir === undefined ? undefined : resolve(given.blobsDir) };
   const { log } = options;
-  const db = openDatabase(options.db, { create: true });
+  // Before anything reads the database: a second server must change nothing, not even import entries.
+  const lock = await lockDatabase(options.db);
+  let db: Database | undefined;
   try {
+    db = openDatabase(options.db, { create: true });
     const store = EntryStore.load(db, options.db);
     if (store.revision === 0) {
       if (!existsSync(options.entriesDir)) log(`${options.db} is new and ${options.entriesDir} does not exist: starting with no entries`);
@@ -87,26 +94,40 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
       retryDelayMs: 30_000,
       log,
     });
-    const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, jobs, blobs, registrationsPerMinute: options.registrationsPerMinute, log });
+    const app = await buildApp({
+      db,
+      store,
+      published: new PublishedDocuments(store),
+      registrar,
+      jobs,
+      blobs,
+      registrationsPerMinute: options.registrationsPerMinute,
+      log,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
     const address = await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
       throw listenError(error, options.host, options.port);
     });
+    await lock.listening(address);
     registrar.start();
     jobs.start();
+    const open = db;
     return {
       url: address,
-      db,
+      db: open,
       registrar,
       jobs,
       async close() {
         await jobs.close();
         await app.close();
         await registrar.close();
-        db.close();
+        open.close();
+        lock.release();
       },
     };
   } catch (error) {
-    if (db.isOpen) db.close();
+    if (db?.isOpen) db.close();
+    lock.release();
     throw error;
   }
 }
