@@ -52,9 +52,11 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
   /** What a job's environment holds, exported by sbatch from the submitter's as the README describes. */
   let jobEnv: Record<string, string>;
   let idleJob: string;
+  /** An admin token: job listings need one. */
+  let adminToken: string;
 
   const api = async (path: string, init: RequestInit = {}) => fetch(`${serve.url}${path}`, init);
-  const jobsOf = async (): Promise<JobView[]> => ((await (await api(`/api/v1/jobs?checkpoint=${checkpointId}`)).json()) as { jobs: JobView[] }).jobs;
+  const jobsOf = async (): Promise<JobView[]> => ((await (await api(`/api/v1/jobs?checkpoint=${checkpointId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { jobs: JobView[] }).jobs;
   const jobOfKind = async (kind: string) => (await jobsOf()).find((j) => j.kind === kind)!;
   const evidence = async () => {
     const entry = (await (await api(`/api/v1/checkpoints/${checkpointId}`)).json()) as { compatibility?: Record<string, { status: string; evidence: Array<{ check: string; result: string }> }> };
@@ -94,6 +96,7 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     serve = await spawnServe(["--db", db, "--platforms", cpu, "--reference-platform", "none", "--lease-seconds", "20"]);
     const token = async (scope: string, name: string) => (await execa(process.execPath, [join(checkout, "tooling/registry.mjs"), "token", "create", "--db", db, "--scope", scope, "--name", name])).stdout.trim();
     await writeFile(join(home, ".config", "fiab-registry", "worker-token"), `${await token("worker", slurm.node.name)}\n`, { mode: 0o600 });
+    adminToken = await token("admin", "slurm-test-admin");
     const registered = await api("/api/v1/register", {
       method: "PUT",
       headers: { authorization: `Bearer ${await token("register", "slurm-test")}`, "content-type": "application/json" },

@@ -50,7 +50,7 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
   let exited = false;
   const console_: string[] = [];
 
-  const jobOfKind = async (kind: string) => ((await (await registry.call(`/api/v1/jobs?checkpoint=${checkpointId}`)).json()) as { jobs: JobView[] }).jobs.find((j) => j.kind === kind)!;
+  const jobOfKind = async (kind: string) => ((await (await registry.call(`/api/v1/jobs?checkpoint=${checkpointId}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs.find((j) => j.kind === kind)!;
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
     const end = Date.now() + timeoutMs;
