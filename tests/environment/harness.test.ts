@@ -124,10 +124,10 @@ os.write(int(os.environ["REGISTRY_MESSAGE_FD"]), json.dumps(out).encode())
     expect(harness.report!.stages[0]).toMatchObject({ exitCode: 0, message: null, messageTooLarge: true });
   });
 
-  it("a step past the deadline is killed by the harness, which still reports; later steps do not run", async () => {
+  it("a step past its time limit is killed by the harness, which still reports; when it was required, later steps do not run", async () => {
     const slow = await step("slow", "import time\ntime.sleep(600)\n");
     const started = Date.now();
-    const harness = await runHarness(env, {}, [{ name: "slow", script: slow }, { name: "after", script: slow }], { timeoutMs: 3000, sandbox: true, readOnly: [dir] });
+    const harness = await runHarness(env, {}, [{ name: "slow", script: slow, required: true }, { name: "after", script: slow }], { timeoutMs: 3000, sandbox: true, readOnly: [dir] });
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(harness.run.timedOut).toBe(false);
     expect(harness.report!.stages).toMatchObject([{ name: "slow", timedOut: true }]);

@@ -135,7 +135,7 @@ export interface InstallOutcome {
 /** The host's side: the index could not be reached, or does not hold what was asked for, or the machine failed. */
 const environmentCauses: Array<[RegExp, string]> = [
   [/NewConnectionError|Failed to establish a new connection|Connection refused|ConnectTimeout|Max retries exceeded|Temporary failure in name resolution|Name or service not known|Network is unreachable|No route to host|Could not fetch URL|ProxyError|SSLError|error sending request|tcp connect error|dns error|Failed to fetch/i, "the package index could not be reached"],
-  [/No matching distribution found|Could not find a version that satisfies|from versions: none|there is no version of|not found in the package registry|no wheels with a matching|has no wheels|requires a different Python|Requires-Python/i, "the configured index or wheel folder does not hold a version or wheel the requirements name"],
+  [/No matching distribution found|Could not find a version that satisfies|from versions: none|there is no version of|not found in the package registry|no wheels with a matching|has no wheels|requires a different Python/i, "the configured index or wheel folder does not hold a version or wheel the requirements name"],
   [/No space left on device|Errno 28|ENOSPC|Disk quota exceeded/i, "the disk is full"],
   [/MemoryError|Cannot allocate memory|out of memory/i, "the installer ran out of memory"],
 ];

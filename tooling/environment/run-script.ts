@@ -23,9 +23,12 @@ export interface Step {
   messageBytes?: number;
   /** Later steps run only when this one exits 0. */
   required?: boolean;
+  /** Its own time limit; the run's by default. The harness kills the step at it and reports. */
+  timeoutMs?: number;
 }
 
 export interface HarnessOptions {
+  /** Each step's time limit (unless it has its own). */
   timeoutMs: number;
   memoryLimitMiB?: number | undefined;
   /** Extra environment variables for the steps (e.g. an attention backend). */
@@ -71,7 +74,7 @@ export interface HarnessRun {
 const reportOverheadBytes = 4 * 1024 * 1024;
 /** The last bytes of each step's output the harness keeps. */
 const tailBytes = 64 * 1024;
-/** After the deadline the harness kills the step itself and reports; the host kills the sandbox a little later. */
+/** At a step's time limit the harness kills it and reports; the host kills the sandbox only after all of them and this. */
 const hostGraceMs = 30_000;
 
 export async function runHarness(env: PythonEnvironment, spec: unknown, steps: readonly Step[], options: HarnessOptions): Promise<HarnessRun> {
@@ -83,13 +86,13 @@ export async function runHarness(env: PythonEnvironment, spec: unknown, steps: r
     await writeFile(specFile, JSON.stringify(spec), { mode: 0o644 });
     const python = [env.python, "-E", "-s", "-B"];
     const harnessSpec = {
-      deadline: options.timeoutMs / 1000,
       tailBytes,
       stages: steps.map((step) => ({
         name: step.name,
         argv: [...python, isAbsolute(step.script) ? step.script : pythonScript(step.script), ...(step.args ?? []), specFile],
         messageBytes: step.messageBytes ?? 1024 * 1024,
         required: step.required ?? false,
+        timeout: (step.timeoutMs ?? options.timeoutMs) / 1000,
         env: options.env ?? {},
       })),
       outputs: (options.outputs ?? []).map((output, i) => ({ path: output.scratchPath, fd: 4 + i })),
@@ -103,7 +106,7 @@ export async function runHarness(env: PythonEnvironment, spec: unknown, steps: r
       python: env.python,
       harnessSpec: harnessFile,
       env: { PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, LANG: "C.UTF-8" },
-      timeoutMs: options.timeoutMs + hostGraceMs,
+      timeoutMs: steps.reduce((sum, step) => sum + (step.timeoutMs ?? options.timeoutMs), hostGraceMs),
       memoryLimitMiB: options.memoryLimitMiB,
       readOnly: [env.dir, ...env.readOnly, work, ...options.readOnly],
       writable: [],

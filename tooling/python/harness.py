@@ -17,7 +17,7 @@ the only one that writes to the host:
 Usage: python -I -S harness.py [--userns-nproc=N] exec -- COMMAND...   (a plain command, e.g. pip: its
                                                                          status becomes ours)
        python -I -S harness.py [--userns-nproc=N] stages SPEC.json     (SPEC: {stages: [{name, argv, env?,
-                                  messageBytes?, required?}], deadline?, tailBytes?, outputs?: [{path, fd}], outputBytes?})
+                                  messageBytes?, required?, timeout?}], tailBytes?, outputs?: [{path, fd}], outputBytes?})
 --userns-nproc: (the registry runs as root; we run as uid 65534 in no user namespace) every child enters a
 user namespace of its own, which cannot make further ones, with a process limit of N counted there.
 """
@@ -193,7 +193,7 @@ def drain(pipes):
             sink.add(chunk)
 
 
-def run_stage(stage, deadline, tail_bytes):
+def run_stage(stage, tail_bytes):
     """One child: its message (JSON text, at most messageBytes), its output's tail, and what we saw of it."""
     message_r, message_w = os.pipe()
     output_r, output_w = os.pipe()
@@ -201,6 +201,7 @@ def run_stage(stage, deadline, tail_bytes):
     env.update(stage.get("env") or {})
     env["REGISTRY_MESSAGE_FD"] = str(message_w)
     started = time.monotonic()
+    deadline = started + float(stage.get("timeout", 3600))
     pid = spawn(stage["argv"], env, output_w, message_w)
     os.close(message_w)
     os.close(output_w)
@@ -292,13 +293,12 @@ def write_report(report):
 def run_stages(spec_path):
     with open(spec_path) as file:
         spec = json.load(file)
-    deadline = time.monotonic() + float(spec.get("deadline", 3600))
     tail_bytes = int(spec.get("tailBytes", 65536))
     stages = []
     for stage in spec["stages"]:
-        result = run_stage(stage, deadline, tail_bytes)
+        result = run_stage(stage, tail_bytes)
         stages.append(result)
-        if result["timedOut"] or (stage.get("required") and result["exitCode"] != 0):
+        if stage.get("required") and result["exitCode"] != 0:
             break
     report = {"harness": 1, "stages": stages}
     if spec.get("outputs"):

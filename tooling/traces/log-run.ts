@@ -112,7 +112,7 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
       env,
       spec,
       [
-        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true },
+        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true, timeoutMs: Math.max(options.timeoutMs, 300_000) },
         { name: "run", script: "log_run.py", messageBytes: maxResultBytes, required: true },
       ],
       {

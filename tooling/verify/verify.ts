@@ -202,6 +202,9 @@ export function environmentRecord(file: CheckpointFile, summary: string, detail:
   return { ...recordBase(file, {}), status: "environment-error", fault: "environment", deterministic: false, summary: strangerText(summary, 500), detail };
 }
 
+/** The least time a step that runs none of the checkpoint's code gets (importing torch on a busy machine). */
+const hostStepMs = 300_000;
+
 export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOptions): Promise<VerificationResult> {
   const prepared = await prepare(file, options);
   const base = recordBase(file, prepared);
@@ -220,8 +223,9 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       env,
       { checkpoint: resolve(file.path), allowlist: allowlistFor(options) },
       [
-        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true },
-        { name: "weights-only", script: "verify_unpickling.py", args: ["weights-only"] },
+        // Neither runs the checkpoint's code: their time is the host's, not the checkpoint's --timeout.
+        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true, timeoutMs: Math.max(options.timeoutMs, hostStepMs) },
+        { name: "weights-only", script: "verify_unpickling.py", args: ["weights-only"], timeoutMs: Math.max(options.timeoutMs, hostStepMs) },
         { name: "load", script: "verify_unpickling.py", args: ["load"] },
       ],
       { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB, sandbox: !options.noSandbox, readOnly: [resolve(file.path)] },
