@@ -43,7 +43,8 @@ export default defineCommand({
       if (!isHostFailure(error)) throw error;
       result = environmentRecord(file, (error as Error).message);
     }
-    verificationResult.parse(result);
+    // Printed in the contract's key order, whatever order it was assembled in.
+    result = verificationResult.parse(result);
     for (const note of result.requirementNotes) log(`note: ${note}`);
     log(`verify-unpickling: ${result.status}: ${result.summary}`);
     const text = formatJson(result);

@@ -84,7 +84,7 @@ export async function runHarness(env: PythonEnvironment, spec: unknown, steps: r
     await chmod(work, 0o755);
     const specFile = join(work, "spec.json");
     await writeFile(specFile, JSON.stringify(spec), { mode: 0o644 });
-    const python = [env.python, "-E", "-s", "-B"];
+    const python = [env.python, "-s", "-B"];
     const harnessSpec = {
       tailBytes,
       stages: steps.map((step) => ({
