@@ -189,8 +189,9 @@ function recordBase(file: CheckpointFile, prepared: Partial<Prepared>) {
     ...(prepared.sizeBytes !== undefined ? { checkpointSizeBytes: prepared.sizeBytes } : {}),
     tool: toolFor("verify-unpickling"),
     date: new Date().toISOString(),
-    requirements: prepared.requirements ?? [],
-    requirementNotes: prepared.notes ?? [],
+    // From the checkpoint's metadata: a stranger's text too.
+    requirements: (prepared.requirements ?? []).map((r) => strangerText(r, 1000)),
+    requirementNotes: (prepared.notes ?? []).map((n) => strangerText(n, 1000)),
     installed: {},
     platform: { key: platformKey(hostPlatform()), ...hostPlatform() },
     durationsSeconds: prepared.durations ?? {},
@@ -209,7 +210,7 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
   const prepared = await prepare(file, options);
   const base = recordBase(file, prepared);
   if (prepared.refused) {
-    return { ...base, status: prepared.refused.status, fault: "checkpoint", deterministic: true, summary: strangerText(prepared.refused.summary, 1000), detail: { flagged: prepared.refused.flagged } };
+    return { ...base, status: prepared.refused.status, fault: "checkpoint", deterministic: true, summary: strangerText(prepared.refused.summary, 1000), detail: { flagged: prepared.refused.flagged.map((name) => strangerText(name, 300)) } };
   }
   if (prepared.installFailure) {
     const { summary, reason, log, kind } = prepared.installFailure;
