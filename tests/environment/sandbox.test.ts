@@ -97,7 +97,9 @@ describe.skipIf(unavailable)("the sandbox", () => {
       expect(JSON.parse(run.stdout)).toEqual([sandboxUid, sandboxUid, [], "sandbox"]);
       const expected = process.getuid!() === 0 ? sandboxUid : process.getuid!();
       expect(run.hostUid).toBe(expected);
-      expect(hostUids).toEqual([expected]);
+      // The harness and the command: every process of the sandbox, as the kernel sees it.
+      expect(hostUids.length).toBeGreaterThan(0);
+      expect(new Set(hostUids)).toEqual(new Set([expected]));
     });
 
     it("/etc holds only the allowlisted files (no shadow, no host accounts), and there is no home, no /root", async () => {
