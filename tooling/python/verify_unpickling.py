@@ -1,8 +1,9 @@
 """Runs inside a fresh environment made by `verify-unpickling`, as a child of tooling/python/harness.py, one
 step per process so that what comes before the checkpoint's code cannot be touched by it:
 
-  probe         imports torch and reports its version and the accelerators; reads nothing of the checkpoint
-  weights-only  torch.load(weights_only=True): torch's restricted unpickler, which runs no code from the file
+  probe         imports torch and reports its version and the accelerators; then, in a forked child (so that a
+                crash there costs only that answer), torch.load(weights_only=True): torch's restricted
+                unpickler, which runs no code from the file ("weights-only" runs that alone)
   load          torch.load(weights_only=False) through guarded_unpickler (the reviewed list): a global or call
                 off the list is refused while loading ("refused-unsafe"), whatever the static scan said
 
@@ -58,7 +59,7 @@ def attempt(load):
 def probe(spec):
     import torch
 
-    return {"step": "probe", "environment": fingerprint(torch)}
+    return {"step": "probe", "environment": fingerprint(torch), "weightsOnly": in_child(lambda: weights_only(spec))}
 
 
 def weights_only(spec):
@@ -67,6 +68,38 @@ def weights_only(spec):
     if "weights_only" not in torch.load.__code__.co_varnames:
         return {"step": "weights-only", "supported": False}
     return {"step": "weights-only", "supported": True, "load": attempt(lambda: torch.load(spec["checkpoint"], map_location="cpu", weights_only=True))}
+
+
+def in_child(work, limit=1 << 20):
+    """`work()` in a forked child, torch already imported: its answer, or how the child ended without one."""
+    import os
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        try:
+            data = json.dumps(work()).encode()
+        except BaseException as error:  # noqa: BLE001 - whatever happened is the answer
+            data = json.dumps({"error": describe(error)}).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_end, view) :]
+        os._exit(0)
+    os.close(write_end)
+    chunks, size = [], 0
+    while True:
+        chunk = os.read(read_end, 65536)
+        if not chunk or size > limit:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return {"ended": os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status), "signaled": os.WIFSIGNALED(status)}
 
 
 def load(spec):

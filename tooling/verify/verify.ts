@@ -1,10 +1,10 @@
 // verify-unpickling's core: scan, then (if the scan allows) a fresh environment with exactly the checkpoint's
-// requirements, what the host reads of it, and three steps under the harness: a probe of torch and the
-// accelerators, torch.load(weights_only=True), and only then the checkpoint's own code, torch.load(weights_only
-// =False). Returns the result record, for every outcome once the command started: whose fault a failure is
+// requirements, what the host reads of it, and two steps under the harness: a probe of torch and the
+// accelerators with torch.load(weights_only=True), and only then the checkpoint's own code,
+// torch.load(weights_only=False). Returns the result record, for every outcome once the command started: whose fault a failure is
 // (the checkpoint's, or the host's environment's) is part of it. Facts come from where the checkpoint could
-// not have written them: installed versions from the host's reading, the torch version and accelerators from
-// the probe, weights_only from the second step, exit status and time from the harness. The load's own answer
+// not have written them: installed versions from the host's reading, the torch version, accelerators and
+// weights_only from the probe, exit status and time from the harness. The load's own answer
 // is the only thing the checkpoint's code could forge, and it is refused when it contradicts those facts.
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
@@ -173,7 +173,7 @@ function fingerprintOf(harness: HarnessRun, installed: InstalledFacts): { platfo
 }
 
 function weightsOnly(harness: HarnessRun): boolean | undefined {
-  const answer = stepAnswer(harness.report?.stages.find((s) => s.name === "weights-only"));
+  const answer = stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.weightsOnly as Record<string, unknown> | undefined;
   const load = answer?.load as { ok?: unknown } | undefined;
   return answer?.supported === true && typeof load?.ok === "boolean" ? load.ok : undefined;
 }
@@ -224,9 +224,9 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       env,
       { checkpoint: resolve(file.path), allowlist: allowlistFor(options) },
       [
-        // Neither runs the checkpoint's code: their time is the host's, not the checkpoint's --timeout.
-        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true, timeoutMs: Math.max(options.timeoutMs, hostStepMs) },
-        { name: "weights-only", script: "verify_unpickling.py", args: ["weights-only"], timeoutMs: Math.max(options.timeoutMs, hostStepMs) },
+        // It runs none of the checkpoint's code (torch, and torch's weights_only unpickler): its time is the
+        // host's, not the checkpoint's --timeout.
+        { name: "probe", script: "verify_unpickling.py", args: ["probe"], required: true, timeoutMs: 2 * Math.max(options.timeoutMs, hostStepMs) },
         { name: "load", script: "verify_unpickling.py", args: ["load"] },
       ],
       { timeoutMs: options.timeoutMs, memoryLimitMiB: options.memoryLimitMiB, sandbox: !options.noSandbox, readOnly: [resolve(file.path)] },
