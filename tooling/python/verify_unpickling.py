@@ -1,13 +1,14 @@
 """Runs inside a fresh environment made by `verify-unpickling`, as a child of tooling/python/harness.py, one
 step per process so that what comes before the checkpoint's code cannot be touched by it:
 
-  probe         imports torch and reports its version and the accelerators; then, in a forked child (so that a
-                crash there costs only that answer), torch.load(weights_only=True): torch's restricted
-                unpickler, which runs no code from the file ("weights-only" runs that alone)
+  probe         imports torch and reports its version and the accelerators; then, with SPEC's weightsOnly, in a
+                forked child (so that a crash there costs only that answer), torch.load(weights_only=True):
+                torch's restricted unpickler, which runs no code from the file ("weights-only" runs that alone)
   load          torch.load(weights_only=False) through guarded_unpickler (the reviewed list): a global or call
                 off the list is refused while loading ("refused-unsafe"), whatever the static scan said
 
-Usage: python verify_unpickling.py STEP SPEC.json    SPEC: {checkpoint, allowlist}
+Usage: python verify_unpickling.py STEP SPEC.json    SPEC: {checkpoint, allowlist, weightsOnly?}
+(log-run runs the probe too, without weightsOnly.)
 The answer goes to the harness's message pipe (registry_result.finish); the checkpoint's own code may print
 anything on stdout, which the harness keeps only as its output.
 """
@@ -59,7 +60,10 @@ def attempt(load):
 def probe(spec):
     import torch
 
-    return {"step": "probe", "environment": fingerprint(torch), "weightsOnly": in_child(lambda: weights_only(spec))}
+    answer = {"step": "probe", "environment": fingerprint(torch)}
+    if spec.get("weightsOnly"):
+        answer["weightsOnly"] = in_child(lambda: weights_only(spec))
+    return answer
 
 
 def weights_only(spec):

@@ -222,7 +222,7 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
     const started = performance.now();
     const harness = await runHarness(
       env,
-      { checkpoint: resolve(file.path), allowlist: allowlistFor(options) },
+      { checkpoint: resolve(file.path), allowlist: allowlistFor(options), weightsOnly: true },
       [
         // It runs none of the checkpoint's code (torch, and torch's weights_only unpickler): its time is the
         // host's, not the checkpoint's --timeout.
