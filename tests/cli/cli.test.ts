@@ -55,7 +55,9 @@ describe("registry CLI", () => {
       Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably
       meant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and
       that each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,
-      about an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.
+      and saying what fixes each: an entry FIAB's views leave out (a missing field, with the extract-basic-metadata
+      command that fills it, or a value FIAB's runtime would fail on), a time step FIAB cannot parse ("1d": write
+      "24h"), a limited area without bounds, an empty description or author, an estimate without its rule.
 
       Options:
         --entries DIR         folder of entry files (default: entries)

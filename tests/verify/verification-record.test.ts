@@ -42,8 +42,8 @@ describe("the verification record", () => {
       timeout: ["checkpoint", false],
       "out-of-memory": ["checkpoint", true],
       "refused-unsafe": ["checkpoint", true],
-      "refused-dependency": ["checkpoint", true],
       "environment-error": ["environment", false],
+      "refused-dependency": ["checkpoint", true],
     });
   });
 });

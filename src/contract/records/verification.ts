@@ -12,11 +12,12 @@ export const verificationStatuses = [
   "timeout",
   "out-of-memory",
   "refused-unsafe",
-  "refused-dependency",
   "environment-error",
+  "refused-dependency",
 ] as const;
 export type VerificationStatus = (typeof verificationStatuses)[number];
 
+/** Whose failure a run was: none (it passed), the checkpoint's own, or the host's environment. */
 export const faults = ["none", "checkpoint", "environment"] as const;
 export type Fault = (typeof faults)[number];
 
