@@ -11,7 +11,7 @@ import { serveSite } from "../tests/support/static-site.ts";
 import { generateRegistry, workDir } from "./generate-registry.ts";
 import { lighthouseScores } from "./lighthouse.ts";
 import { describeMachine, machine } from "./machine.ts";
-import { runChild, type ChildRun } from "./measure.ts";
+import { median, runChild, type ChildRun } from "./measure.ts";
 import { outputSize } from "./output-size.ts";
 import { writeTrivialSite } from "./trivial-site.ts";
 
@@ -51,12 +51,6 @@ async function buildCatalog(entries: string, dist: string, logFile: string): Pro
 async function buildTrivial(project: string, dist: string, logFile: string): Promise<ChildRun> {
   await clear(dist);
   return mustSucceed("trivial build", await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: project, env, logFile }));
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** When the build reached each step, from the time its log lines arrived (pages render several at once). */

@@ -16,6 +16,7 @@ import { file, startServer } from "../tests/support/http-servers.ts";
 import { repoRoot } from "../tests/support/paths.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable } from "../tests/support/python-fixtures.ts";
 import { findOnPath } from "../tooling/environment/sandbox.ts";
+import { median } from "./measure.ts";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "3" } }, strict: true });
 const rounds = Number(values.rounds);
@@ -87,7 +88,7 @@ async function fanOut(round: number, workers: number): Promise<number> {
     const response = await fetch(`${server.url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${register}`, "content-type": "application/json" }, body: JSON.stringify({ url: files.url("/bench-tiny.ckpt") }) });
     if (response.status !== 202) throw new Error(`registration answered ${response.status}: ${await response.text()}`);
     for (;;) {
-      const { jobs } = (await (await fetch(`${server.url}/api/v1/jobs?checkpoint=bench-tiny`)).json()) as { jobs: Array<{ state: string; kind: string; reason?: string }> };
+      const { jobs } = (await (await fetch(`${server.url}/api/v1/jobs?checkpoint=bench-tiny`, { headers: { authorization: `Bearer ${token}` } })).json()) as { jobs: Array<{ state: string; kind: string; reason?: string }> };
       const broken = jobs.find((j) => j.state === "failed" || j.state === "cancelled");
       if (broken) throw new Error(`${broken.kind} ${broken.state}: ${broken.reason}`);
       if (jobs.length > 0 && jobs.every((j) => j.state === "done")) break;
@@ -102,7 +103,6 @@ async function fanOut(round: number, workers: number): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const times = { hand: [] as number[], one: [] as number[], two: [] as number[] };
 for (let round = 0; round < rounds; round++) {
   log(`round ${round + 1}/${rounds}`);

@@ -9,6 +9,14 @@ import { procAvailable, sampleTree, type TreeMemory } from "./proc-tree.ts";
 
 export const gnuTime = "/usr/bin/time";
 
+/** The median: the middle value, or the mean of the two middle values of an even count. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("median of no values");
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export interface ChildRun {
   command: string[];
   exitCode: number;

@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { scanPickle } from "../tooling/pickle/scan.ts";
 import { aifsDataPickle } from "../tests/support/aifs-pickle.ts";
+import { median } from "./measure.ts";
 
 const TARGET_MB_PER_S = 50;
 const MB = 1e6;
@@ -81,16 +82,15 @@ function measure(name: string, bytes: Uint8Array): void {
     scanPickle(bytes);
     seconds.push((performance.now() - started) / 1000);
   }
-  seconds.sort((a, b) => a - b);
-  const median = seconds[Math.floor(seconds.length / 2)]!;
-  const rate = bytes.length / MB / median;
+  const mid = median(seconds);
+  const rate = bytes.length / MB / mid;
   const cells = [
     name.padEnd(34),
     `${(bytes.length / MB).toFixed(1)} MB`.padStart(9),
     `${(first.opcodes / 1e6).toFixed(1)} M ops`.padStart(11),
-    `${median.toFixed(3)} s`.padStart(9),
+    `${mid.toFixed(3)} s`.padStart(9),
     `${rate.toFixed(0)} MB/s`.padStart(10),
-    `${(first.opcodes / median / 1e6).toFixed(0)} M ops/s`.padStart(12),
+    `${(first.opcodes / mid / 1e6).toFixed(0)} M ops/s`.padStart(12),
     rate >= TARGET_MB_PER_S ? "meets target" : "BELOW TARGET",
   ];
   console.log(cells.join("  "));

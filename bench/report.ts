@@ -111,11 +111,14 @@ export function markdownTable(results: readonly SizeResult[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Where the build's wall time and memory go, per size (route times as astro logs them, to the millisecond). */
+/**
+ * Where the build's wall time and memory go, per size: the wall time during which routes of each kind were being
+ * generated (route spans as astro logs them, to the millisecond; concurrent routes counted once).
+ */
 export function phaseTable(results: readonly SizeResult[]): string {
   const last = results.at(-1);
   if (!last) return "";
-  const header = ["build phase", ...results.map((r) => `${count(r.size)}: time (s)`), `share at ${count(last.size)}`, ...results.map((r) => `${count(r.size)}: peak RSS (MiB)`)];
+  const header = ["build phase", ...results.map((r) => `${count(r.size)}: wall time (s)`), `share of the wall at ${count(last.size)}`, ...results.map((r) => `${count(r.size)}: peak RSS (MiB)`)];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
   for (const [i, phase] of last.build.phases.entries()) {
     if (results.every((r) => (r.build.phases[i]?.seconds ?? 0) === 0)) continue;

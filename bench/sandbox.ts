@@ -1,5 +1,5 @@
 // `node bench/sandbox.ts [--runs N]`: what bubblewrap costs verify-unpickling. The same real tiny checkpoint
-// (Debian's torch) is loaded through runScript, as the command loads it, with the sandbox and without
+// (Debian's torch) is loaded through runHarness, as the command loads it, with the sandbox and without
 // (--no-sandbox), alternating in one process so both see the same machine state; the median of N runs each
 // and their ratio are printed as a Markdown table row. A second row isolates the sandbox's own start-up
 // (`true` through runSandboxed), since the load itself is dominated by importing torch.
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createEnvironment, installRequirements } from "../tooling/environment/python-env.ts";
-import { runScript } from "../tooling/environment/run-script.ts";
+import { runHarness, stepAnswer } from "../tooling/environment/run-script.ts";
 import { defaultMemoryLimitMiB, findBubblewrap, runSandboxed } from "../tooling/environment/sandbox.ts";
 import { allowlistWith } from "../tooling/pickle/allowlist.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable } from "../tests/support/python-fixtures.ts";
@@ -55,12 +55,12 @@ try {
     const install = await installRequirements(env, ["registry-tiny-models==0.1.0"], { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true }, { timeoutMs: 300_000, sandbox: true, allowBuilds: false });
     if (!install.ok) throw new Error(`installing the tiny models failed: ${install.reason}`);
     const load = await compare(async (sandbox) => {
-      const { run, output } = await runScript(env, "verify_unpickling.py", { checkpoint, allowlist: allowlistWith(["tiny_models"]) }, { timeoutMs: 120_000, memoryLimitMiB: defaultMemoryLimitMiB, sandbox, readOnly: [checkpoint] });
-      const status = (output as { status?: string } | undefined)?.status;
-      if (status !== "ok") throw new Error(`the load did not succeed (${status ?? `exit ${run.exitCode}`}): ${run.stderr.slice(-2000)}`);
+      const { run, report } = await runHarness(env, { checkpoint, allowlist: allowlistWith(["tiny_models"]) }, [{ name: "load", script: "verify_unpickling.py", args: ["load"] }], { timeoutMs: 120_000, memoryLimitMiB: defaultMemoryLimitMiB, sandbox, readOnly: [checkpoint] });
+      const status = stepAnswer(report?.stages[0])?.status;
+      if (status !== "ok") throw new Error(`the load did not succeed (${String(status ?? `exit ${run.exitCode}`)}): ${run.stderr.slice(-2000)}`);
     });
     const start = await compare(async (sandbox) => {
-      const run = await runSandboxed(["/bin/true"], { sandbox, cwd: dir, timeoutMs: 60_000, memoryLimitMiB: defaultMemoryLimitMiB, readOnly: [], writable: [dir] });
+      const run = await runSandboxed(["/bin/true"], { sandbox, timeoutMs: 60_000, memoryLimitMiB: defaultMemoryLimitMiB, readOnly: [], writable: [] });
       if (run.exitCode !== 0) throw new Error(`true failed: ${run.stderr}`);
     });
     const row = (label: string, r: { plain: number; sandboxed: number }, unit: "s" | "ms") => {
@@ -71,8 +71,8 @@ try {
       [
         "| sandbox | process group (--no-sandbox) | bubblewrap | ratio |",
         "| --- | ---: | ---: | ---: |",
-        row("verify_unpickling.py on a tiny checkpoint through runScript", load, "s"),
-        row("`true` through runSandboxed (the sandbox's own start-up)", start, "ms"),
+        row("verify_unpickling.py load on a tiny checkpoint through runHarness", load, "s"),
+        row("`true` through runSandboxed (the sandbox's own start-up, with its harness)", start, "ms"),
       ].join("\n") + "\n",
     );
   } finally {

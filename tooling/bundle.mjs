@@ -1,14 +1,14 @@
 // Builds the command line into build/cli/ (run by `npm ci` through the prepare script, and by
-// `npm run build:cli`): one ES module per command, dependencies included, so a command starts without type
+// `npm run build:cli`; `node tooling/bundle.mjs DIR` writes elsewhere): one ES module per command, dependencies included, so a command starts without type
 // stripping or resolving hundreds of files. tooling/registry.mjs runs it while it is fresh.
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "build", "cli");
+const defaultOut = join(root, "build", "cli");
 const zodSlim = join(root, "tooling", "zod-slim.mjs");
 
 /** Our own modules get tooling/zod-slim.mjs for "zod"; it, and Zod itself, get the real package. */
@@ -22,21 +22,20 @@ const slimZod = {
 /**
  * node:fs through process.getBuiltinModule instead of an import: importing a builtin as an ES module makes
  * Node build its module facade, which reads every export and so loads the file streams behind fs.ReadStream
- * (4 ms of every command's start-up, measured).
+ * (4 ms of every command's start-up, measured). The shim is CommonJS, so esbuild reads each name a module
+ * imports only when that module uses it: no list of names taken from the Node that builds the bundle (Node 20
+ * would list fs.F_OK, whose read Node 24 deprecates with a warning), so every Node builds the same bundle.
  */
 const fsWithoutFacade = {
   name: "fs-without-facade",
   setup(build) {
     build.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: "node:fs", namespace: "fs-without-facade" }));
-    build.onLoad({ filter: /.*/, namespace: "fs-without-facade" }, async () => {
-      const fs = await import("node:fs");
-      const plain = Object.getOwnPropertyNames(fs.default).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && "value" in Object.getOwnPropertyDescriptor(fs.default, name));
-      return { contents: `const fs = process.getBuiltinModule("node:fs");\nexport default fs;\n${plain.map((name) => `export const ${name} = fs.${name};`).join("\n")}\n`, loader: "js" };
-    });
+    build.onLoad({ filter: /.*/, namespace: "fs-without-facade" }, () => ({ contents: 'module.exports = process.getBuiltinModule("node:fs");\n', loader: "js" }));
   },
 };
 
-export async function bundle() {
+/** Bundles into `out` (build/cli/ by default); the number of the repository's files it was made from. */
+export async function bundle(out = defaultOut) {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const result = await build({
@@ -70,6 +69,7 @@ export async function bundle() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
-  const count = await bundle();
+  const out = process.argv[2] ? resolve(process.argv[2]) : defaultOut;
+  const count = await bundle(out);
   process.stderr.write(`bundled the registry command line from ${count} files into ${relative(process.cwd(), out) || "."} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

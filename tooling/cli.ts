@@ -1,7 +1,9 @@
 // The registry's one command-line entry: `npm run -s registry -- <command> [options]`.
 // The only place that prints and sets the exit status. `tooling/registry.mjs` runs it (bundled, see
-// tooling/bundle.mjs); `node tooling/cli.ts` runs the source directly.
+// tooling/bundle.mjs); `node tooling/cli.ts` runs the source directly. What it prints may quote strangers (a
+// checkpoint's exception, pip's log, a server's reason, a URL): no control character reaches the terminal raw.
 import { RegistryError } from "../src/errors.ts";
+import { escapeControl } from "../src/text/control.ts";
 import { formatRegistryProblem, RegistryInvalidError } from "../src/registry/problem.ts";
 import { columns, helpText, parseCommandArgs } from "./cli/command.ts";
 import { commands } from "./commands/index.ts";
@@ -26,9 +28,18 @@ function wantsJson(argv: readonly string[], declaresJson: boolean): boolean {
   return declaresJson && argv.includes("--json");
 }
 
+/**
+ * Results on stdout: control characters as JSON writes them (\u001b), so that a JSON document stays valid
+ * (JSON.stringify already escapes C0 controls in strings; C1 controls and DEL it leaves raw) and plain text
+ * prints no escape sequence.
+ */
+export function safeResult(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-  const log = (text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+  const out = (text: string) => process.stdout.write(safeResult(text.endsWith("\n") ? text : `${text}\n`));
+  const log = (text: string) => process.stderr.write(escapeControl(text.endsWith("\n") ? text : `${text}\n`));
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     out(rootHelp());

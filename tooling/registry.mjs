@@ -2,7 +2,7 @@
 // on `npm ci`) with V8's compile cache, while no file it was built from has changed since; otherwise the
 // TypeScript source itself, which is slower to start but always current. Plain JavaScript, so that starting
 // needs no type stripping.
-import { enableCompileCache } from "node:module";
+import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,7 +26,7 @@ function bundleIsFresh() {
 }
 
 if (process.env.REGISTRY_SOURCE !== "1" && bundleIsFresh()) {
-  enableCompileCache?.(join(bundleDir, ".compile-cache"));
+  nodeModule.enableCompileCache?.(join(bundleDir, ".compile-cache"));
   const { runProcess } = await import(join(bundleDir, "main.js"));
   await runProcess();
 } else {

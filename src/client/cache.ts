@@ -22,6 +22,9 @@ export interface CachedDocument {
   body: string;
   signature?: string | undefined;
   fetchedAt: string;
+  /** The document's revision and publishedAt, which a later document must not be older than (rollback). */
+  revision?: string | number | undefined;
+  publishedAt?: string | undefined;
 }
 
 const isStorage = (cache: RegistryCache): cache is StorageLike => typeof (cache as StorageLike).getItem === "function";

@@ -1,7 +1,9 @@
 // The tolerant side of the contract, for programs that read published entries (FIAB, scripts, the site of a
 // newer registry): unknown fields are ignored, unknown enum values read as "unknown", and entries written
-// for a newer schemaVersion are skipped with a warning instead of failing the whole read.
-import { entrySchema, formatProblem, problemsFromZod, schemaVersion, type ConsumedEntry } from "../contract/index.ts";
+// for a newer schemaVersion are skipped with a warning instead of failing the whole read. An id that is not a
+// checkpoint id (it names files: "../../tmp/x" would leave any folder) and text that is not well-formed Unicode
+// are skipped with a warning too, as the Python client does (tests/fixtures/compatibility-cases.json).
+import { checkpointIdPattern, entrySchema, formatProblem, illFormedTextProblem, problemsFromZod, schemaVersion, type ConsumedEntry } from "../contract/index.ts";
 
 export interface ReadWarning {
   checkpointId: string;
@@ -19,6 +21,11 @@ export function readEntry(checkpointId: string, doc: unknown): { entry?: Consume
   if (typeof version === "number" && version > schemaVersion) {
     return { warning: { checkpointId, message: `skipped: written for schema version ${version}, this reader knows up to ${schemaVersion}` } };
   }
+  if (!checkpointIdPattern.test(checkpointId)) {
+    return { warning: { checkpointId, message: `skipped: ${JSON.stringify(checkpointId.slice(0, 200))} is not a checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128)` } };
+  }
+  const text = illFormedTextProblem(doc);
+  if (text) return { warning: { checkpointId, message: `skipped: ${formatProblem(text)}` } };
   const parsed = entrySchema("consuming").safeParse(doc);
   if (!parsed.success) {
     const detail = problemsFromZod(parsed.error, doc).map(formatProblem).join("; ");

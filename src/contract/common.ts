@@ -17,6 +17,8 @@ export const sha256 = z
   .regex(/^[0-9a-f]{64}$/, "64 lowercase hexadecimal digits")
   .describe("A SHA-256 digest in lowercase hexadecimal.");
 
+export const isoDate = z.iso.date("a date as YYYY-MM-DD").describe("A date, YYYY-MM-DD.");
+
 export const isoDateTime = z.iso.datetime({ offset: true }).describe("An ISO 8601 date and time, e.g. 2026-11-26T10:00:00Z.");
 
 /** Arbitrary JSON kept as written: configuration blocks whose inner shape belongs to anemoi-inference. */

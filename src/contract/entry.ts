@@ -15,6 +15,7 @@ import { makeProvenance } from "./provenance.ts";
 import { makePublication } from "./publication.ts";
 import { makeRequirements } from "./requirements.ts";
 import { makeSource } from "./source.ts";
+import { makeSources } from "./sources.ts";
 
 export function makeEntry<M extends Mode>(mode: M) {
   return object(mode, {
@@ -39,6 +40,7 @@ export function makeEntry<M extends Mode>(mode: M) {
     outputs: makeOutputs(mode).optional(),
     provenance: makeProvenance(mode).optional(),
     pickle: makePickle(mode).optional(),
+    sources: makeSources(mode).optional(),
   }).describe("A checkpoint entry of the FIAB model registry. The checkpoint id is the file name.");
 }
 

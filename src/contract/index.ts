@@ -22,5 +22,6 @@ export * from "./publication.ts";
 export * from "./qube.ts";
 export * from "./requirements.ts";
 export * from "./source.ts";
+export * from "./sources.ts";
 export * from "./timestep.ts";
 export * from "./variable.ts";

@@ -14,6 +14,7 @@ export function makeDataset<M extends Mode>(mode: M) {
     resolutionKm: z.number().positive().optional().describe("Approximate grid spacing in kilometres, e.g. 31 for n320 (from the grid name when it is a known one)."),
     domain: oneOf(mode, domainKinds, "What the dataset covers: the whole globe, or a limited area (bounds in area).").optional(),
     area: z.string().optional().describe('Area as north/west/south/east, e.g. "70/-20/20/30", for limited-area datasets.'),
+    region: z.string().min(1).max(200).optional().describe('The place a limited-area dataset covers, in words, e.g. "Nordic countries", "Malawi".'),
     gridPoints: z.number().int().nonnegative().optional().describe("Number of grid points."),
   }).describe("A dataset the model reads: its grid, resolution, domain and size.");
 }

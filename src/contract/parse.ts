@@ -5,6 +5,7 @@ import { entrySchema, type Entry } from "./entry.ts";
 import { closestName } from "./did-you-mean.ts";
 import { knownKeysAt } from "./known-keys.ts";
 import { describeValue, formatPath, type ContractProblem } from "./problem.ts";
+import { illFormedString } from "../text/control.ts";
 
 export { describeValue, formatPath, formatProblem, type ContractProblem } from "./problem.ts";
 
@@ -67,10 +68,27 @@ export function problemsFromZod(error: z.ZodError, doc: unknown, schema?: z.ZodT
 
 export type ParseResult = { ok: true; entry: Entry } | { ok: false; problems: ContractProblem[] };
 
+/**
+ * Every string of an entry, keys included, must be well-formed Unicode: a lone surrogate (a "\ud800" escape)
+ * has no UTF-8 form, so a writer would replace it silently and readers in other languages fail on it. One check
+ * of the whole document here stands for a rule on every string field of the contract.
+ */
+export function illFormedTextProblem(doc: unknown): ContractProblem | undefined {
+  const found = illFormedString(doc);
+  if (!found) return undefined;
+  return {
+    path: formatPath(found.path),
+    message: `${found.inKey ? "the key" : "text"} holds a lone surrogate (${found.surrogate}): text must be well-formed Unicode`,
+    expected: "well-formed Unicode (surrogates only in pairs)",
+    ...(found.inKey ? {} : { found: describeValue(valueAt(doc, found.path)) }),
+  };
+}
+
 /** Checks a parsed JSON document against the strict (authoring) contract. */
 export function parseEntry(doc: unknown): ParseResult {
   const schema = entrySchema("authoring");
   const result = schema.safeParse(doc);
-  if (result.success) return { ok: true, entry: result.data };
-  return { ok: false, problems: problemsFromZod(result.error, doc, schema) };
+  const text = illFormedTextProblem(doc);
+  if (result.success && !text) return { ok: true, entry: result.data };
+  return { ok: false, problems: [...(text ? [text] : []), ...(result.success ? [] : problemsFromZod(result.error, doc, schema))] };
 }

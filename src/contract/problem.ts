@@ -1,22 +1,16 @@
 // A problem found in a document checked against the contract, and how it is written for people: path,
 // what was expected, what was found. No Zod here, so that reporting costs nothing to load.
 
+import { formatPath } from "../text/json-path.ts";
+
+export { formatPath };
+
 export interface ContractProblem {
   /** JSON path, e.g. "source.url" or "compatibility.linux-x86_64-cuda.evidence[0].date". */
   path: string;
   message: string;
   expected?: string;
   found?: string;
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || "(root)";
 }
 
 export function describeValue(value: unknown): string {

@@ -1,11 +1,23 @@
 // Entries turned into a store document that an unmodified FIAB of one contract version reads.
 import type { Configuration, Entry } from "../contract/index.ts";
+import { canonicalTimestep } from "../contract/duration.ts";
+import { shellQuote } from "../text/shell-quote.ts";
 import { configurationKeys } from "./configuration-keys.ts";
+import { runtimeProblems } from "./runtime-rules.ts";
 import type { FiabArtifact, FiabConfiguration, FiabContract, FiabFields, StoreDocument } from "./store-contract.ts";
+
+/** Why a view leaves an entry out: the entry field at fault, what is wrong, and what fixes it. */
+export interface ViewGap {
+  path: string;
+  message: string;
+  fix: string;
+}
 
 export interface ViewExclusion {
   id: string;
+  /** Entry paths of the fields at fault. */
   missing: string[];
+  gaps: ViewGap[];
 }
 
 export interface StoreExport {
@@ -21,8 +33,38 @@ function exportConfiguration(config: Configuration): FiabConfiguration | undefin
   return out as FiabFields["configuration"];
 }
 
-/** FIAB's fields of an entry, or the entry paths a view needs and the entry lacks. */
-export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: string[] } {
+const readCommand = (url: string) => `npm run -s registry -- extract-basic-metadata ${shellQuote(url)} --write`;
+
+/** What fills each field a view needs, for the warning that says the entry is left out. */
+function fixFor(path: string, entry: Entry): string {
+  const read = readCommand(entry.source.url);
+  switch (path) {
+    case "source.sizeBytes":
+      return `run \`${read}\` (it records the file's size), or write source.sizeBytes`;
+    case "infrastructure.supportedOs":
+      return `write infrastructure.supportedOs (["linux", "macos"], or ["linux"] for a flash-attention build), or run \`${read}\``;
+    case "requirements.pipConstraints":
+      return `run \`${read}\` (it pins them from the training provenance), or write requirements.pipConstraints`;
+    default:
+      return `run \`${read}\`, which reads it from the checkpoint`;
+  }
+}
+
+/** The entry path of a FIAB field, e.g. specific.pip_package_constraints[2] -> requirements.pipConstraints[2]. */
+function entryPathOf(field: string): string {
+  const rules: Array<[RegExp, string]> = [
+    [/^specific\.timestep/, "model.timestep"],
+    [/^specific\.pip_package_constraints/, "requirements.pipConstraints"],
+    [/^specific\.input_qube/, "inputs.qube"],
+    [/^specific\.output_qube/, "outputs.qube"],
+    ...configurationKeys.map(([fiabKey, entryKey]): [RegExp, string] => [new RegExp(`^specific\\.configuration\\.${fiabKey}`), `configuration.${entryKey}`]),
+  ];
+  for (const [pattern, path] of rules) if (pattern.test(field)) return field.replace(pattern, path);
+  return field;
+}
+
+/** FIAB's fields of an entry, or why its views leave it out: fields missing, or values FIAB's runtime raises on. */
+export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: string[]; gaps: ViewGap[] } {
   const required = {
     "source.sizeBytes": entry.source.sizeBytes,
     "infrastructure.supportedOs": entry.infrastructure?.supportedOs,
@@ -33,29 +75,36 @@ export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: 
     "model.timestep": entry.model?.timestep,
   };
   const missing = Object.entries(required).filter(([, v]) => v === undefined).map(([k]) => k);
-  if (missing.length > 0) return { missing };
+  if (missing.length > 0) return { missing, gaps: missing.map((path) => ({ path, message: "missing", fix: fixFor(path, entry) })) };
   const configuration = entry.configuration ? exportConfiguration(entry.configuration) : undefined;
   const gpu = entry.infrastructure?.minimumGpuMemoryMib;
-  return {
-    fields: {
-      url: entry.source.url,
-      display_name: entry.display.name,
-      display_author: entry.display.author,
-      display_description: entry.display.description,
-      ...(entry.display.comment !== undefined ? { comment: entry.display.comment } : {}),
-      ...(entry.tags !== undefined ? { tags: entry.tags } : {}),
-      disk_size_bytes: entry.source.sizeBytes!,
-      // Authoring entries hold only known values; "unknown" exists for tolerant readers alone.
-      supported_platforms: entry.infrastructure!.supportedOs! as Array<"linux" | "macos">,
-      ...(gpu !== undefined ? { minimum_gpu_memory_mib: gpu } : {}),
-      pip_package_constraints: entry.requirements!.pipConstraints!,
-      input_characteristics: entry.inputs!.characteristics!,
-      input_qube: entry.inputs!.qube as Record<string, unknown>,
-      output_qube: entry.outputs!.qube as Record<string, unknown>,
-      ...(configuration !== undefined ? { configuration } : {}),
-      timestep: entry.model!.timestep!,
-    },
+  // Views publish the one-unit form FIAB's runtime parses, also for an entry still written "1d".
+  const timestep = canonicalTimestep(entry.model!.timestep!) ?? entry.model!.timestep!;
+  const fields: FiabFields = {
+    url: entry.source.url,
+    display_name: entry.display.name,
+    display_author: entry.display.author,
+    display_description: entry.display.description,
+    ...(entry.display.comment !== undefined ? { comment: entry.display.comment } : {}),
+    ...(entry.tags !== undefined ? { tags: entry.tags } : {}),
+    disk_size_bytes: entry.source.sizeBytes!,
+    // Authoring entries hold only known values; "unknown" exists for tolerant readers alone.
+    supported_platforms: entry.infrastructure!.supportedOs! as Array<"linux" | "macos">,
+    ...(gpu !== undefined ? { minimum_gpu_memory_mib: gpu } : {}),
+    pip_package_constraints: entry.requirements!.pipConstraints!,
+    input_characteristics: entry.inputs!.characteristics!,
+    input_qube: entry.inputs!.qube as Record<string, unknown>,
+    output_qube: entry.outputs!.qube as Record<string, unknown>,
+    ...(configuration !== undefined ? { configuration } : {}),
+    timestep,
   };
+  const problems = runtimeProblems(fields);
+  if (problems.length === 0) return { fields };
+  const gaps = problems.map((p) => {
+    const path = entryPathOf(p.field);
+    return { path, message: `${p.message}: FIAB would fail to run it`, fix: p.fix ?? `correct ${path} in the entry` };
+  });
+  return { missing: gaps.map((g) => g.path), gaps };
 }
 
 function toArtifact(f: FiabFields, contract: FiabContract): FiabArtifact {
@@ -92,7 +141,7 @@ export function exportStore(
   const excluded: ViewExclusion[] = [];
   for (const { id, entry } of entries) {
     const result = fiabFieldsOf(entry);
-    if ("missing" in result) excluded.push({ id, missing: result.missing });
+    if ("missing" in result) excluded.push({ id, missing: result.missing, gaps: result.gaps });
     else artifacts[id] = toArtifact(result.fields, contract);
   }
   return { store: { display_name: displayName, artifacts }, excluded };

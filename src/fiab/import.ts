@@ -1,6 +1,7 @@
 // FIAB store artifacts (core-1 `store_info` or core-2 `common`/`specific`) turned into entries, losing nothing.
 import type { Configuration, Entry, Qube } from "../contract/index.ts";
 import { schemaPath, schemaVersion } from "../contract/constants.ts";
+import { canonicalTimestep } from "../contract/duration.ts";
 import { configurationKeys } from "./configuration-keys.ts";
 import type { FiabArtifact, FiabConfiguration, FiabFields } from "./store-contract.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
@@ -34,13 +35,15 @@ export function entryFromArtifact(fields: FiabFields, existing?: Entry): Entry {
     display: {
       name: fields.display_name,
       author: fields.display_author,
-      description: fields.display_description,
+      // FIAB's stores leave descriptions empty: an empty one does not erase the entry's sourced description.
+      description: fields.display_description || (e?.display.description ?? ""),
       ...(comment !== undefined ? { comment } : {}),
     },
     ...(tags !== undefined ? { tags } : {}),
     source: { ...e?.source, url: fields.url, sizeBytes: fields.disk_size_bytes },
     ...(e?.variants ? { variants: e.variants } : {}),
-    model: { ...e?.model, timestep: fields.timestep },
+    // A store's "1d" is read, and written the way FIAB's runtime parses it ("24h").
+    model: { ...e?.model, timestep: canonicalTimestep(fields.timestep) ?? fields.timestep },
     requirements: { ...e?.requirements, pipConstraints: fields.pip_package_constraints },
     ...(configuration !== undefined ? { configuration } : {}),
     infrastructure: {

@@ -45,7 +45,7 @@ export function parseJsonDocument(text: string, options: { maxDepth?: number } =
   const problem = checkJsonStructure(body, doc, { maxDepth: options.maxDepth ?? defaultMaxDepth });
   if (problem) {
     const { line, column } = lineColumn(body, problem.offset);
-    throw new JsonTextError(problem.message, line, column);
+    throw new JsonTextError(problem.message, line, column, problem.path);
   }
   return doc;
 }

@@ -3,10 +3,13 @@
 export class JsonTextError extends Error {
   readonly line: number;
   readonly column: number;
-  constructor(message: string, line: number, column: number) {
+  /** The field at fault, when the text is sound JSON but a value in it is not (a lone surrogate). */
+  readonly path: string | undefined;
+  constructor(message: string, line: number, column: number, path?: string) {
     super(message);
     this.line = line;
     this.column = column;
+    this.path = path;
   }
 }
 

@@ -30,13 +30,20 @@ export function isWholeGlobe(b: Bounds): boolean {
   return b.north >= 89 && b.south <= -89 && lonSpan >= 359;
 }
 
+/** Degrees to at most three decimals, about 100 m: coordinates read from float arrays carry rounding noise (59.90499999999997). */
+export function degreesText(value: number): string {
+  const rounded = Math.round(Math.abs(value) * 1000) / 1000;
+  return `${rounded}°`;
+}
+
 function latitudeText(lat: number): string {
-  return lat === 0 ? "0°" : `${Math.abs(lat)}°${lat > 0 ? "N" : "S"}`;
+  const rounded = Math.round(lat * 1000) / 1000;
+  return rounded === 0 ? "0°" : `${degreesText(rounded)}${rounded > 0 ? "N" : "S"}`;
 }
 
 function longitudeText(lon: number): string {
-  const wrapped = ((((lon + 180) % 360) + 360) % 360) - 180;
-  return wrapped === 0 ? "0°" : `${Math.abs(wrapped)}°${wrapped > 0 ? "E" : "W"}`;
+  const wrapped = Math.round((((((lon + 180) % 360) + 360) % 360) - 180) * 1000) / 1000;
+  return wrapped === 0 ? "0°" : `${degreesText(wrapped)}${wrapped > 0 ? "E" : "W"}`;
 }
 
 /** The bounds in words, e.g. "70°N to 20°N, 20°W to 30°E". */

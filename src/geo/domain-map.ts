@@ -138,6 +138,29 @@ function domainMapBody(domain: MapDomain, width: number, height: number): string
   return undefined;
 }
 
+// A global map is the same for every model on one grid: one file per grid that pages show as an image, instead
+// of 47 KB of paths inlined into each of thousands of pages. Its colours are the stylesheet's, written in.
+const globalMapStyle =
+  ".graticule{fill:none;stroke:#cdd6df;stroke-width:0.5}.land{fill:#c3ccd6;stroke:#aab5c0;stroke-width:0.4}" +
+  ".domain.global{fill:#eef3f8;stroke:none}.outline{fill:none;stroke:#8c98a5}" +
+  ".grid-points{fill:none;stroke:#d9480f;stroke-width:2.4;stroke-linecap:round;stroke-opacity:0.75}";
+
+/** Site path of the global map of `grid` (undefined: the globe without grid points). */
+export function globalMapPath(grid: string | undefined): string {
+  return `/maps/global/${globalMapName(grid)}.svg`;
+}
+
+/** The file name part of a global map: the grid name in lowercase, "/" as "x"; "globe" without a grid. */
+export function globalMapName(grid: string | undefined): string {
+  return grid === undefined ? "globe" : grid.toLowerCase().replace(/\//g, "x").replace(/[^a-z0-9.x-]/g, "-");
+}
+
+/** The global map of `grid` as a standalone SVG file. */
+export function globalMapFile(grid: string | undefined, width = 640, height = 360): string {
+  const body = domainMapBody({ kind: "global", grid }, width, height) ?? "";
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><style>${globalMapStyle}</style>${body}</svg>\n`;
+}
+
 const small = { width: 96, height: 50 };
 const smallProjection = () => geoNaturalEarth1().fitExtent([[1, 1], [small.width - 1, small.height - 1]], { type: "Sphere" });
 

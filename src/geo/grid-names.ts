@@ -28,8 +28,13 @@ function gaussian(kind: GridKind, n: number): GridInfo | undefined {
     return { kind, gaussianNumber: n, latitudeStep, longitudeStep: 360 / (4 * n + 16), global: true, points: 4 * n * n + 36 * n };
   }
   if (kind === "regular-gaussian") return { kind, gaussianNumber: n, latitudeStep, longitudeStep: 360 / (4 * n), global: true, points: 8 * n * n };
-  return { kind, gaussianNumber: n, latitudeStep, longitudeStep: 360 / (4 * n), global: true };
+  const points = classicReducedPoints[n];
+  return { kind, gaussianNumber: n, latitudeStep, longitudeStep: 360 / (4 * n), global: true, ...(points ? { points } : {}) };
 }
+
+// Classic reduced Gaussian grids have a row table of their own; the counts of those the registry's models use.
+// N320: 542,080 points (ECMWF's N320, the grid of AIFS Single and Bris's global part).
+const classicReducedPoints: Record<number, number> = { 320: 542_080 };
 
 const gaussianPrefix: Record<string, GridKind> = { o: "octahedral", n: "reduced-gaussian", f: "regular-gaussian" };
 

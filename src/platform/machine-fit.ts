@@ -14,8 +14,10 @@ export interface Machine {
 export interface FitFacts {
   supportedOs?: readonly string[] | undefined;
   architectures?: readonly string[] | undefined;
-  /** null: no minimum; undefined: not measured. */
+  /** FIAB's minimum: null: no minimum; undefined: not stated. */
   minimumGpuMemoryMib?: number | null | undefined;
+  /** What a run needs, measured, stated or estimated (infrastructure.gpuMemory); used where no minimum is stated. */
+  gpuMemory?: { mib: number; kind: string; atLeast?: boolean | undefined } | undefined;
   accelerators: readonly AcceleratorSupport[];
   /** Platform keys with their derived status, for evidence about this very machine. */
   platforms: Readonly<Record<string, string>>;
@@ -27,6 +29,8 @@ export interface Fit {
   reasons: string[];
   /** What is not known and might still exclude it. */
   caveats: string[];
+  /** Why it fits, one sentence each (empty when it does not). */
+  support: string[];
 }
 
 const osNames: Record<string, string> = { linux: "Linux", macos: "macOS" };
@@ -75,9 +79,24 @@ export function machineFit(facts: FitFacts, machine: Machine): Fit {
   }
 
   const minimum = facts.minimumGpuMemoryMib;
-  if (gpuMemoryMib !== undefined && gpuMemoryMib > 0 && typeof minimum === "number" && minimum > gpuMemoryMib) {
-    reasons.push(`Needs ${gibText(minimum)} of GPU memory; this machine has ${gibText(gpuMemoryMib)}.`);
-  } else if (gpuMemoryMib !== undefined && gpuMemoryMib > 0 && minimum === undefined) caveats.push("The GPU memory it needs has not been measured.");
+  const need = facts.gpuMemory;
+  const support: string[] = [];
+  if (os && facts.supportedOs?.includes(os)) support.push(`Runs on ${osName(os)}.`);
+  const hasGpu = gpuMemoryMib !== undefined && gpuMemoryMib > 0;
+  if (hasGpu && typeof minimum === "number") {
+    if (minimum > gpuMemoryMib) reasons.push(`Needs ${gibText(minimum)} of GPU memory; this machine has ${gibText(gpuMemoryMib)}.`);
+    else support.push(`Needs ${gibText(minimum)} of GPU memory; this machine has ${gibText(gpuMemoryMib)}.`);
+  } else if (hasGpu && need) {
+    const amount = `${need.atLeast ? "at least" : need.kind === "estimated" ? "about" : ""} ${gibText(need.mib)}`.trim();
+    const how = need.kind === "estimated" ? " (estimated)" : need.kind === "measured" ? " (measured)" : "";
+    const sentence = `Needs ${amount} of GPU memory${how}; this machine has ${gibText(gpuMemoryMib)}.`;
+    if (need.mib > gpuMemoryMib) reasons.push(sentence);
+    else {
+      support.push(sentence);
+      if (need.atLeast) caveats.push("More GPU memory may be needed: part of the model's grid is not published.");
+    }
+  } else if (hasGpu && minimum === undefined) caveats.push("The GPU memory it needs has not been measured.");
+  if (gpuMemoryMib === 0 && facts.accelerators.some((a) => a.accelerator === "cpu")) support.push("Runs on the CPU, much slower than on a GPU.");
 
   // Evidence about this very platform: an incompatible check excludes, a missing one is a caveat.
   if (os && arch && accelerator) {
@@ -90,5 +109,5 @@ export function machineFit(facts: FitFacts, machine: Machine): Fit {
     else if (here.length === 0 && reasons.length === 0) caveats.push(`Not checked yet on ${os}-${arch}-${accelerator}.`);
   }
   // What is unknown matters only while nothing known excludes the entry.
-  return reasons.length === 0 ? { fits: true, reasons, caveats } : { fits: false, reasons, caveats: [] };
+  return reasons.length === 0 ? { fits: true, reasons, caveats, support } : { fits: false, reasons, caveats: [], support: [] };
 }

@@ -129,7 +129,7 @@ function render(): void {
   fitSummary.replaceChildren();
   if (state.fit) {
     const head = document.createElement("p");
-    head.textContent = view.excluded.length === 0 ? "Nothing is excluded by this machine." : `${view.excluded.length} not for this machine:`;
+    head.textContent = view.excluded.length === 0 ? "Nothing is excluded by this machine." : `${view.excluded.length} not for this machine, and why:`;
     fitSummary.append(head);
     if (view.excluded.length > 0) {
       const ul = document.createElement("ul");
@@ -137,11 +137,14 @@ function render(): void {
       fitSummary.append(ul);
     }
   }
+  // Every card shown while "fits my machine" is on says why it fits, and what is not known yet.
   for (const [id, note] of fitNotes) {
-    const caveats = view.caveats.get(id);
-    const text = caveats ? `May not fit: ${caveats.join(" ")}` : "";
+    const support = view.support.get(id);
+    const caveats = view.caveats.get(id) ?? [];
+    const text = support === undefined ? "" : [`Fits: ${support.length > 0 ? support.join(" ") : "nothing stated excludes it."}`, ...(caveats.length > 0 ? [`Not known yet: ${caveats.join(" ")}`] : [])].join(" ");
     if (note.textContent !== text) note.textContent = text;
-    note.hidden = !caveats;
+    note.hidden = support === undefined;
+    note.classList.toggle("uncertain", caveats.length > 0);
   }
 }
 
@@ -165,6 +168,8 @@ async function search(): Promise<void> {
   if (run !== searchRun) return;
   hits = found;
   render();
+  // Says which query the list now answers, full text included (or not available): tests wait for it.
+  list.dataset["searched"] = text;
 }
 
 form.addEventListener("submit", (event) => event.preventDefault());
@@ -177,7 +182,11 @@ form.addEventListener("input", (event) => {
   if (queryChanged) void search();
 });
 sort.addEventListener("change", () => commit(stateFromForm()));
-byId("fit-apply").addEventListener("click", () => commit({ ...stateFromForm(), fit: machineFromForm() }, true));
+byId("fit-apply").addEventListener("click", () => {
+  commit({ ...stateFromForm(), fit: machineFromForm() }, true);
+  // On a phone the filters sit above the list: show what fits rather than leave it below the fold.
+  if (!matchMedia("(min-width: 960px)").matches) shown.scrollIntoView({ block: "start" });
+});
 byId("fit-clear").addEventListener("click", () => {
   const next = stateFromForm();
   delete next.fit;

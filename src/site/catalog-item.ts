@@ -2,12 +2,15 @@
 // counted under, its sort keys and what "fits my machine" needs. Made once per entry at build time; the
 // browser gets the `client` part as JSON.
 import type { Entry } from "../contract/index.ts";
+import { canonicalTimestep } from "../contract/duration.ts";
+import { buildNeeds, type BuildNeeds } from "../platform/builds.ts";
 import { boundsText, parseArea, type Bounds } from "../geo/area.ts";
 import { acceleratorSupport, type AcceleratorSupport } from "../platform/accelerators.ts";
 import type { FitFacts } from "../platform/machine-fit.ts";
 import { wheelRestrictions } from "../platform/wheel-tags.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
-import { facetToken, unknownValue, type FacetKey } from "./facets.ts";
+import { facetToken, resolutionBand, unknownValue, type FacetKey } from "./facets.ts";
+import { firstSentence } from "./format.ts";
 
 export type ModelDomain = "global" | "limited-area";
 
@@ -19,6 +22,12 @@ export interface DomainSummary {
   grids: string[];
   /** A limited area inside a global dataset (a nested or cut-out model). */
   nested: boolean;
+  /** The limited areas' regions in words, e.g. ["Malawi"]. */
+  regions: string[];
+  /** The finest grid spacing of the datasets, in km. */
+  finestKm: number | undefined;
+  /** The grid spacing in words, e.g. "2.8 km over Malawi, 31.3 km elsewhere". */
+  resolutionText: string | undefined;
   /** One line for people, e.g. "Limited area, 70°N to 20°N, 20°W to 30°E, in a global o48 grid". */
   text: string;
 }
@@ -28,11 +37,13 @@ export interface ClientItem {
   id: string;
   /** Facet tokens "key=value". */
   facets: string[];
-  /** Minimum GPU memory in MiB; null: no minimum; absent: not measured. */
+  /** GPU memory needed in MiB: FIAB's minimum, else the measured, stated or estimated figure; null: no minimum; absent: not known. */
   gpu?: number | null;
   name: string;
   size?: number;
   date?: string;
+  /** The finest grid spacing in km, for sorting. */
+  res?: number;
   /** Lowercased text the plain filter searches. */
   text: string;
   fit: FitFacts;
@@ -48,11 +59,17 @@ export interface EntryFacts {
   architectures: string[] | undefined;
   /** release date, else the date the checkpoint was written. */
   date: string | undefined;
+  /** What a machine needs to run this build, in words. */
+  build: BuildNeeds;
+  /** The time step as FIAB's runtime reads it ("24h" for an entry still written "1d"). */
+  timestep: string | undefined;
 }
 
 export interface CatalogItem extends EntryFacts {
   client: ClientItem;
 }
+
+const kmText = (km: number) => `${Math.round(km * 10) / 10} km`;
 
 export function domainSummary(entry: Entry): DomainSummary {
   const datasets = entry.inputs?.datasets ?? [];
@@ -62,15 +79,23 @@ export function domainSummary(entry: Entry): DomainSummary {
   const bounds = limited?.area === undefined ? undefined : parseArea(limited.area);
   const grids = [...new Set(datasets.flatMap((d) => (d.grid ? [d.grid] : [])))];
   const nested = limited !== undefined && (global !== undefined || entry.configuration?.nestedModel === true);
+  const regions = [...new Set(datasets.flatMap((d) => (d.domain === "limited-area" && d.region ? [d.region] : [])))];
+  const spacings = datasets.flatMap((d) => (d.resolutionKm !== undefined ? [d.resolutionKm] : []));
+  const finestKm = spacings.length > 0 ? Math.min(...spacings) : undefined;
   let text = "Not yet read from the checkpoint";
   if (kind === "global") text = `Global${grids.length ? `, ${grids.join(" and ")} grid` : ""}`;
   if (kind === "limited-area") {
-    const where = bounds ? `, ${boundsText(bounds)}` : ", bounds not yet read";
+    const region = limited?.region ? ` over ${limited.region}` : "";
+    const where = bounds ? `, ${boundsText(bounds)}` : region ? "" : ", bounds not yet read";
     const grid = limited?.grid ? `, ${limited.grid} grid` : "";
     const outer = nested ? `, nested in a global${global?.grid ? ` ${global.grid}` : ""} domain` : "";
-    text = `Limited area${where}${grid}${outer}`;
+    text = `Limited area${region}${where}${grid}${outer}`;
   }
-  return { kind, bounds, grids, nested, text };
+  let resolutionText: string | undefined;
+  if (kind === "limited-area" && limited?.resolutionKm !== undefined) {
+    resolutionText = `${kmText(limited.resolutionKm)}${limited.region ? ` over ${limited.region}` : " in the limited area"}${global?.resolutionKm !== undefined ? `, ${kmText(global.resolutionKm)} elsewhere` : ""}`;
+  } else if (finestKm !== undefined) resolutionText = `${kmText(finestKm)}${grids.length === 1 ? ` (${grids[0]})` : ""}`;
+  return { kind, bounds, grids, nested, regions, finestKm, resolutionText, text };
 }
 
 /** Grids named in the input options (e.g. FIAB fetching N320 fields that are then regridded), for search. */
@@ -92,15 +117,17 @@ function dateOf(entry: Entry): string | undefined {
   return entry.publication?.releaseDate ?? (written && /^\d{4}-\d{2}-\d{2}/.test(written) ? written.slice(0, 10) : undefined);
 }
 
-function facetValues(entry: Entry, domain: DomainSummary, accelerators: AcceleratorSupport[], architectures: string[] | undefined): Record<FacetKey, string[]> {
+function facetValues(entry: Entry, domain: DomainSummary, accelerators: AcceleratorSupport[], architectures: string[] | undefined, timestep: string | undefined): Record<FacetKey, string[]> {
   const known = (value: string | undefined | null) => [value ? value : unknownValue];
   return {
+    region: domain.regions.length > 0 ? domain.regions : [unknownValue],
+    resolution: known(domain.finestKm === undefined ? undefined : resolutionBand(domain.finestKm)),
     os: entry.infrastructure?.supportedOs?.length ? [...entry.infrastructure.supportedOs] : [unknownValue],
     // An entry no wheel restricts installs on either architecture.
     arch: architectures ?? ["x86_64", "aarch64"],
     accel: accelerators.length > 0 ? accelerators.map((a) => `${a.accelerator}:${a.status}`) : [unknownValue],
     domain: known(domain.kind),
-    timestep: known(entry.model?.timestep),
+    timestep: known(timestep),
     task: known(entry.model?.task),
     status: known(entry.tags?.["status"]),
     author: known(entry.display.author),
@@ -113,7 +140,8 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
     id,
     entry.display.name,
     entry.display.author,
-    entry.display.description,
+    // The card shows the first sentence; the full text is Pagefind's (search-records.ts), which the page loads.
+    firstSentence(entry.display.description),
     entry.display.comment ?? "",
     ...Object.entries(entry.tags ?? {}).map(([k, v]) => (v === null ? k : `${k} ${v}`)),
     entry.publication?.license ?? "",
@@ -121,6 +149,7 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
     entry.model?.anemoiTask ?? "",
     entry.model?.timestep ?? "",
     domain.kind === "limited-area" ? "limited-area limited area lam regional" : domain.kind ?? "",
+    ...domain.regions,
     domain.nested ? "nested" : "",
     ...domain.grids,
     ...inputOptionGrids(entry),
@@ -149,14 +178,19 @@ function deriveFacts(id: string, entry: Entry): EntryFacts {
   const architectures = entry.infrastructure?.architectures ?? wheels.architectures;
   const needsCuda = wheels.needsCuda || (entry.pickle?.modules.includes("flash_attn") ?? false);
   const accelerators = acceleratorSupport({ supportedOs: entry.infrastructure?.supportedOs, needsCuda, compatibility: entry.compatibility });
-  return { id, entry, domain: domainSummary(entry), accelerators, architectures, date: dateOf(entry) };
+  const build = buildNeeds({ pipConstraints: entry.requirements?.pipConstraints, pickleModules: entry.pickle?.modules, supportedOs: entry.infrastructure?.supportedOs, architectures });
+  const timestep = entry.model?.timestep === undefined ? undefined : (canonicalTimestep(entry.model.timestep) ?? entry.model.timestep);
+  return { id, entry, domain: domainSummary(entry), accelerators, architectures, date: dateOf(entry), build, timestep };
 }
 
 export function catalogItem(id: string, entry: Entry): CatalogItem {
   const facts = entryFacts(id, entry);
-  const { domain, accelerators, architectures, date } = facts;
-  const facets = facetValues(entry, domain, accelerators, architectures);
-  const gpu = entry.infrastructure?.minimumGpuMemoryMib;
+  const { domain, accelerators, architectures, date, timestep } = facts;
+  const facets = facetValues(entry, domain, accelerators, architectures, timestep);
+  const minimum = entry.infrastructure?.minimumGpuMemoryMib;
+  const need = entry.infrastructure?.gpuMemory;
+  // "GPU memory needed, at most" reads FIAB's minimum where stated, else what is measured or estimated.
+  const gpu = minimum !== undefined ? minimum : need?.mib;
   const platforms = Object.fromEntries(Object.entries(entry.compatibility ?? {}).map(([key, record]) => [key, record.status]).sort(([a], [b]) => byCodePoint(a!, b!)));
   const client: ClientItem = {
     id,
@@ -165,11 +199,13 @@ export function catalogItem(id: string, entry: Entry): CatalogItem {
     name: entry.display.name,
     ...(entry.source.sizeBytes !== undefined ? { size: entry.source.sizeBytes } : {}),
     ...(date ? { date } : {}),
+    ...(domain.finestKm !== undefined ? { res: domain.finestKm } : {}),
     text: searchText(id, entry, domain, accelerators, architectures),
     fit: {
       ...(entry.infrastructure?.supportedOs ? { supportedOs: entry.infrastructure.supportedOs } : {}),
       ...(architectures ? { architectures } : {}),
-      ...(gpu !== undefined ? { minimumGpuMemoryMib: gpu } : {}),
+      ...(minimum !== undefined ? { minimumGpuMemoryMib: minimum } : {}),
+      ...(need ? { gpuMemory: { mib: need.mib, kind: need.kind, ...(need.atLeast ? { atLeast: true } : {}) } } : {}),
       accelerators,
       platforms,
     },

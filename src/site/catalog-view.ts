@@ -17,6 +17,8 @@ export interface CatalogView {
   excluded: Array<{ id: string; reasons: string[] }>;
   /** What is not known about the shown entries that might still keep them off the machine. */
   caveats: Map<string, string[]>;
+  /** Why each shown entry fits the machine, in words. */
+  support: Map<string, string[]>;
 }
 
 /** Whether an item's text holds every word of the query. */
@@ -54,6 +56,8 @@ function sorter(state: CatalogState): (a: ClientItem, b: ClientItem) => number {
       return (a, b) => compareOptional(a.date, b.date, (x, y) => byCodePoint(y, x)) || byName(a, b);
     case "date-asc":
       return (a, b) => compareOptional(a.date, b.date, byCodePoint) || byName(a, b);
+    case "resolution-asc":
+      return (a, b) => compareOptional(a.res, b.res, (x, y) => x - y) || byName(a, b);
     default:
       return byName;
   }
@@ -67,6 +71,7 @@ export function catalogView(items: readonly ClientItem[], state: CatalogState, s
   const shown: ClientItem[] = [];
   const excluded: CatalogView["excluded"] = [];
   const caveats = new Map<string, string[]>();
+  const support = new Map<string, string[]>();
   for (const item of items) {
     if (query !== "" && !plainMatch(item, query) && !searchHits?.has(item.id)) continue;
     const fit = state.fit ? machineFit(item.fit, state.fit) : undefined;
@@ -89,6 +94,7 @@ export function catalogView(items: readonly ClientItem[], state: CatalogState, s
     if (!facetsPass) continue;
     shown.push(item);
     if (fit && fit.caveats.length > 0) caveats.set(item.id, fit.caveats);
+    if (fit) support.set(item.id, fit.support);
   }
-  return { shown: shown.sort(sorter(state)).map((i) => i.id), counts, gpuCounts, excluded, caveats };
+  return { shown: shown.sort(sorter(state)).map((i) => i.id), counts, gpuCounts, excluded, caveats, support };
 }

@@ -4,7 +4,7 @@ import type { Entry } from "../contract/index.ts";
 import { acceleratorName, acceleratorStatusWords } from "../platform/accelerators.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
 import { entryFacts } from "./catalog-item.ts";
-import { humanBytes, humanMib } from "./format.ts";
+import { gpuMemoryText, humanBytes } from "./format.ts";
 import { ioVariables, levtypeName, variableRows, type VariableRow } from "./qube-variables.ts";
 
 export interface ComparisonRow {
@@ -25,17 +25,15 @@ const list = (values: readonly string[] | undefined) => (values && values.length
 
 function platformRows(a: Entry, b: Entry, ia: ReturnType<typeof entryFacts>, ib: ReturnType<typeof entryFacts>): ComparisonRow[] {
   const accel = (i: typeof ia) => list(i.accelerators.map((x) => `${acceleratorName(x.accelerator)} (${acceleratorStatusWords(x.status)})`));
-  const gpu = (e: Entry) => {
-    const g = e.infrastructure?.minimumGpuMemoryMib;
-    return g === undefined ? undefined : g === null ? "no minimum" : humanMib(g);
-  };
+  const gpu = (e: Entry) => gpuMemoryText(e.infrastructure).text;
   return [
     row("Operating systems", list(a.infrastructure?.supportedOs), list(b.infrastructure?.supportedOs)),
     row("CPU architectures", ia.architectures ? `${ia.architectures.join(", ")} only` : "any", ib.architectures ? `${ib.architectures.join(", ")} only` : "any"),
     row("Python", list(a.requirements?.pythonVersions) ?? a.requirements?.python, list(b.requirements?.pythonVersions) ?? b.requirements?.python),
     row("torch", a.requirements?.torch, b.requirements?.torch),
     row("Accelerators", accel(ia), accel(ib)),
-    row("Minimum GPU memory", gpu(a), gpu(b)),
+    row("GPU memory", gpu(a), gpu(b)),
+    row("This build needs", ia.build.needs, ib.build.needs),
   ];
 }
 
@@ -104,8 +102,9 @@ export function compareEntries(a: { id: string; entry: Entry }, b: { id: string;
         row("Size", ea.source.sizeBytes === undefined ? undefined : humanBytes(ea.source.sizeBytes), eb.source.sizeBytes === undefined ? undefined : humanBytes(eb.source.sizeBytes)),
         row("SHA-256", ea.source.sha256, eb.source.sha256),
         row("Forecast type", ea.model?.task, eb.model?.task),
-        row("Time step", ea.model?.timestep, eb.model?.timestep),
+        row("Time step", ia.timestep, ib.timestep),
         row("Domain", ia.domain.text, ib.domain.text),
+        row("Grid spacing", ia.domain.resolutionText, ib.domain.resolutionText),
       ],
     },
     { title: "Grids", rows: datasetRows(ea, eb) },

@@ -1,8 +1,10 @@
 // Text formatting for the catalog pages. Nothing here uses the locale (toLocaleString, Intl), so the
 // build writes the same bytes on every machine.
+import type { Infrastructure } from "../contract/index.ts";
 import { groupDigits, humanBytes } from "../text/numbers.ts";
+import { shellQuote } from "../text/shell-quote.ts";
 
-export { groupDigits, humanBytes };
+export { groupDigits, humanBytes, shellQuote };
 
 /** A memory amount given in MiB, e.g. 16384 -> "16.0 GiB (16,384 MiB)". */
 export function humanMib(mib: number): string {
@@ -27,14 +29,6 @@ export function compactCount(value: number): string {
   return String(value);
 }
 
-/**
- * One word for a POSIX shell: always single-quoted, so ">=", "[extras]", "<" and URLs with "&" stay literal;
- * a single quote inside becomes '\''.
- */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 /** The `pip install` command for a list of requirement strings, each quoted for a POSIX shell. */
 export function pipInstallLine(constraints: readonly string[]): string {
   return ["pip install", ...constraints.map(shellQuote)].join(" ");
@@ -48,4 +42,27 @@ export function tagText(key: string, value: string | null): string {
 /** Pretty JSON for configuration blocks, kept in the key order the entry was written in. */
 export function prettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? "null";
+}
+
+/** The GPU memory a model needs, in words, and the rule behind an estimate (for a tooltip or a note). */
+export function gpuMemoryText(infrastructure: Pick<Infrastructure, "minimumGpuMemoryMib" | "gpuMemory"> | undefined): { text: string; rule?: string | undefined; source?: string | undefined } {
+  const minimum = infrastructure?.minimumGpuMemoryMib;
+  const need = infrastructure?.gpuMemory;
+  if (need) {
+    const amount = `${need.atLeast ? "at least " : need.kind === "estimated" ? "about " : ""}${humanMib(need.mib)}`;
+    const how = need.kind === "estimated" ? (need.atLeast ? "estimated lower bound" : "estimated") : need.kind === "stated" ? "stated by the publisher" : "measured";
+    return { text: `${amount}, ${how}`, rule: need.rule, source: need.source };
+  }
+  if (typeof minimum === "number") return { text: `at least ${humanMib(minimum)}` };
+  if (minimum === null) return { text: "no minimum" };
+  return { text: "not measured or estimated yet" };
+}
+
+/** The first sentence of a description, for a card (the page shows it whole); at most about 240 characters. */
+export function firstSentence(text: string): string {
+  const end = /[.!?](?=\s+[A-Z(])/.exec(text);
+  const sentence = end ? text.slice(0, end.index + 1) : text;
+  if (sentence.length <= 240) return sentence;
+  const cut = sentence.lastIndexOf(" ", 237);
+  return `${sentence.slice(0, cut > 0 ? cut : 237)}…`;
 }

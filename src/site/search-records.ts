@@ -47,7 +47,7 @@ export function searchRecord(id: string, entry: Entry): SearchRecord {
     entry.model?.task ?? "",
     entry.model?.anemoiTask ?? "",
     entry.configuration?.ensemble?.supported ? "ensemble" : "",
-    ...datasets.flatMap((d) => [d.name, d.grid ?? "", d.domain === "limited-area" ? "limited area LAM regional" : d.domain ?? ""]),
+    ...datasets.flatMap((d) => [d.name, d.grid ?? "", d.region ?? "", d.domain === "limited-area" ? "limited area LAM regional" : d.domain ?? ""]),
     ...inputOptionGrids(entry),
     ...(entry.infrastructure?.supportedOs ?? []),
     ...(entry.infrastructure?.architectures ?? []),

@@ -62,7 +62,7 @@ export function unknownFields(id: string, entry: Entry): UnknownGroup[] {
   }
   const unchecked = missing([
     ["compatibility with any platform", Object.keys(entry.compatibility ?? {}).length > 0 ? true : undefined],
-    ["minimum GPU memory", infra?.minimumGpuMemoryMib === undefined ? undefined : true],
+    ["GPU memory", infra?.minimumGpuMemoryMib === undefined && infra?.gpuMemory === undefined ? undefined : true],
   ]);
   if (unchecked.length > 0) {
     groups.push({

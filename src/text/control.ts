@@ -25,3 +25,35 @@ export function capText(text: string, max: number): string {
 export function strangerText(text: string, max: number): string {
   return capText(escapeControl(text), max);
 }
+
+/** The first lone surrogate of `text` as "\\ud800" (how it would be escaped in JSON), or undefined when the text is well-formed. */
+export function loneSurrogate(text: string): string | undefined {
+  if (text.isWellFormed()) return undefined;
+  const found = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text)!;
+  return `\\u${found[0].charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * The first string (a value or a key) of a parsed JSON value that holds a lone surrogate, with its path: such text
+ * has no UTF-8 form (writers replace it, readers in other languages fail on it), so documents must not carry it.
+ */
+export function illFormedString(value: unknown): { path: PropertyKey[]; surrogate: string; inKey: boolean } | undefined {
+  const path: PropertyKey[] = [];
+  const visit = (at: unknown): { path: PropertyKey[]; surrogate: string; inKey: boolean } | undefined => {
+    if (typeof at === "string") {
+      const surrogate = loneSurrogate(at);
+      return surrogate === undefined ? undefined : { path: [...path], surrogate, inKey: false };
+    }
+    if (at === null || typeof at !== "object") return undefined;
+    const items: Array<[PropertyKey, unknown]> = Array.isArray(at) ? at.map((item, i) => [i, item]) : Object.entries(at);
+    for (const [key, item] of items) {
+      path.push(key);
+      const surrogate = typeof key === "string" ? loneSurrogate(key) : undefined;
+      const found = surrogate !== undefined ? { path: [...path], surrogate, inKey: true } : visit(item);
+      path.pop();
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(value);
+}

@@ -1,7 +1,7 @@
 // The TypeScript client's compatibility: the cases shared with the Python client, and the real entries.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compatibility, readEntry, type Host } from "../../src/client/index.ts";
+import { compatibility, readEntry, readRegistry, type Host } from "../../src/client/index.ts";
 import { fixture } from "../support/helpers.ts";
 import { realEntries } from "../clients/signing.ts";
 
@@ -15,6 +15,21 @@ describe("compatibility: the cases shared with the Python client", () => {
       expect(warning).toBeUndefined();
       const got = compatibility(entry!, c.host as Host);
       expect({ compatible: got.compatible, detail: got.detail, caveats: got.caveats }).toEqual(c.expected);
+    });
+  }
+});
+
+describe("reading: the cases shared with the Python client", () => {
+  it("has cases", () => expect(shared.reading.cases.length).toBeGreaterThanOrEqual(2));
+  for (const c of shared.reading.cases) {
+    it(c.name, () => {
+      const checkpoints = Object.fromEntries(Object.entries(c.checkpoints as Record<string, object>).map(([id, entry]) => [id, { ...shared.minimalEntry, ...entry }]));
+      const read = readRegistry({ schemaVersion: 1, checkpoints });
+      expect([...read.checkpoints.keys()].sort()).toEqual([...c.kept].sort());
+      expect(read.warnings.map((w) => w.checkpointId).sort()).toEqual([...c.skipped].sort());
+      for (const [id, field] of Object.entries((c.warningMentions ?? {}) as Record<string, string>)) {
+        expect(read.warnings.find((w) => w.checkpointId === id)?.message).toContain(field);
+      }
     });
   }
 });

@@ -1,8 +1,8 @@
 // fetchRegistry against a real HTTP server on 127.0.0.1: ETag caching and 304, the cached copy when the
 // network is down, tolerance, Ed25519 signatures (tampered, missing, another key, rotation), pinned
-// revisions and size caps.
+// revisions, size caps, and rollbacks (an older signed document served again) refused.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { fetchRegistry, RegistryFetchError, SignatureError, type StorageLike } from "../../src/client/index.ts";
+import { fetchRegistry, RegistryFetchError, RollbackError, SignatureError, type StorageLike } from "../../src/client/index.ts";
 import { closeAllServers, startServer, type TestServer } from "../support/http-servers.ts";
 import { documentRoute, type DocumentRoute } from "../clients/document-route.ts";
 import { makeKey, realEntries, registryDocument, sha256Hex, signatureFile } from "../clients/signing.ts";
@@ -156,5 +156,61 @@ describe("fetchRegistry: a pinned revision", () => {
     routes[`/revisions/${revision}/modelRegistry.json`] = documentRoute(tamper(doc));
     await expect(fetchRegistry(server.base, { revision })).rejects.toThrow(/not the pinned revision/);
     await expect(fetchRegistry(server.base, { revision: "../keys.json" })).rejects.toThrow(RegistryFetchError);
+  });
+});
+
+describe("fetchRegistry: rollbacks", () => {
+  const signed = (body: Uint8Array) => {
+    routes["/modelRegistry.json"]!.body = body;
+    routes["/modelRegistry.json.sig"]!.body = signatureFile(body, key);
+  };
+  const older = () => registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision: 41, publishedAt: "2026-11-27T12:00:00Z" });
+
+  it("refuses a signed older document served after a newer one was cached, saying what it refused, and keeps the newer", async () => {
+    const cache = new Map<string, string>();
+    expect((await fetchRegistry(server.base, { cache, publicKey: key.pem })).revision).toBe(42);
+    signed(older());
+    const error = await fetchRegistry(server.base, { cache, publicKey: key.pem }).then(() => expect.unreachable(), (e: Error) => e);
+    expect(error).toBeInstanceOf(RollbackError);
+    expect(error.message).toMatch(
+      new RegExp(`^${server.base}/modelRegistry\\.json: refused an older registry document than the one held since \\S+ \\(a rollback\\): its revision 41 is older than revision 42, the document held; pass allowRollback: true to accept it$`),
+    );
+    // The cache still holds revision 42: once the host serves it again, a 304.
+    signed(doc);
+    expect((await fetchRegistry(server.base, { cache, publicKey: key.pem })).origin).toBe("not-modified");
+  });
+
+  it("accepts the older document when told to", async () => {
+    const cache = new Map<string, string>();
+    await fetchRegistry(server.base, { cache });
+    signed(older());
+    expect((await fetchRegistry(server.base, { cache, allowRollback: true })).revision).toBe(41);
+  });
+
+  it("orders a static site's commits by publishedAt: earlier is refused, the same time or later is taken, none is refused", async () => {
+    const commit = (revision: string, publishedAt?: string) => registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision, ...(publishedAt ? { publishedAt } : {}) });
+    const cache = new Map<string, string>();
+    signed(commit("b2c3d4e", "2026-11-28T12:00:00Z"));
+    await fetchRegistry(server.base, { cache });
+    signed(commit("a1b2c3d", "2026-11-28T11:59:59Z"));
+    await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(/it was published at 2026-11-28T11:59:59Z \(revision a1b2c3d\), before 2026-11-28T12:00:00Z \(revision b2c3d4e\), the document held/);
+    signed(commit("c3d4e5f"));
+    await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(/it has no publishedAt, and the document held was published at 2026-11-28T12:00:00Z/);
+    signed(commit("d4e5f6a", "2026-11-28T12:00:00Z"));
+    expect((await fetchRegistry(server.base, { cache })).revision).toBe("d4e5f6a");
+    signed(commit("e5f6a7b", "2026-11-29T08:00:00Z"));
+    expect((await fetchRegistry(server.base, { cache })).revision).toBe("e5f6a7b");
+  });
+
+  it("orders a server's revisions as numbers, and a cache written before the ordering was recorded by its body", async () => {
+    const cache = new Map<string, string>();
+    await fetchRegistry(server.base, { cache });
+    const [cacheKey, value] = [...cache.entries()][0]!;
+    const { revision: _r, publishedAt: _p, ...older } = JSON.parse(value);
+    cache.set(cacheKey, JSON.stringify(older));
+    signed(registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision: 9, publishedAt: "2026-12-01T00:00:00Z" }));
+    await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(/its revision 9 is older than revision 42/);
+    signed(registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision: 43 }));
+    expect((await fetchRegistry(server.base, { cache })).revision).toBe(43);
   });
 });

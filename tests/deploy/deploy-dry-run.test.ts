@@ -187,6 +187,22 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
       const refused = await execa("bash", [files.slurmGpu], { env: slurmEnv({ ...env, REGISTRY_WORKER_TOKEN: `${registry.token.worker}x` }), extendEnv: false, reject: false, timeout: 60_000 });
       expect(refused.exitCode, refused.stderr).toBe(75);
     });
+
+    it("waits longer than one long poll (REGISTRY_WORKER_WAIT=600) and stops cleanly on SIGTERM", async () => {
+      const env = { REGISTRY_SERVER_URL: registry.url, REGISTRY_WORKER_TOKEN: registry.token.worker, REGISTRY_WORKER_WAIT: "600", REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache") };
+      const waiting = execa("bash", [files.slurmGpu], { env: slurmEnv(env), extendEnv: false, reject: false, timeout: 60_000 });
+      let stderr = "";
+      let ended = false;
+      waiting.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      void waiting.then(() => (ended = true));
+      for (let i = 0; i < 200 && !/worker: linux-/.test(stderr) && !ended; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      // The worker is polling; a refused wait would have ended it with 75 already.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      waiting.kill("SIGTERM");
+      const stopped = await waiting;
+      expect(stopped.exitCode, stopped.stderr).toBe(0);
+      expect(stopped.stdout.trim()).toBe("no job");
+    });
   });
 });
 
@@ -238,6 +254,12 @@ describe("systemd: the unit's ExecStart with the example EnvironmentFile", () =>
   it("takes the platform key from the EnvironmentFile", async () => {
     const { printed } = await runUnit({ REGISTRY_WORKER_PLATFORM: "linux-x86_64-cuda" });
     expect(printed.platform).toBe("linux-x86_64-cuda");
+  });
+
+  it("takes more worker options, as words, from REGISTRY_WORKER_EXTRA_ARGS", async () => {
+    const { printed } = await runUnit({ REGISTRY_WORKER_EXTRA_ARGS: "--offline  --find-links /srv/wheels" });
+    expect(printed.commandOptions.join(" ")).toMatch(/(^| )--find-links \/srv\/wheels( |$)/);
+    expect(printed.commandOptions).toContain("--offline");
   });
 });
 

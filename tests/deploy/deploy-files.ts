@@ -120,20 +120,26 @@ export function parseEnvFile(text: string): Record<string, string> {
 }
 
 /**
- * ExecStart as systemd splits it: words at whitespace, ${VAR} replaced by the variable as one word. Our unit
- * uses no quotes, no $VAR (which systemd would split) and no prefixes (-, @, +); those throw.
+ * ExecStart as systemd splits it: words at whitespace, ${VAR} replaced by the variable as one word, a word that
+ * is exactly $VAR by the variable's words (none when it is empty). Our unit uses no quotes and no prefixes
+ * (-, @, +); those, and $VAR inside a word, throw.
  */
 export function execStartArgv(execStart: string, env: Record<string, string>): string[] {
-  if (/["'\\]|\$[A-Za-z_]|^[-@+!:]/.test(execStart)) throw new Error(`${files.unit}: ExecStart uses syntax this test does not model: ${execStart}`);
+  if (/["'\\]|^[-@+!:]/.test(execStart)) throw new Error(`${files.unit}: ExecStart uses syntax this test does not model: ${execStart}`);
+  const value = (name: string) => {
+    if (env[name] === undefined) throw new Error(`${files.unit}: ExecStart uses ${name}, which the EnvironmentFile does not set`);
+    return env[name];
+  };
   return execStart
     .split(/\s+/)
     .filter(Boolean)
-    .map((word) =>
-      word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-        if (env[name] === undefined) throw new Error(`${files.unit}: ExecStart uses \${${name}}, which the EnvironmentFile does not set`);
-        return env[name];
-      }),
-    );
+    .flatMap((word) => {
+      const split = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
+      if (split) return value(split[1]!).split(/\s+/).filter(Boolean);
+      const braced = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+      if (/\$[A-Za-z_]/.test(word.replace(braced, ""))) throw new Error(`${files.unit}: ExecStart uses $VAR inside a word, which this test does not model: ${word}`);
+      return [word.replace(braced, (_, name: string) => value(name))];
+    });
 }
 
 /** The plist as launchd reads it, through python3's plistlib (the format's reference reader here). */

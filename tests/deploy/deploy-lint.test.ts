@@ -247,7 +247,7 @@ describe("systemd unit", () => {
     expect(execStart.startsWith(`${checkoutIn.systemd}/node_modules/.bin/node ${checkoutIn.systemd}/tooling/registry.mjs worker `)).toBe(true);
     expect(execStart).not.toMatch(/--once|token/i);
     const example = parseEnvFile(readFileSync(files.unitEnv, "utf8"));
-    expect(Object.keys(example).sort()).toEqual(["REGISTRY_SERVER_URL", "REGISTRY_WORKER_PLATFORM", "REGISTRY_WORKER_TOKEN"]);
+    expect(Object.keys(example).sort()).toEqual(["REGISTRY_SERVER_URL", "REGISTRY_WORKER_EXTRA_ARGS", "REGISTRY_WORKER_PLATFORM", "REGISTRY_WORKER_TOKEN"]);
     expect(one("CacheDirectory")).toBe("fiab-registry-worker");
     expect(optionValue(execStart.split(" "), "--cache-dir")).toBe("/var/cache/fiab-registry-worker");
   });

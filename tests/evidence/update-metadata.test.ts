@@ -64,10 +64,20 @@ describe("update-metadata", () => {
 
   it("lets a later pass supersede an earlier fail of the same check (rule 1)", async () => {
     const { entries, write } = await setup();
-    const older = await write("old.json", result({ runId: "a", status: "install-failed", summary: "pip failed", date: "2026-11-01T00:00:00.000Z" }));
+    const older = await write("old.json", result({ runId: "a", status: "missing-module", summary: "module flash_attn is not installed", date: "2026-11-01T00:00:00.000Z" }));
     const newer = await write("new.json", result({ runId: "b", date: "2026-11-02T00:00:00.000Z" }));
     const run = await runCli(["update-metadata", id, "--from", newer, "--from", older, "--entries", entries]);
     expect(run.stdout).toBe("linux-x86_64-cuda: compatible");
+  });
+
+  it("refuses a record of the host's environment failing: it says nothing about the checkpoint", async () => {
+    const { entries, file, write } = await setup();
+    const before = await readFile(file, "utf8");
+    const noIndex = await write("no-index.json", result({ runId: "c", status: "environment-error", summary: "pip could not reach the index", fault: "environment", deterministic: false }));
+    const run = await runCli(["update-metadata", id, "--from", noIndex, "--entries", entries]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/failed in its host's environment \(environment-error\): it says nothing about the checkpoint/);
+    expect(await readFile(file, "utf8")).toBe(before);
   });
 
   it("keeps fields it does not know, and the key order", async () => {

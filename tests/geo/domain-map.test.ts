@@ -3,7 +3,7 @@
 import { geoArea, geoContains } from "d3-geo";
 import { describe, expect, it } from "vitest";
 import { parseArea } from "../../src/geo/area.ts";
-import { areaPolygon, domainMapSvg, smallDomainMapSvg, worldSvg } from "../../src/geo/domain-map.ts";
+import { areaPolygon, domainMapSvg, globalMapFile, globalMapPath, smallDomainMapSvg, worldSvg } from "../../src/geo/domain-map.ts";
 import { gridSample } from "../../src/geo/grid-points.ts";
 
 describe("domain maps", () => {
@@ -43,5 +43,19 @@ describe("domain maps", () => {
     expect(malawi).toContain("<circle");
     expect(malawi.length).toBeLessThan(400);
     expect(smallDomainMapSvg({ kind: undefined }, "not yet known")).toContain('class="small-map unknown"');
+  });
+});
+
+describe("global maps as shared files", () => {
+  it("one standalone SVG per grid, with the stylesheet's colours written in, named after the grid", () => {
+    const file = globalMapFile("o48");
+    expect(file.startsWith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 360"')).toBe(true);
+    expect(file).toContain('class="grid-points"');
+    expect(file).toContain(".land{fill:#c3ccd6");
+    expect(globalMapFile(undefined)).not.toContain('class="grid-points" d');
+    expect(globalMapPath("o48")).toBe("/maps/global/o48.svg");
+    expect(globalMapPath("N320")).toBe("/maps/global/n320.svg");
+    expect(globalMapPath("0.25/0.25")).toBe("/maps/global/0.25x0.25.svg");
+    expect(globalMapPath(undefined)).toBe("/maps/global/globe.svg");
   });
 });

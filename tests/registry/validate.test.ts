@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
-import { copyOfEntries, editJson, runCli } from "../support/helpers.ts";
+import { copyOfCatalogEntries as copyOfEntries } from "../support/catalog-entries.ts";
+import { editJson, runCli } from "../support/helpers.ts";
 
 const sdpa = "aifs-single-mse-1.1_w_sdpa";
 const o48 = "aifs-global-o48";
@@ -19,7 +20,7 @@ async function problemsAfter(change: (dir: string) => Promise<void>): Promise<st
 const edit = (id: string, change: (doc: any) => void) => (dir: string) => editJson(join(dir, `${id}.json`), change);
 
 describe("validate", () => {
-  it("accepts the real entries", async () => {
+  it("accepts the catalog's entries", async () => {
     expect(await problemsAfter(async () => {})).toEqual([]);
   });
 
@@ -64,30 +65,56 @@ describe("validate", () => {
 });
 
 describe("validate command", () => {
-  it("exits 0 and prints nothing on stdout for valid entries; warnings go to stderr", async () => {
+  it("exits 0 and prints nothing on stdout for valid entries; warnings go to stderr, each saying what fixes it", async () => {
     const dir = await copyOfEntries();
     const result = await runCli(["validate", "--entries", dir]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
-    // Three real nested models name their limited area in FIAB's store but not its bounds.
     const lines = result.stderr.split("\n");
-    expect(lines.slice(0, -1)).toEqual(
-      ["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"].map(
-        (where) => `warning: ${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map (extract-basic-metadata reads them from the checkpoint)`,
+    // FIAB's store names lam_0 as BRIS-2025.10's region, which its input options do not hold; and three nested
+    // models name their limited area but not its bounds.
+    expect(lines.slice(0, -1)).toEqual([
+      `warning: ${join(dir, "BRIS-2025.10.json")}: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it, so FIAB's core-1 and core-2 views leave the entry out; fix: name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option`,
+      ...["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"].map(
+        (where) => `warning: ${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`,
       ),
-    );
-    expect(lines.at(-1)).toBe(`validate: 11 entries in ${dir}, no problems, 3 warnings`);
+    ]);
+    expect(lines.at(-1)).toBe(`validate: 11 entries in ${dir}, no problems, 4 warnings`);
     expect((await runCli(["validate", "--entries", dir, "--quiet"])).stderr).toBe("");
   });
 
-  it("warns, naming the field, about an entry FIAB's views will leave out, and still exits 0", async () => {
+  it("warns, naming the field and the command that fills it, about an entry FIAB's views will leave out, and still exits 0", async () => {
     const dir = await copyOfEntries();
-    await edit(o48, (d) => delete d.model.timestep)(dir);
+    await edit(o48, (d) => {
+      delete d.model.timestep;
+      delete d.source.sizeBytes;
+    })(dir);
     const result = await runCli(["validate", "--entries", dir, "--json"]);
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(true);
-    expect(report.warnings).toContainEqual({ file: join(dir, `${o48}.json`), path: "model.timestep", message: "missing, so FIAB's core-1 and core-2 views leave the entry out" });
+    const read = "npm run -s registry -- extract-basic-metadata 'https://sites.ecmwf.int/repository/fiab/testing/checkpoints/aifs-global-o48.ckpt' --write";
+    expect(report.warnings.filter((w: any) => w.file.endsWith(`${o48}.json`))).toEqual([
+      { file: join(dir, `${o48}.json`), path: "source.sizeBytes", message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\` (it records the file's size), or write source.sizeBytes` },
+      { file: join(dir, `${o48}.json`), path: "model.timestep", message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\`, which reads it from the checkpoint` },
+    ]);
+  });
+
+  it("warns about a time step FIAB's runtime cannot parse, an empty description or author, and an estimate without its rule", async () => {
+    const dir = await copyOfEntries();
+    await edit(o48, (d) => {
+      d.model.timestep = "1d";
+      d.display.description = " ";
+      d.display.author = "";
+      delete d.infrastructure.gpuMemory.rule;
+    })(dir);
+    const { warnings } = await validateEntries(dir);
+    expect(warnings.filter((w) => w.file.endsWith(`${o48}.json`)).map((w) => formatRegistryProblem({ ...w, file: `${o48}.json` }))).toEqual([
+      `${o48}.json: model.timestep: FIAB's runtime (earthkit-data's to_timedelta) cannot parse "1d": the views publish "24h"; fix: write "24h"; expected one number and one unit: <n>h for whole hours, else <n>m, else <n>s; found "1d"`,
+      `${o48}.json: display.description: empty: the catalog and FIAB's model picker show nothing there; fix: write the model's purpose, domain and how it differs from its siblings from the publisher's model card, with the card in sources`,
+      `${o48}.json: display.author: empty: the catalog and FIAB's model picker show nothing there; fix: write the publisher from the publisher's model card, with the card in sources`,
+      `${o48}.json: infrastructure.gpuMemory.rule: an estimate without its rule: readers cannot tell how it was made; fix: write the rule (see the contract page)`,
+    ]);
   });
 
   it("warns about an area the catalog cannot draw", async () => {

@@ -4,7 +4,9 @@
 // server compares them, and the evidence lands in the entry once. One worker is SIGKILLed in the middle of a
 // job: the job is leased again after its lease expires and completes on the other. A platform no worker serves
 // stays queued; a hostile checkpoint is refused by the worker's scan and the refusal recorded.
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +45,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   let files: Awaited<ReturnType<typeof startServer>>;
   const workers: Array<{ process: ResultPromise; log: string[] }> = [];
 
-  const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: JobView[] }).jobs;
+  const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs;
 
   function startWorker(cacheDir: string) {
     const log: string[] = [];
@@ -132,7 +134,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     );
     expect(done).toBe(true);
 
-    const killed = (await (await registry.call(`/api/v1/jobs/${victim.job}`)).json()) as JobView;
+    const killed = (await (await registry.call(`/api/v1/jobs/${victim.job}`, { as: "admin" })).json()) as JobView;
     expect(killed.state).toBe("done");
     expect(killed.attempts).toBe(2);
     expect(killed.reason).toMatch(/expired/);
@@ -143,6 +145,8 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     const checks = platform.evidence.map((e: { check: string; result: string }) => `${e.check} ${e.result}`).sort();
     expect(checks).toEqual(["compare-runs pass", "run pass", "unpickle pass"]);
     expect(entry.compatibility[unserved]).toBeUndefined();
+    // The plain file server gave no digest; the workers hashed the download, and the entry records it now.
+    expect(entry.source.sha256).toBe(createHash("sha256").update(await readFile(join(dir, "tiny-fanout.ckpt"))).digest("hex"));
     // Two workers, four jobs on this host, and the checkpoint was downloaded whole once (the rest were the
     // registration's Range reads).
     expect(files.stats.log.filter((r) => r.path === "/tiny-fanout.ckpt" && r.range === undefined)).toHaveLength(1);
@@ -164,7 +168,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   it("leaves a platform with no worker queued, visibly, without holding up the others", async () => {
     const queued = await jobsOf(`platform=${unserved}&state=queued`);
     expect(queued.map((j) => `${j.checkpoint.id} ${j.kind}`).sort()).toEqual(["hostile-fanout verify-unpickling", "tiny-fanout verify-unpickling"]);
-    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], { reject: false });
+    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], { reject: false, env: { REGISTRY_TOKEN: registry.token.worker } });
     expect(cli.exitCode, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`queued    ${unserved}`);
   });

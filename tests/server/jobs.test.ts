@@ -2,7 +2,10 @@
 // does not hold, results that do not fit the job), long polls, expiry, retries, hand-backs and uploads. The
 // checkpoint is the real AIFS test file registered by URL; results are records the tools would write.
 import { createHash, randomUUID } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, tempDir } from "../support/helpers.ts";
 import { checkpointBytes, register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 const cpu = "linux-x86_64-cpu";
@@ -13,7 +16,7 @@ let sha256: string;
 const json = (body: unknown) => ({ headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const lease = (body: unknown, as: "worker" | "register" | "admin" | "nobody" = "worker") => registry.call("/api/v1/jobs/lease", { method: "POST", ...(as === "nobody" ? {} : { as }), ...json(body) });
 const result = (job: string, body: unknown) => registry.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
-const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`)).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
+const jobs = async (query = "") => (await (await registry.call(`/api/v1/jobs?${query}`, { as: "worker" })).json()) as { jobs: Array<Record<string, any>>; counts: Record<string, number> };
 
 /** A verify-unpickling record as the command writes it. */
 function verification(status: string, platform = cpu, sha = sha256) {
@@ -57,9 +60,9 @@ describe("the job API", () => {
     const bad = await lease({ worker: "w", platform: "Linux x86", extra: 1 });
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors.map((e: { path: string }) => e.path).sort()).toEqual(["(body)", "platform"]);
-    expect((await registry.call("/api/v1/jobs?state=running")).status).toBe(400);
-    expect((await registry.call("/api/v1/jobs/not-a-job")).status).toBe(400);
-    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`)).status).toBe(404);
+    expect((await registry.call("/api/v1/jobs?state=running", { as: "worker" })).status).toBe(400);
+    expect((await registry.call("/api/v1/jobs/not-a-job", { as: "worker" })).status).toBe(400);
+    expect((await registry.call(`/api/v1/jobs/${randomUUID()}`, { as: "worker" })).status).toBe(404);
     expect((await registry.call(`/api/v1/checkpoints/${checkpointId}/verify`, { method: "POST", as: "worker" })).status).toBe(403);
   });
 
@@ -133,11 +136,12 @@ describe("the job API", () => {
     for (let i = 0; i < 2; i++) {
       const taken = await (await lease({ worker: "w", platform: cpu })).json();
       expect(taken.job.job).toBe(live[0].job);
-      await result(taken.job.job, { attempt: taken.attempt, status: "failed", reason: "no space left on device" });
+      // The checkpoint's own failure that may pass another time: retried, and evidence only after the last attempt.
+      await result(taken.job.job, { attempt: taken.attempt, status: "failed", fault: "checkpoint", deterministic: false, reason: "the run did not finish within 1800 s; everything it started was killed" });
     }
     // The platform's own run failed on every attempt: that is evidence about the platform (the reference's was not).
     const runs = (await (await registry.call(`/api/v1/checkpoints/${checkpointId}`)).json()).compatibility[cpu].evidence.filter((e: { check: string }) => e.check === "run");
-    expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed 2 times: no space left on device", tool: { name: "fiab-model-registry worker" } }]);
+    expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed 2 times: the run did not finish within 1800 s; everything it started was killed", tool: { name: "fiab-model-registry worker" } }]);
     const first = await verify();
     expect(first.status).toBe(202);
     const created = (await first.json()).jobs;
@@ -186,11 +190,189 @@ describe("a restart", () => {
     const second = await startTestRegistry({ db: first.dbPath, entriesDir: first.entriesDir, platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
     try {
       await second.jobs.idle();
-      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart")).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
-      // Run again at once (its traces do not exist here, which it says), not left leased for the hour.
-      expect(compare).toMatchObject({ handedBack: 1, attempts: 2, state: "queued", reason: "compare-runs could not run: a trace it compares is missing" });
+      const compare = (await (await second.call("/api/v1/jobs?checkpoint=restart", { as: "worker" })).json()).jobs.find((j: { kind: string }) => j.kind === "compare-runs");
+      // Run again at once, not left leased for the hour; its traces do not exist here, so it fails with that reason
+      // (a comparison that cannot run is a failed job, never a queued one).
+      expect(compare).toMatchObject({ handedBack: 1, attempts: 2, state: "failed", reason: "compare-runs could not run: a trace it compares is missing" });
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe("whose fault a failure was", () => {
+  let own: TestRegistry;
+  let id: string;
+  const leaseAs = async (worker: string) => own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker, platform: cpu }) });
+  const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+  const entry = async () => (await (await own.call(`/api/v1/checkpoints/${id}`)).json()) as Record<string, any>;
+  const record = (status: string, extra: Record<string, unknown> = {}) => ({ ...verification(status), checkpointId: id, ...extra });
+
+  beforeAll(async () => {
+    own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    const files = await serveCheckpoints(["faults"]);
+    const registration = await settled(own, (await register(own, { url: files.urlOf("faults") })).headers.get("location")!);
+    id = registration.id as string;
+  });
+  afterAll(() => own?.close());
+
+  it("retries the environment's failure on another worker and never records it; records the checkpoint's after its last attempt", async () => {
+    const first = await (await leaseAs("host-a")).json();
+    expect(first.job.kind).toBe("verify-unpickling");
+    // host-b asks while nothing is queued: it is there.
+    expect((await leaseAs("host-b")).status).toBe(204);
+    // A record of the host's environment failing (no package index), even sent as done, is not evidence.
+    const noIndex = record("environment-error", { summary: "pip could not reach the index http://127.0.0.1:9/simple", fault: "environment", deterministic: false, checkpointOutput: "ERROR: Could not find a version that satisfies the requirement torch" });
+    const environment = await post(first.job.job, { attempt: first.attempt, status: "done", result: noIndex });
+    expect(environment.status).toBe(200);
+    expect((await environment.json()).job).toMatchObject({ state: "queued", fault: "environment", reason: "verify-unpickling: environment-error: pip could not reach the index http://127.0.0.1:9/simple", output: "ERROR: Could not find a version that satisfies the requirement torch" });
+    expect((await entry()).compatibility?.[cpu]).toBeUndefined();
+    // The host whose environment failed is passed over while another host of the platform is there.
+    expect((await leaseAs("host-a")).status).toBe(204);
+    for (const attempt of [2, 3]) {
+      const taken = await (await leaseAs("host-b")).json();
+      expect(taken).toMatchObject({ job: { job: first.job.job }, attempt });
+      // A timeout is the checkpoint's but may pass another time: retried, recorded after the last attempt.
+      const timeout = record("timeout", { summary: "the loading process did not finish within 600 s", fault: "checkpoint", deterministic: false, checkpointOutput: "loading\u001b[2J\u0007" });
+      const answer = (await (await post(taken.job.job, { attempt: taken.attempt, status: "failed", fault: "checkpoint", deterministic: false, reason: "timeout", result: timeout })).json()).job;
+      expect(answer).toMatchObject(attempt === 2 ? { state: "queued", fault: "checkpoint" } : { state: "done", outcome: "timeout", fault: "checkpoint", output: "loading\\x1b[2J\\x07" });
+      expect((await entry()).compatibility?.[cpu]?.evidence ?? []).toHaveLength(attempt === 2 ? 0 : 1);
+    }
+    const platform = (await entry()).compatibility[cpu];
+    expect(platform).toMatchObject({ status: "incompatible", evidence: [{ check: "unpickle", result: "fail", summary: "timeout: the loading process did not finish within 600 s", details: { checkpointOutput: "loading\\x1b[2J\\x07" } }] });
+  });
+
+  it("records a deterministic failure at once, without retrying it, with the checkpoint's words escaped", async () => {
+    const verify = await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" });
+    expect(verify.status).toBe(202);
+    const v = await (await leaseAs("host-b")).json();
+    expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: record("ok") })).status).toBe(200);
+    const words = "Traceback (most recent call last):\n  File \"model.py\", line 3\nRuntimeError: mat1 and mat2 shapes cannot be multiplied\u001b]0;owned\u0007";
+    for (const role of ["reference", "candidate"]) {
+      const run = await (await leaseAs("host-b")).json();
+      expect(run).toMatchObject({ job: { kind: "log-run", role }, attempt: 1 });
+      const failed = (await (await post(run.job.job, { attempt: 1, status: "failed", fault: "checkpoint", deterministic: true, reason: "log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied", output: words })).json()).job;
+      expect(failed).toMatchObject({ state: "failed", attempts: 1, fault: "checkpoint", reason: "log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied" });
+      expect(failed.output).toBe(words.replace("\u001b", "\\x1b").replace("\u0007", "\\x07"));
+    }
+    const runs = (await entry()).compatibility[cpu].evidence.filter((e: { check: string }) => e.check === "run");
+    // The reference run's failure says nothing about its platform; the candidate's is the platform's, once.
+    expect(runs).toMatchObject([{ result: "fail", summary: "log-run failed: log-run failed (checkpoint): RuntimeError: mat1 and mat2 shapes cannot be multiplied", details: { checkpointOutput: expect.stringContaining("RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07") } }]);
+    const listed = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=failed`, { as: "worker" })).json()).jobs;
+    expect(listed.map((j: { kind: string; role: string; fault: string }) => `${j.kind} ${j.role} ${j.fault}`).sort()).toEqual(["log-run candidate checkpoint", "log-run reference checkpoint"]);
+    expect((await leaseAs("host-b")).status).toBe(204);
+    // `registry jobs` shows whose fault it was, the reason and the end of stderr, escaped.
+    const tokenFile = join(await tempDir(), "token");
+    await writeFile(tokenFile, own.token.worker);
+    const cli = await runCli(["jobs", "--server", own.url, "--checkpoint", id, "--state", "failed", "--token-file", tokenFile]);
+    expect(cli.exitCode, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/ failed {4}linux-x86_64-cpu .* log-run float32 +\(checkpoint\) log-run failed \(checkpoint\): RuntimeError: mat1 and mat2 shapes cannot be multiplied\n {4}\| Traceback \(most recent call last\):\n/);
+    expect(cli.stdout).toContain("    | RuntimeError: mat1 and mat2 shapes cannot be multiplied\\x1b]0;owned\\x07\n");
+    expect(cli.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
+  it("never ends a reason in a bare exit status, and blames nobody's checkpoint for a failure without a fault", async () => {
+    const verify = await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" });
+    const created = (await verify.json()).jobs;
+    const v = await (await leaseAs("host-b")).json();
+    expect(v.job.job).toBe(created.find((j: { kind: string }) => j.kind === "verify-unpickling").job);
+    const answer = (await (await post(v.job.job, { attempt: v.attempt, status: "failed", reason: "verify-unpickling exited 1:\n\n" })).json()).job;
+    expect(answer).toMatchObject({ state: "queued", fault: "environment", reason: "verify-unpickling exited 1:" });
+    const empty = await (await leaseAs("host-c")).json();
+    const none = (await (await post(empty.job.job, { attempt: empty.attempt, status: "failed" })).json()).job;
+    expect(none.reason).toBe("the worker could not run verify-unpickling (no reason given)");
+  });
+});
+
+describe("the file a worker hashed", () => {
+  it("is recorded on an entry that has no sha256, and one that disagrees flags the entry instead of overwriting it", async () => {
+    const own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    try {
+      const files = await serveCheckpoints(["hashed"]);
+      const id = (await settled(own, (await register(own, { url: files.urlOf("hashed") })).headers.get("location")!)).id as string;
+      const leaseAs = async (worker: string) => (await own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker, platform: cpu }) })).json();
+      const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+      const entry = async () => (await (await own.call(`/api/v1/checkpoints/${id}`)).json()) as Record<string, any>;
+      const size = checkpointBytes.length;
+      expect((await entry()).source).toMatchObject({ sizeBytes: size });
+      expect((await entry()).source.sha256).toBeUndefined();
+
+      const v = await leaseAs("host-a");
+      const ok = { ...verification("ok"), checkpointId: id };
+      // The record's file and the file the worker downloaded must be one.
+      expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: ok, checkpoint: { sha256: "b".repeat(64), sizeBytes: size } })).status).toBe(422);
+      expect((await post(v.job.job, { attempt: v.attempt, status: "done", result: ok, checkpoint: { sha256, sizeBytes: size } })).status).toBe(200);
+      expect((await entry()).source).toMatchObject({ sha256, sizeBytes: size });
+      // The jobs of that file know it now, so the next workers check their downloads against it.
+      const runs = (await (await own.call(`/api/v1/jobs?checkpoint=${id}&state=queued`, { as: "worker" })).json()).jobs;
+      expect(runs.map((j: { checkpoint: { sha256?: string } }) => j.checkpoint.sha256)).toEqual([sha256, sha256]);
+
+      const other = "c".repeat(64);
+      const r = await leaseAs("host-b");
+      const answer = (await (await post(r.job.job, { attempt: r.attempt, status: "failed", fault: "environment", reason: "the download was not the job's file", checkpoint: { sha256: other, sizeBytes: size + 1 } })).json()).job;
+      expect(answer).toMatchObject({ state: "queued", fault: "environment", reason: expect.stringMatching(/is not the registered one: size and sha256 differ/) });
+      const flagged = await entry();
+      expect(flagged.source).toMatchObject({ sha256, sizeBytes: size });
+      expect(flagged.tags.integrity).toMatch(new RegExp(`downloaded ${size + 1} bytes with sha256 ${other} .*; the entry records ${size} bytes with sha256 ${sha256}`));
+      // The first worker's evidence stays.
+      expect(flagged.compatibility[cpu]).toMatchObject({ status: "compatible", evidence: [{ check: "unpickle", result: "pass" }] });
+      const revision = (await (await own.call("/api/v1/health")).json()).revision;
+      const again = await leaseAs("host-c");
+      await post(again.job.job, { attempt: again.attempt, status: "failed", fault: "environment", reason: "again", checkpoint: { sha256: other, sizeBytes: size + 1 } });
+      // Flagged once: a second disagreement makes no new revision.
+      expect((await (await own.call("/api/v1/health")).json()).revision).toBe(revision);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe("the server's comparisons", () => {
+  it("compare two uploaded traces in a child process, and fail one that cannot run with its reason, never leaving it queued", async () => {
+    const own = await startTestRegistry({ platforms: [{ key: cpu, dtype: "float32" }], referencePlatform: cpu, leaseSeconds: 60, jobAttempts: 3 });
+    try {
+      const files = await serveCheckpoints(["compared"]);
+      const id = (await settled(own, (await register(own, { url: files.urlOf("compared") })).headers.get("location")!)).id as string;
+      const leaseAs = async () => (await own.call("/api/v1/jobs/lease", { method: "POST", as: "worker", ...json({ worker: "w", platform: cpu }) })).json();
+      const post = (job: string, body: unknown) => own.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", ...json(body) });
+      const upload = async (bytes: Buffer) => {
+        const sha = createHash("sha256").update(bytes).digest("hex");
+        expect((await own.call(`/api/v1/blobs/${sha}`, { method: "PUT", as: "worker", headers: { "content-type": "application/octet-stream" }, body: new Uint8Array(bytes) })).status).toBeLessThan(300);
+        return sha;
+      };
+      /** A trace of a model with no module calls: what compare-runs reads, without torch. */
+      const trace = async (dtype: string, samples: Buffer) => ({
+        "index.json": await upload(
+          Buffer.from(
+            JSON.stringify({ kind: "log-run-trace", traceVersion: 1, runId: randomUUID(), date: new Date().toISOString(), tool: { name: "fiab-model-registry log-run", version: "0.1.0" }, checkpoint: { sha256, sizeBytes: checkpointBytes.length }, input: { seed: 0, dtype, device: "cpu", sha256: "d".repeat(64), tensors: [] }, path: "forward", steps: 1, environment: { os: "linux", arch: "x86_64", torch: "2.5.1" }, timingsSeconds: {}, peakMemoryBytes: {}, sampleCount: 1, modules: [], finalOutputs: [] }),
+          ),
+        ),
+        "samples.f64": await upload(samples),
+        "outputs.f64": await upload(Buffer.alloc(0)),
+      });
+      const round = async (candidateSamples: Buffer) => {
+        const v = await leaseAs();
+        await post(v.job.job, { attempt: v.attempt, status: "done", result: { ...verification("ok"), checkpointId: id } });
+        for (const role of ["reference", "candidate"]) {
+          const run = await leaseAs();
+          expect(run.job.role).toBe(role);
+          const done = await post(run.job.job, { attempt: run.attempt, status: "done", trace: await trace(run.job.dtype, role === "reference" ? Buffer.alloc(0) : candidateSamples) });
+          expect(done.status, await done.clone().text()).toBe(200);
+        }
+        await own.jobs.idle();
+        return (await (await own.call(`/api/v1/jobs?checkpoint=${id}`, { as: "worker" })).json()).jobs.find((j: { kind: string; state: string }) => j.kind === "compare-runs" && j.state !== "cancelled");
+      };
+      // A samples file that is no whole number of float64 values: compare-runs exits 1 without a record.
+      const broken = await round(Buffer.from([1, 2, 3]));
+      expect(broken).toMatchObject({ state: "failed", fault: "environment", reason: expect.stringMatching(/^compare-runs could not run: compare-runs exited 1 without a result: .*samples\.f64: 3 bytes is not a whole number of float64 values/) });
+      expect((await (await own.call(`/api/v1/checkpoints/${id}`)).json()).compatibility[cpu].evidence.map((e: { check: string }) => e.check).sort()).toEqual(["run", "unpickle"]);
+      expect((await own.call(`/api/v1/checkpoints/${id}/verify`, { method: "POST", as: "admin" })).status).toBe(202);
+      const compared = await round(Buffer.alloc(0));
+      expect(compared).toMatchObject({ state: "done", outcome: expect.stringMatching(/^equivalent: /) });
+      const evidence = (await (await own.call(`/api/v1/checkpoints/${id}`)).json()).compatibility[cpu].evidence;
+      expect(evidence.filter((e: { check: string }) => e.check === "compare-runs")).toMatchObject([{ result: "pass", summary: expect.stringMatching(/\(against linux-x86_64-cpu float64\)$/) }]);
+    } finally {
+      await own.close();
     }
   });
 });

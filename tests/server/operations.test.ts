@@ -2,6 +2,7 @@
 // sync-entries back into an entries folder, and the database's migrations.
 import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { migrations } from "../../tooling/server/migrations.ts";
 import { openDatabase } from "../../tooling/server/database.ts";
 import { copyOfEntries, editJson, readJson, runCli, tempDir } from "../support/helpers.ts";
 import { closeAllServers } from "../support/http-servers.ts";
-import { register, serveCheckpoints, settled, startTestRegistry } from "../support/registry-server.ts";
+import { register, serveCheckpoints, settled, spawnServe, startTestRegistry } from "../support/registry-server.ts";
 
 afterAll(closeAllServers);
 
@@ -189,6 +190,90 @@ describe("registry serve", () => {
     } finally {
       await registry.close();
     }
+  });
+});
+
+describe("one server per database", () => {
+  it("refuses a second serve at start, naming the database and the holder; token and backup still work beside it", async () => {
+    const dir = await tempDir();
+    const db = join(dir, "registry.db");
+    const entries = await copyOfEntries();
+    const first = await spawnServe(["--db", db, "--entries", entries, "--log-level", "silent"]);
+    try {
+      const second = await runCli(["serve", "--db", db, "--entries", entries, "--port", "0", "--allow-private-network"]);
+      expect(second.exitCode).toBe(1);
+      expect(second.stdout).toBe("");
+      expect(second.stderr).toBe(
+        `registry serve: ${db}: another registry server uses this database (process ${first.child.pid} on ${hostname()}, listening on ${first.url}, started ${JSON.parse(await readFile(`${db}.lock.json`, "utf8")).startedAt}); run one server per database, or stop that one first`,
+      );
+      // The same in this process: the lock is sqlite's, and holds between connections of one process too.
+      await expect(startTestRegistry({ db, entriesDir: entries })).rejects.toThrow(`${db}: another registry server uses this database (process ${first.child.pid}`);
+
+      const token = await runCli(["token", "create", "--db", db, "--scope", "register"]);
+      expect(token.exitCode, token.stderr).toBe(0);
+      const backup = await runCli(["backup", "--db", db, "--out", join(dir, "copy.db")]);
+      expect(backup.exitCode, backup.stderr).toBe(0);
+      expect((await fetch(`${first.url}/api/v1/health`)).status).toBe(200);
+    } finally {
+      first.child.kill("SIGKILL");
+      await first.child;
+    }
+    // Killed without a chance to clean up: the lock went with the process, and a restart takes it.
+    expect(existsSync(`${db}.lock.json`)).toBe(true);
+    const restarted = await spawnServe(["--db", db, "--entries", entries, "--log-level", "silent"]);
+    try {
+      expect((await fetch(`${restarted.url}/api/v1/health`)).status).toBe(200);
+      expect(JSON.parse(await readFile(`${db}.lock.json`, "utf8"))).toMatchObject({ pid: restarted.child.pid, url: restarted.url });
+    } finally {
+      restarted.child.kill("SIGTERM");
+      expect((await restarted.child).exitCode).toBe(0);
+    }
+    // A clean stop leaves no holder behind.
+    expect(existsSync(`${db}.lock.json`)).toBe(false);
+  });
+});
+
+describe("the access log", () => {
+  const answered = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("{") && line.includes('"msg":"answered"')).map((line) => JSON.parse(line));
+  async function logOf(args: string[], requests: (url: string) => Promise<unknown>, expected: number) {
+    const dir = await tempDir();
+    const server = await spawnServe(["--db", join(dir, "r.db"), "--entries", await copyOfEntries(), ...args]);
+    try {
+      await requests(server.url);
+      const until = Date.now() + 10_000;
+      while (answered(server.stderr()).length < expected && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { records: answered(server.stderr()), stderr: server.stderr() };
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.child;
+    }
+  }
+  const requests = async (url: string) => {
+    const first = await fetch(`${url}/api/v1/checkpoints/imerg-gt`);
+    await fetch(`${url}/api/v1/checkpoints/imerg-gt`, { headers: { "if-none-match": first.headers.get("etag")! } });
+    await fetch(`${url}/api/v1/jobs`, { headers: { authorization: "Bearer fmr_secret-looking-token" } });
+  };
+
+  it("is one JSON line per answer on stderr at info (the default), without tokens or headers; the 304 fast path only at debug", async () => {
+    const info = await logOf([], requests, 2);
+    expect(info.records.map((r) => [r.level, r.method, r.url, r.status])).toEqual([
+      [30, "GET", "/api/v1/checkpoints/imerg-gt", 200],
+      [30, "GET", "/api/v1/jobs", 401],
+    ]);
+    expect(info.records[0]).toMatchObject({ ip: "127.0.0.1", ms: expect.any(Number), time: expect.any(Number), reqId: expect.any(String) });
+    expect(info.stderr).not.toContain("secret-looking");
+    const debug = await logOf(["--log-level", "debug"], requests, 3);
+    expect(debug.records.map((r) => [r.level, r.status])).toEqual([
+      [30, 200],
+      [20, 304],
+      [30, 401],
+    ]);
+  });
+
+  it("is off with --log-level silent", async () => {
+    const silent = await logOf(["--log-level", "silent"], requests, 0);
+    expect(silent.stderr).not.toContain("{");
   });
 });
 

@@ -159,7 +159,8 @@ describe("other routes", () => {
   it("answers an unknown route with a 404 problem that points at the OpenAPI document", async () => {
     const response = await registry.call("/api/v2/checkpoints");
     expect(response.status).toBe(404);
-    expect((await response.json()).detail).toBe("no GET route for /api/v2/checkpoints; see /api/v1/openapi.json");
+    expect(response.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
+    expect((await response.json()).detail).toBe("no route for /api/v2/checkpoints; see /api/v1/openapi.json");
   });
 });
 

@@ -1,12 +1,14 @@
-// The catalog in a real browser (Debian's Chromium driven by playwright-core): the real entries, built by
-// the real `astro build`, served from 127.0.0.1 as a static host would. Facets and search narrow the list,
-// the URL keeps the state, "fits my machine" excludes with a reason, maps are drawn, phones do not scroll
-// sideways, and axe finds nothing on any kind of page.
+// The catalog in a real browser (Debian's Chromium driven by playwright-core): the catalog's fixture entries
+// (tests/fixtures/entries/catalog), built by the real `astro build`, served from 127.0.0.1 as a static host
+// would. A person picks a global model that fits a 24 GB GPU in a handful of actions, on a desktop and a phone;
+// facets and search narrow the list, the URL keeps the state, "fits my machine" says why each card fits or not,
+// maps are drawn, phones do not scroll sideways, and axe finds nothing on any kind of page.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyOfEntries, editJson, readJson, repoRoot, runCli, tempDir } from "../support/helpers.ts";
+import { copyOfCatalogEntries } from "../support/catalog-entries.ts";
+import { editJson, readJson, repoRoot, runCli, tempDir } from "../support/helpers.ts";
 import { packMetadataFixture } from "../support/pack-metadata.ts";
 import { astroBuild } from "../support/site-build.ts";
 import { chromiumAvailable, chromiumPath, launchChromium, serveSite, type StaticSite } from "../support/static-site.ts";
@@ -28,9 +30,9 @@ let browser: Browser;
 let closeBrowser: () => Promise<void>;
 let context: BrowserContext;
 
-/** The real entries, with the global O48 fixture read into aifs-global-o48 and evidence on one platform. */
+/** The catalog's entries, with the global O48 fixture read into aifs-global-o48 and evidence on one platform. */
 async function prepareEntries(): Promise<string> {
-  const dir = await copyOfEntries();
+  const dir = await copyOfCatalogEntries();
   const checkpoint = await packMetadataFixture("single-o48-1.1", await tempDir());
   const extracted = await runCli(["extract-basic-metadata", checkpoint, "--id", o48, "--write", "--entries", dir]);
   expect(extracted.exitCode, extracted.stderr).toBe(0);
@@ -80,10 +82,13 @@ async function shownIds(page: Page): Promise<string[]> {
 
 async function search(page: Page, text: string): Promise<void> {
   await page.fill("#q", text);
-  // The plain filter answers at once; Pagefind's answer may widen it a moment later.
-  await page.waitForTimeout(300);
-  await page.waitForLoadState("networkidle");
+  // The plain filter answers at once; Pagefind's answer may widen it later (loading its index takes a while
+  // on a busy machine): the list says which query its full-text search has answered.
+  await page.waitForFunction((q) => document.getElementById("entries")?.dataset["searched"] === q, text.trim(), { timeout: 30_000 });
 }
+
+/** What a run needs in MiB, as the catalog reads it: FIAB's minimum, else the stated or estimated figure. */
+const gpuNeed = (e: any): number | null | undefined => (e.infrastructure?.minimumGpuMemoryMib !== undefined ? e.infrastructure.minimumGpuMemoryMib : e.infrastructure?.gpuMemory?.mib);
 
 const facet = (page: Page, key: string, value: string) => page.locator(`fieldset[data-facet="${key}"] input[value="${value}"]`);
 const facetCount = async (page: Page, key: string, value: string) => Number(await page.locator(`fieldset[data-facet="${key}"] label:has(input[value="${value}"]) [data-count]`).textContent());
@@ -123,7 +128,7 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => e.publication?.license === "CC-BY-4.0"));
     await page.click("#clear-all");
     await page.selectOption("#gpu", "8");
-    expect(await shownIds(page)).toEqual(idsWhere((e) => typeof e.infrastructure?.minimumGpuMemoryMib === "number" && e.infrastructure.minimumGpuMemoryMib <= 8192));
+    expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => typeof gpuNeed(e) === "number" && gpuNeed(e)! <= 8192));
     await page.close();
   });
 
@@ -132,7 +137,8 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await search(page, "ensemble");
     expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => e.model?.task === "ensemble"));
     await search(page, "n320");
-    expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => JSON.stringify(e.configuration?.inputOptions ?? "").toLowerCase().includes('"n320"')));
+    // The grid a model reads (its datasets) or the one FIAB fetches its input on (input options).
+    expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => JSON.stringify([e.configuration?.inputOptions ?? "", e.inputs?.datasets ?? []]).toLowerCase().includes('"n320"')));
     await search(page, "cuda");
     expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => e.infrastructure?.supportedOs?.includes("linux")));
     await search(page, "lam");
@@ -206,15 +212,49 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     const summary = await page.textContent("#fit-summary");
     expect(summary).toContain(`(${aarch64}): Built for aarch64 only (a platform-specific wheel); this machine is x86_64.`);
     expect(summary).toContain(`(${europe}): Needs 1.95 GiB of GPU memory; this machine has 1 GiB.`);
-    const note = await page.textContent(`[id="entry-${o48}"] .fit-note`);
-    expect(note).toContain("The GPU memory it needs has not been measured.");
+    expect(summary).toContain(`(${o48}): Needs about 1.25 GiB of GPU memory (estimated); this machine has 1 GiB.`);
     await page.close();
   });
+
+  for (const [device, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]] as const) {
+    it(`a person picks a global model that fits a 24 GB GPU in five actions, every card saying why (${device}, ${viewport.width} px)`, async () => {
+      const on = await browser.newContext({ viewport, ...(device === "phone" ? { isMobile: true, hasTouch: true } : {}) });
+      const page = await open("/", on);
+      const actions: Array<() => Promise<unknown>> = [
+        // On a phone the filters are folded under one summary; on a desktop they are open.
+        ...(device === "phone" ? [() => page.click("#facet-details summary")] : []),
+        () => facet(page, "domain", "global").check(),
+        () => page.click("#fit-form summary"),
+        () => page.fill("#fit-gpu", "24"),
+        () => page.click("#fit-apply"),
+      ];
+      expect(actions.length).toBeLessThanOrEqual(5);
+      for (const act of actions) await act();
+      // The browser filled in Linux and x86_64; the person typed only the GPU memory.
+      expect(new URL(page.url()).search).toBe("?domain=global&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=24");
+      const fitting = idsWhere((e) => e.inputs?.datasets?.length > 0 && e.inputs.datasets.every((d: any) => d.domain === "global") && !(e.infrastructure?.architectures ?? ["x86_64"]).every((a: string) => a !== "x86_64") && (gpuNeed(e) ?? 0) <= 24 * 1024);
+      expect(fitting.length).toBeGreaterThanOrEqual(5);
+      expect((await shownIds(page)).sort()).toEqual(fitting);
+      for (const id of fitting) {
+        const note = page.locator(`[id="entry-${id}"] .fit-note`);
+        expect(await note.isVisible(), id).toBe(true);
+        expect(await note.textContent(), id).toMatch(/^Fits: Runs on Linux\. Needs (about|at least)? ?[\d.]+ GiB of GPU memory( \((estimated|measured)\))?; this machine has 24 GiB\./);
+      }
+      // What does not fit is listed apart, each with its reason.
+      expect(await page.textContent("#fit-summary")).toContain(`1 not for this machine, and why:${registry[aarch64].display.name} (${aarch64}): Built for aarch64 only (a platform-specific wheel); this machine is x86_64.`);
+      // The first card is in view after the last action, on the phone too.
+      expect(await page.locator("#entries > li.entry:not([hidden])").first().isVisible()).toBe(true);
+      const top = await page.locator("#shown").boundingBox();
+      expect(top!.y).toBeLessThan(viewport.height);
+      expect(top!.y).toBeGreaterThanOrEqual(-1);
+      await on.close();
+    });
+  }
 
   it("draws a limited area's bounds on its page, a global model's globe, and a small map per row", async () => {
     const page = await open(`/checkpoints/${europe}/`);
     const map = page.locator("figure.map svg.domain-map");
-    expect(await map.getAttribute("aria-label")).toBe("Limited area, 70°N to 20°N, 20°W to 30°E, 0.5/0.5 grid, nested in a global o48 domain");
+    expect(await map.getAttribute("aria-label")).toBe("Limited area over Europe, 70°N to 20°N, 20°W to 30°E, 0.5/0.5 grid, nested in a global o48 domain");
     const box = await map.locator("path.domain").boundingBox();
     const frame = await map.boundingBox();
     expect(box!.width).toBeGreaterThan(frame!.width / 5);
@@ -222,7 +262,11 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     expect(box!.x + box!.width).toBeLessThan(frame!.x + frame!.width);
     expect(await map.locator("path.land").getAttribute("d")).toMatch(/^M[\d.,-]+L/);
     const global = await open(`/checkpoints/${o48}/`);
-    expect(await global.locator("svg.domain-map").getAttribute("aria-label")).toBe("Global, o48 grid");
+    // A global map is one file per grid, shared by the pages of every model on it.
+    const globe = global.locator("img.domain-map");
+    expect(await globe.getAttribute("alt")).toBe("Global, o48 grid");
+    expect(await globe.getAttribute("src")).toBe("/maps/global/o48.svg");
+    expect(await globe.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(640);
     const index = await open("/");
     expect(await index.locator(`[id="entry-${europe}"] svg.small-map path.domain`).count()).toBe(1);
     expect(await index.locator(`[id="entry-${o48}"] svg.small-map path.domain.global`).count()).toBe(1);
@@ -263,7 +307,7 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await page.close();
   });
 
-  const pageTypes = ["/", `/?os=macos&task=ensemble&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=1`, `/checkpoints/${europe}/`, `/checkpoints/${o48}/`, `/checkpoints/${sdpa}/`, "/contract/", `/compare/?a=${sdpa}&b=${aarch64}`, "/compare/", "/no-such-page/"];
+  const pageTypes = ["/", `/?os=macos&task=ensemble&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=1`, "/?domain=global&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=24", `/checkpoints/${europe}/`, `/checkpoints/${o48}/`, `/checkpoints/${sdpa}/`, "/contract/", `/compare/?a=${sdpa}&b=${aarch64}`, "/compare/", "/no-such-page/"];
 
   it.each(pageTypes)("does not scroll sideways on a 390 px phone: %s", async (path) => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });

@@ -1,15 +1,15 @@
-// The catalog's filtering, counting, sorting and URL state, on the real entries (the browser runs the same code).
-import { join } from "node:path";
+// The catalog's filtering, counting, sorting and URL state, on the catalog's fixture entries (the browser runs
+// the same code).
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadValidEntries } from "../../src/registry/validate.ts";
 import { catalogItem, type ClientItem } from "../../src/site/catalog-item.ts";
 import { emptyState, readState, writeState, type CatalogState } from "../../src/site/catalog-state.ts";
 import { catalogView } from "../../src/site/catalog-view.ts";
-import { repoRoot } from "../support/helpers.ts";
+import { catalogEntriesDir } from "../support/catalog-entries.ts";
 
 let items: ClientItem[];
 beforeAll(async () => {
-  items = (await loadValidEntries(join(repoRoot, "entries"))).map((e) => catalogItem(e.id, e.entry).client);
+  items = (await loadValidEntries(catalogEntriesDir)).map((e) => catalogItem(e.id, e.entry).client);
 });
 const state = (partial: Partial<CatalogState>): CatalogState => ({ ...emptyState(), ...partial });
 
@@ -33,10 +33,30 @@ describe("catalog view", () => {
     expect(catalogView(items, state({ q: "stl1" }), new Set(["imerg-gt"])).shown).toEqual(["imerg-gt"]);
   });
 
-  it("passes only a measured GPU need within the bound, and counts each bound", () => {
+  it("passes a GPU need (FIAB's minimum, else the stated or estimated figure) within the bound, and counts each bound", () => {
     const view = catalogView(items, state({ gpuMaxGib: 8 }));
-    expect(view.shown).toEqual(["BRIS-Europe-2025.10"]);
-    expect(view.gpuCounts.get(80)).toBe(1);
+    expect(view.shown).toEqual(["aifs-global-o48", "aila-v2", "BRIS-Europe-2025.10", "imerg-gt"]);
+    expect(view.gpuCounts.get(16)).toBe(4);
+    expect(view.gpuCounts.get(24)).toBe(11);
+  });
+
+  it("facets by domain, the limited area's region and the finest grid spacing, and sorts finest first", () => {
+    const global = catalogView(items, state({ facets: { domain: ["global"] } }));
+    expect([...global.shown].sort()).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-ens-crps-1.0_w_sdpa", "aifs-global-o48", "aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "aifs-single-mse-1.1_w_sdpa"]);
+    expect([...global.counts.region]).toEqual([["unknown", 6]]);
+    const regions = catalogView(items, state({})).counts.region;
+    expect(Object.fromEntries(regions)).toEqual({ "Nordic countries": 1, Malawi: 1, Europe: 1, unknown: 8 });
+    expect(catalogView(items, state({ facets: { region: ["Malawi"] } })).shown).toEqual(["BRIS-Malawi-2025.10"]);
+    expect(Object.fromEntries(catalogView(items, state({})).counts.resolution)).toEqual({ "0-5": 2, "15-40": 5, "40-100": 1, "100-": 1, unknown: 2 });
+    const finest = catalogView(items, state({ sort: "resolution-asc" })).shown;
+    expect(finest.slice(0, 2)).toEqual(["BRIS-2025.10", "BRIS-Malawi-2025.10"]);
+    expect(finest.slice(-2).sort()).toEqual(["aila-v2", "imerg-gt"]);
+  });
+
+  it("sorts newest first by release date, undated last", () => {
+    const newest = catalogView(items, state({ sort: "date-desc" })).shown;
+    expect(newest.slice(0, 3)).toEqual(["aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "aifs-single-mse-1.1_w_sdpa"]);
+    expect(newest.slice(3, 5)).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-ens-crps-1.0_w_sdpa"]);
   });
 
   it("sorts by size either way, unknown sizes last, ties by name", () => {
@@ -47,8 +67,9 @@ describe("catalog view", () => {
   });
 
   it("lists what a machine excludes apart from what it shows", () => {
-    const view = catalogView(items, state({ fit: { os: "macos", arch: "aarch64", gpuMemoryMib: 16384 } }));
+    const view = catalogView(items, state({ fit: { os: "macos", arch: "aarch64", gpuMemoryMib: 65536 } }));
     expect(view.shown).toHaveLength(7);
+    expect(view.support.get("aifs-global-o48")).toEqual(["Runs on macOS.", "Needs about 1.25 GiB of GPU memory (estimated); this machine has 64 GiB."]);
     expect(view.excluded.map((x) => x.id).sort()).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "imerg-gt"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compactCount, groupDigits, humanBytes, humanMib, pipInstallLine, prettyJson, shellQuote, tagText } from "../../src/site/format.ts";
+import { compactCount, firstSentence, groupDigits, humanBytes, humanMib, pipInstallLine, prettyJson, shellQuote, tagText } from "../../src/site/format.ts";
 
 describe("humanBytes", () => {
   it("uses IEC units with three significant digits", () => {
@@ -64,5 +64,15 @@ describe("small helpers", () => {
   it("pretty-prints JSON in the given key order", () => {
     expect(prettyJson({ b: 1, a: [2] })).toBe('{\n  "b": 1,\n  "a": [\n    2\n  ]\n}');
     expect(prettyJson(undefined)).toBe("null");
+  });
+});
+
+describe("card descriptions", () => {
+  it("keep the first sentence, cut at a word past 240 characters", () => {
+    expect(firstSentence("AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km). This build uses flash-attention 2.")).toBe("AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km).");
+    expect(firstSentence("A model at 2.5 km. over the Nordics")).toBe("A model at 2.5 km. over the Nordics");
+    const long = `${"word ".repeat(80)}end.`;
+    expect(firstSentence(long).length).toBeLessThanOrEqual(241);
+    expect(firstSentence(long).endsWith("…")).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ const byPath = new Map(rows.map((r) => [r.path, r]));
 describe("schemaFields on the real contract", () => {
   it("lists every top-level field with its presence", () => {
     const top = rows.filter((r) => r.depth === 0).map((r) => r.path);
-    expect(top).toEqual(["$schema", "schemaVersion", "display", "tags", "publication", "source", "variants", "model", "requirements", "configuration", "infrastructure", "compatibility", "inputs", "outputs", "provenance", "pickle"]);
+    expect(top).toEqual(["$schema", "schemaVersion", "display", "tags", "publication", "source", "variants", "model", "requirements", "configuration", "infrastructure", "compatibility", "inputs", "outputs", "provenance", "pickle", "sources"]);
     expect(byPath.get("display")?.presence).toBe("required");
     expect(byPath.get("display.comment")?.presence).toBe("optional");
     expect(byPath.get("schemaVersion")?.type).toBe("number = 1");

@@ -5,6 +5,7 @@
 // absent but kept when present, since stores carry hand-tuned values (e.g. flash-attention wheel URLs),
 // with a warning when the derived value differs.
 import { schemaVersion } from "../../src/contract/constants.ts";
+import { canonicalTimestep } from "../../src/contract/duration.ts";
 import type { Entry } from "../../src/contract/index.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
 import { wheelRestrictions } from "../../src/platform/wheel-tags.ts";
@@ -25,6 +26,37 @@ function keepOrFill<T>(field: string, existing: T | undefined, derived: T | unde
   return existing;
 }
 
+/** The entry's time step is kept, in the one-unit form FIAB's runtime parses ("1d" becomes "24h"). */
+function keptTimestep(existing: string | undefined, derived: string | undefined, warnings: string[]): string | undefined {
+  const kept = existing === undefined ? undefined : (canonicalTimestep(existing) ?? existing);
+  return keepOrFill("model.timestep", kept, derived, warnings);
+}
+
+const taskWords: Record<string, string> = { deterministic: "Deterministic", ensemble: "Ensemble", interpolator: "Time-interpolating" };
+
+/**
+ * A name for a new entry from what the metadata says, e.g. "Deterministic global model, o48 grid, 6h steps
+ * (trained 2024-05)", so that the catalog does not list a bare id until someone writes the publisher's name.
+ */
+export function nameFromMetadata(m: Extraction["mapped"], id: string): string {
+  const datasets = m.inputs.datasets ?? [];
+  const limited = datasets.some((d) => d.domain === "limited-area");
+  const global = datasets.some((d) => d.domain === "global");
+  const domain = limited && global ? "nested limited-area" : limited ? "limited-area" : global ? "global" : "";
+  const grids = [...new Set(datasets.flatMap((d) => (d.grid ? [d.grid] : [])))];
+  const task = m.model.task ? taskWords[m.model.task] : undefined;
+  const head = [task, domain, "model"].filter(Boolean).join(" ");
+  const parts = [
+    head.charAt(0).toUpperCase() + head.slice(1),
+    ...(grids.length > 0 ? [`${grids.join(" and ")} grid${grids.length > 1 ? "s" : ""}`] : []),
+    ...(m.model.timestep ? [`${m.model.timestep} steps`] : []),
+  ];
+  const trained = m.provenance.trainingTimestamp && /^\d{4}-\d{2}/.test(m.provenance.trainingTimestamp) ? ` (trained ${m.provenance.trainingTimestamp.slice(0, 7)})` : "";
+  // Nothing but "Model" says nothing: the id is then the better name.
+  if (parts.length === 1 && !task && !domain) return id;
+  return `${parts.join(", ")}${trained}`.slice(0, 200);
+}
+
 const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 export function entryFromExtraction(x: Extraction, source: SourceFacts, id: string, existing?: Entry): { entry: Entry; warnings: string[] } {
@@ -42,12 +74,12 @@ export function entryFromExtraction(x: Extraction, source: SourceFacts, id: stri
   const entry: Entry = defined({
     $schema: e?.$schema ?? entrySchemaReference,
     schemaVersion,
-    display: e?.display ?? { name: id, author: "", description: "" },
+    display: e?.display ?? { name: nameFromMetadata(m, id), author: "", description: "" },
     tags: e?.tags,
     publication: e?.publication,
     source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),
     variants: e?.variants,
-    model: defined({ ...m.model, timestep: keepOrFill("model.timestep", e?.model?.timestep, m.model.timestep, warnings) }),
+    model: defined({ ...m.model, timestep: keptTimestep(e?.model?.timestep, m.model.timestep, warnings) }),
     requirements: defined({ ...m.requirements, pythonVersions: wheels.pythonVersions ?? e?.requirements?.pythonVersions, pipConstraints }),
     configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true, ...(membersPerDevice ? { membersPerDevice } : {}) } } : undefined),
     infrastructure: defined({

@@ -1,6 +1,6 @@
 // Anemoi checkpoint metadata (unversioned, 1.0 single-dataset, 2.0 multi-dataset) mapped onto the
 // registry's contract. Anything odd or missing stays unknown and is reported as a warning.
-import { formatTimestep } from "../../src/contract/duration.ts";
+import { canonicalTimestep, formatTimestep } from "../../src/contract/duration.ts";
 import { datasetDomain } from "../../src/geo/domain.ts";
 import { gridResolutionKm } from "../../src/geo/grid-names.ts";
 import type { Dataset, Inputs, Model, Outputs, Provenance, Requirements } from "../../src/contract/index.ts";
@@ -37,12 +37,21 @@ function taskOf(modelTask: string | undefined, inferenceTask: string | undefined
   return undefined;
 }
 
-/** anemoi writes time steps as "6h", "1h", "30m" or as seconds; FIAB wants "6h", "1h30m". */
+/**
+ * A time step as anemoi-utils' frequency_to_timedelta reads it (what anemoi-inference runs the model with): a
+ * number or digits are hours; "6h", "1d", "30m", "90s" (any case); "1:30" or "1:30:10"; ISO 8601 "PT6H". Written
+ * in the one-unit form FIAB's runtime parses: a day is "24h", 90 minutes "90m" (duration.ts).
+ */
 export function fiabTimestep(value: Json): string | undefined {
-  if (typeof value === "number") return formatTimestep(value);
+  if (typeof value === "number") return Number.isInteger(value) ? formatTimestep(value * 3_600) : undefined;
   if (typeof value !== "string") return undefined;
-  const m = /^(\d+)\s*([smhd])$/i.exec(value.trim());
-  return m ? formatTimestep(Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase() as "s" | "m" | "h" | "d"]) : undefined;
+  const text = value.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return formatTimestep(Number(text) * 3_600);
+  const clock = /^(\d+):(\d{1,2})(?::(\d{1,2}))?$/.exec(text);
+  if (clock) return formatTimestep(Number(clock[1]) * 3_600 + Number(clock[2]) * 60 + Number(clock[3] ?? 0));
+  const iso = /^pt(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (iso) return formatTimestep(Number(iso[1] ?? 0) * 3_600 + Number(iso[2] ?? 0) * 60 + Number(iso[3] ?? 0));
+  return canonicalTimestep(text);
 }
 
 function gridPointsFrom(meta: Json, dataset: string | undefined): number | undefined {

@@ -11,7 +11,7 @@ import { byteProgress } from "../cli/progress.ts";
 
 export default defineCommand({
   description:
-    "Reads only the zip directory, the metadata JSON, data.pkl (scanned, never unpickled) and, for limited-area\nmodels, the coordinate arrays: over HTTP with Range requests, a few hundred KB of a multi-GB file. Prints\nthe entry; --write creates or updates entries/<id>.json instead (printing one line, or the whole result with\n--json), refreshing what was read from the file and keeping what people wrote (display, tags, configuration,\nvariants, evidence, and FIAB fields already present). A local file needs --url only to be written.",
+    "Reads only the zip directory, the metadata JSON, data.pkl (scanned, never unpickled) and, for limited-area\nmodels, the coordinate arrays: over HTTP with Range requests, a few hundred KB of a multi-GB file. Prints\nthe entry; --write creates or updates entries/<id>.json instead (printing one line, or the whole result with\n--json), refreshing what was read from the file and keeping what people wrote (display, tags, configuration,\nvariants, evidence, and FIAB fields already present). A new entry is named from its metadata (task, domain,\ngrids, time step). Time steps are written as FIAB's runtime parses them: one unit, a day as \"24h\". A local\nfile needs --url only to be written.",
   positionals: [{ name: "target", label: "path | URL", description: "a checkpoint file, or an http(s) URL (Hugging Face resolve URLs work)" }],
   options: {
     id: { type: "string", valueName: "ID", description: "checkpoint id (default: the file name without .ckpt)" },

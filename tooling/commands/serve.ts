@@ -3,7 +3,7 @@ import { entriesOption } from "../cli/options.ts";
 
 export default defineCommand({
   description:
-    "Runs the registry server: GET /api/v1/checkpoints (every entry, or a FIAB store view with ?contract=),\nGET /api/v1/checkpoints/<id>, PUT /api/v1/register (a checkpoint URL, read with Range requests into an\nentry; needs a token with the register scope, see `registry token`), GET /api/v1/registrations/<rid>, the\nverification jobs of --platforms (GET /api/v1/jobs; leased by `registry worker`s) and the OpenAPI document at\n/api/v1/openapi.json. Entries live in the --db file (sqlite), filled from --entries on\nfirst start; `registry sync-entries` writes them back to entry files. Prints the URL it listens on, then\nlogs to stderr until SIGINT or SIGTERM.",
+    "Runs the registry server: GET /api/v1/checkpoints (every entry, or a FIAB store view with ?contract=),\nGET /api/v1/checkpoints/<id>, PUT /api/v1/register (a checkpoint URL, read with Range requests into an\nentry; needs a token with the register scope, see `registry token`), GET /api/v1/registrations/<rid>, the\nverification jobs of --platforms (GET /api/v1/jobs; leased by `registry worker`s) and the OpenAPI document at\n/api/v1/openapi.json. Entries live in the --db file (sqlite), filled from --entries on first start;\none server per database (a second is refused at start); `registry sync-entries` writes them back to entry\nfiles. Prints the URL it listens on, then logs to stderr (an access log, --log-level) until SIGINT or SIGTERM.",
   options: {
     db: { type: "string", valueName: "FILE", default: "registry.db", description: "the server's database, created on first start" },
     host: { type: "string", valueName: "HOST", default: "127.0.0.1", description: "address to listen on (0.0.0.0 or :: for every interface, best behind a reverse proxy)" },
@@ -21,6 +21,7 @@ export default defineCommand({
     "job-attempts": { type: "number", accept: "positive integer", valueName: "N", default: 3, description: "leases of a job before it is failed" },
     "blobs-dir": { type: "string", valueName: "DIR", description: "folder of uploaded trace files (default: the database's path + .blobs)" },
     "max-upload-bytes": { type: "number", accept: "positive integer", valueName: "BYTES", default: 4 * 1024 ** 3, description: "largest trace file a worker may upload" },
+    "log-level": { type: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], valueName: "LEVEL", default: "info", description: "access log on stderr: one JSON line per answer at info (method, url, status, ms, ip, token name; 304s of the fast path at debug); silent: none" },
   },
   examples: [
     "npm run -s registry -- serve --db registry.db --port 8080",
@@ -36,7 +37,8 @@ export default defineCommand({
     } catch (error) {
       throw new CliError(`--platforms: ${(error as Error).message}`, 2);
     }
-    const reference = options["reference-platform"] ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key;
+    const chosen = options["reference-platform"];
+    const reference = chosen === "none" ? undefined : (chosen ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key);
     if (reference !== undefined && !platforms.some((p) => p.key === reference)) throw new CliError(`--reference-platform ${reference} is not one of --platforms`, 2);
     // Fastify and sqlite are loaded only by the command that needs them.
     const { startRegistryServer } = await import("../server/server.ts");
@@ -57,6 +59,7 @@ export default defineCommand({
       blobsDir: options["blobs-dir"],
       maxUploadBytes: options["max-upload-bytes"],
       log: (message) => log(`serve: ${message}`),
+      logLevel: options["log-level"],
     });
     out(server.url);
     log(`serve: listening on ${server.url} (database ${options.db})`);

@@ -5,7 +5,7 @@ import { entriesOption, jsonOption, requireEntriesDir } from "../cli/options.ts"
 
 export default defineCommand({
   description:
-    "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nabout an entry FIAB's views leave out (naming the missing field) and a limited area without bounds.",
+    "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nand saying what fixes each: an entry FIAB's views leave out (a missing field, with the extract-basic-metadata\ncommand that fills it, or a value FIAB's runtime would fail on), a time step FIAB cannot parse (\"1d\": write\n\"24h\"), a limited area without bounds, an empty description or author, an estimate without its rule.",
   options: {
     entries: entriesOption,
     json: jsonOption,

@@ -18,7 +18,7 @@ const unreachableExit = 75;
 
 export default defineCommand({
   description:
-    "Runs verification jobs for a registry server (`serve --platforms`) on this host: leases a job of its platform\n(long poll), downloads the checkpoint once into the host's sha256-keyed cache, runs verify-unpickling or\nlog-run on it as they run by hand (scanned first, sandboxed, time- and memory-limited), keeps the lease with\nheartbeats and posts the result; then the next. --once takes one job (waiting up to --wait) and exits: for\nbatch schedulers (Slurm, Kubernetes Jobs, CI runners). SIGTERM hands running jobs back to the server. The token\n(scope worker) comes from REGISTRY_WORKER_TOKEN, --token-file or --token. Exits 0, or 75 when the server\ncannot be reached or refuses the token.",
+    "Runs verification jobs for a registry server (`serve --platforms`) on this host: leases a job of its platform\n(long poll), downloads the checkpoint once into the host's sha256-keyed cache, runs verify-unpickling or\nlog-run on it as they run by hand (scanned first, sandboxed, time- and memory-limited), keeps the lease with\nheartbeats and posts the result, saying whose fault a failure was (the checkpoint's: log-run exit 1, a\nverification's verdict; else the environment's); then the next. A lease is checked field by field and every\npath it names proved inside --work-dir or --cache-dir; one that fails is refused (and failed with the reason)\nand the worker goes on. --once takes one job (waiting up to --wait) and exits: for batch schedulers (Slurm,\nKubernetes Jobs, CI runners). SIGTERM hands running jobs back to the server. The token (scope worker) comes\nfrom REGISTRY_WORKER_TOKEN, --token-file or --token. Exits 0, or 75 when the server cannot be reached or\nrefuses the token.",
   options: {
     server: { type: "string", valueName: "URL", description: "the registry server, e.g. https://registry.example.org" },
     token: { type: "string", valueName: "TOKEN", description: "a token with the worker scope (visible in ps; prefer REGISTRY_WORKER_TOKEN or --token-file)" },
@@ -110,7 +110,7 @@ export default defineCommand({
     });
     process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
     if (summary.unreachable) log(`worker: stopped: ${summary.unreachable}`);
-    const lines = summary.jobs.map((j) => `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`);
+    const lines = summary.jobs.map((j) => (j.status === "refused" ? `${j.job} refused: ${j.reason ?? ""}` : `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`));
     if (options.json) out(JSON.stringify(summary, null, 2));
     else if (lines.length > 0 || !summary.unreachable) out(lines.length > 0 ? lines.join("\n") : "no job");
     return summary.unreachable ? unreachableExit : 0;

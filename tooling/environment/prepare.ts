@@ -1,15 +1,18 @@
 // What verify-unpickling and log-run share before any checkpoint code runs: the static scan (a pickle that is
-// not safe by the reviewed list is refused here, before Python starts), the requirement set (one naming code
-// outside any package index is refused here too, unless allowed), and a fresh environment with it, installed
-// inside the sandbox. Without bubblewrap nothing runs, unless the user said --no-sandbox. The loader then
-// enforces the same reviewed list (allowlistFor) while unpickling, whatever was allowed here.
+// not safe by the reviewed list, or that cannot be read exactly, is refused here, before Python starts), the
+// requirement set (one that redirects a known import package to another distribution is refused; one naming
+// code outside any package index too, unless allowed), a fresh environment with it, installed inside the
+// sandbox, and what the host then reads of that environment itself (installedFacts), before loading anything.
+// Without bubblewrap nothing runs, unless the user said --no-sandbox. The loader then enforces the same
+// reviewed list (allowlistFor) while unpickling, whatever was allowed here.
 import type { Extraction } from "../anemoi/extract.ts";
 import { extractCheckpoint } from "../anemoi/extract.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { FileSource } from "../source/file-source.ts";
 import { sha256OfFile } from "../source/sha256.ts";
-import { createEnvironment, installRequirements, pythonVersion, type PackageSource, type PythonEnvironment } from "./python-env.ts";
-import { refusedRequirement, requirementSet } from "./requirements.ts";
+import { RegistryError } from "../../src/errors.ts";
+import { createEnvironment, installedFacts, installRequirements, pythonVersion, type InstalledFacts, type InstallFailureKind, type PackageSource, type PythonEnvironment } from "./python-env.ts";
+import { redirectedDistributions, refusedRequirement, requirementSet } from "./requirements.ts";
 import { allowlistWith } from "../pickle/allowlist.ts";
 import { requireBubblewrap } from "./sandbox.ts";
 
@@ -33,18 +36,24 @@ export interface EnvironmentSettings {
 }
 
 export interface Prepared {
-  extraction: Extraction;
+  /** Absent only when the checkpoint could not be scanned (then `refused` says why). */
+  extraction?: Extraction;
   sha256: string;
   sizeBytes: number;
   requirements: string[];
   notes: string[];
   durations: Record<string, number>;
-  /** Why nothing may run (a pickle not safe by the reviewed list), if so. */
-  refused?: { summary: string; flagged: string[] };
-  /** Why the requirements are not installed: refused before pip runs (`refusedRequirement`), or pip's failure. */
-  installFailure?: { summary: string; reason: string | undefined; log: string };
+  /**
+   * Why nothing may run: a pickle not safe by the reviewed list or not readable exactly (refused-unsafe), or
+   * metadata that redirects a known import package to another distribution (refused-dependency).
+   */
+  refused?: { status: "refused-unsafe" | "refused-dependency"; summary: string; flagged: string[] };
+  /** Why the requirements are not installed: refused before pip runs (`refusedRequirement`), or pip's failure, classified. */
+  installFailure?: { summary: string; reason: string | undefined; log: string; kind: InstallFailureKind };
   /** The environment, when the requirements are installed in it. */
   env?: PythonEnvironment;
+  /** What the host read of the environment after installing, before loading anything. */
+  installed?: InstalledFacts;
 }
 
 /** The reviewed list the loader enforces, with the packages this run allows (for the script's spec). */
@@ -66,13 +75,18 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
     }
   };
   const source = await FileSource.open(file.path);
-  const extraction = await timed("scan", async () => {
-    try {
-      return await extractCheckpoint(source, undefined, settings.allowPackages);
-    } finally {
-      await source.close();
-    }
-  });
+  let extraction: Extraction;
+  try {
+    extraction = await timed("scan", () => extractCheckpoint(source, undefined, settings.allowPackages));
+  } catch (error) {
+    // An archive or pickle the scan cannot read exactly (the byte offset and rule say why) is refused like an
+    // unsafe one: nothing of it runs. Anything else (a read error of this machine) is not the checkpoint's.
+    if (!(error instanceof RegistryError)) throw error;
+    const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfFile(file.path)));
+    return { sha256, sizeBytes: source.size, requirements: [], notes: [], durations, refused: { status: "refused-unsafe", summary: `refused before running any Python: ${error.message}`, flagged: [] } };
+  } finally {
+    await source.close();
+  }
   const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfFile(file.path)));
   const pickle = extraction.pickle;
   const { requirements, notes } = requirementSet({
@@ -85,10 +99,18 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   const prepared: Prepared = { extraction, sha256, sizeBytes: source.size, requirements, notes, durations };
   if (!pickle || (pickle.verdict !== "safe" && !settings.allowUnsafe)) {
     const why = pickle ? `the pickle is ${pickle.verdict} (${pickle.reasons.slice(0, 5).join("; ")})` : "the checkpoint has no data.pkl to scan";
-    return { ...prepared, refused: { summary: `refused before running any Python: ${why}; see tooling/pickle/allowlist.json, --allow-package for a package you reviewed`, flagged: pickle?.flagged ?? [] } };
+    return { ...prepared, refused: { status: "refused-unsafe", summary: `refused before running any Python: ${why}; see tooling/pickle/allowlist.json, --allow-package for a package you reviewed`, flagged: pickle?.flagged ?? [] } };
+  }
+  const redirects = redirectedDistributions({ modules: extraction.mapped.moduleVersions, distributionNames: extraction.mapped.distributionNames, pickleGlobals: pickle.globals });
+  if (redirects.length > 0) {
+    const said = redirects.map((r) => `${r.importName} -> "${r.distribution}" (${r.known} is ${r.expected})`).join("; ");
+    return {
+      ...prepared,
+      refused: { status: "refused-dependency", summary: `refused before installing anything: the checkpoint's metadata would install a known import package from another distribution: ${said}; see tooling/environment/distributions.json`, flagged: redirects.map((r) => r.importName) },
+    };
   }
   const refusal = refusedRequirement(requirements, settings.allowSourceRequirements);
-  if (refusal) return { ...prepared, installFailure: { summary: refusal.split("\n")[0]!, reason: refusal, log: "" } };
+  if (refusal) return { ...prepared, installFailure: { summary: refusal.split("\n")[0]!, reason: refusal, log: "", kind: { status: "install-failed", fault: "checkpoint", deterministic: true, cause: "a requirement names code outside any package index" } } };
   if (settings.noSandbox) settings.log("warning: --no-sandbox: the checkpoint's code and its package installation run without bubblewrap, with the network and the whole file system; only a process group and the limits hold");
   else await requireBubblewrap();
   const trainedWith = extraction.mapped.provenance.python;
@@ -105,7 +127,14 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   });
   if (!install.ok) {
     await env.dispose();
-    return { ...prepared, installFailure: { summary: `pip could not install the requirements: ${install.reason?.split("\n")[0] ?? ""}`, reason: install.reason, log: install.log } };
+    const kind = install.failure!;
+    return { ...prepared, installFailure: { summary: `pip could not install the requirements (${kind.cause}): ${install.reason?.split("\n")[0] ?? ""}`, reason: install.reason, log: install.log, kind } };
   }
-  return { ...prepared, env };
+  try {
+    const installed = await timed("inspect", () => installedFacts(env, { sandbox: !settings.noSandbox, systemSitePackages: settings.systemSitePackages }));
+    return { ...prepared, env, installed };
+  } catch (error) {
+    await env.dispose();
+    throw error;
+  }
 }

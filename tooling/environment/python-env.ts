@@ -1,14 +1,19 @@
 // A fresh virtual environment in a temporary folder: uv when it is on PATH (fast), else `python -m venv`
 // with pip. Requirements are installed from the chosen package source only, wheels only unless source
 // requirements were allowed, inside the same sandbox as the checkpoint's code: a package's build runs code
-// of its own, and it may write nothing but the environment.
+// of its own, and it may write nothing but the environment. Then, before anything loads, the host reads what
+// was installed (installedFacts), and a failed install is classified: the checkpoint's (its requirements
+// conflict) or the host's (no index reachable, no wheel or version on the configured index, a full disk).
 import { realpathSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import type { VerificationStatus } from "../../src/contract/records/verification.ts";
 import { RegistryError } from "../../src/errors.ts";
+import { strangerText } from "../../src/text/control.ts";
+import { pythonScript } from "../repo.ts";
 import { findOnPath, runSandboxed } from "./sandbox.ts";
 
 export interface PackageSource {
@@ -57,6 +62,8 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Py
   const dispose = async () => {
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   };
+  // mkdtemp's 0700 would keep the sandbox's own uid out when the registry runs as root.
+  if (result.exitCode === 0) await chmod(dir, 0o755);
   if (result.exitCode !== 0) {
     await dispose();
     throw new EnvironmentError(`cannot create a virtual environment with ${useUv ? "uv" : `${options.python} -m venv`}: ${String(result.stderr).trim().split("\n").slice(-3).join(" ")}`);
@@ -108,11 +115,45 @@ export interface InstallOptions {
   allowBuilds: boolean;
 }
 
+/** Whose failure a failed install is, and whether it would fail again the same way. */
+export interface InstallFailureKind {
+  status: Extract<VerificationStatus, "install-failed" | "environment-error">;
+  fault: "checkpoint" | "environment";
+  deterministic: boolean;
+  /** In a few words, what the log shows. */
+  cause: string;
+}
+
 export interface InstallOutcome {
   ok: boolean;
   /** pip's own explanation when it failed (its last error lines). */
   reason?: string;
   log: string;
+  failure?: InstallFailureKind;
+}
+
+/** The host's side: the index could not be reached, or does not hold what was asked for, or the machine failed. */
+const environmentCauses: Array<[RegExp, string]> = [
+  [/NewConnectionError|Failed to establish a new connection|Connection refused|ConnectTimeout|Max retries exceeded|Temporary failure in name resolution|Name or service not known|Network is unreachable|No route to host|Could not fetch URL|ProxyError|SSLError|error sending request|tcp connect error|dns error|Failed to fetch/i, "the package index could not be reached"],
+  [/No matching distribution found|Could not find a version that satisfies|from versions: none|there is no version of|not found in the package registry|no wheels with a matching|has no wheels|requires a different Python/i, "the configured index or wheel folder does not hold a version or wheel the requirements name"],
+  [/No space left on device|Errno 28|ENOSPC|Disk quota exceeded/i, "the disk is full"],
+  [/MemoryError|Cannot allocate memory|out of memory/i, "the installer ran out of memory"],
+];
+/** The checkpoint's side: the versions it pins cannot be installed together, whatever the index holds. */
+const conflict = /ResolutionImpossible|conflicting dependencies|these package versions have conflicting|because .* depends on .* and you require|we can conclude that your requirements are unsatisfiable/i;
+
+/**
+ * Whose failure pip's (or uv's) is, from its log. The checkpoint is blamed only for a conflict among its own
+ * pins; anything the host could cause (the index, the wheels it holds, the disk, the memory, a timeout, pip
+ * failing in a way it does not explain) is the environment's, and is never evidence about the checkpoint.
+ */
+export function classifyInstallFailure(log: string, outcome: { timedOut: boolean; signal?: string | undefined }): InstallFailureKind {
+  const environment = (cause: string): InstallFailureKind => ({ status: "environment-error", fault: "environment", deterministic: false, cause });
+  if (outcome.timedOut) return environment("the installer did not finish within its time limit");
+  if (outcome.signal === "SIGKILL") return environment("the installer was killed (the host's out-of-memory killer, or an operator)");
+  for (const [pattern, cause] of environmentCauses) if (pattern.test(log)) return environment(cause);
+  if (conflict.test(log)) return { status: "install-failed", fault: "checkpoint", deterministic: true, cause: "the checkpoint's requirements conflict" };
+  return environment("the installer failed without naming a cause");
 }
 
 export async function installRequirements(env: PythonEnvironment, requirements: readonly string[], source: PackageSource, options: InstallOptions): Promise<InstallOutcome> {
@@ -124,20 +165,59 @@ export async function installRequirements(env: PythonEnvironment, requirements: 
       ? [uv, "pip", "install", "--python", env.python, "--no-cache", ...wheelsOnly, ...sourceArgs(source), ...requirements]
       : [env.python, "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-cache-dir", "--progress-bar", "off", ...wheelsOnly, ...sourceArgs(source), ...requirements];
   const ours = Object.fromEntries(Object.entries(process.env).filter(([name]) => passedOn.test(name)));
+  // Downloads go to the environment's folder on disk, not to the sandbox's scratch, which is memory.
+  const downloads = join(env.dir, ".install-tmp");
+  await mkdir(downloads, { recursive: true });
   const result = await runSandboxed(command, {
     sandbox: options.sandbox,
-    cwd: env.dir,
-    // HOME and TMPDIR in the sandbox's private /tmp: no cache, no user configuration, nothing kept.
-    env: { ...ours, PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, HOME: options.sandbox ? "/tmp" : env.dir, LANG: "C.UTF-8", PIP_NO_INPUT: "1", PIP_NO_CACHE_DIR: "1", UV_NO_CACHE: "1", UV_PYTHON_DOWNLOADS: "never" },
+    python: env.python,
+    // HOME in the sandbox's scratch: no cache, no user configuration, nothing kept.
+    env: { ...ours, PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, TMPDIR: downloads, LANG: "C.UTF-8", PIP_NO_INPUT: "1", PIP_NO_CACHE_DIR: "1", UV_NO_CACHE: "1", UV_PYTHON_DOWNLOADS: "never" },
     timeoutMs: options.timeoutMs,
     memoryLimitMiB: options.memoryLimitMiB,
     readOnly: [...env.readOnly, ...localSources(source), ...(uv !== undefined && uv.startsWith("/") ? [uv] : [])],
     writable: [env.dir],
     network: !source.offline,
-  });
+    installerConfiguration: true,
+  }).finally(() => rm(downloads, { recursive: true, force: true }));
   const log = result.output;
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, log };
   const errors = log.split("\n").filter((line) => /^(ERROR|error)\b|×|No matching distribution|Could not find/.test(line.trim()));
   const reason = result.timedOut ? `timed out after ${options.timeoutMs / 1000} s` : (errors.length > 0 ? errors : log.split("\n").slice(-5)).join("\n").trim() || `exit ${result.exitCode}`;
-  return { ok: false, reason, log };
+  return { ok: false, reason, log, failure: classifyInstallFailure(log, result) };
+}
+
+/** What the host knows of an environment after installing and before loading anything in it. */
+export interface InstalledFacts {
+  python: string;
+  /** Distribution name -> version, as the environment's metadata says (the first on the path wins). */
+  distributions: Record<string, string>;
+  /** Top-level names a module can be imported by from the environment's site folders. */
+  importable: string[];
+}
+
+/**
+ * Reads the environment's installed distributions and importable names with `python -I -S` (the standard
+ * library only: no installed package's code runs), in the sandbox, with the environment read-only.
+ */
+export async function installedFacts(env: PythonEnvironment, options: { sandbox: boolean; systemSitePackages: boolean }): Promise<InstalledFacts> {
+  const run = await runSandboxed([env.python, "-I", "-S", "-B", pythonScript("installed.py"), ...(options.systemSitePackages ? ["--system-site-packages"] : [])], {
+    sandbox: options.sandbox,
+    python: env.python,
+    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
+    timeoutMs: 120_000,
+    memoryLimitMiB: 2048,
+    readOnly: [env.dir, ...env.readOnly, dirname(pythonScript("installed.py"))],
+    writable: [],
+  });
+  try {
+    if (run.exitCode !== 0) throw new Error(run.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${run.exitCode}`);
+    const facts = JSON.parse(run.stdout) as InstalledFacts;
+    if (typeof facts.python !== "string" || typeof facts.distributions !== "object" || !Array.isArray(facts.importable)) throw new Error("unexpected answer");
+    // Names and versions are the installed packages' metadata: a stranger's text.
+    const distributions = Object.fromEntries(Object.entries(facts.distributions).map(([name, version]) => [strangerText(name, 200), strangerText(String(version), 200)]));
+    return { python: facts.python, distributions, importable: facts.importable.filter((name) => typeof name === "string") };
+  } catch (error) {
+    throw new EnvironmentError(`cannot read what is installed in the environment: ${(error as Error).message}`);
+  }
 }

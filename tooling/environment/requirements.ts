@@ -3,7 +3,10 @@
 // anemoi/pins.ts. A package the pickle imports that the metadata does not list is NOT added: the checkpoint
 // does not say which version, and leaving it out is what the check is meant to reveal (missing-module).
 // A requirement that names code outside any package index (a git repository, a URL, a path) comes from the
-// checkpoint too, and installing it runs that code's build: it is refused unless the user allows it.
+// checkpoint too, and installing it runs that code's build: it is refused unless the user allows it. The
+// distribution of an import package the registry knows (distributions.json) is never the checkpoint's to
+// choose: its distribution_names may not redirect one (redirectedDistributions).
+import known from "./distributions.json" with { type: "json" };
 import { pinVersion } from "../anemoi/pins.ts";
 import type { ModuleVersion } from "../anemoi/versions.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
@@ -13,19 +16,64 @@ export interface RequirementSet {
   notes: string[];
 }
 
-/** Distribution names of common import names, for metadata without distribution_names. */
-const knownDistributions: Record<string, string> = {
-  "anemoi.models": "anemoi-models",
-  "anemoi.graphs": "anemoi-graphs",
-  "anemoi.training": "anemoi-training",
-  "anemoi.utils": "anemoi-utils",
-  "anemoi.datasets": "anemoi-datasets",
-  "anemoi.transform": "anemoi-transform",
-  flash_attn: "flash-attn",
-  torch_geometric: "torch-geometric",
-  PIL: "pillow",
-  yaml: "pyyaml",
-};
+/** The distribution of each import package the registry knows (tooling/environment/distributions.json). */
+export const knownDistributions: Readonly<Record<string, string>> = known.distributions;
+
+/** A distribution name as PEP 503 compares them: lowercase, runs of "-", "_" and "." as one "-". */
+export function normalizedDistribution(name: string): string {
+  return name.trim().toLowerCase().replace(/[-_.]+/g, "-");
+}
+
+/** The known import package that `importName` is, lies in, or holds (a namespace such as "anemoi"), if any. */
+function knownPackagesOf(importName: string): string[] {
+  return Object.keys(knownDistributions).filter((known) => importName === known || importName.startsWith(`${known}.`) || known.startsWith(`${importName}.`));
+}
+
+export interface Redirect {
+  /** The import name the metadata maps (or lists), and the distribution it would install for it. */
+  importName: string;
+  distribution: string;
+  /** The known import package concerned, and its own distribution. */
+  known: string;
+  expected: string;
+}
+
+/**
+ * Where the checkpoint's metadata would install a known import package from another distribution than its
+ * own: an explicit distribution_names entry for the package or a module in it; or, for a global the pickle
+ * imports from a known package, a module_versions provider whose distribution is not that package's (the
+ * namespace "anemoi" listed instead of "anemoi.models", installing a project called "anemoi").
+ */
+export function redirectedDistributions(input: { modules: ReadonlyMap<string, ModuleVersion>; distributionNames: Readonly<Record<string, string>>; pickleGlobals: readonly string[] }): Redirect[] {
+  const redirects: Redirect[] = [];
+  const seen = new Set<string>();
+  const add = (importName: string, distribution: string, knownName: string) => {
+    const expected = knownDistributions[knownName]!;
+    const key = `${importName}\0${knownName}`;
+    if (normalizedDistribution(distribution) === normalizedDistribution(expected) || seen.has(key)) return;
+    seen.add(key);
+    redirects.push({ importName, distribution, known: knownName, expected });
+  };
+  for (const [importName, distribution] of Object.entries(input.distributionNames)) {
+    for (const knownName of knownPackagesOf(importName)) {
+      // A namespace entry ("anemoi") redirects only what the pickle takes from inside it.
+      if (knownName.startsWith(`${importName}.`) && !input.pickleGlobals.some((g) => g.startsWith(`${knownName}.`))) continue;
+      add(importName, String(distribution), knownName);
+    }
+  }
+  for (const global of input.pickleGlobals) {
+    const provider = providerOf(global, input.modules);
+    if (!provider) continue;
+    for (const knownName of knownPackagesOf(provider)) {
+      if (global === knownName || global.startsWith(`${knownName}.`)) add(provider, distributionOf(provider, input.distributionNames), knownName);
+    }
+  }
+  return redirects;
+}
+
+function distributionOf(importName: string, distributionNames: Readonly<Record<string, string>>): string {
+  return knownDistributions[importName] ?? distributionNames[importName] ?? importName;
+}
 
 function providerOf(global: string, modules: ReadonlyMap<string, ModuleVersion>): string | undefined {
   const parts = global.split(".");
@@ -59,7 +107,8 @@ export function requirementSet(input: {
   const requirements: string[] = [];
   for (const importName of [...needed].sort(byCodePoint)) {
     const version = input.modules.get(importName);
-    const distribution = input.distributionNames[importName] ?? knownDistributions[importName] ?? importName;
+    // A known package's own distribution, whatever the metadata says (a redirect is refused before this runs).
+    const distribution = distributionOf(importName, input.distributionNames);
     if (!version) {
       notes.push(`${distribution}: no version recorded in the metadata; required without a version`);
       requirements.push(distribution);

@@ -3,10 +3,11 @@
 // as the Range reads: redirects, the address policy, timeouts, retries with backoff, Content-Range checks, and
 // a cap on the bytes accepted. Instead of a deadline, which a multi-GB file could rightly need, they must keep
 // up a minimum average rate.
-import { open, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, rm } from "node:fs/promises";
 import { readBody, contentLength, discardBody, statusError } from "./body.ts";
 import { checkPartialResponse, parseUnsatisfiedRange, rangeHeader } from "./content-range.ts";
-import { HttpNetworkError, TooLargeError } from "./errors.ts";
+import { HttpNetworkError, RangeMismatchError, TooLargeError } from "./errors.ts";
 import { resolveHttpOptions, type HttpOptions } from "./options.ts";
 import { checkUrl, HttpClient, type HttpStats, type ResponseHeaders } from "./request.ts";
 import { withRetries } from "./retry.ts";
@@ -36,6 +37,15 @@ function tooLarge(url: string, cap: number, what: string): TooLargeError {
 }
 
 /**
+ * Checked before each chunk is kept, so that no byte beyond the cap or beyond the announced length is ever
+ * written: a server cannot make us hold more than it promised by sending more than it said.
+ */
+function checkArriving(url: string, received: number, cap: number, announced: number | undefined): void {
+  if (received > cap) throw tooLarge(url, cap, `${received} bytes received`);
+  if (announced !== undefined && received > announced) throw new RangeMismatchError(`body is longer than the ${announced} bytes announced`, { url });
+}
+
+/**
  * One whole-file GET, its body fed to a fresh `sink` on every attempt (a failure mid-stream restarts from zero:
  * a half-fed hash cannot be rewound), within the cap, the announced length checked.
  */
@@ -55,7 +65,7 @@ async function wholeFile<T>(url: string, options: DownloadOptions, sink: () => {
     let size = 0;
     await readBody(exchange, client.stats, (chunk) => {
       size += chunk.byteLength;
-      if (size > cap) throw tooLarge(exchange.url, cap, `${size} bytes received`);
+      checkArriving(exchange.url, size, cap, total);
       into.add(chunk);
       onProgress?.(size, total);
     }, total);
@@ -81,8 +91,18 @@ export async function downloadToMemory(url: string, options: DownloadOptions & {
   });
 }
 
+/** Bytes of a resumable partial download: a regular file's size; anything else (a planted link) is removed first. */
 async function sizeOf(path: string): Promise<number> {
-  return (await stat(path).catch(() => undefined))?.size ?? 0;
+  const info = await lstat(path).catch(() => undefined);
+  if (info === undefined) return 0;
+  if (info.isFile()) return info.size;
+  await rm(path, { force: true });
+  return 0;
+}
+
+/** Opens the partial download without following a link at its name: bytes go into our file, nowhere else. */
+function openPart(path: string, append: boolean) {
+  return open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (append ? constants.O_APPEND : constants.O_TRUNC), 0o644);
 }
 
 /**
@@ -121,12 +141,12 @@ export async function downloadToFile(url: string, path: string, options: Downloa
       }
       // A 200 starts the file afresh, so it becomes the version later attempts must match.
       if (!first || status === 200) first = { validators: validatorsOf(headers), total };
-      const file = await open(path, have > 0 ? "a" : "w");
+      const file = await openPart(path, have > 0);
       let done = have;
       try {
         await readBody(exchange, client.stats, async (chunk) => {
           done += chunk.byteLength;
-          if (done > cap) throw tooLarge(exchange.url, cap, `${done} bytes received`);
+          checkArriving(exchange.url, done, cap, total);
           for (let written = 0; written < chunk.byteLength; ) written += (await file.write(chunk, written, chunk.byteLength - written)).bytesWritten;
           onProgress?.(done, total);
         }, total === undefined ? undefined : total - have);

@@ -65,6 +65,9 @@ export class FileChangedError extends HttpSourceError {}
 
 export class TooManyRedirectsError extends HttpSourceError {}
 
+/** A body sent compressed (gzip, br, ...) although identity was asked for: refused, never decoded. */
+export class ContentEncodingError extends HttpSourceError {}
+
 /** A read or download larger than the configured cap. */
 export class TooLargeError extends HttpSourceError {}
 

@@ -15,7 +15,9 @@ export class RefusedAddressError extends Error {
   readonly address: string;
 
   constructor(host: string, address: string, kind: string) {
-    super(literalAddress(host) === undefined ? `${host} resolves to ${address}, ${kind}` : `${address} is ${kind}`);
+    // For a name, the refusal is said without the address it resolved to: the message reaches whoever submitted
+    // the URL (a registration's reason), who has no business learning how this host resolves names.
+    super(literalAddress(host) === undefined ? `${host} is refused: its address is ${kind.replace(/ of [\d.]+,/, ",")}` : `${address} is ${kind}`);
     this.host = host;
     this.address = address;
   }

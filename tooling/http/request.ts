@@ -3,7 +3,9 @@
 // bytes stop coming, when the request outlives its deadline, or when a whole-file download is too slow.
 // Requests go through undici with a dispatcher that refuses non-public addresses (private-network.ts).
 import type { Response } from "undici";
+import { strangerText } from "../../src/text/control.ts";
 import {
+  ContentEncodingError,
   DeadlineExceededError,
   HttpNetworkError,
   HttpSourceError,
@@ -168,7 +170,10 @@ export class HttpClient {
       watchdog.arm(); // from here on it guards the body
       if (wholeFile) watchdog.measureRate();
       this.#captureLinkedHeaders(response.headers);
-      if (!redirectStatuses.has(response.status)) return { url: current, range, response, watchdog };
+      if (!redirectStatuses.has(response.status)) {
+        refuseEncodedBody(current, range, response, watchdog);
+        return { url: current, range, response, watchdog };
+      }
 
       watchdog.stop(true);
       const location = response.headers.get("location");
@@ -203,6 +208,22 @@ export class HttpClient {
     const size = Number(headers.get("x-linked-size") ?? Number.NaN);
     if (this.linkedSize === undefined && Number.isSafeInteger(size) && size >= 0) this.linkedSize = size;
   }
+}
+
+/**
+ * We ask for identity encoding, and fetch would decode whatever the server sends anyway: a gzip or brotli body
+ * has neither the length nor the byte offsets asked for, and a few KB of it can decode into gigabytes. So a
+ * successful answer with any other Content-Encoding is refused before a byte of it is read or decoded.
+ */
+function refuseEncodedBody(url: string, range: string | undefined, response: Response, watchdog: Watchdog): void {
+  const encoding = response.headers.get("content-encoding");
+  if (encoding === null || /^\s*(identity)?\s*$/i.test(encoding) || response.status < 200 || response.status > 299) return;
+  watchdog.stop(true);
+  throw new ContentEncodingError(
+    `server answered ${response.status} with Content-Encoding ${JSON.stringify(strangerText(encoding, 80))} although identity was asked for; ` +
+      "refused without decoding it (a compressed body has neither the announced length nor the byte offsets asked for)",
+    { url, range, status: response.status },
+  );
 }
 
 /** Only absolute http(s) URLs; anything else fails here rather than as an obscure fetch error. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSource } from "../source/file-source.ts";
 import { discardBody, readBody } from "./body.ts";
-import { HttpNetworkError, TooLargeError } from "./errors.ts";
+import { HttpNetworkError, RangeMismatchError, TooLargeError } from "./errors.ts";
 import type { Exchange, HttpStats } from "./request.ts";
 
 export interface TempFile {
@@ -30,6 +30,9 @@ export async function spoolToTempFile(exchange: Exchange, stats: HttpStats, maxB
         written += chunk.byteLength;
         if (written > maxBytes) {
           throw new TooLargeError(`whole-file download passed the limit of ${maxBytes} bytes`, { url: exchange.url, range: exchange.range });
+        }
+        if (announced !== undefined && written > announced) {
+          throw new RangeMismatchError(`body is longer than the ${announced} bytes announced`, { url: exchange.url, range: exchange.range });
         }
         // write() may write less than asked; loop until the chunk is down.
         for (let done = 0; done < chunk.byteLength; ) {

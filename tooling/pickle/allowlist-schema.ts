@@ -20,18 +20,29 @@ export type TypeExpr =
 const typeName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a type name: lower case words joined by '-'");
 const globalName = z.string().regex(/^[A-Za-z_][\w.*]*$/, "a dotted global name, '*' matching any characters");
 
-export const typeExpr: z.ZodType<TypeExpr> = z.lazy(() =>
-  z.union([
-    typeName,
-    z.strictObject({ anyOf: z.array(typeExpr).min(2) }),
-    z.strictObject({ tuple: z.array(typeExpr) }),
-    z.strictObject({ tupleOf: typeExpr }),
-    z.strictObject({ equals: z.union([z.number().int(), z.string(), z.boolean(), z.null()]) }),
-    z.strictObject({ bytesEqual: z.string().regex(/^[\x00-\xff]*$/, "latin-1 text") }),
-    z.strictObject({ pattern: z.string() }),
-    z.strictObject({ global: z.array(globalName).min(1) }),
-  ]),
-);
+// Recursive through getters, which Zod 4 reads when it first parses (the bundled command line's Zod has no lazy).
+export const typeExpr: z.ZodType<TypeExpr> = z.union([
+  typeName,
+  z.strictObject({
+    get anyOf() {
+      return z.array(typeExpr).min(2);
+    },
+  }),
+  z.strictObject({
+    get tuple() {
+      return z.array(typeExpr);
+    },
+  }),
+  z.strictObject({
+    get tupleOf() {
+      return typeExpr;
+    },
+  }),
+  z.strictObject({ equals: z.union([z.number().int(), z.string(), z.boolean(), z.literal(null)]) }),
+  z.strictObject({ bytesEqual: z.string().regex(/^[\x00-\xff]*$/, "latin-1 text") }),
+  z.strictObject({ pattern: z.string() }),
+  z.strictObject({ global: z.array(globalName).min(1) }),
+]);
 
 const argument = z.union([typeExpr, z.strictObject({ rest: typeExpr })]);
 const why = z.string().min(1);

@@ -2,8 +2,11 @@
 records every module's output (statistics and a fixed sample of elements) in call order, plus the final
 outputs whole. Writes a trace folder: index.json and little-endian float64 files (see docs/traces.md).
 
-Usage: python log_run.py SPEC.json RESULT.json
+Usage: python log_run.py SPEC.json [RESULT.json]
 SPEC: {checkpoint, allowlist, out, device, dtype, seed, steps, sampleCount, finalSampleCount?, inputs: [{name, shape}], benchmark?}
+Run by the registry, it is a step of tooling/python/harness.py: `out` is a folder of the sandbox's scratch,
+which the harness copies out, and the answer goes to the harness's message pipe; RESULT.json is for running
+it by hand (the benchmarks).
 """
 import json
 import math
@@ -450,4 +453,4 @@ def benchmark(model, x, spec):
 if __name__ == "__main__":
     from registry_result import finish
 
-    finish(main(), sys.argv[2])
+    finish(main(), sys.argv[2] if len(sys.argv) > 2 else None)

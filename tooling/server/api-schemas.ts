@@ -108,6 +108,12 @@ const platformKey = z.string().regex(/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/, 'a
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase sha256");
 const traceDtype = z.enum(["float64", "float32", "float16", "bfloat16"]);
 
+/** Whose failure a failed job was: the checkpoint's own (evidence), or the worker's environment (never evidence). */
+export const jobFaults = ["checkpoint", "environment"] as const;
+export type JobFault = (typeof jobFaults)[number];
+/** The cap of a job's stderr tail (escaped), as the verification record caps the checkpoint's words. */
+export const jobOutputChars = 2000;
+
 export const job = z
   .strictObject({
     job: z.string().describe("The job's id."),
@@ -127,6 +133,8 @@ export const job = z
     startedAt: z.string().optional(),
     finishedAt: z.string().optional(),
     reason: z.string().optional().describe("Why it failed or was cancelled, or why its last attempt ended."),
+    fault: z.enum(jobFaults).optional().describe("Whose failure its last failed attempt was: the checkpoint's (recorded as evidence when it is final) or the worker's environment (retried on another worker, never evidence)."),
+    output: z.string().optional().describe("The last lines of stderr of its last failed attempt, control characters escaped: for a checkpoint's failure, its own words."),
     outcome: z.string().optional().describe("What it found, in one line (e.g. the verification status, the verdict)."),
     trace: z.record(z.string(), sha256Hex).optional().describe("log-run: the trace's files as uploaded blobs (name -> sha256)."),
     revision: z.number().optional().describe("The registry revision that recorded its evidence."),
@@ -164,8 +172,18 @@ export const heartbeatRequest = z.strictObject({ attempt: z.number().int().posit
 export const jobResultRequest = z
   .strictObject({
     attempt: z.number().int().positive(),
-    status: z.enum(["done", "failed", "released"]).describe("done: the check ran (whatever it found); failed: it could not run (the job is retried); released: handed back unstarted or interrupted (SIGTERM)."),
+    status: z.enum(["done", "failed", "released"]).describe("done: the check ran (whatever it found); failed: it could not run or the checkpoint failed (see fault); released: handed back unstarted or interrupted (SIGTERM)."),
     reason: z.string().max(4000).optional(),
+    fault: z
+      .enum(jobFaults)
+      .optional()
+      .describe("failed: checkpoint (its own failure: evidence once final) or environment (the worker's: no index, disk full, host out of memory; retried on another worker, never evidence). Absent: environment."),
+    deterministic: z.boolean().optional().describe("failed: whether running again on the same kind of host gives the same result; a deterministic checkpoint failure is recorded at once, not retried."),
+    output: z.string().max(8000).optional().describe("failed: the last lines of the command's stderr (the server escapes and caps them)."),
+    checkpoint: z
+      .strictObject({ sha256: sha256Hex, sizeBytes: z.number().int().nonnegative() })
+      .optional()
+      .describe("The file the worker downloaded and hashed: recorded on an entry that has no sha256; one that disagrees with the entry flags it."),
     result: z.record(z.string(), z.unknown()).optional().describe("verify-unpickling: its result record."),
     trace: z.strictObject({ "index.json": sha256Hex, "samples.f64": sha256Hex, "outputs.f64": sha256Hex }).optional().describe("log-run: the trace files, uploaded first as blobs."),
   })

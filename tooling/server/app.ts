@@ -3,8 +3,10 @@
 // problem document.
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import pino from "pino";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
 import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "./api-schemas.ts";
@@ -13,7 +15,7 @@ import type { Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
 import type { JobQueue } from "./jobs.ts";
 import { openApiDocument } from "./openapi.ts";
-import { badRequest, HttpProblem, notFound } from "./problems.ts";
+import { badRequest, HttpProblem, notFound, problemBody, problemHeaders } from "./problems.ts";
 import type { PublishedDocuments } from "./published.ts";
 import type { Registrar } from "./registrar.ts";
 import { Representation } from "./representation.ts";
@@ -29,10 +31,20 @@ export interface AppOptions {
   /** Registrations each token may submit per minute. */
   registrationsPerMinute: number;
   log: (message: string) => void;
+  /** Access log, one JSON line per answer (pino, through Fastify), at this level and above; "silent" (default): none. */
+  logLevel?: LogLevel;
+  /** Where the access log goes (default stderr). */
+  logStream?: NodeJS.WritableStream;
 }
 
-/** Request bodies (a registration is a URL and an id) and header blocks above these are refused. */
-export const limits = { bodyBytes: 16 * 1024, headerBytes: 16 * 1024 };
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * Request bodies (a registration is a URL and an id) and header blocks above these are refused; so is a path
+ * parameter longer than `paramChars` (ids are at most 128 characters, job ids 36, blob addresses 64).
+ */
+export const limits = { bodyBytes: 16 * 1024, headerBytes: 16 * 1024, paramChars: 256 };
 
 // Readers revalidate after a minute; a 304 costs them a header block.
 const readCaching = "public, max-age=60, stale-while-revalidate=300";
@@ -121,33 +133,120 @@ function asProblem(error: Error & { statusCode?: number; code?: string }): HttpP
   return new HttpProblem(500, "internal", "Internal server error", "the server failed to answer; the failure is logged");
 }
 
+function sendProblem(reply: FastifyReply, problem: HttpProblem, instance: string): FastifyReply {
+  return reply.code(problem.status).headers({ ...problem.headers, ...problemHeaders }).send(problemBody(problem, instance));
+}
+
+/** The errors Fastify's router raises before any route or hook runs. */
+function frameworkProblem(error: Error & { code?: string }): HttpProblem {
+  if (error.code === "FST_ERR_BAD_URL") return badRequest("the URL is not valid: its path holds a malformed percent-encoding");
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") return new HttpProblem(414, "uri-too-long", "URI too long", `a path segment is over the ${limits.paramChars}-character limit`);
+  return asProblem(error);
+}
+
+/**
+ * What Node's HTTP parser refuses before a request exists (a header block over the limit, a request not sent in
+ * time, bytes that are not HTTP/1.1) is answered here, on the socket, as a problem document too.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const problem =
+    error.code === "HPE_HEADER_OVERFLOW" ? new HttpProblem(431, "headers-too-large", "Request header fields too large", `the request line and header block are over the ${limits.headerBytes}-byte limit`)
+    : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? new HttpProblem(408, "timeout", "Request timeout", "the request was not received in time")
+    : badRequest(`the request is not valid HTTP/1.1 (${error.code ?? "unreadable"})`);
+  if (!socket.writable) return void socket.destroy();
+  const body = problemBody(problem);
+  const head = [`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`, ...Object.entries({ ...problemHeaders, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([k, v]) => `${k}: ${v}`)];
+  // end(), not write() and destroy(): the answer is flushed before the connection closes; a client that never
+  // closes its side is cut off shortly after.
+  socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 2_000).unref();
+}
+
+/** Route patterns ("/api/v1/checkpoints/:id") as expressions, with their methods: what a 405 lists as allowed. */
+class RouteMethods {
+  readonly #routes: Array<{ pattern: RegExp; methods: Set<string> }> = [];
+
+  add(url: string, method: string | string[]): void {
+    if (url.includes("*")) return; // CORS's OPTIONS * would make every path "exist"
+    const source = `^${url.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`;
+    let route = this.#routes.find((r) => r.pattern.source === source);
+    if (!route) this.#routes.push((route = { pattern: new RegExp(source), methods: new Set() }));
+    for (const m of [method].flat()) route.methods.add(m);
+  }
+
+  /** The methods that `path` answers, sorted; empty for a path that no route has. */
+  allowed(path: string): string[] {
+    return [...new Set(this.#routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]))].sort();
+  }
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, store, published, registrar, jobs, blobs, log } = options;
+  const logLevel = options.logLevel ?? "silent";
   const fastPath = notModifiedFastPath(published);
+  // The 304 fast path never reaches Fastify: its answers are logged here (at debug), as Fastify's hook would say them.
+  let logFastAnswer: ((request: IncomingMessage) => void) | undefined;
+  let closing = false;
   const app = Fastify({
-    logger: false,
+    // Access logs only (one line per answer, below); Fastify's own two lines per request would double the cost.
+    // Written asynchronously (sonic-boom batches the lines while a write is in flight), so that logging does not put a
+    // write system call on the thread that answers each request.
+    logger: logLevel === "silent" ? false : { level: logLevel, stream: options.logStream ?? pino.destination({ dest: 2, sync: false }) },
+    disableRequestLogging: true,
     bodyLimit: limits.bodyBytes,
+    routerOptions: { maxParamLength: limits.paramChars },
+    frameworkErrors: (error, request, reply) => sendProblem(reply, frameworkProblem(error), request.url),
+    clientErrorHandler: answerClientError,
     serverFactory: (handler) => {
       // A client that sends its request slowly is cut off (slowloris); keep-alive idles are short.
       const server = createServer({ maxHeaderSize: limits.headerBytes, headersTimeout: 10_000, requestTimeout: 30_000 }, (request, response) => {
-        if (!fastPath(request, response)) handler(request, response);
+        if (closing) {
+          // Requests on connections kept alive while the server drains: a problem, not Fastify's plain JSON.
+          const body = problemBody(new HttpProblem(503, "unavailable", "Service unavailable", "the server is shutting down; retry in a few seconds"), request.url);
+          response.writeHead(503, { ...problemHeaders, connection: "close", "retry-after": "5" }).end(body);
+          return;
+        }
+        if (fastPath(request, response)) logFastAnswer?.(request);
+        else handler(request, response);
       });
       server.keepAliveTimeout = 5_000;
       return server;
     },
-    return503OnClosing: true,
+    return503OnClosing: false,
   });
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+
+  if (logLevel !== "silent") {
+    app.addHook("onResponse", (request, reply, done) => {
+      const token = tokens.get(request)?.name;
+      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, ip: request.ip, ...(token ? { token } : {}) }, "answered");
+      done();
+    });
+    // The fast path is what most readers (every FIAB start) get: it is logged at debug, so that the access log at
+    // info costs it nothing (docs/benchmarks.md).
+    if (logLevel === "debug" || logLevel === "trace") logFastAnswer = (request) => app.log.debug({ method: request.method, url: request.url, status: 304, ip: request.socket.remoteAddress }, "answered");
+  }
+
+  const routes = new RouteMethods();
+  app.addHook("onRoute", (route) => routes.add(route.url, route.method));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const problem = asProblem(error);
     if (problem.status >= 500) log(`${request.method} ${request.url}: ${error.stack ?? error.message}`);
-    reply.code(problem.status).headers(problem.headers).header("content-type", "application/problem+json; charset=utf-8").header("cache-control", "no-store");
-    return reply.send(JSON.stringify(problem.document(request.url)));
+    return sendProblem(reply, problem, request.url);
   });
   app.setNotFoundHandler((request, reply) => {
-    const problem = notFound(`no ${request.method} route for ${request.url.split("?")[0]}; see ${apiBase}/openapi.json`);
-    reply.code(404).header("content-type", "application/problem+json; charset=utf-8");
-    return reply.send(JSON.stringify(problem.document(request.url)));
+    const path = request.url.split("?")[0]!;
+    const allowed = routes.allowed(path);
+    if (allowed.length > 0) {
+      const problem = new HttpProblem(405, "method-not-allowed", "Method not allowed", `${path} answers ${allowed.join(", ")}, not ${request.method}`, { headers: { allow: allowed.join(", ") } });
+      return sendProblem(reply, problem, request.url);
+    }
+    return sendProblem(reply, notFound(`no route for ${path}; see ${apiBase}/openapi.json`), request.url);
   });
 
   // Only JSON bodies, read as the registry reads every stranger's JSON: strict UTF-8, bounded nesting, no
@@ -159,6 +258,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       done(null, parseJsonDocument(decodeUtf8(body as Buffer), { maxDepth: 8 }));
     } catch (error) {
       if (!(error instanceof JsonTextError)) return done(error as Error, undefined);
+      // Sound JSON with an unusable value (a lone surrogate) names its field, as the schema's errors do.
+      if (error.path !== undefined) return done(badRequest(`the request body is refused: ${error.message} (line ${error.line}, column ${error.column})`, [{ path: error.path, message: error.message.slice(error.path.length + 2) }]), undefined);
       done(badRequest(`the request body is not valid JSON: ${error.message} (line ${error.line}, column ${error.column})`), undefined);
     }
   });
@@ -239,7 +340,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return jid;
   };
 
-  app.get(`${apiBase}/jobs`, async (request, reply) => {
+  // Job listings name workers' hosts and tokens: for those who run workers or the server, not for everyone.
+  app.get(`${apiBase}/jobs`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
     const query = jobsQuery.safeParse(request.query);
     if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
     const { limit, ...filter } = query.data;
@@ -247,7 +349,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return jobs.list({ ...filter, ...(limit ? { limit: Number(limit) } : {}) });
   });
 
-  app.get<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid`, async (request, reply) => {
+  app.get<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
     const found = jobs.get(jobId(request.params.jid));
     if (!found) throw notFound(`no job ${request.params.jid}`);
     reply.header("cache-control", "no-store");

@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { rename } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { now, type Database } from "./database.ts";
@@ -19,9 +19,10 @@ export class BlobStore {
 
   constructor(db: Database, dir: string, maxBytes: number) {
     this.#db = db;
-    this.dir = dir;
+    // Absolute: comparisons link to these files from another folder.
+    this.dir = resolve(dir);
     this.maxBytes = maxBytes;
-    mkdirSync(join(dir, "tmp"), { recursive: true });
+    mkdirSync(join(this.dir, "tmp"), { recursive: true });
   }
 
   path(sha256: string): string {

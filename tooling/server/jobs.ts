@@ -1,29 +1,28 @@
 // Verification jobs: per registered checkpoint and configured platform, verify-unpickling then log-run, leased
 // by workers of that platform; a CPU float64 log-run as the reference; compare-runs of each platform's trace
-// against it, run here once both exist. Results become evidence with update-metadata's rule, in the same
-// transaction that records them, so a result sent twice, or late after its lease was given to another
-// worker, changes nothing twice.
+// against it, run here once both exist. Results become evidence (src/evidence/) with update-metadata's rule, in
+// the same transaction that records them, so a result sent twice, or late after its lease was given to another
+// worker, changes nothing twice. Only the checkpoint's own failures become evidence (a deterministic one at
+// once); the worker's environment failing is retried on another worker of the platform and never is.
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { traceIndex } from "../../src/contract/records/trace.ts";
-import { verificationResult } from "../../src/contract/records/verification.ts";
-import { applyEvidence, type EvidenceUpdate } from "../../src/evidence/apply.ts";
-import { evidenceFromResult, ResultError } from "../../src/evidence/from-result.ts";
-import { formatRegistryProblem } from "../../src/registry/problem.ts";
+import type { EvidenceUpdate } from "../../src/evidence/apply.ts";
+import { summaryLine } from "../../src/evidence/checkpoint-words.ts";
+import { evidenceFromResult } from "../../src/evidence/from-result.ts";
+import type { FileObservation } from "../../src/evidence/observed-file.ts";
+import { runFailureEvidence } from "../../src/evidence/run.ts";
+import { toolFor } from "../repo.ts";
 import type { Job, JobKind, JobResultRequest, JobState } from "./api-schemas.ts";
 import type { BlobStore } from "./blobs.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
-import { toolFor } from "../repo.ts";
-import { conflict, HttpProblem, notFound } from "./problems.ts";
+import { entryWrites, fileOfResult } from "./job-entry.ts";
+import { outcomeOf, type Failure, type Finished } from "./job-outcome.ts";
+import { live, toJob, type PlatformPlan, type Row, type TraceDtype } from "./job-row.ts";
+import { conflict, notFound } from "./problems.ts";
+import { leaveToOthers, WorkerPresence } from "./worker-presence.ts";
 
-export type TraceDtype = "float64" | "float32" | "float16" | "bfloat16";
-
-export interface PlatformPlan {
-  key: string;
-  /** The precision of the platform's own log-run. */
-  dtype: TraceDtype;
-}
+export { parsePlatforms, type PlatformPlan, type TraceDtype } from "./job-row.ts";
 
 export interface JobsOptions {
   platforms: readonly PlatformPlan[];
@@ -36,117 +35,6 @@ export interface JobsOptions {
   log: (message: string) => void;
 }
 
-interface Row {
-  id: string;
-  checkpoint_id: string;
-  checkpoint_sha256: string | null;
-  url: string;
-  size_bytes: number | null;
-  platform: string;
-  kind: JobKind;
-  dtype: TraceDtype | null;
-  role: "reference" | "candidate" | null;
-  after: string;
-  state: JobState;
-  attempts: number;
-  handed_back: number;
-  max_attempts: number;
-  lease_owner: string | null;
-  lease_expires_at: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  reason: string | null;
-  outcome: string | null;
-  trace: string | null;
-  revision: number | null;
-}
-
-const live: readonly JobState[] = ["waiting", "queued", "leased"];
-
-function toJob(row: Row): Job {
-  return {
-    job: row.id,
-    kind: row.kind,
-    platform: row.platform,
-    checkpoint: { id: row.checkpoint_id, url: row.url, ...(row.checkpoint_sha256 ? { sha256: row.checkpoint_sha256 } : {}), ...(row.size_bytes !== null ? { sizeBytes: row.size_bytes } : {}) },
-    ...(row.dtype ? { dtype: row.dtype } : {}),
-    ...(row.role ? { role: row.role } : {}),
-    after: JSON.parse(row.after) as string[],
-    state: row.state,
-    attempts: row.attempts,
-    ...(row.handed_back > 0 ? { handedBack: row.handed_back } : {}),
-    maxAttempts: row.max_attempts,
-    ...(row.lease_owner ? { leaseOwner: row.lease_owner } : {}),
-    ...(row.lease_expires_at ? { leaseExpiresAt: row.lease_expires_at } : {}),
-    createdAt: row.created_at,
-    ...(row.started_at ? { startedAt: row.started_at } : {}),
-    ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
-    ...(row.reason ? { reason: row.reason } : {}),
-    ...(row.outcome ? { outcome: row.outcome } : {}),
-    ...(row.trace ? { trace: JSON.parse(row.trace) as Record<string, string> } : {}),
-    ...(row.revision !== null ? { revision: row.revision } : {}),
-  };
-}
-
-/**
- * A verification the scan refused before Python started says nothing about the platform, but it is why the
- * checkpoint is not run there: recorded as a failed unpickle check of the job's platform, with the scan's reason.
- */
-function refusalEvidence(row: Row, result: Record<string, unknown>): EvidenceUpdate | undefined {
-  const parsed = verificationResult.safeParse(result);
-  if (!parsed.success || parsed.data.status !== "refused-unsafe") return undefined;
-  const r = parsed.data;
-  if (row.checkpoint_sha256 && r.checkpointSha256 && r.checkpointSha256 !== row.checkpoint_sha256) return undefined;
-  const [os, arch] = row.platform.split("-");
-  return {
-    platform: row.platform,
-    runId: r.runId,
-    evidence: {
-      check: "unpickle",
-      result: "fail",
-      summary: `refused-unsafe: ${r.summary}`.slice(0, 500),
-      date: r.date,
-      tool: r.tool,
-      environment: { os: os!, arch: arch! },
-      ...(r.checkpointSha256 ? { checkpointSha256: r.checkpointSha256 } : {}),
-      details: { runId: r.runId, status: r.status, requirements: r.requirements },
-    },
-  };
-}
-
-/** A platform's run that failed on its last attempt, as a failed run check with the worker's reason. */
-function runFailure(row: Row, reason: string): EvidenceUpdate {
-  const [os, arch] = row.platform.split("-");
-  return {
-    platform: row.platform,
-    runId: `job-${row.id}-${row.attempts}`,
-    evidence: {
-      check: "run",
-      result: "fail",
-      summary: `log-run failed ${row.attempts - row.handed_back} times: ${reason.split("\n")[0]}`.slice(0, 500),
-      date: now(),
-      tool: toolFor("worker"),
-      environment: { os: os!, arch: arch! },
-      ...(row.checkpoint_sha256 ? { checkpointSha256: row.checkpoint_sha256 } : {}),
-      details: { runId: `job-${row.id}-${row.attempts}`, job: row.id, dtype: row.dtype, reason: reason.slice(0, 3000) },
-    },
-  };
-}
-
-/** "linux-x86_64-cuda:bfloat16,linux-x86_64-cpu" -> plans; the dtype defaults to float32. */
-export function parsePlatforms(text: string): PlatformPlan[] {
-  const plans: PlatformPlan[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const [key, dtype = "float32", ...rest] = part.split(":");
-    if (!/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/.test(key!) || rest.length > 0) throw new Error(`"${part}" is not a platform key such as linux-x86_64-cuda, optionally with :DTYPE`);
-    if (!["float64", "float32", "float16", "bfloat16"].includes(dtype)) throw new Error(`"${part}": the dtype must be float64, float32, float16 or bfloat16`);
-    if (plans.some((p) => p.key === key)) throw new Error(`platform ${key} is listed twice`);
-    plans.push({ key: key!, dtype: dtype as TraceDtype });
-  }
-  return plans;
-}
-
 export class JobQueue {
   readonly #db: Database;
   readonly #store: EntryStore;
@@ -154,6 +42,7 @@ export class JobQueue {
   readonly #options: JobsOptions;
   /** Wakes long polls of a platform when one of its jobs is queued. */
   readonly #queued = new EventEmitter().setMaxListeners(0);
+  readonly #present = new WorkerPresence();
   #sweeper: NodeJS.Timeout | undefined;
   #comparing = new Set<string>();
   #inFlight = new Set<Promise<void>>();
@@ -251,6 +140,7 @@ export class JobQueue {
     const deadline = Date.now() + waitMs;
     for (;;) {
       if (gone() || this.#closed) return undefined;
+      this.#present.seen(platform, worker);
       this.expireLeases();
       const taken = this.#take(worker, platform);
       if (taken) return { job: toJob(taken), attempt: taken.attempts, leaseSeconds: this.#options.leaseSeconds };
@@ -286,26 +176,23 @@ export class JobQueue {
       transaction(this.#db, () => {
         record();
         // Handing a job back is not a failed attempt.
-        this.#db.prepare("UPDATE jobs SET state = 'queued', handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(`handed back by ${row.lease_owner}${request.reason ? `: ${request.reason}` : ""}`, id);
+        this.#db.prepare("UPDATE jobs SET state = 'queued', handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(`handed back by ${row.lease_owner}${request.reason ? `: ${summaryLine(request.reason)}` : ""}`, id);
       });
       this.#notify();
       return { job: toJob(this.#row(id)!), duplicate: false };
     }
-    if (request.status === "failed") {
-      const reason = request.reason ?? "the worker could not run the job (no reason given)";
-      // A platform's own run that fails on every attempt, after its verification passed there, is evidence about
-      // the platform (a missing kernel, too little memory), recorded with the reason; a lost lease is not.
-      const last = row.attempts - row.handed_back >= row.max_attempts;
-      const failure = last && row.kind === "log-run" && row.role !== "reference" ? runFailure(row, reason) : undefined;
-      this.#store.commit(failure ? this.#evidenceWrites(row, failure) : [], `job ${row.id} (${row.kind} on ${row.platform}) failed`, () => {
+    const outcome = outcomeOf(row, request, this.#blobs);
+    const file = fileOfResult(this.#store, row, request, outcome.checkpointSha256, now());
+    if (file.disputed) {
+      // The result is of another file than the entry's: not evidence; the entry is flagged; another host may try.
+      const failure: Failure = { kind: "failure", fault: "environment", deterministic: false, reason: summaryLine(`the file at ${row.url} is not the registered one: ${file.disputed}`), output: undefined, checkpointSha256: undefined };
+      this.#store.commit(this.#entryWrites(row, undefined, file.observation), `job ${row.id} (${row.kind} on ${row.platform}): its file disagrees with the entry`, () => {
         record();
-        this.#failedAttempt(row, reason);
+        this.#failedAttempt(row, failure);
       });
-      this.#notify();
-      return { job: toJob(this.#row(id)!), duplicate: false };
-    }
-    const { update, outcome, trace, passed } = this.#evidenceOf(row, request);
-    this.#record(row, update, outcome, trace, record, passed);
+    } else if (outcome.kind === "finished") this.#finished(row, outcome, file.observation, record);
+    else this.#failed(row, outcome, file.observation, record);
+    this.#notify();
     return { job: toJob(this.#row(id)!), duplicate: false };
   }
 
@@ -314,7 +201,7 @@ export class JobQueue {
     const expired = this.#db.prepare("SELECT * FROM jobs WHERE state = 'leased' AND lease_expires_at < ?").all(now()) as unknown as Row[];
     if (expired.length === 0) return;
     transaction(this.#db, () => {
-      for (const row of expired) this.#failedAttempt(row, `the lease of ${row.lease_owner} expired at ${row.lease_expires_at} (the worker stopped answering)`);
+      for (const row of expired) this.#failedAttempt(row, { kind: "failure", fault: "environment", deterministic: false, reason: `the lease of ${row.lease_owner} expired at ${row.lease_expires_at} (the worker stopped answering)`, output: undefined, checkpointSha256: undefined });
     });
     this.#notify();
   }
@@ -337,9 +224,21 @@ export class JobQueue {
     return row;
   }
 
+  /**
+   * The oldest queued job of `platform` for `worker`: one whose environment failed a job waits for another
+   * worker of the platform, when one is there that has not failed it too.
+   */
   #take(worker: string, platform: string): Row | undefined {
     return transaction(this.#db, () => {
-      const row = this.#db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 1").get(platform) as Row | undefined;
+      const queued = this.#db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200").all(platform) as unknown as Row[];
+      let others: Set<string> | undefined;
+      const holders = () => (this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
+      const row = queued.find((candidate) => {
+        const failedOn = JSON.parse(candidate.failed_on) as string[];
+        if (!failedOn.includes(worker)) return true;
+        others ??= this.#present.others(platform, worker, holders());
+        return !leaveToOthers(worker, failedOn, others);
+      });
       if (!row) return undefined;
       this.#db.prepare("UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ?").run(worker, this.#expiry(), now(), row.id);
       this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${platform}) leased to ${worker}, attempt ${row.attempts + 1}`);
@@ -347,16 +246,82 @@ export class JobQueue {
     });
   }
 
-  #failedAttempt(row: Row, reason: string): void {
+  #entryWrites(row: Row, update: EvidenceUpdate | undefined, observation: FileObservation | undefined) {
+    return entryWrites(this.#store, row, update, observation, this.#options.log);
+  }
+
+  /** Jobs of the same file that did not know its digest know it once its entry records it (after the commit that did). */
+  #learnDigest(row: Row): void {
+    const source = this.#store.get(row.checkpoint_id)?.entry.source;
+    if (!source?.sha256) return;
+    this.#db.prepare("UPDATE jobs SET checkpoint_sha256 = ?, size_bytes = coalesce(size_bytes, ?) WHERE checkpoint_id = ? AND url = ? AND checkpoint_sha256 IS NULL").run(source.sha256, source.sizeBytes ?? null, row.checkpoint_id, row.url);
+  }
+
+  /** A check that ran to its end: its evidence, state and dependents in one transaction. */
+  #finished(row: Row, finished: Omit<Finished, "kind" | "checkpointSha256">, observation: FileObservation | undefined, alongside: () => void): void {
+    this.#store.commit(this.#entryWrites(row, finished.update, observation), `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
+      // An earlier attempt's fault and stderr do not describe a verdict; a failure's verdict sets its own (alongside).
+      this.#db
+        .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ?, fault = NULL, output = NULL WHERE id = ?")
+        .run(now(), finished.outcome.slice(0, 500), finished.trace ? JSON.stringify(finished.trace) : null, revision ?? null, row.id);
+      alongside();
+      if (finished.passed) this.#release(row.id);
+      else this.#cancelDependents(row.id, `${row.kind} on ${row.platform} did not pass (${finished.outcome})`);
+    });
+    this.#learnDigest(row);
+    this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) done: ${finished.outcome}`);
+  }
+
+  /**
+   * A failed attempt. The checkpoint's own failure is final when it is deterministic or the attempts are used
+   * up: then it is evidence (its verification record's verdict, or a failed run of the platform). Anything
+   * else is tried again, on another worker when the environment failed.
+   */
+  #failed(row: Row, failure: Failure, observation: FileObservation | undefined, alongside: () => void): void {
     const counted = row.attempts - row.handed_back;
-    if (counted >= row.max_attempts) {
-      this.#db.prepare("UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(now(), `${reason} (attempt ${counted} of ${row.max_attempts})`, row.id);
-      this.#cancelDependents(row.id, `${row.kind} on ${row.platform} failed`);
-      this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) failed: ${reason}`);
-    } else {
-      this.#db.prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(reason, row.id);
-      this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) queued again: ${reason}`);
+    const final = failure.fault === "checkpoint" && (failure.deterministic || counted >= row.max_attempts);
+    if (final && failure.verdict) {
+      this.#finished(row, { ...failure.verdict, passed: false }, observation, () => {
+        alongside();
+        this.#db.prepare("UPDATE jobs SET reason = ?, fault = 'checkpoint', output = ? WHERE id = ?").run(failure.reason, failure.output ?? null, row.id);
+      });
+      return;
     }
+    // A platform's own run that failed for the checkpoint's reasons is evidence about the platform; the reference
+    // run's is not (it says nothing about its platform beyond the candidate run there).
+    const update =
+      final && row.kind === "log-run" && row.role !== "reference"
+        ? runFailureEvidence({ platform: row.platform, job: row.id, attempt: row.attempts, failures: failure.deterministic ? 1 : counted, dtype: row.dtype ?? undefined, reason: failure.reason, output: failure.output, checkpointSha256: row.checkpoint_sha256 ?? undefined, date: now(), tool: toolFor("worker") })
+        : undefined;
+    this.#store.commit(this.#entryWrites(row, update, observation), `job ${row.id} (${row.kind} on ${row.platform}) failed`, (revision) => {
+      alongside();
+      if (final) this.#failNow(row, failure, revision);
+      else this.#failedAttempt(row, failure);
+    });
+    this.#learnDigest(row);
+  }
+
+  #failNow(row: Row, failure: Failure, revision?: number): void {
+    this.#db
+      .prepare("UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ?, revision = coalesce(?, revision) WHERE id = ?")
+      .run(now(), failure.reason, failure.fault, failure.output ?? null, revision ?? null, row.id);
+    this.#cancelDependents(row.id, `${row.kind} on ${row.platform} failed`);
+    this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) failed (${failure.fault}): ${failure.reason}`);
+  }
+
+  /** An attempt that did not settle the job: queued again, or failed after its last attempt (never evidence). */
+  #failedAttempt(row: Row, failure: Failure): void {
+    const counted = row.attempts - row.handed_back;
+    if (failure.fault === "environment" && row.lease_owner) {
+      const failedOn = new Set(JSON.parse(row.failed_on) as string[]).add(row.lease_owner);
+      this.#db.prepare("UPDATE jobs SET failed_on = ? WHERE id = ?").run(JSON.stringify([...failedOn].slice(-50)), row.id);
+    }
+    if (counted >= row.max_attempts) {
+      this.#failNow(row, { ...failure, reason: `${failure.reason} (attempt ${counted} of ${row.max_attempts})` });
+      return;
+    }
+    this.#db.prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ? WHERE id = ?").run(failure.reason, failure.fault, failure.output ?? null, row.id);
+    this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) queued again (${failure.fault}): ${failure.reason}`);
   }
 
   /** Jobs waiting on `id`, and those waiting on them, will not run. */
@@ -376,82 +341,6 @@ export class JobQueue {
       const done = this.#db.prepare(`SELECT count(*) AS n FROM jobs WHERE state = 'done' AND id IN (${after.map(() => "?").join(", ")})`).get(...after) as { n: number };
       if (Number(done.n) === after.length) this.#db.prepare("UPDATE jobs SET state = 'queued' WHERE id = ?").run(w.id);
     }
-  }
-
-  /** What a finished job's result says, checked against the job; an HTTP problem for a result that does not fit. */
-  #evidenceOf(row: Row, request: JobResultRequest): { update: EvidenceUpdate | undefined; outcome: string; trace?: Record<string, string>; passed: boolean } {
-    const bad = (detail: string) => new HttpProblem(422, "unprocessable", "Result not accepted", `job ${row.id}: ${detail}`);
-    if (row.kind === "verify-unpickling") {
-      if (!request.result) throw bad("a verify-unpickling job ends with its result record (result)");
-      const refusal = refusalEvidence(row, request.result);
-      if (refusal) return { update: refusal, outcome: "refused-unsafe", passed: false };
-      let read: ReturnType<typeof evidenceFromResult>;
-      try {
-        read = evidenceFromResult(request.result, `the result of job ${row.id}`);
-      } catch (error) {
-        if (error instanceof ResultError) throw bad(error.message);
-        throw error;
-      }
-      if (read.identity.checkpointSha256 && row.checkpoint_sha256 && read.identity.checkpointSha256 !== row.checkpoint_sha256) throw bad(`the result is for the file ${read.identity.checkpointSha256}, the job for ${row.checkpoint_sha256}`);
-      if (read.update.platform !== row.platform) throw bad(`the result ran on ${read.update.platform}, the job is for ${row.platform}`);
-      const status = String((request.result as { status?: unknown }).status);
-      return { update: read.update, outcome: status, passed: status === "ok" };
-    }
-    if (row.kind === "log-run") {
-      if (!request.trace) throw bad("a log-run job ends with its trace files (trace), uploaded first as blobs");
-      for (const [name, sha] of Object.entries(request.trace)) if (!this.#blobs.has(sha)) throw bad(`${name} (${sha}) was not uploaded; PUT it to /api/v1/blobs/${sha} first`);
-      const parsed = traceIndex.safeParse(this.#blobs.readJson(request.trace["index.json"], 64 * 1024 * 1024));
-      if (!parsed.success) throw bad("index.json is not a log-run trace index");
-      const index = parsed.data;
-      if (row.checkpoint_sha256 && index.checkpoint.sha256 !== row.checkpoint_sha256) throw bad(`the trace is of the file ${index.checkpoint.sha256}, the job is for ${row.checkpoint_sha256}`);
-      if (row.dtype && index.input.dtype !== row.dtype) throw bad(`the trace ran in ${index.input.dtype}, the job asked for ${row.dtype}`);
-      const [os, arch] = row.platform.split("-");
-      const update: EvidenceUpdate = {
-        platform: row.platform,
-        runId: index.runId,
-        evidence: {
-          check: "run",
-          result: "pass",
-          summary: `ran on dummy input in ${index.input.dtype} on ${index.input.device} (${index.path}, ${index.modules.length} module calls)`,
-          date: now(),
-          tool: index.tool,
-          environment: { os: os!, arch: arch!, ...(typeof index.environment.torch === "string" ? { torch: index.environment.torch } : {}), ...(typeof index.environment.python === "string" ? { python: index.environment.python } : {}) },
-          checkpointSha256: index.checkpoint.sha256,
-          details: { runId: index.runId, dtype: index.input.dtype, device: index.input.device, path: index.path, timingsSeconds: index.timingsSeconds, peakMemoryBytes: index.peakMemoryBytes, trace: request.trace },
-        },
-      };
-      // The reference run says nothing about its platform beyond the candidate run of the same platform.
-      return { update: row.role === "reference" ? undefined : update, outcome: `traced ${index.modules.length} module calls in ${index.input.dtype}`, trace: request.trace, passed: true };
-    }
-    throw bad("compare-runs jobs are run by the server, not leased");
-  }
-
-  /** The entry's write that adds `update`; none when the entry is gone or now names another file. */
-  #evidenceWrites(row: Row, update: EvidenceUpdate): ReturnType<EntryStore["plan"]>["writes"] {
-    const loaded = this.#store.get(row.checkpoint_id);
-    if (!loaded) return [];
-    if (loaded.entry.source.sha256 && row.checkpoint_sha256 && loaded.entry.source.sha256 !== row.checkpoint_sha256) {
-      this.#options.log(`job ${row.id}: ${row.checkpoint_id} now has another file; its evidence is not recorded`);
-      return [];
-    }
-    const { doc } = applyEvidence(loaded.entry as unknown as Record<string, unknown>, [update]);
-    const planned = this.#store.plan([{ id: row.checkpoint_id, entry: doc }]);
-    if (planned.problems.length > 0) throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
-    return planned.writes;
-  }
-
-  /** Commits a job's evidence to its entry, its state and its dependents' in one transaction. */
-  #record(row: Row, update: EvidenceUpdate | undefined, outcome: string, trace: Record<string, string> | undefined, alongside: () => void, passed = true): void {
-    this.#store.commit(update ? this.#evidenceWrites(row, update) : [], `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
-      alongside();
-      this.#db
-        .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ? WHERE id = ?")
-        .run(now(), outcome.slice(0, 500), trace ? JSON.stringify(trace) : null, revision ?? null, row.id);
-      if (passed) this.#release(row.id);
-      else this.#cancelDependents(row.id, `${row.kind} on ${row.platform} did not pass (${outcome})`);
-    });
-    this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) done: ${outcome}`);
-    this.#notify();
   }
 
   /** Wakes long polls of platforms with queued jobs, and starts queued comparisons. */
@@ -475,6 +364,11 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Runs a comparison on the server. One that cannot run (a trace missing, compare-runs refusing its input or
+   * timing out) is a failed job with the reason, never left queued: it is the server's own work, and running it
+   * again would find the same.
+   */
   async #compare(row: Row): Promise<void> {
     const [referenceId, candidateId] = JSON.parse(row.after) as [string, string];
     const traceOf = (id: string) => JSON.parse(this.#row(id)?.trace ?? "null") as Record<string, string> | null;
@@ -488,13 +382,13 @@ export class JobQueue {
       if (this.#closed) return;
       const read = evidenceFromResult(record, `the comparison of job ${row.id}`);
       const verdict = String((record as { verdict?: unknown }).verdict);
-      this.#record(leased, { ...read.update, platform: row.platform }, `${verdict}: ${String((record as { summary?: unknown }).summary ?? "").slice(0, 300)}`, undefined, () => {
+      this.#finished(leased, { update: { ...read.update, platform: row.platform }, outcome: `${verdict}: ${String((record as { summary?: unknown }).summary ?? "").slice(0, 300)}`, passed: true }, undefined, () => {
         this.#db.prepare("INSERT INTO job_results (job_id, attempt, status, received_at) VALUES (?, ?, 'done', ?)").run(row.id, leased.attempts, now());
       });
     } catch (error) {
       if (this.#closed) return;
-      transaction(this.#db, () => this.#failedAttempt(this.#row(row.id)!, `compare-runs could not run: ${(error as Error).message}`.slice(0, 2000)));
-      this.#notify();
+      transaction(this.#db, () => this.#failNow(leased, { kind: "failure", fault: "environment", deterministic: true, reason: summaryLine(`compare-runs could not run: ${(error as Error).message}`), output: (error as { output?: string }).output, checkpointSha256: undefined }));
     }
+    this.#notify();
   }
 }

@@ -117,4 +117,16 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: "whose fault a failed job was, its stderr tail, the workers whose environment failed it",
+    sql: `
+      -- The last failed attempt's fault ('checkpoint': evidence when final; 'environment': the worker's, never
+      -- evidence) and the last lines of its stderr, escaped.
+      ALTER TABLE jobs ADD COLUMN fault TEXT CHECK (fault IN ('checkpoint', 'environment'));
+      ALTER TABLE jobs ADD COLUMN output TEXT;
+      -- Workers (lease owners) whose environment failed the job: it goes to another worker of the platform when one is there.
+      ALTER TABLE jobs ADD COLUMN failed_on TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

@@ -183,11 +183,18 @@ export function openApiDocument(): Json {
             { name: "checkpoint", in: "query", required: false, schema: { type: "string" } },
             { name: "limit", in: "query", required: false, schema: { type: "string", pattern: "^\\d{1,4}$" } },
           ],
-          responses: { 200: { description: "The jobs.", content: jsonContent(ref.jobs) }, 400: problemResponse("An invalid query.") },
+          security: [{ bearer: ["worker"] }],
+          responses: { 200: { description: "The jobs.", content: jsonContent(ref.jobs) }, 400: problemResponse("An invalid query."), 401: problemResponse("No valid token."), 403: problemResponse("Not a worker or admin token.") },
         },
       },
       [`${apiBase}/jobs/{job}`]: {
-        get: { operationId: "getJob", summary: "One job.", parameters: [{ name: "job", in: "path", required: true, schema: { type: "string" } }], responses: { 200: { description: "The job.", content: jsonContent(ref.job) }, 404: problemResponse("No such job.") } },
+        get: {
+          operationId: "getJob",
+          summary: "One job.",
+          parameters: [{ name: "job", in: "path", required: true, schema: { type: "string" } }],
+          security: [{ bearer: ["worker"] }],
+          responses: { 200: { description: "The job.", content: jsonContent(ref.job) }, 401: problemResponse("No valid token."), 403: problemResponse("Not a worker or admin token."), 404: problemResponse("No such job.") },
+        },
       },
       [`${apiBase}/jobs/lease`]: {
         post: {

@@ -1,5 +1,6 @@
 // Errors as RFC 9457 problem documents. A route throws an HttpProblem; the app's error handler turns it (and
-// every error Fastify raises itself: a malformed body, a body too large) into application/problem+json.
+// every error Fastify raises itself: a malformed body, a body too large) into application/problem+json, and so
+// do the answers written before Fastify sees a request (framing errors, header blocks too large, shutting down).
 import type { Problem } from "./api-schemas.ts";
 
 /** A stable name per kind of problem, as a URN: clients switch on it; it is not meant to be fetched. */
@@ -36,3 +37,10 @@ export class HttpProblem extends Error {
 export const notFound = (detail: string) => new HttpProblem(404, "not-found", "Not found", detail);
 export const badRequest = (detail: string, errors?: Problem["errors"]) => new HttpProblem(400, "bad-request", "Bad request", detail, errors ? { errors } : {});
 export const conflict = (detail: string) => new HttpProblem(409, "conflict", "Conflict", detail);
+
+/** The bytes of a problem answer written straight to a socket or a raw response, where no Fastify reply exists. */
+export function problemBody(problem: HttpProblem, instance?: string): string {
+  return JSON.stringify(problem.document(instance));
+}
+
+export const problemHeaders = { "content-type": "application/problem+json; charset=utf-8", "cache-control": "no-store" };

@@ -1,6 +1,7 @@
 // The registry server put together: the database (imported from entries/ on first start), the published
 // documents, the registration queue and the HTTP app; started and stopped as one.
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { RegistryError } from "../../src/errors.ts";
 import { buildApp } from "./app.ts";
 import { openDatabase, type Database } from "./database.ts";
@@ -11,6 +12,8 @@ import { Registrar } from "./registrar.ts";
 import { BlobStore } from "./blobs.ts";
 import { compareInChildProcess } from "./comparison.ts";
 import { JobQueue, type PlatformPlan } from "./jobs.ts";
+import { lockDatabase } from "./server-lock.ts";
+import type { LogLevel } from "./app.ts";
 
 export interface ServerOptions {
   db: string;
@@ -32,6 +35,8 @@ export interface ServerOptions {
   blobsDir: string | undefined;
   maxUploadBytes: number;
   log: (message: string) => void;
+  /** Access log level (default "silent": none); the log goes to stderr. */
+  logLevel?: LogLevel;
 }
 
 export interface RunningServer {
@@ -55,10 +60,16 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   return reason ? new RegistryError(`cannot listen: ${reason}`, { cause: error }) : error;
 }
 
-export async function startRegistryServer(options: ServerOptions): Promise<RunningServer> {
+export async function startRegistryServer(given: ServerOptions): Promise<RunningServer> {
+  // A relative --db (the README's `--db registry.db`) is the working directory's, once: the blobs beside it are
+  // linked to from other folders, where a relative path would mean something else.
+  const options = { ...given, db: given.db === ":memory:" ? given.db : resolve(given.db), blobsDir: given.blobsDir === undefined ? undefined : resolve(given.blobsDir) };
   const { log } = options;
-  const db = openDatabase(options.db, { create: true });
+  // Before anything reads the database: a second server must change nothing, not even import entries.
+  const lock = await lockDatabase(options.db);
+  let db: Database | undefined;
   try {
+    db = openDatabase(options.db, { create: true });
     const store = EntryStore.load(db, options.db);
     if (store.revision === 0) {
       if (!existsSync(options.entriesDir)) log(`${options.db} is new and ${options.entriesDir} does not exist: starting with no entries`);
@@ -83,26 +94,40 @@ export async function startRegistryServer(options: ServerOptions): Promise<Runni
       retryDelayMs: 30_000,
       log,
     });
-    const app = await buildApp({ db, store, published: new PublishedDocuments(store), registrar, jobs, blobs, registrationsPerMinute: options.registrationsPerMinute, log });
+    const app = await buildApp({
+      db,
+      store,
+      published: new PublishedDocuments(store),
+      registrar,
+      jobs,
+      blobs,
+      registrationsPerMinute: options.registrationsPerMinute,
+      log,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
     const address = await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
       throw listenError(error, options.host, options.port);
     });
+    await lock.listening(address);
     registrar.start();
     jobs.start();
+    const open = db;
     return {
       url: address,
-      db,
+      db: open,
       registrar,
       jobs,
       async close() {
         await jobs.close();
         await app.close();
         await registrar.close();
-        db.close();
+        open.close();
+        lock.release();
       },
     };
   } catch (error) {
-    if (db.isOpen) db.close();
+    if (db?.isOpen) db.close();
+    lock.release();
     throw error;
   }
 }

@@ -3,6 +3,7 @@
 import type { ComparisonMetrics, ComparisonVerdict } from "../../src/contract/records/comparison.ts";
 import type { RunPrecision } from "./precision.ts";
 
+
 /**
  * allowed relative L2 = max(floor u, growth inherited + c1 u + c2 sqrt(n) uAcc), u the sum of both runs'
  * rounding units for the module (storage or matmul/convolution, the coarser), uAcc their accumulation units,
@@ -24,35 +25,6 @@ export function allowedRelL2(a: RunPrecision, b: RunPrecision, type: string, inh
   const u = moduleUnit(a, type) + moduleUnit(b, type);
   const uAcc = a.accumulationUnit + b.accumulationUnit;
   return Math.max(floor * u, growth * (inherited ?? 0) + c1 * u + c2 * Math.sqrt(Math.max(n, 1)) * uAcc);
-}
-
-/**
- * The largest element error in units of that element's own size, or of the reference's RMS where the element
- * is smaller (rounding is relative to each value; near zero the RMS sets the scale). Non-finite pairs are
- * counted as mismatches elsewhere.
- */
-export function tailError(a: Float64Array, b: Float64Array): number {
-  const n = Math.min(a.length, b.length);
-  let sum = 0, count = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    if (Number.isFinite(x) && Number.isFinite(b[i]!)) {
-      sum += x * x;
-      count++;
-    }
-  }
-  const rms = count ? Math.sqrt(sum / count) : 0;
-  let worst = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!, y = b[i]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    const d = Math.abs(y - x);
-    if (d === 0) continue;
-    const scale = Math.max(Math.abs(x), rms);
-    const e = scale > 0 ? d / scale : Infinity;
-    if (e > worst) worst = e;
-  }
-  return worst;
 }
 
 /** Verdict of one output against its budget: relative L2 over the sample, and no element far in the tail. */

@@ -5,8 +5,8 @@ import type { ComparisonResult, ComparisonVerdict } from "../../src/contract/rec
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
 import { platformKey } from "../environment/platform-key.ts";
 import { toolFor } from "../repo.ts";
-import { allowedRelL2, budgetConstants, budgetVerdict, tailError } from "./budget.ts";
-import { compareValues, verdictOf } from "./metrics.ts";
+import { allowedRelL2, budgetConstants, budgetVerdict } from "./budget.ts";
+import { measurePairs, verdictOf, type PairMeasure } from "./metrics.ts";
 import { describePrecision, runPrecision, type RunPrecision } from "./precision.ts";
 import type { Trace } from "./read-trace.ts";
 import type { Tolerance } from "./tolerance.ts";
@@ -96,26 +96,36 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const byPrecision = judgement === "precision";
   const ka = keyed(a.index.modules);
   const kb = keyed(b.index.modules);
+  const aligned = [...ka].flatMap(([key, ma]) => (kb.has(key) ? [[ma, kb.get(key)!] as const] : []));
+  // Every pair of samples first, measured in one call (metrics.ts says why), then judged in order.
+  const pairs: Array<readonly [Float64Array, Float64Array]> = [];
+  for (const [ma, mb] of aligned) {
+    if (ma.inputs[0] && mb.inputs[0]) pairs.push([a.values(ma.inputs[0].sample), b.values(mb.inputs[0].sample)]);
+    for (let o = 0; o < Math.min(ma.outputs.length, mb.outputs.length); o++) pairs.push([a.values(ma.outputs[o]!.sample), b.values(mb.outputs[o]!.sample)]);
+  }
+  for (const [i, fa] of a.index.finalOutputs.entries()) {
+    const fb = b.index.finalOutputs[i];
+    pairs.push(fb ? [a.values(fa.values), b.values(fb.values)] : [new Float64Array(), new Float64Array()]);
+  }
+  const measured = measurePairs(pairs, tolerance);
+  let next = 0;
+  const take = (): PairMeasure => measured[next++]!;
   const modules: ModuleResult[] = [];
   // The last module output of each step: what the step's final output inherits.
   const lastOfStep = new Map<number, number>();
   let worstSoFar = 0;
   const inputReasons = new Map<number, string>();
-  for (const [key, ma] of ka) {
-    const mb = kb.get(key);
-    if (!mb) continue;
-    const inputError = ma.inputs[0] && mb.inputs[0] ? compareValues(a.values(ma.inputs[0].sample), b.values(mb.inputs[0].sample), tolerance).relL2 : null;
+  for (const [ma, mb] of aligned) {
+    const inputError = ma.inputs[0] && mb.inputs[0] ? take().metrics.relL2 : null;
     const outputs = Math.min(ma.outputs.length, mb.outputs.length);
     for (let o = 0; o < outputs; o++) {
-      const reference = a.values(ma.outputs[o]!.sample);
-      const candidate = b.values(mb.outputs[o]!.sample);
-      const metrics = compareValues(reference, candidate, tolerance);
+      const { metrics, tail } = take();
       metrics.nanMismatches = Math.max(metrics.nanMismatches, Math.abs(ma.outputs[o]!.stats.nan - mb.outputs[o]!.stats.nan));
       metrics.infMismatches = Math.max(metrics.infMismatches, Math.abs(ma.outputs[o]!.stats.inf - mb.outputs[o]!.stats.inf));
       const addedError = metrics.relL2 !== null && inputError !== null ? metrics.relL2 - inputError : null;
       if (byPrecision) {
         const allowed = allowedRelL2(pa, pb, ma.type, inputError !== null && Number.isFinite(inputError) ? inputError : null, reductionLength(ma, o));
-        let verdict = budgetVerdict(metrics, allowed, tailError(reference, candidate));
+        let verdict = budgetVerdict(metrics, allowed, tail);
         // What a module inherits must itself be explained: by the worst error of the module outputs before it,
         // as if one unrecorded operation (a functional call between modules) had produced its input.
         const inputAllowed = allowedRelL2(pa, pb, "", worstSoFar, reductionLength(ma, o));
@@ -135,14 +145,11 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   }
   const unaligned = [...ka.keys()].filter((k) => !kb.has(k)).map((k) => `only in A: ${k}`).concat([...kb.keys()].filter((k) => !ka.has(k)).map((k) => `only in B: ${k}`));
   const finalOutputs = a.index.finalOutputs.map((fa, i) => {
-    const fb = b.index.finalOutputs[i];
-    const reference = a.values(fa.values);
-    const candidate = fb ? b.values(fb.values) : new Float64Array();
-    const metrics = compareValues(fb ? reference : new Float64Array(), candidate, tolerance);
+    const { metrics, tail } = take();
     if (!byPrecision) return { name: fa.name, verdict: verdictOf(metrics), metrics };
     // A step's output is judged like a module whose input is the step's last recorded module output.
     const allowed = allowedRelL2(pa, pb, "", lastOfStep.get(i) ?? null, fa.shape.length ? fa.shape[fa.shape.length - 1]! : 1);
-    return { name: fa.name, verdict: budgetVerdict(metrics, allowed, tailError(reference, candidate)), metrics, allowedRelL2: allowed };
+    return { name: fa.name, verdict: budgetVerdict(metrics, allowed, tail), metrics, allowedRelL2: allowed };
   });
   const first = modules.find((m) => m.verdict === "divergent");
   const firstFinal = finalOutputs.find((f) => f.verdict === "divergent");

@@ -1,16 +1,26 @@
 // One leased job on this host: the checkpoint from the host's sha256-keyed cache (downloaded once, under a
-// lock that other workers of the host wait on), then the registry's own command (verify-unpickling or
-// log-run) in a child process, which scans, sandboxes and limits the checkpoint as it does when run by hand.
-// What comes back is the job's result for the server: its record, or its trace uploaded by content hash.
+// lock that other workers of the host wait on, hashed here), then the registry's own command
+// (verify-unpickling or log-run) in a child process, which scans, sandboxes and limits the checkpoint as it does
+// when run by hand. What comes back is the job's result for the server: its record or its trace uploaded by
+// content hash, or a failure saying whose it was (failure.ts), with the file the worker hashed. Every path is
+// a child of --work-dir or --cache-dir, proved before use (folders.ts).
 import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rm, stat, unlink } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { verificationResult } from "../../src/contract/records/verification.ts";
+import { summaryLine } from "../../src/evidence/checkpoint-words.ts";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { cachedCheckpoint } from "../checkpoint/cache.ts";
 import { repoRoot } from "../repo.ts";
 import type { JobResultRequest } from "../server/api-schemas.ts";
+import { sha256OfFile } from "../source/sha256.ts";
+import { commandFailure, recordFailure } from "./failure.ts";
+import { childOf } from "./folders.ts";
+import type { Lease } from "./lease.ts";
 import { deviceOf } from "./platform.ts";
-import type { JobServer, Lease } from "./server-client.ts";
+import type { JobServer } from "./server-client.ts";
 
 export interface JobSettings {
   cacheDir: string;
@@ -22,7 +32,15 @@ export interface JobSettings {
   log: (message: string) => void;
 }
 
+/** The file a job runs on, as this host hashed it. */
+export interface HostFile {
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
 const cli = join(repoRoot, "tooling", "registry.mjs");
+const sha256Pattern = /^[0-9a-f]{64}$/;
 
 function alive(pid: number): boolean {
   try {
@@ -33,9 +51,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Runs `work` holding `<path>.lock`; a lock whose holder died is taken over. */
-async function withHostLock<T>(path: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
+/** Runs `work` holding the lock file `lock`; a lock whose holder died is taken over. */
+async function withHostLock<T>(lock: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
   for (;;) {
     signal.throwIfAborted();
     try {
@@ -57,19 +74,58 @@ async function withHostLock<T>(path: string, signal: AbortSignal, work: () => Pr
   }
 }
 
-/** The checkpoint's file on this host, verified against the job's size and sha256. */
-export async function checkpointOnHost(lease: Lease, settings: JobSettings, signal: AbortSignal): Promise<string> {
+/** The download of a URL was not the file the job names: the worker reports what it got. */
+export class OtherFileError extends Error {
+  readonly file: { sha256: string; sizeBytes: number };
+  constructor(message: string, file: { sha256: string; sizeBytes: number }) {
+    super(message);
+    this.file = file;
+  }
+}
+
+/**
+ * The checkpoint's file on this host: `<sha256>.ckpt` in the cache when the job names a digest and the host has
+ * it; else downloaded (checked against the job's size) and hashed here, kept under its digest, and remembered
+ * by URL (`url-<hash>.sha256`), so that a job that names no digest finds it too.
+ */
+export async function checkpointOnHost(lease: Lease, settings: JobSettings, signal: AbortSignal): Promise<HostFile> {
   const { url, sha256, sizeBytes } = lease.job.checkpoint;
-  // The cache's own key: the sha256, else the URL's hash (a server that sends no digest).
-  const key = sha256 ?? `url-${createHash("sha256").update(url).digest("hex")}`;
-  await mkdir(settings.cacheDir, { recursive: true });
-  return withHostLock(join(settings.cacheDir, key), signal, () =>
-    cachedCheckpoint(url, { sha256, sizeBytes }, { cacheDir: settings.cacheDir, timeoutMs: settings.downloadTimeoutMs, allowPrivateNetwork: settings.allowPrivateNetwork }),
-  );
+  const cacheDir = settings.cacheDir;
+  await mkdir(cacheDir, { recursive: true });
+  const urlKey = `url-${createHash("sha256").update(url).digest("hex")}`;
+  const digestFile = childOf(cacheDir, `${urlKey}.sha256`);
+  const cached = async (digest: string): Promise<HostFile | undefined> => {
+    const path = childOf(cacheDir, `${digest}.ckpt`);
+    return existsSync(path) ? { path, sha256: digest, sizeBytes: (await stat(path)).size } : undefined;
+  };
+  const known = async () => {
+    const remembered = (await readFile(digestFile, "utf8").catch(() => "")).trim();
+    const digest = sha256 ?? (sha256Pattern.test(remembered) ? remembered : undefined);
+    return digest ? cached(digest) : undefined;
+  };
+  const found = await known();
+  if (found) return found;
+  return withHostLock(childOf(cacheDir, `${urlKey}.lock`), signal, async () => {
+    const another = await known();
+    if (another) return another;
+    // Keyed by the URL (no digest given): `url-<hash>.ckpt`, renamed below to its digest.
+    const part = await cachedCheckpoint(url, { sizeBytes }, { cacheDir, timeoutMs: settings.downloadTimeoutMs, allowPrivateNetwork: settings.allowPrivateNetwork });
+    const actual = await sha256OfFile(part);
+    const size = (await stat(part)).size;
+    if (sha256 && actual !== sha256) {
+      await rm(part, { force: true });
+      throw new OtherFileError(`${url} served ${size} bytes with sha256 ${actual}, not the job's file ${sha256}; the download was discarded`, { sha256: actual, sizeBytes: size });
+    }
+    const path = childOf(cacheDir, `${actual}.ckpt`);
+    if (existsSync(path)) await rm(part, { force: true });
+    else await rename(part, path);
+    await writeFileAtomic(digestFile, `${actual}\n`);
+    return { path, sha256: actual, sizeBytes: size };
+  });
 }
 
 /** Runs a registry command as a child that dies with this worker; its group is killed when `signal` aborts. */
-async function registryCommand(args: string[], signal: AbortSignal): Promise<{ exitCode: number | undefined; stderr: string; aborted: boolean }> {
+async function registryCommand(args: string[], signal: AbortSignal): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string; aborted: boolean }> {
   const child = execa(process.execPath, [cli, ...args], {
     reject: false,
     detached: true,
@@ -97,7 +153,7 @@ async function registryCommand(args: string[], signal: AbortSignal): Promise<{ e
   signal.addEventListener("abort", stop, { once: true });
   try {
     const run = await child;
-    return { exitCode: run.exitCode, stderr: String(run.stderr ?? ""), aborted: signal.aborted };
+    return { exitCode: run.exitCode, signal: run.signal, stderr: String(run.stderr ?? ""), aborted: signal.aborted };
   } finally {
     signal.removeEventListener("abort", stop);
   }
@@ -109,46 +165,60 @@ async function registryCommand(args: string[], signal: AbortSignal): Promise<{ e
  */
 export const finalSamples = 1_048_576;
 
-const tail = (text: string) => text.trim().split("\n").slice(-12).join("\n").slice(-3000);
+async function verifyUnpickling(file: HostFile, work: string, settings: JobSettings, signal: AbortSignal): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+  const out = childOf(work, "result.json");
+  const run = await registryCommand(["verify-unpickling", file.path, "--out", out, ...settings.commandOptions], signal);
+  if (run.aborted) return "aborted";
+  // Any verdict is a result (a refusal or a missing module included); no record means it could not run.
+  const text = await readFile(out, "utf8").catch(() => undefined);
+  if (text === undefined) return { status: "failed", ...commandFailure("verify-unpickling", run) };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const record = verificationResult.safeParse(doc);
+  if (!record.success) return { status: "failed", fault: "environment", deterministic: false, reason: "verify-unpickling wrote a record this worker cannot read (an older or newer registry?)" };
+  const failure = recordFailure(record.data);
+  const result = doc as Record<string, unknown>;
+  return failure ? { status: "failed", ...failure, result } : { status: "done", result };
+}
+
+async function logRun(lease: Lease, file: HostFile, work: string, server: JobServer, settings: JobSettings, signal: AbortSignal): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+  const out = childOf(work, "trace");
+  const args = ["log-run", file.path, "--out", out, "--device", deviceOf(lease.job.platform), "--dtype", lease.job.dtype ?? "float32", "--final-samples", String(finalSamples), ...settings.commandOptions];
+  const run = await registryCommand(args, signal);
+  if (run.aborted) return "aborted";
+  if (run.exitCode !== 0) return { status: "failed", ...commandFailure("log-run", run) };
+  const trace = { "index.json": "", "samples.f64": "", "outputs.f64": "" };
+  for (const name of Object.keys(trace) as Array<keyof typeof trace>) {
+    const path = childOf(out, name);
+    if (!existsSync(path)) return { status: "failed", fault: "environment", deterministic: false, reason: `log-run exited 0 but wrote no ${name}` };
+    trace[name] = await server.upload(path);
+  }
+  return { status: "done", trace };
+}
 
 export async function runJob(lease: Lease, server: JobServer, settings: JobSettings, signal: AbortSignal): Promise<JobResultRequest> {
   const { job, attempt } = lease;
-  const work = join(settings.workDir, `${job.job}-${attempt}`);
+  const work = childOf(settings.workDir, `${job.job}-${attempt}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    let checkpoint: string;
+    let file: HostFile;
     try {
-      checkpoint = await checkpointOnHost(lease, settings, signal);
+      file = await checkpointOnHost(lease, settings, signal);
     } catch (error) {
       if (signal.aborted) return { attempt, status: "released", reason: "the worker stopped while downloading the checkpoint" };
-      return { attempt, status: "failed", reason: `download of ${job.checkpoint.url} failed: ${(error as Error).message}`.slice(0, 3000) };
+      const observed = error instanceof OtherFileError ? { checkpoint: error.file } : {};
+      return { attempt, status: "failed", fault: "environment", deterministic: false, reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${(error as Error).message}`), ...observed };
     }
-    if (job.kind === "verify-unpickling") {
-      const out = join(work, "result.json");
-      const run = await registryCommand(["verify-unpickling", checkpoint, "--out", out, ...settings.commandOptions], signal);
-      if (run.aborted) return { attempt, status: "released", reason: "the worker stopped during verify-unpickling" };
-      const text = await readFile(out, "utf8").catch(() => undefined);
-      // Any verdict is a result (a refusal or a missing module included); no record means it could not run.
-      if (!text) return { attempt, status: "failed", reason: `verify-unpickling exited ${run.exitCode} without a result:\n${tail(run.stderr)}` };
-      return { attempt, status: "done", result: JSON.parse(text) as Record<string, unknown> };
-    }
-    if (job.kind === "log-run") {
-      const out = join(work, "trace");
-      const args = ["log-run", checkpoint, "--out", out, "--device", deviceOf(job.platform), "--dtype", job.dtype ?? "float32", "--final-samples", String(finalSamples), ...settings.commandOptions];
-      const run = await registryCommand(args, signal);
-      if (run.aborted) return { attempt, status: "released", reason: "the worker stopped during log-run" };
-      if (run.exitCode !== 0) return { attempt, status: "failed", reason: `log-run exited ${run.exitCode}:\n${tail(run.stderr)}` };
-      const trace = { "index.json": "", "samples.f64": "", "outputs.f64": "" };
-      for (const name of Object.keys(trace) as Array<keyof typeof trace>) {
-        await stat(join(out, name));
-        trace[name] = await server.upload(join(out, name));
-      }
-      return { attempt, status: "done", trace };
-    }
-    return { attempt, status: "failed", reason: `a worker does not run ${job.kind} jobs` };
+    const checkpoint = { sha256: file.sha256, sizeBytes: file.sizeBytes };
+    const ended = job.kind === "verify-unpickling" ? await verifyUnpickling(file, work, settings, signal) : await logRun(lease, file, work, server, settings, signal);
+    if (ended === "aborted") return { attempt, status: "released", reason: `the worker stopped during ${job.kind}` };
+    return { attempt, ...ended, checkpoint };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
-

@@ -15,18 +15,19 @@ from .errors import RegistryError
 from .registry import Registry
 
 
-_defaults = {"url": None, "cache_dir": None, "public_key": None, "revision": None, "timeout": 30.0, "json": False}
+_defaults = {"url": None, "cache_dir": None, "public_key": None, "revision": None, "timeout": 30.0, "json": False, "allow_rollback": False}
 
 
 def _parser() -> argparse.ArgumentParser:
     # The shared options are accepted before or after the command (`list --url ...` as well as `--url ... list`):
     # SUPPRESS keeps a subcommand's unset copy from overwriting what was given before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=argparse.SUPPRESS, help="registry base URL (default: $FIAB_MODEL_REGISTRY_URL)")
+    common.add_argument("--url", default=argparse.SUPPRESS, help="registry base URL: a static site, or a registry server's .../api/v1 (default: $FIAB_MODEL_REGISTRY_URL)")
     common.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder (default: $XDG_CACHE_HOME/fiab-model-registry)")
     common.add_argument("--public-key", default=argparse.SUPPRESS, help="Ed25519 public key to require signatures by: a PEM file, or the base64 of the raw 32 bytes")
     common.add_argument("--revision", default=argparse.SUPPRESS, help="pin the registry to /revisions/<sha256>/modelRegistry.json")
-    common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds for the registry document (default 30)")
+    common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds for the registry document, whole (default 30)")
+    common.add_argument("--allow-rollback", action="store_true", default=argparse.SUPPRESS, help="accept a registry document older than the cached one (refused by default)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON on stdout")
     p = argparse.ArgumentParser(prog="python -m fiab_model_registry", parents=[common], description="Read a FIAB model registry: list checkpoints with their fit to this host, show one, fetch one into the verified cache.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("always")
     warnings.showwarning = lambda message, *_: print(f"warning: {message}", file=sys.stderr)  # type: ignore[assignment]
     try:
-        registry = Registry(args.url, cache_dir=args.cache_dir, public_key=_key(args.public_key), revision=args.revision, timeout=args.timeout)
+        registry = Registry(args.url, cache_dir=args.cache_dir, public_key=_key(args.public_key), revision=args.revision, timeout=args.timeout, allow_rollback=args.allow_rollback)
         return _run(registry, args)
     except KeyError as err:
         print(f"error: {err.args[0]}", file=sys.stderr)

@@ -1,10 +1,13 @@
 """The tolerant reading of published entries, as the registry's consuming schema reads them: unknown fields are
 ignored, unknown enum values read as "unknown", and an entry written for a newer schemaVersion is skipped with
 a warning instead of failing the whole document. The fields this client acts on are type-checked; an entry
-whose checked field has the wrong type is skipped, with the field named."""
+whose checked field has the wrong type is skipped, with the field named. So is an entry whose id is not a
+checkpoint id (ids name files: "../../tmp/x" would leave the cache) and one holding text that is not
+well-formed Unicode (a lone surrogate from a "\ud800" escape, which cannot be printed or written as UTF-8)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -15,11 +18,12 @@ OPERATING_SYSTEMS = ("linux", "macos")
 CPU_ARCHITECTURES = ("x86_64", "aarch64")
 COMPATIBILITY_STATUSES = ("unknown", "compatible", "degraded", "incompatible")
 
-_HTTP_URL = re.compile(r"^https?://[^\s]+$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_PYTHON_MINOR = re.compile(r"^3\.\d+$")
-_PLATFORM_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9_.]+)*$")
-CHECKPOINT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# \Z, not $: "$" would also match before a final newline ("x\n" is no id, no digest).
+_HTTP_URL = re.compile(r"^https?://[^\s]+\Z")
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
+_PYTHON_MINOR = re.compile(r"^3\.\d+\Z")
+_PLATFORM_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9_.]+)*\Z")
+CHECKPOINT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 
 # minimumGpuMemoryMib distinguishes "not measured" (absent) from "no minimum" (null).
 NOT_MEASURED: Any = type("NotMeasured", (), {"__repr__": lambda self: "NOT_MEASURED", "__bool__": lambda self: False})()
@@ -114,10 +118,55 @@ class Entry:
     document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+def _path(keys: list[str | int]) -> str:
+    """A JSON path as the registry writes it: display.name, inputs.datasets[0], tags["a b"]."""
+    out = ""
+    for key in keys:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        elif re.match(r"^[A-Za-z_$][\w$]*$", key, re.ASCII):
+            out += f".{key}" if out else key
+        else:
+            out += "[" + json.dumps(key) + "]"
+    return out or "(root)"
+
+
+def _lone_surrogate(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as err:
+        return f"\\u{ord(text[err.start]):04x}"
+
+
+def _ill_formed(value: Any, keys: list[str | int]) -> str | None:
+    """Where the first string of `value` (a key or a value) holding a lone surrogate is, and which, in words."""
+    if isinstance(value, str):
+        surrogate = _lone_surrogate(value)
+        return None if surrogate is None else f"{_path(keys)}: text holds a lone surrogate ({surrogate}): text must be well-formed Unicode"
+    items = list(enumerate(value)) if isinstance(value, list) else list(value.items()) if isinstance(value, dict) else []
+    for key, item in items:
+        if isinstance(key, str) and _lone_surrogate(key) is not None:
+            return f"{_path(keys)}: the key holds a lone surrogate ({_lone_surrogate(key)}): text must be well-formed Unicode"
+        found = _ill_formed(item, keys + [key])
+        if found:
+            return found
+    return None
+
+
+def _printable(checkpoint_id: str) -> str:
+    return checkpoint_id.encode("utf-8", "backslashreplace").decode("utf-8")[:200]
+
+
 def read_entry(checkpoint_id: str, doc: Any) -> tuple[Entry | None, str | None]:
     """The entry, or None with a warning saying why it was skipped."""
+    if not CHECKPOINT_ID.match(checkpoint_id):
+        return None, f"{_printable(checkpoint_id)}: skipped: {json.dumps(_printable(checkpoint_id))} is not a checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128)"
     if not isinstance(doc, dict):
         return None, f"{checkpoint_id}: skipped: expected an object, found {_describe(doc)}"
+    ill_formed = _ill_formed(doc, [])
+    if ill_formed:
+        return None, f"{checkpoint_id}: skipped: {ill_formed}"
     version = doc.get("schemaVersion")
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         return None, f"{checkpoint_id}: skipped: written for schema version {version}, this reader knows up to {SCHEMA_VERSION}"
@@ -128,8 +177,6 @@ def read_entry(checkpoint_id: str, doc: Any) -> tuple[Entry | None, str | None]:
 
 
 def _entry(checkpoint_id: str, doc: dict[str, Any]) -> Entry:
-    if not CHECKPOINT_ID.match(checkpoint_id):
-        raise EntryProblem("(checkpoint id)", "letters, digits, '.', '_' and '-', at most 128", checkpoint_id)
     version = _get(doc, "schemaVersion", int, "a positive integer", required=True)
     if version < 1:
         raise EntryProblem("schemaVersion", "a positive integer", version)

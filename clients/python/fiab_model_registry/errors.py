@@ -15,6 +15,10 @@ class ResponseError(RegistryError):
     """The registry answered, but not with something this client can use (status, size, JSON)."""
 
 
+class RollbackError(ResponseError):
+    """The registry answered with an older document than the one this client holds (see allow_rollback)."""
+
+
 class SignatureError(RegistryError):
     """A signature is missing, malformed, by another key, or does not match the bytes. Never falls back."""
 

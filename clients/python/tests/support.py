@@ -30,6 +30,10 @@ class Route:
     honour_range: bool = True
     # Answer with this status and no body (a server in trouble).
     status: int | None = None
+    # Send the body a byte at a time, this many seconds apart (a slow or hostile server).
+    trickle: float = 0.0
+    # Extra response headers (e.g. a Content-Encoding nobody asked for).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,7 +92,7 @@ def serve(routes: dict[str, Route] | None = None) -> Server:
                 record.status = 304
                 self._send(304, {"ETag": etag}, b"")
                 return
-            body, status, headers = route.body, 200, {"ETag": etag, "Accept-Ranges": "bytes"}
+            body, status, headers = route.body, 200, {"ETag": etag, "Accept-Ranges": "bytes", **route.headers}
             if record.range and route.honour_range and record.range.startswith("bytes=") and record.range.endswith("-"):
                 start = int(record.range[6:-1])
                 if start >= len(body):
@@ -100,6 +104,20 @@ def serve(routes: dict[str, Route] | None = None) -> Server:
             record.status = status
             if route.delay:
                 time.sleep(route.delay)
+            if route.trickle:
+                self.send_response(status)
+                for k, v in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up: what the test wants
+                self.close_connection = True
+                return
             if route.cut_times > 0:
                 route.cut_times -= 1
                 # Announce the whole length, send part of it, then drop the connection.

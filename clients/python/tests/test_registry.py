@@ -57,10 +57,10 @@ class ConditionalFetch(RegistryTestCase):
     def test_a_changed_document_replaces_the_cache(self) -> None:
         self.registry().checkpoints()
         fewer = {k: v for k, v in self.entries.items() if k != "imerg-gt"}
-        self.server.routes[DOC] = Route(registry_document(fewer, revision=8))
+        self.server.routes[DOC] = Route(registry_document(fewer, revision="9e1d2b7", publishedAt="2026-11-29T10:00:00Z"))
         registry = self.registry()
         self.assertNotIn("imerg-gt", registry.checkpoints())
-        self.assertEqual(registry.revision, 8)
+        self.assertEqual(registry.revision, "9e1d2b7")
         self.assertEqual([r.status for r in self.server.requests(DOC)], [200, 200])
 
     def test_older_documents_without_revision_or_time_are_read(self) -> None:

@@ -1,0 +1,80 @@
+// One server per database. Two servers on one file each keep their own view of the entries and hand out the
+// same revision numbers, so the second must be refused at start. The lock is sqlite's own (a POSIX lock, no
+// native addon): a companion database `<db>.lock` held in EXCLUSIVE locking mode for the server's life. The
+// operating system drops it with the process, SIGKILL included, so a restart never finds a stale lock; the
+// database itself stays in WAL mode, so the token and backup commands still work beside the server. Who holds
+// the lock is written beside it (`<db>.lock.json`) for the refusal's message: the lock file cannot be read
+// while it is held.
+import { hostname } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { DatabaseError } from "./database.ts";
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** Where it listens, once it does. */
+  url?: string;
+}
+
+export interface ServerLock {
+  /** Records where the holder listens, for the next refusal's message. */
+  listening(url: string): Promise<void>;
+  release(): void;
+}
+
+const lockPath = (db: string) => `${db}.lock`;
+const holderPath = (db: string) => `${db}.lock.json`;
+
+function describeHolder(db: string): string {
+  try {
+    const holder = JSON.parse(readFileSync(holderPath(db), "utf8")) as Partial<LockHolder>;
+    if (typeof holder.pid !== "number") throw new Error("no pid");
+    const where = holder.url ? `, listening on ${holder.url}` : "";
+    return `process ${holder.pid} on ${holder.host ?? "an unknown host"}${where}, started ${holder.startedAt ?? "at an unknown time"}`;
+  } catch {
+    return "another process (it has not said which)";
+  }
+}
+
+/** Takes the lock of database `db` or throws naming the holder. `:memory:` databases need none. */
+export async function lockDatabase(db: string): Promise<ServerLock> {
+  if (db === ":memory:") return { listening: async () => {}, release: () => {} };
+  let lock: DatabaseSync;
+  try {
+    lock = new DatabaseSync(lockPath(db));
+    lock.exec("PRAGMA busy_timeout = 0");
+    lock.exec("PRAGMA locking_mode = EXCLUSIVE");
+    // The first write in EXCLUSIVE mode takes the file's exclusive lock and keeps it until the connection closes.
+    lock.exec("BEGIN EXCLUSIVE");
+    lock.exec("CREATE TABLE IF NOT EXISTS server_lock (held INTEGER)");
+    lock.exec("COMMIT");
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/locked|busy/i.test(message)) {
+      throw new DatabaseError(`${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`, { cause: error });
+    }
+    throw new DatabaseError(`${lockPath(db)}: cannot take the server's lock (${message})`, { cause: error });
+  }
+  const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const write = () => writeFileAtomic(holderPath(db), `${JSON.stringify(holder)}\n`);
+  try {
+    await write();
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
+  return {
+    async listening(url) {
+      holder.url = url;
+      await write();
+    },
+    release() {
+      if (!lock.isOpen) return;
+      rmSync(holderPath(db), { force: true });
+      lock.close();
+    },
+  };
+}
