@@ -4,19 +4,31 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { allowedUse } from "../../tooling/pickle/allowlist.ts";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
-import { COMPUTED_CALL, DANGEROUS, judgeGlobal } from "../../tooling/pickle/verdict.ts";
+import { COMPUTED_CALL, DANGEROUS, judgeGlobal, USE_OUTSIDE_LIST } from "../../tooling/pickle/verdict.ts";
 import { isWeightsOnlyGlobal, WEIGHTS_ONLY_GLOBALS } from "../../tooling/pickle/weights-only.ts";
 import { pythonPickles, type PythonPickle } from "../support/python-pickles.ts";
 
 const MADE_BY_PYTHON = String.raw`
+import types
+# A model class of a reviewed package, as a module of the name pickle records (nothing of anemoi is needed).
+for name in ("anemoi", "anemoi.models"):
+    sys.modules.setdefault(name, types.ModuleType(name))
+models = sys.modules["anemoi.models"]
+class Model:
+    def forward(self, x): return x
+Model.__module__ = "anemoi.models"
+models.Model = Model
 class Pwned:
     def __reduce__(self): return (os.system, ("echo pwned",))
+class Forward:
+    def __reduce__(self): return (getattr, (Model(), "forward"))
 class Attribute:
     def __reduce__(self): return (getattr, (collections.OrderedDict(), "keys"))
 class CallsAttribute:
-    def __reduce__(self): return (collections.OrderedDict().keys, ())
+    def __reduce__(self): return (Model().forward, ())
 for protocol in range(6):
     P[f"system-p{protocol}"] = pickle.dumps(Pwned(), protocol=protocol)
+    P[f"forward-p{protocol}"] = pickle.dumps(Forward(), protocol=protocol)
     P[f"getattr-p{protocol}"] = pickle.dumps(Attribute(), protocol=protocol)
     P[f"numbers-p{protocol}"] = pickle.dumps({"a": [1, 2, 3.5], "b": {"c": [4, 5]}}, protocol=protocol)
 for protocol in range(2, 6):
@@ -43,11 +55,20 @@ describe("verdicts on python-made pickles", () => {
     }
   });
 
-  it("accepts getattr in its narrow form, whatever the protocol spells it (__builtin__ below 3)", () => {
+  it("accepts getattr in its narrow form, a model's forward, whatever the protocol spells it (__builtin__ in protocol 2)", () => {
+    // Protocols 0 and 1 pickle objects through copyreg._reconstructor, which the list does not review.
+    for (let protocol = 2; protocol <= 5; protocol++) {
+      const scan = scanPickle(bytesOf(`forward-p${protocol}`));
+      expect(scan).toMatchObject({ verdict: "safe", flagged: [], weightsOnlyLoadable: false });
+      expect(scan.globals).toEqual(made[`forward-p${protocol}`]!.globals);
+    }
+  });
+
+  it("refuses getattr of anything else: another attribute, on an object no reviewed class made", () => {
     for (let protocol = 0; protocol <= 5; protocol++) {
       const scan = scanPickle(bytesOf(`getattr-p${protocol}`));
-      expect(scan).toMatchObject({ verdict: "safe", flagged: [], weightsOnlyLoadable: false });
-      expect(scan.globals).toEqual(made[`getattr-p${protocol}`]!.globals);
+      expect(scan).toMatchObject({ verdict: "unreviewed", flagged: [USE_OUTSIDE_LIST] });
+      expect(scan.reasons[0]).toMatch(/^<use outside the reviewed list>: builtins\.getattr at byte \d+: argument 1 is what collections\.OrderedDict\(\) returned, where the list allows \(instance, attribute-name\)$/);
     }
   });
 
@@ -123,11 +144,15 @@ describe("judgeGlobal", () => {
     expect(verdict("copyreg", "extension_code:7")).toBe("dangerous");
   });
 
-  it("keeps the denylist well-formed, and accepts everything torch's weights_only loader accepts", () => {
+  it("keeps the denylist well-formed, and accepts everything torch's weights_only loader accepts but the rebuilds no model pickle uses", () => {
     const patterns = DANGEROUS.map(([pattern]) => pattern);
     expect(new Set(patterns).size).toBe(patterns.length);
     for (const pattern of patterns) expect(pattern).toMatch(/^[\w.]+(\.\*)?$/);
-    for (const name of WEIGHTS_ONLY_GLOBALS) expect(judgeGlobal({ module: name.slice(0, name.lastIndexOf(".")), name: name.slice(name.lastIndexOf(".") + 1) }).verdict).toBe("safe");
+    // Quantized, sparse, nested and wrapper-subclass tensors hand their arguments to C++ constructors that trust
+    // them; no anemoi checkpoint has them, so the list does not review them.
+    const unreviewed = ["_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass"].map((f) => `torch._utils.${f}`);
+    const verdicts = [...WEIGHTS_ONLY_GLOBALS].map((name) => [name, judgeGlobal({ module: name.slice(0, name.lastIndexOf(".")), name: name.slice(name.lastIndexOf(".") + 1) }).verdict]);
+    expect(verdicts.filter(([, v]) => v !== "safe").map(([name]) => name).sort()).toEqual(unreviewed.sort());
   });
 });
 

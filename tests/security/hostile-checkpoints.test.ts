@@ -164,8 +164,13 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
     ].join("\n");
     await execa(torchPython, ["-c", script, checkpoint], { env: { PYTHONPATH: `${models.source}:${ghost}`, TINY_MODELS_BUILDING: "1" } });
     const { result } = await verify(checkpoint, "--allow-package", "registry_ghost");
-    expect(result).toMatchObject({ status: "refused-unsafe", fault: "checkpoint" });
-    expect(result.summary).toMatch(/the pickle imports registry_ghost, which is not installed/);
+    // The guard imports every module the pickle names before any of its code runs, so the forger usually never
+    // runs (missing-module); if it did, the host's cross-check refuses its answer. Never "ok".
+    if (result.status === "missing-module") expect(result).toMatchObject({ fault: "checkpoint", summary: "module registry_ghost is not installed" });
+    else {
+      expect(result).toMatchObject({ status: "refused-unsafe", fault: "checkpoint" });
+      expect(result.summary).toMatch(/the pickle imports registry_ghost, which is not installed/);
+    }
   });
 
   it("terminal escapes in its exception reach no record and no terminal raw", async () => {

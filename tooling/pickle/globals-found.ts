@@ -1,36 +1,35 @@
 // The globals a walk has met, named as CPython's unpickler would import them, plus the names torch's
 // weights_only unpickler would check (it maps Python 2 names under other rules); and which of them the
-// pickle calls, for an allowlist that lets some globals be stored but never called.
+// pickle calls, for an allowlist that lets some globals be stored but never called. Calls are handed to the
+// usage checks (usage.ts), which compare their arguments with the reviewed signatures.
+import { allowedUse, type Allowed } from "./allowlist.ts";
 import { fixImports } from "./compat-names.ts";
-import { TUPLE_TAG } from "./machine.ts";
-import { decodeStrValue } from "./strings.ts";
+import { GLOBAL_TAG, GLOBALS_MAX, OPAQUE, isGlobal, globalIndex } from "./values.ts";
 import { DYNAMIC, EXTENSION_MODULE, EXTENSION_PREFIX, type ScannedGlobal } from "./verdict.ts";
-
-/** Stack values at or below this (and above TUPLE_TAG) stand for a global: GLOBAL_TAG - k is the k-th distinct global. */
-export const GLOBAL_TAG = -16;
-
-/** The narrow forms of allowlist.json's "narrow" globals, checked where the arguments are known. */
-type Narrow = "getattr" | "type" | "getitem";
-const narrowGlobals: Readonly<Record<string, Narrow>> = {
-  "builtins.getattr": "getattr",
-  "builtins.type": "type",
-  "_operator.getitem": "getitem",
-  "operator.getitem": "getitem",
-};
-const publicName = /^[A-Za-z][A-Za-z0-9_]*$/;
+import type { Usage } from "./usage.ts";
 
 export class GlobalsFound {
   readonly #byKey = new Map<string, number>();
   readonly #list: ScannedGlobal[] = [];
+  readonly #names: string[] = [];
   readonly #called: boolean[] = [];
-  readonly #narrow: Array<Narrow | undefined> = [];
-  /** Narrow globals called in another form than the list allows: one line each. */
-  readonly narrowViolations: string[] = [];
+  readonly #uses: Array<Allowed | undefined | null> = [];
   readonly #weightsOnlyNames = new Set<string>();
+  readonly #extraPackages: readonly string[];
   /** Calls whose callable is no global but a value made while unpickling (a getattr result, a call's result). */
   computedCalls = 0;
   /** Offset of the first such call. */
   firstComputedCall: number | undefined;
+  /** Set by the walk once the usage checks exist (they need this object's names). */
+  usage: Usage | undefined;
+
+  readonly #limitExceeded: (detail: string) => Error;
+
+  /** `limitExceeded` makes the error for a pickle naming more distinct globals than GLOBALS_MAX. */
+  constructor(extraPackages: readonly string[], limitExceeded: (detail: string) => Error) {
+    this.#extraPackages = extraPackages;
+    this.#limitExceeded = limitExceeded;
+  }
 
   /** A GLOBAL, INST or STACK_GLOBAL while the pickle's protocol (its last PROTO) is `protocol`; returns its stack tag. */
   add(rawModule: string, rawName: string, protocol: number): number {
@@ -49,43 +48,39 @@ export class GlobalsFound {
   }
 
   /**
-   * REDUCE, NEWOBJ, OBJ or INST called the stack value `callable` with the stack value `argsValue` (whose
-   * items the machine knows when it is the tuple built last). A narrow global's form is checked here:
-   * getattr(object, "public_name"), type(x), getitem(typing form, key).
+   * REDUCE, NEWOBJ, NEWOBJ_EX, OBJ or INST called the stack value `callable` with the tuple value `args`.
+   * Returns the value the call leaves on the stack.
    */
-  call(callable: number, offset: number, argsValue: number, machine: { tupleItems(value: number): readonly number[] | undefined }, bytes: Uint8Array): void {
-    if (callable > GLOBAL_TAG || callable <= TUPLE_TAG) {
+  call(callable: number, offset: number, args: number, newObject?: "NEWOBJ" | "NEWOBJ_EX"): number {
+    if (!isGlobal(callable)) {
       this.computedCalls++;
       this.firstComputedCall ??= offset;
-      return;
+      return OPAQUE;
     }
-    const index = GLOBAL_TAG - callable;
+    const index = globalIndex(callable);
     this.#called[index] = true;
-    const narrow = this.#narrow[index];
-    if (narrow === undefined) return;
-    const problem = this.#narrowProblem(narrow, machine.tupleItems(argsValue), bytes);
-    if (problem) this.narrowViolations.push(`${narrow} at byte ${offset}: ${problem}`);
-  }
-
-  #narrowProblem(narrow: Narrow, args: readonly number[] | undefined, bytes: Uint8Array): string | undefined {
-    if (!args) return "its arguments are not built just before the call, so their form cannot be checked";
-    const isGlobal = (v: number) => v <= GLOBAL_TAG && v > TUPLE_TAG;
-    if (narrow === "type") return args.length === 1 ? undefined : `type() with ${args.length} arguments: only type(x)`;
-    if (narrow === "getitem") {
-      const container = args[0];
-      const global = args.length === 2 && container !== undefined && isGlobal(container) ? this.#list[GLOBAL_TAG - container] : undefined;
-      return global?.module === "typing" ? undefined : "getitem on something other than a typing form";
-    }
-    const [target, nameValue] = args;
-    if (args.length !== 2 || target === undefined || nameValue === undefined) return `getattr with ${args.length} arguments: only getattr(object, "name")`;
-    if (isGlobal(target)) return "getattr on a global (a module, class or function): only on objects made while unpickling";
-    const name = nameValue >= 0 ? decodeStrValue(bytes, nameValue) : undefined;
-    if (name === undefined) return "getattr of a name computed while unpickling";
-    return publicName.test(name) ? undefined : `getattr of ${JSON.stringify(name.slice(0, 40))}: only public attribute names`;
+    return this.usage!.call(index, args, offset, newObject);
   }
 
   get globals(): ScannedGlobal[] {
     return this.#list;
+  }
+
+  /** "module.name" of the i-th global. */
+  name(index: number): string {
+    return this.#names[index]!;
+  }
+
+  /** What the reviewed list allows for the i-th global: nothing for computed names, extension codes or attribute paths. */
+  use(index: number): Allowed | undefined {
+    let use = this.#uses[index];
+    if (use === undefined) {
+      const { module, name } = this.#list[index]!;
+      const unresolvable = module === DYNAMIC || name === DYNAMIC || (module === EXTENSION_MODULE && name.startsWith(EXTENSION_PREFIX)) || name.includes(".");
+      use = (unresolvable ? undefined : allowedUse(module, name, this.#extraPackages)) ?? null;
+      this.#uses[index] = use;
+    }
+    return use ?? undefined;
   }
 
   /** Whether the pickle calls the i-th global of `globals`. */
@@ -101,10 +96,11 @@ export class GlobalsFound {
     const key = `${module}\n${name}`;
     let index = this.#byKey.get(key);
     if (index === undefined) {
+      if (this.#list.length >= GLOBALS_MAX) throw this.#limitExceeded(`more than ${GLOBALS_MAX} distinct globals`);
       index = this.#list.length;
       this.#byKey.set(key, index);
       this.#list.push({ module, name });
-      this.#narrow.push(narrowGlobals[`${module}.${name}`]);
+      this.#names.push(`${module}.${name}`);
     }
     return GLOBAL_TAG - index;
   }

@@ -1,22 +1,12 @@
 // The unpickler's stack, MARK stack and memo, with CPython's _pickle.c discipline: a MARK opens a
-// frame (its "fence"), and opcodes that pop may not reach below the fence. Values are numbers so
-// that nothing is allocated per opcode: a known str is the byte offset of the opcode that made it
-// (decoded only if a STACK_GLOBAL needs it), a global is a tag at or below GLOBAL_TAG (globals-found.ts),
-// so that calls can be traced to the global called, and every other value is one of two markers.
+// frame (its "fence"), and opcodes that pop may not reach below the fence. Values are numbers (values.ts) so
+// that nothing is allocated per opcode: a str is the byte offset of the opcode that made it, a global a tag
+// that names it, a tuple a tag under which values.ts keeps its items while it is recent, and so on.
 import { PickleScanError } from "./errors.ts";
+import type { Values } from "./values.ts";
 
-/** Anything the scan cannot know: results of calls, persistent objects. Might be a str. */
-export const OPAQUE = -1;
-/** A value that is certainly not a str (numbers, bytes, containers, None, booleans). */
-export const NOT_STR = -2;
-/**
- * Tuples are tagged at or below TUPLE_TAG (TUPLE_TAG - n for the n-th tuple), and the most recent one keeps
- * its first three items: what a narrow call (getattr(obj, "name"), type(x)) was given is known when its
- * arguments were built just before it, as real pickles do.
- */
-export const TUPLE_TAG = -(2 ** 40);
 /** The dense memo stores value + BIAS so that 0, what a new Float64Array holds, means unset. */
-const BIAS = 3;
+const BIAS = 2 ** 52;
 
 export type MachineLimits = { maxStackDepth: number; maxMemo: number };
 
@@ -36,17 +26,14 @@ export class PickleMachine {
   // #sparse, so a hostile key like 2**32-1 costs one Map entry, not a 32 GiB array.
   #dense = new Float64Array(1024);
   #sparse = new Map<number, number>();
-  #tuples = 0;
-  /** Tag of the most recent tuple, and its items when it has at most three (count -1 otherwise). */
-  #lastTupleTag = 0;
-  readonly #lastTuple = new Float64Array(3);
-  #lastTupleCount = -1;
   readonly #limits: MachineLimits;
   readonly #bytes: Uint8Array;
+  readonly values: Values;
 
-  constructor(limits: MachineLimits, bytes: Uint8Array) {
+  constructor(limits: MachineLimits, bytes: Uint8Array, values: Values) {
     this.#limits = limits;
     this.#bytes = bytes;
+    this.values = values;
     this.inputLength = this.frameEnd = bytes.length;
     this.#stack = new Float64Array(Math.min(256, limits.maxStackDepth));
     this.#marks = new Float64Array(Math.min(32, limits.maxStackDepth));
@@ -74,17 +61,14 @@ export class PickleMachine {
 
   /** Replaces the items from `position` to the top by a tuple of them (TUPLE1/2/3, TUPLE, EMPTY_TUPLE). */
   makeTuple(position: number): void {
-    const count = this.top - position;
-    this.#lastTupleCount = count <= 3 ? count : -1;
-    for (let i = 0; i < count && i < 3; i++) this.#lastTuple[i] = this.#stack[position + i]!;
-    this.#lastTupleTag = TUPLE_TAG - this.#tuples++;
+    const tag = this.values.tuple(this.#stack, position, this.top - position);
     this.top = position;
-    this.push(this.#lastTupleTag);
+    this.push(tag);
   }
 
-  /** The items of tuple `value`, when it is the most recent one and short (allocated only when asked). */
-  tupleItems(value: number): readonly number[] | undefined {
-    return value === this.#lastTupleTag && this.#lastTupleCount >= 0 ? Array.from(this.#lastTuple.subarray(0, this.#lastTupleCount)) : undefined;
+  /** A tuple of the items from `position` to the top, left on the stack (OBJ and INST call with them). */
+  tupleFrom(position: number): number {
+    return this.values.tuple(this.#stack, position, this.top - position);
   }
 
   /** The item at absolute stack position `position` (at or above the fence). */

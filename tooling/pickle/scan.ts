@@ -41,7 +41,10 @@ export type PickleScan = {
   modules: string[];
   /** Every global is in torch's default weights_only allowlist (a necessary condition only). */
   weightsOnlyLoadable: boolean;
-  /** safe: every global reviewed (tooling/pickle/allowlist.json) and used as reviewed; unreviewed; dangerous. */
+  /**
+   * safe: every global reviewed (tooling/pickle/allowlist.json) and used as reviewed (called with arguments its
+   * signatures accept, BUILD and added items only where the list allows); unreviewed; dangerous.
+   */
   verdict: Verdict;
   /** The globals behind the verdict (the dangerous ones, or else the unreviewed ones), sorted. */
   flagged: string[];
@@ -58,9 +61,9 @@ export type PickleScan = {
 export function scanPickle(bytes: Uint8Array, options: PickleScanOptions = {}): PickleScan {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("scanPickle: bytes must be a Uint8Array");
   const limits = normalizeLimits(options);
-  const { protocol, found, persistentIds, opcodes, end } = walk(bytes, limits);
+  const { protocol, found, usage, persistentIds, opcodes, end } = walk(bytes, limits, options.allowPackages);
   const scanned = found.globals;
-  const judged = judgeGlobals(scanned, { isCalled: (i) => found.isCalled(i), computedCalls: found.computedCalls, narrowViolations: found.narrowViolations }, formatGlobal, options.allowPackages);
+  const judged = judgeGlobals(scanned, { isCalled: (i) => found.isCalled(i), computedCalls: found.computedCalls, usageViolations: usage.violations, usageCount: usage.count }, formatGlobal, options.allowPackages);
   const order = judged.flagged.map((name, i) => [name, judged.reasons[i]!] as const).sort(([a], [b]) => byCodePoint(a, b));
   return {
     protocol,

@@ -2,7 +2,7 @@
 // stack is the offset of the opcode that pushed it, so the argument is re-read from there and
 // decoded the way CPython's C unpickler does (torch.load passes encoding="utf-8" for the
 // Python 2 string opcodes). Text that CPython would reject decodes to undefined.
-import { lineEnd, u32, u64 } from "./args.ts";
+import { lineEnd, u32, u64 } from "./read.ts";
 import { OP } from "./opcodes.ts";
 
 // ignoreBOM: Python keeps a leading U+FEFF; stripping it would turn "\ufeffos" into "os".

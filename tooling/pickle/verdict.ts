@@ -5,10 +5,11 @@
 // anything alone: it names the globals known to run code, reach the system or load more pickles (after
 // picklescan, modelscan and fickling), so that such a pickle is called "dangerous" and the report says why.
 //
-// What a static verdict can and cannot say: it knows every global the unpickler would import and which of
-// them the pickle calls, exactly, but not the arguments. "safe" therefore means every global is reviewed
-// and used as reviewed; the loader inside the sandbox checks the arguments of the narrow forms and that a
-// class of a reviewed package is a class, and refuses what the scan could not see.
+// What a static verdict can say: it knows every global the unpickler would import, which of them the pickle
+// calls, and of each argument, BUILD state and container what the walk can know without running anything
+// (usage.ts): "safe" means every global is reviewed and used as the list allows. What needs the live objects
+// (that a class of a reviewed package is a class, which __setstate__ it has) the loader checks inside the
+// sandbox, with the same list.
 import { allowedUse } from "./allowlist.ts";
 
 export type Verdict = "safe" | "unreviewed" | "dangerous";
@@ -153,8 +154,10 @@ export interface CallFindings {
   isCalled: (index: number) => boolean;
   /** Calls of values made while unpickling. */
   computedCalls: number;
-  /** Narrow globals called in another form than allowed, one line each. */
-  narrowViolations: readonly string[];
+  /** Uses outside the reviewed rules (arguments, BUILD, containers, persistent ids), one line each, the first few. */
+  usageViolations: readonly string[];
+  /** How many there were in all. */
+  usageCount: number;
 }
 
 export function judgeGlobals(globals: readonly ScannedGlobal[], calls: CallFindings, format: (g: ScannedGlobal) => string, extraPackages: readonly string[] = []): PickleJudgement {
@@ -165,7 +168,9 @@ export function judgeGlobals(globals: readonly ScannedGlobal[], calls: CallFindi
   });
   const { computedCalls } = calls;
   if (computedCalls > 0) byVerdict.unreviewed.push([COMPUTED_CALL, `${computedCalls} call${computedCalls === 1 ? "" : "s"} of a value made while unpickling (a getattr result, an object): only reviewed globals may be called`]);
-  for (const violation of calls.narrowViolations.slice(0, 10)) byVerdict.unreviewed.push([NARROW_CALL, violation]);
+  for (const violation of calls.usageViolations) byVerdict.unreviewed.push([USE_OUTSIDE_LIST, violation]);
+  const more = calls.usageCount - calls.usageViolations.length;
+  if (more > 0) byVerdict.unreviewed.push([USE_OUTSIDE_LIST, `and ${more} more use${more === 1 ? "" : "s"} outside the list`]);
   const verdict: Verdict = byVerdict.dangerous.length > 0 ? "dangerous" : byVerdict.unreviewed.length > 0 ? "unreviewed" : "safe";
   const flagged = verdict === "safe" ? [] : byVerdict[verdict];
   return { verdict, flagged: flagged.map(([name]) => name), reasons: flagged.map(([name, why]) => `${name}: ${why}`) };
@@ -173,5 +178,5 @@ export function judgeGlobals(globals: readonly ScannedGlobal[], calls: CallFindi
 
 /** How calls of computed values appear among the flagged globals. */
 export const COMPUTED_CALL = "<call of a computed value>";
-/** How a narrow global called in another form appears among the flagged globals. */
-export const NARROW_CALL = "<narrow call in another form>";
+/** How a use outside the reviewed rules (a call's arguments, a BUILD, added items, a persistent id) appears among the flagged globals. */
+export const USE_OUTSIDE_LIST = "<use outside the reviewed list>";

@@ -3,12 +3,16 @@
 // CPython's C unpickler (Modules/_pickle.c), which is what torch.load uses, so that any pickle it
 // would load walks to the same STOP and names the same globals. Values are not validated beyond
 // what naming a global needs (a malformed INT passes here and fails in Python, never the reverse).
-import { i32, line, parseDecimalKey, refill, truncated, u16, u32, u64 } from "./args.ts";
+import { line, parseDecimalKey, refill, truncated } from "./args.ts";
+import { i32, u16, u32, u64 } from "./read.ts";
 import { PickleScanError } from "./errors.ts";
-import { GLOBAL_TAG, GlobalsFound } from "./globals-found.ts";
-import { NOT_STR, OPAQUE, PickleMachine, TUPLE_TAG, type MachineLimits } from "./machine.ts";
+import { GlobalsFound } from "./globals-found.ts";
+import { PickleMachine, type MachineLimits } from "./machine.ts";
 import { OP } from "./opcodes.ts";
 import { decodeAsciiStrict, decodeStrValue, decodeUtf8Strict } from "./strings.ts";
+import { Usage } from "./usage.ts";
+import * as values_ from "./values.ts";
+import { Values, intLineValue, intValue, isAttributeNameAt, isGlobal, isResult, isStrLiteral, isTuple } from "./values.ts";
 import { DYNAMIC } from "./verdict.ts";
 
 export type WalkLimits = MachineLimits & { maxOps: number };
@@ -17,6 +21,8 @@ export type WalkResult = {
   /** The first PROTO's argument; undefined for protocols 0 and 1, which have no PROTO. */
   protocol: number | undefined;
   found: GlobalsFound;
+  /** Uses of the globals outside the reviewed rules: arguments, BUILD, containers, persistent ids. */
+  usage: Usage;
   persistentIds: number;
   opcodes: number;
   /** Offset just past the STOP. */
@@ -30,17 +36,28 @@ const HIGHEST_PROTOCOL = 5;
 const {
   ADDITEMS, APPEND, APPENDS, BINBYTES, BINBYTES8, BINFLOAT, BINGET, BININT, BININT1, BININT2, BINPERSID,
   BINPUT, BINSTRING, BINUNICODE, BINUNICODE8, BUILD, BYTEARRAY8, DICT, DUP, EMPTY_DICT, EMPTY_LIST,
-  EMPTY_SET, EMPTY_TUPLE, EXT1, EXT2, EXT4, FLOAT, FRAME, FROZENSET, GET, GLOBAL, INST, INT, LIST, LONG,
+  EMPTY_SET, EMPTY_TUPLE, EXT1, EXT2, EXT4, FLOAT: FLOAT_OP, FRAME, FROZENSET: FROZENSET_OP, GET, GLOBAL, INST, INT: INT_OP,
+  LIST: LIST_OP, LONG,
   LONG1, LONG4, LONG_BINGET, LONG_BINPUT, MARK, MEMOIZE, NEWFALSE, NEWOBJ, NEWOBJ_EX, NEWTRUE,
-  NEXT_BUFFER, NONE, OBJ, PERSID, POP, POP_MARK, PROTO, PUT, READONLY_BUFFER, REDUCE, SETITEM, SETITEMS,
+  NEXT_BUFFER, NONE: NONE_OP, OBJ, PERSID, POP, POP_MARK, PROTO, PUT, READONLY_BUFFER, REDUCE, SETITEM, SETITEMS,
   SHORT_BINBYTES, SHORT_BINSTRING, SHORT_BINUNICODE, STACK_GLOBAL, STOP, STRING, TUPLE, TUPLE1, TUPLE2,
   TUPLE3, UNICODE,
 } = OP;
+// The value kinds likewise, copied once.
+const { BYTEARRAY, FALSE, FLOAT, FROZENSET, INT, LIST, NONE, OBJECT, OPAQUE, SET, STORAGE, TRUE } = values_;
 
-export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
+export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: readonly string[] = []): WalkResult {
   const n = bytes.length;
-  const m = new PickleMachine(limits, bytes);
-  const found = new GlobalsFound();
+  const values = new Values();
+  const m = new PickleMachine(limits, bytes, values);
+  const found = new GlobalsFound(extraPackages, (detail) => m.error("limit-exceeded", detail));
+  const usage = new Usage({ bytes, values, globalName: (i) => found.name(i), globalUse: (i) => found.use(i) });
+  found.usage = usage;
+  /** A key set into a dict: whether the dict's keys are still all attribute names. */
+  const keySet = (dict: number, key: number) => {
+    // Only the keys of a dict that may still become an object's state are read.
+    if (values.hasAttributeKeysOnly(dict) && !(isStrLiteral(bytes, key) && isAttributeNameAt(bytes, key))) values.keySet(dict, false);
+  };
   const maxOps = limits.maxOps;
   let pos = 0;
   let ops = 0;
@@ -65,36 +82,39 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
     if (++ops > maxOps) throw m.error("limit-exceeded", `more than ${maxOps} opcodes (maxOps)`);
     switch (op) {
       // Fixed-size arguments.
-      case BININT1: if (end - pos < 1) end = refill(m, pos, 1); pos += 1; m.push(NOT_STR); break;
-      case BININT2: if (end - pos < 2) end = refill(m, pos, 2); pos += 2; m.push(NOT_STR); break;
-      case BININT: if (end - pos < 4) end = refill(m, pos, 4); pos += 4; m.push(NOT_STR); break;
-      case BINFLOAT: if (end - pos < 8) end = refill(m, pos, 8); pos += 8; m.push(NOT_STR); break;
+      case BININT1: if (end - pos < 1) end = refill(m, pos, 1); m.push(intValue(bytes[pos]!)); pos += 1; break;
+      case BININT2: if (end - pos < 2) end = refill(m, pos, 2); m.push(intValue(u16(bytes, pos))); pos += 2; break;
+      case BININT: if (end - pos < 4) end = refill(m, pos, 4); m.push(intValue(i32(bytes, pos))); pos += 4; break;
+      case BINFLOAT: if (end - pos < 8) end = refill(m, pos, 8); pos += 8; m.push(FLOAT); break;
       case EMPTY_TUPLE: m.makeTuple(m.top); break;
-      case NONE: case NEWTRUE: case NEWFALSE: case EMPTY_LIST:
-      case EMPTY_DICT: case EMPTY_SET:
-        m.push(NOT_STR); break;
+      case NONE_OP: m.push(NONE); break;
+      case NEWTRUE: m.push(TRUE); break;
+      case NEWFALSE: m.push(FALSE); break;
+      case EMPTY_LIST: m.push(LIST); break;
+      case EMPTY_DICT: m.push(values.dict(true)); break;
+      case EMPTY_SET: m.push(SET); break;
       // Counted arguments: the count is checked against the remaining input, nothing is copied.
       case LONG1: case SHORT_BINBYTES:
         if (end - pos < 1) end = refill(m, pos, 1);
         len = bytes[pos]!; pos += 1;
         if (end - pos < len) end = refill(m, pos, len, true);
-        pos += len; m.push(NOT_STR); break;
+        pos += len; m.push(op === LONG1 ? INT : m.at); break;
       case LONG4:
         if (end - pos < 4) end = refill(m, pos, 4);
         len = i32(bytes, pos); pos += 4;
         if (len < 0) throw m.error("invalid-argument", `negative byte count ${len} (LONG pickle has negative byte count)`);
         if (end - pos < len) end = refill(m, pos, len, true);
-        pos += len; m.push(NOT_STR); break;
+        pos += len; m.push(INT); break;
       case BINBYTES:
         if (end - pos < 4) end = refill(m, pos, 4);
         len = u32(bytes, pos); pos += 4;
         if (end - pos < len) end = refill(m, pos, len, true);
-        pos += len; m.push(NOT_STR); break;
+        pos += len; m.push(m.at); break;
       case BINBYTES8: case BYTEARRAY8:
         if (end - pos < 8) end = refill(m, pos, 8);
         len = u64(bytes, pos); pos += 8;
         if (end - pos < len) end = refill(m, pos, len, true);
-        pos += len; m.push(NOT_STR); break;
+        pos += len; m.push(op === BYTEARRAY8 ? BYTEARRAY : m.at); break;
       // Strings: the value is the opcode's own offset, decoded later only if a STACK_GLOBAL needs it.
       case SHORT_BINUNICODE: case SHORT_BINSTRING:
         if (end - pos < 1) end = refill(m, pos, 1);
@@ -120,7 +140,11 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         }
         pos = eol + 1; end = m.frameEnd; m.push(m.at); break;
       }
-      case INT: case LONG: case FLOAT: pos = line(bytes, pos, m, 1) + 1; end = m.frameEnd; m.push(NOT_STR); break;
+      case INT_OP: case LONG: case FLOAT_OP: {
+        const eol = line(bytes, pos, m, 1);
+        m.push(op === FLOAT_OP ? FLOAT : op === LONG ? INT : intLineValue(bytes, pos, eol));
+        pos = eol + 1; end = m.frameEnd; break;
+      }
       // Memo.
       case BINPUT: if (end - pos < 1) end = refill(m, pos, 1); m.memoPut(bytes[pos]!); pos += 1; break;
       case LONG_BINPUT: if (end - pos < 4) end = refill(m, pos, 4); m.memoPut(u32(bytes, pos)); pos += 4; break;
@@ -146,37 +170,49 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
       case TUPLE2: m.need(2); m.makeTuple(m.top - 2); break;
       case TUPLE3: m.need(3); m.makeTuple(m.top - 3); break;
       case TUPLE: m.makeTuple(m.popMark()); break;
-      case LIST: case FROZENSET: m.truncate(m.popMark()); m.push(NOT_STR); break;
-      case DICT:
+      case LIST_OP: case FROZENSET_OP: m.truncate(m.popMark()); m.push(op === LIST_OP ? LIST : FROZENSET); break;
+      case DICT: {
         x = m.popMark();
         if ((m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for DICT");
-        m.truncate(x); m.push(NOT_STR); break;
-      case APPEND: m.need(2); m.top -= 1; break;
-      case SETITEM: m.need(3); m.top -= 2; break;
-      case APPENDS: case SETITEMS: case ADDITEMS:
+        const dict = values.dict(true);
+        for (let k = x; k < m.top; k += 2) keySet(dict, m.itemAt(k));
+        m.truncate(x); m.push(dict); break;
+      }
+      case APPEND: m.need(2); usage.container("appends", m.itemAt(m.top - 2), m.at); m.top -= 1; break;
+      case SETITEM:
+        m.need(3); usage.container("setitems", m.itemAt(m.top - 3), m.at); keySet(m.itemAt(m.top - 3), m.itemAt(m.top - 2));
+        m.top -= 2; break;
+      case APPENDS: case SETITEMS: case ADDITEMS: {
         x = m.popMark();
         if (x > m.top || x <= m.fence) throw m.underflow();
         if (op === SETITEMS && (m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for SETITEMS");
+        const target = m.itemAt(x - 1);
+        usage.container(op === APPENDS ? "appends" : op === SETITEMS ? "setitems" : "additems", target, m.at);
+        if (op === SETITEMS) for (let k = x; k < m.top; k += 2) keySet(target, m.itemAt(k));
         m.truncate(x); break;
-      case BUILD: m.need(2); m.top -= 1; break;
-      // Calls and objects: results are opaque.
-      case REDUCE: case NEWOBJ: x = m.pop(); found.call(m.peek(), m.at, x, m, bytes); m.setTop(OPAQUE); break;
-      case NEWOBJ_EX: m.pop(); x = m.pop(); found.call(m.peek(), m.at, x, m, bytes); m.setTop(OPAQUE); break;
-      case OBJ:
+      }
+      case BUILD: m.need(2); usage.build(m.itemAt(m.top - 2), m.itemAt(m.top - 1), m.at); m.top -= 1; break;
+      // Calls and objects: the result is what the callable returns, as the reviewed list types it.
+      case REDUCE: x = m.pop(); m.setTop(found.call(m.peek(), m.at, x)); break;
+      case NEWOBJ: x = m.pop(); m.setTop(found.call(m.peek(), m.at, x, "NEWOBJ")); break;
+      case NEWOBJ_EX: m.pop(); x = m.pop(); m.setTop(found.call(m.peek(), m.at, x, "NEWOBJ_EX")); break;
+      case OBJ: {
         x = m.popMark();
         if (m.top - x < 1) throw m.underflow();
-        found.call(m.itemAt(x), m.at, NOT_STR, m, bytes);
-        m.truncate(x); m.push(OPAQUE); break;
-      case BINPERSID: m.peek(); m.setTop(OPAQUE); persistentIds++; break;
+        const result = found.call(m.itemAt(x), m.at, m.tupleFrom(x + 1));
+        m.truncate(x); m.push(result); break;
+      }
+      case BINPERSID: usage.persistentId(m.peek(), m.at); m.setTop(STORAGE); persistentIds++; break;
       case PERSID: {
         const eol = line(bytes, pos, m, 0);
         if (decodeAsciiStrict(bytes.subarray(pos, eol)) === undefined) {
           throw m.error("invalid-argument", "persistent IDs in protocol 0 must be ASCII strings");
         }
-        pos = eol + 1; end = m.frameEnd; m.push(OPAQUE); persistentIds++; break;
+        usage.persistentId(OBJECT, m.at);
+        pos = eol + 1; end = m.frameEnd; m.push(STORAGE); persistentIds++; break;
       }
       case NEXT_BUFFER: m.push(OPAQUE); break;
-      case READONLY_BUFFER: m.peek(); m.setTop(NOT_STR); break;
+      case READONLY_BUFFER: m.peek(); m.setTop(OBJECT); break;
       // Globals.
       case GLOBAL: case INST: {
         if (op === INST) x = m.popMark();
@@ -187,11 +223,12 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         const name = decode(bytes.subarray(moduleEnd + 1, nameEnd));
         if (module === undefined || name === undefined) throw m.error("invalid-argument", `module or name is not ${op === GLOBAL ? "UTF-8" : "ASCII"}`);
         const tag = found.add(module, name, proto);
+        let result = tag;
         if (op === INST) {
-          found.call(tag, m.at, NOT_STR, m, bytes);
+          result = found.call(tag, m.at, m.tupleFrom(x));
           m.truncate(x);
         }
-        pos = nameEnd + 1; end = m.frameEnd; m.push(op === INST ? OPAQUE : tag); break;
+        pos = nameEnd + 1; end = m.frameEnd; m.push(result); break;
       }
       case STACK_GLOBAL: {
         const name = stackString(bytes, m, m.pop());
@@ -220,7 +257,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
         break;
       case STOP:
         m.pop();
-        return { protocol: firstProto, found, persistentIds, opcodes: ops, end: pos };
+        return { protocol: firstProto, found, usage, persistentIds, opcodes: ops, end: pos };
       default:
         throw m.error("unknown-opcode", "not a pickle opcode (invalid load key)");
     }
@@ -229,11 +266,10 @@ export function walk(bytes: Uint8Array, limits: WalkLimits): WalkResult {
 
 /** A STACK_GLOBAL operand: known text, or DYNAMIC when it is the unknowable result of a call. */
 function stackString(bytes: Uint8Array, m: PickleMachine, value: number): string {
-  // An object made while unpickling (a call's result, a global's value) is known only at load time; a
-  // tuple is certainly no str.
-  if (value <= TUPLE_TAG) throw m.error("invalid-argument", "STACK_GLOBAL requires str");
-  if (value === OPAQUE || value <= GLOBAL_TAG) return DYNAMIC;
-  const text = value === NOT_STR ? undefined : decodeStrValue(bytes, value);
+  // An object made while unpickling (a call's result, a global's value, a persistent object) is known only
+  // at load time; anything else the walk knows to be no str.
+  if (value === OPAQUE || value === STORAGE || isGlobal(value) || isResult(value)) return DYNAMIC;
+  const text = isTuple(value) || value < 0 ? undefined : decodeStrValue(bytes, value);
   if (text === undefined) throw m.error("invalid-argument", "STACK_GLOBAL requires str");
   return text;
 }

@@ -1,62 +1,37 @@
-"""The loader's side of the reviewed list (tooling/pickle/allowlist.json, handed over in the spec): an
-Unpickler that imports only what the list allows and calls only what it allows to be called, given to
-torch.load as its pickle module. The static scan decides before Python starts; this decides again while
+"""The loader's side of the reviewed rules (tooling/pickle/allowlist.json, handed over in the spec): an
+Unpickler that imports only what the list allows, calls only what it allows with arguments of the types it
+gives, sets state only where and how it allows, and is given to torch.load as its pickle module. The static
+scan (tooling/pickle/usage.ts) reads the same rules before Python starts; this reads them again while
 loading, with the values in hand, so that a scan that is wrong still cannot run code:
 
-- find_class imports a global only if the list names it, or if it is a public class (checked with
-  isinstance(obj, type), and defined in a reviewed package, so a re-exported os function cannot pass);
-  never a dotted attribute path;
-- REDUCE, NEWOBJ, OBJ and INST call only what find_class returned as callable: a global the list allows
-  to be referenced only (a function stored in a model) cannot be called, and neither can anything made
-  while unpickling (what getattr fetched, an object);
-- getattr, type and getitem are replaced by checked versions that allow only the narrow forms real model
-  pickles use; EXT1/2/4 (copyreg's extension registry) are refused.
+- before anything is imported, a first pass over the pickle lists its globals, importing and calling
+  nothing; a global off the list is refused there, and the modules of the others are imported. The real pass
+  then takes modules only from sys.modules: a module written while loading is never imported by the guard;
+- find_class returns a global only if the list names it, or a public class defined in a reviewed package;
+  never a dotted attribute path; getattr, type and getitem are checked versions;
+- REDUCE, NEWOBJ, OBJ and INST call only a global find_class returned as callable, with arguments one of its
+  signatures accepts (types by name, by value, by provenance: a "tensor" is what a rebuild function of this
+  load returned, a "storage" what persistent_load returned for a persistent id of torch's form);
+- BUILD sets state only on objects this load made of a type the list names, with the state the list types;
+  a class's __setstate__ is looked up on the class, never on the object, and must be one the list reviews;
+  state may not use dunder names, nor put a callable in place of a method of the class (but forward);
+- items are added only to plain dicts, lists and sets; EXT1/2/4 are refused.
 
 The pure-Python unpickler is used because the C one cannot be told what REDUCE may call; data.pkl is a few
 hundred KB even for multi-GB checkpoints (the tensors come through persistent_load), so speed is not an issue.
 """
 import _compat_pickle
-import fnmatch
+import contextlib
+import importlib
+import inspect
+import io
 import operator
 import pickle
-import re
 import sys
 import types
 import typing
 
-
-class Refused(pickle.UnpicklingError):
-    """A global or a call the reviewed list does not allow."""
-
-
-CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-
-
-class Allowlist:
-    def __init__(self, document):
-        self.callable = set(document["callable"])
-        self.reference = set(document["reference"])
-        self.narrow = set(document["narrow"])
-        self.patterns = [pattern.split("|") for pattern in document["referencePatterns"]]
-        self.packages = list(document["classPackages"])
-
-    def in_package(self, module):
-        return any(module == prefix or module.startswith(prefix + ".") for prefix in self.packages)
-
-    def use(self, module, name):
-        """'call', 'reference', 'narrow', 'class' (a candidate class of a reviewed package) or None."""
-        qualified = module + "." + name
-        if qualified in self.callable:
-            return "call"
-        if qualified in self.reference:
-            return "reference"
-        if qualified in self.narrow:
-            return "narrow"
-        if any(fnmatch.fnmatchcase(qualified, alternative) for pattern in self.patterns for alternative in pattern):
-            return "reference"
-        if CLASS_NAME.match(name) and not any(part.startswith("_") for part in module.split(".")) and self.in_package(module):
-            return "class"
-        return None
+from pickle_rules import BUILTIN_TYPES, MISMATCH, Allowlist, Provenance, Refused, describe  # noqa: F401 (re-exported)
 
 
 def _is_typing_form(value):
@@ -65,7 +40,7 @@ def _is_typing_form(value):
 
 def checked_getattr(obj, name, *default):
     """getattr(object, 'public_name') on an object made while unpickling: never a module, class or function,
-    never a private or dunder name, no default."""
+    never a private or dunder name, no default. The call's signature narrows it further."""
     if default:
         raise Refused("getattr with a default is not a form real model pickles use")
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
@@ -97,20 +72,154 @@ NARROW = {
 }
 
 
+def _is_method(attribute):
+    """What an object's __dict__ would shadow: a function or method of its class (not a property or slot,
+    which take precedence over the instance's own attributes)."""
+    return inspect.isroutine(attribute) or isinstance(attribute, (classmethod, staticmethod))
+
+
+def _disarmed(qualified):
+    def disarmed(*args, **kwargs):
+        raise Refused("%s is disarmed while unpickling (allowlist.json, setstate)" % qualified)
+
+    return disarmed
+
+
+@contextlib.contextmanager
+def _disarming(names):
+    """Replaces each module attribute named (when the module and the attribute exist) for the duration."""
+    saved = []
+    try:
+        for qualified in names:
+            module_name, _, attribute = qualified.rpartition(".")
+            module = sys.modules.get(module_name)
+            if module is not None and hasattr(module, attribute):
+                saved.append((module, attribute, getattr(module, attribute)))
+                setattr(module, attribute, _disarmed(qualified))
+        yield
+    finally:
+        for module, attribute, value in reversed(saved):
+            setattr(module, attribute, value)
+
+
+class _Placeholder:
+    """What every global, call and persistent id is while the first pass lists the globals: inert."""
+
+    __slots__ = ()
+
+
+def _listing_dispatch():
+    """The first pass: the pickle's stack machine with nothing called and nothing changed but the stack."""
+    base = pickle._Unpickler.dispatch
+    dispatch = dict(base)
+    placeholder = _Placeholder()
+
+    def reduce_(self):
+        self.stack.pop()
+        self.stack[-1] = placeholder
+
+    def newobj(self):
+        self.stack.pop()
+        self.stack[-1] = placeholder
+
+    def newobj_ex(self):
+        self.stack.pop()
+        self.stack.pop()
+        self.stack[-1] = placeholder
+
+    def obj(self):
+        self.pop_mark()
+        self.append(placeholder)
+
+    def inst(self):
+        module = self.readline()[:-1].decode("ascii")
+        name = self.readline()[:-1].decode("ascii")
+        self.find_class(module, name)
+        self.pop_mark()
+        self.append(placeholder)
+
+    def build(self):
+        self.stack.pop()
+
+    def binpersid(self):
+        self.stack[-1] = placeholder
+
+    def persid(self):
+        self.readline()
+        self.append(placeholder)
+
+    def next_buffer(self):
+        self.append(placeholder)
+
+    def drop_one(self):
+        self.stack.pop()
+
+    def drop_two(self):
+        del self.stack[-2:]
+
+    def drop_marked(self):
+        self.pop_mark()
+
+    def refuse_extension(self):
+        raise Refused("refused EXT opcode: copyreg's extension registry names globals only the loading process knows")
+
+    def stack_global(self):
+        name = self.stack.pop()
+        module = self.stack.pop()
+        if type(name) is not str or type(module) is not str:
+            raise Refused("refused global: a name computed while unpickling (STACK_GLOBAL of %s, %s)" % (describe(module), describe(name)))
+        self.append(self.find_class(module, name))
+
+    for opcode, function in [
+        (pickle.STACK_GLOBAL, stack_global),
+        (pickle.REDUCE, reduce_), (pickle.NEWOBJ, newobj), (pickle.NEWOBJ_EX, newobj_ex), (pickle.OBJ, obj), (pickle.INST, inst),
+        (pickle.BUILD, build), (pickle.BINPERSID, binpersid), (pickle.PERSID, persid), (pickle.NEXT_BUFFER, next_buffer),
+        (pickle.APPEND, drop_one), (pickle.SETITEM, drop_two), (pickle.APPENDS, drop_marked), (pickle.SETITEMS, drop_marked),
+        (pickle.ADDITEMS, drop_marked), (pickle.EXT1, refuse_extension), (pickle.EXT2, refuse_extension), (pickle.EXT4, refuse_extension),
+    ]:
+        dispatch[opcode[0]] = function
+    return dispatch
+
+
+LISTING_DISPATCH = _listing_dispatch()
+
+
 def make_unpickler(allowlist):
     """An Unpickler class bound to a compiled Allowlist."""
 
     class GuardedUnpickler(pickle._Unpickler):
         dispatch = dict(pickle._Unpickler.dispatch)
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            # ids of what may be called, with the objects kept alive so that an id is never reused.
-            self._callables = {}
+        def __init__(self, file, *args, **kwargs):
+            super().__init__(file, *args, **kwargs)
+            self._file = file
+            self._listing = None
+            self._made = Provenance(allowlist)
 
-        def _allow_call(self, obj):
-            self._callables[id(obj)] = obj
-            return obj
+        # The first pass, then the real one.
+
+        def load(self):
+            file = self._file
+            try:
+                start = file.tell() if file.seekable() else None
+            except (AttributeError, OSError, ValueError):
+                start = None
+            if start is None:
+                raise Refused("the guard reads a pickle twice (first to list and import its modules) and needs a seekable stream")
+            self._listing = []
+            self.dispatch = LISTING_DISPATCH
+            try:
+                pickle._Unpickler.load(self)
+            finally:
+                del self.dispatch
+                modules, self._listing = self._listing, None
+            for module in modules:
+                importlib.import_module(module)
+            file.seek(start)
+            self.memo = {}
+            return pickle._Unpickler.load(self)
+
+        # Globals.
 
         def find_class(self, module, name):
             if self.proto < 3 and self.fix_imports:
@@ -120,60 +229,184 @@ def make_unpickler(allowlist):
                     module = _compat_pickle.IMPORT_MAPPING[module]
             if not isinstance(module, str) or not isinstance(name, str) or "." in name:
                 raise Refused("refused global %s.%s: an attribute path through a module" % (module, name))
-            use = allowlist.use(module, name)
+            use, rule = allowlist.use(module, name)
             if use is None:
                 raise Refused("refused global %s.%s: not on the reviewed list (tooling/pickle/allowlist.json)" % (module, name))
+            if self._listing is not None:
+                if use != "narrow" and module not in self._listing:
+                    self._listing.append(module)
+                return _Placeholder()
             if use == "narrow":
-                return self._allow_call(NARROW[(module, name)])
-            __import__(module, level=0)
-            obj = getattr(sys.modules[module], name)
-            if use == "class":
-                defined_in = getattr(obj, "__module__", "") or ""
-                if not isinstance(obj, type) or not allowlist.in_package(defined_in):
-                    raise Refused("refused global %s.%s: a reviewed package's public classes only (this is %s from %s)" % (module, name, type(obj).__name__, defined_in or "?"))
-            return self._allow_call(obj) if use in ("call", "class") else obj
+                obj = NARROW[(module, name)]
+            else:
+                if module not in sys.modules:
+                    raise Refused("refused global %s.%s: module %s was not imported before loading began" % (module, name, module))
+                obj = getattr(sys.modules[module], name)
+                if use == "class":
+                    defined_in = getattr(obj, "__module__", "") or ""
+                    if not isinstance(obj, type) or not allowlist.in_package(defined_in):
+                        raise Refused("refused global %s.%s: a reviewed package's public classes only (this is %s from %s)" % (module, name, type(obj).__name__, defined_in or "?"))
+            self._made.globals[id(obj)] = (module + "." + name, obj, use, rule)
+            return obj
 
-        def _callable(self, func):
-            if id(func) not in self._callables:
-                raise Refused("refused call of %r: only reviewed globals may be called while unpickling" % (getattr(func, "__qualname__", None) or type(func).__name__,))
-            return func
+        # Calls.
+
+        def _call(self, func, args, kwargs=None, new=False):
+            entry = self._made.global_entry(func)
+            if entry is None:
+                raise Refused("refused call of %s: only reviewed globals may be called while unpickling" % describe(func))
+            name, _, use, rule = entry
+            if use == "reference":
+                raise Refused("refused call of %s: the list allows it only to be referenced" % name)
+            if type(args) is not tuple:
+                raise Refused("refused call of %s: its arguments are %s, not a tuple" % (name, describe(args)))
+            if use == "class":
+                result = func.__new__(func, *args, **(kwargs or {})) if new else func(*args, **(kwargs or {}))
+                return self._made.record(result, allowlist.class_returns)
+            if new:
+                # Real pickles make only objects of classes with NEWOBJ; everything else on the list is pickled with REDUCE.
+                raise Refused("refused call of %s: made with NEWOBJ; only classes of reviewed packages are" % name)
+            fitted = MISMATCH
+            for signature in rule.signatures:
+                fitted = self._made.fit_signature(args, signature)
+                if fitted is not MISMATCH:
+                    break
+            if fitted is MISMATCH:
+                raise Refused(self._made.mismatch(name, args, rule))
+            return self._made.record(func(*fitted), rule.returns)
 
         def load_reduce(self):
             args = self.stack.pop()
-            func = self._callable(self.stack[-1])
-            self.stack[-1] = func(*args)
+            self.stack[-1] = self._call(self.stack[-1], args)
 
         dispatch[pickle.REDUCE[0]] = load_reduce
 
         def load_newobj(self):
             args = self.stack.pop()
-            cls = self._callable(self.stack.pop())
-            self.append(cls.__new__(cls, *args))
+            self.stack[-1] = self._call(self.stack[-1], args, new=True)
 
         dispatch[pickle.NEWOBJ[0]] = load_newobj
 
         def load_newobj_ex(self):
             kwargs = self.stack.pop()
             args = self.stack.pop()
-            cls = self._callable(self.stack.pop())
-            self.append(cls.__new__(cls, *args, **kwargs))
+            self.stack[-1] = self._call(self.stack[-1], args, kwargs, new=True)
 
         dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
 
+        def _instantiate_guarded(self, cls, args):
+            # pickle's _instantiate: a class without arguments is made with __new__, without __init__.
+            entry = self._made.global_entry(cls)
+            new = entry is not None and entry[2] == "class" and not args and not hasattr(cls, "__getinitargs__")
+            self.append(self._call(cls, tuple(args), new=new))
+
         def load_obj(self):
             args = self.pop_mark()
-            cls = self._callable(args.pop(0))
-            self._instantiate(cls, args)
+            cls = args.pop(0)
+            self._instantiate_guarded(cls, args)
 
         dispatch[pickle.OBJ[0]] = load_obj
 
         def load_inst(self):
             module = self.readline()[:-1].decode("ascii")
             name = self.readline()[:-1].decode("ascii")
-            cls = self._callable(self.find_class(module, name))
-            self._instantiate(cls, self.pop_mark())
+            cls = self.find_class(module, name)
+            self._instantiate_guarded(cls, self.pop_mark())
 
         dispatch[pickle.INST[0]] = load_inst
+
+        # Persistent ids: torch's storages.
+
+        def _persistent(self, pid):
+            if self._made.fit(pid, allowlist.persistent_id, ()) is MISMATCH:
+                raise Refused("refused persistent id %s: only %s, torch's ('storage', storage type, key, location, count)" % (describe(pid), allowlist.persistent_id))
+            return self._made.record(self.persistent_load(pid), "storage")
+
+        def load_binpersid(self):
+            self.stack[-1] = self._persistent(self.stack[-1])
+
+        dispatch[pickle.BINPERSID[0]] = load_binpersid
+
+        def load_persid(self):
+            self.append(self._persistent(self.readline()[:-1].decode("ascii")))
+
+        dispatch[pickle.PERSID[0]] = load_persid
+
+        # State.
+
+        def load_build(self):
+            state = self.stack.pop()
+            inst = self.stack[-1]
+            what = self._made.made_as(inst)
+            rule = allowlist.build.get(what) if what is not None else None
+            if rule is None:
+                raise Refused("refused BUILD on %s: state only on %s objects made by this pickle" % (describe(inst), ", ".join(allowlist.build)))
+            if self._made.fit(state, rule["state"], ()) is MISMATCH:
+                raise Refused("refused BUILD on %s: its state is %s, not %s" % (describe(inst), describe(state), rule["state"]))
+            cls = type(inst)
+            if rule["state"] != "attributes":
+                cls.__setstate__(inst, state)  # numpy's own, with the state the list types exactly
+                return
+            may_replace = set(rule.get("mayReplaceMethods", []))
+            for key, value in state.items():
+                if callable(value) and key not in may_replace and _is_method(inspect.getattr_static(cls, key, None)):
+                    raise Refused("refused BUILD on %s: its state replaces the method %s of its class by %s" % (describe(inst), key, describe(value)))
+            setstate = getattr(cls, "__setstate__", None)
+            if setstate is None:
+                inst_dict = inst.__dict__
+                for key, value in state.items():
+                    inst_dict[sys.intern(key)] = value
+                return
+            review = allowlist.setstate_review(setstate)
+            if review is None:
+                raise Refused(
+                    "refused BUILD on %s: its __setstate__ (%s.%s) is not reviewed (setstate in tooling/pickle/allowlist.json)"
+                    % (describe(inst), getattr(setstate, "__module__", "?"), getattr(setstate, "__qualname__", "?"))
+                )
+            with _disarming(review.get("disarm", [])):
+                setstate(inst, state)
+
+        dispatch[pickle.BUILD[0]] = load_build
+
+        # Items, into plain containers only.
+
+        def _container(self, op, target):
+            if not any(self._made.fit(target, kind, ()) is not MISMATCH for kind in allowlist.containers[op]):
+                raise Refused("refused %s on %s: items only into %s" % (op.upper(), describe(target), ", ".join(allowlist.containers[op])))
+            return target
+
+        def load_append(self):
+            value = self.stack.pop()
+            self._container("appends", self.stack[-1]).append(value)
+
+        dispatch[pickle.APPEND[0]] = load_append
+
+        def load_appends(self):
+            items = self.pop_mark()
+            self._container("appends", self.stack[-1]).extend(items)
+
+        dispatch[pickle.APPENDS[0]] = load_appends
+
+        def load_setitem(self):
+            value = self.stack.pop()
+            key = self.stack.pop()
+            self._container("setitems", self.stack[-1])[key] = value
+
+        dispatch[pickle.SETITEM[0]] = load_setitem
+
+        def load_setitems(self):
+            items = self.pop_mark()
+            target = self._container("setitems", self.stack[-1])
+            for i in range(0, len(items), 2):
+                target[items[i]] = items[i + 1]
+
+        dispatch[pickle.SETITEMS[0]] = load_setitems
+
+        def load_additems(self):
+            items = self.pop_mark()
+            self._container("additems", self.stack[-1]).update(items)
+
+        dispatch[pickle.ADDITEMS[0]] = load_additems
 
         def _refuse_extension(self):
             raise Refused("refused EXT opcode: copyreg's extension registry names globals only the loading process knows")
@@ -198,8 +431,6 @@ def pickle_module(allowlist_document):
         return unpickler(file, **kwargs).load()
 
     def loads(data, **kwargs):
-        import io
-
         return unpickler(io.BytesIO(data), **kwargs).load()
 
     module.load = load
