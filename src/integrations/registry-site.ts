@@ -10,16 +10,15 @@ import type { AstroIntegration, AstroIntegrationLogger } from "astro";
 import { robotsTxt, sitemapXml } from "../publish/sitemap.ts";
 import { formatRegistryProblem, type Problem } from "../registry/problem.ts";
 import { validateEntries } from "../registry/validate.ts";
+import { warningSummaryLines } from "../registry/warnings.ts";
 import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
 import { sitemapPaths } from "../site/pages.ts";
 import { startEntriesWorker, type EntriesWorker } from "./entries-worker-client.ts";
 import { stageOutput, type StagedOutput } from "./staged-output.ts";
 
-const shownWarnings = 20;
-
+/** One line per kind of warning, with how many more are like it. */
 function logWarnings(warnings: readonly Problem[], logger: AstroIntegrationLogger): void {
-  for (const w of warnings.slice(0, shownWarnings)) logger.warn(formatRegistryProblem(w));
-  if (warnings.length > shownWarnings) logger.warn(`and ${warnings.length - shownWarnings} more warnings (npm run -s registry -- validate lists them)`);
+  for (const line of warningSummaryLines(warnings, formatRegistryProblem, "npm run -s registry -- validate --verbose lists each")) logger.warn(line);
 }
 
 export function registrySite(): AstroIntegration {
