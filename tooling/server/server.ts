@@ -94,10 +94,13 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
       retryDelayMs: 30_000,
       log,
     });
+    const published = new PublishedDocuments(store);
+    // The documents of the revision served first, made before listening rather than by the first readers.
+    await published.prepare();
     const app = await buildApp({
       db,
       store,
-      published: new PublishedDocuments(store),
+      published,
       registrar,
       jobs,
       blobs,
