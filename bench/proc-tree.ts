@@ -38,7 +38,8 @@ function parentMap(): Map<number, number[]> {
   return children;
 }
 
-function treeOf(root: number): number[] {
+/** `root` and every process below it. */
+export function treeOf(root: number): number[] {
   const children = parentMap();
   const tree = [root];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
@@ -48,6 +49,20 @@ function treeOf(root: number): number[] {
 function statusKb(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
   return match ? Number(match[1]) : 0;
+}
+
+const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture the registry runs on
+
+/** CPU seconds (user + system) used so far by `pids`, from /proc/<pid>/stat; processes that ended count nothing. */
+export function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = read(`/proc/${pid}/stat`);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / ticksPerSecond;
 }
 
 export function procAvailable(): boolean {

@@ -84,11 +84,14 @@ export function illFormedTextProblem(doc: unknown): ContractProblem | undefined 
   };
 }
 
-/** Checks a parsed JSON document against the strict (authoring) contract. */
-export function parseEntry(doc: unknown): ParseResult {
+/**
+ * Checks a parsed JSON document against the strict (authoring) contract. `wellFormedText`: the caller has
+ * already refused lone surrogates (parseJsonDocument does), so the document is not walked for them again.
+ */
+export function parseEntry(doc: unknown, options: { wellFormedText?: boolean } = {}): ParseResult {
   const schema = entrySchema("authoring");
   const result = schema.safeParse(doc);
-  const text = illFormedTextProblem(doc);
+  const text = options.wellFormedText ? undefined : illFormedTextProblem(doc);
   if (result.success && !text) return { ok: true, entry: result.data };
   return { ok: false, problems: [...(text ? [text] : []), ...(result.success ? [] : problemsFromZod(result.error, doc, schema))] };
 }

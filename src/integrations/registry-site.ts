@@ -1,25 +1,23 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
-// work. The entries are validated exactly as `validate` does, and nothing is published when one fails; the
-// site is built in a staging folder that replaces the output only when the build succeeds; a worker thread
-// writes the published JSON files and has Pagefind write the search index while the pages render; the
-// sitemap is written at the end.
+// work. A worker thread validates the entries exactly as `validate` does (nothing is published when one
+// fails) while the site is bundled, writes the published JSON files and has Pagefind write the search index
+// while the pages render; the site is built in a staging folder that replaces the output only when the build
+// succeeds; the sitemap is written at the end.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AstroIntegration, AstroIntegrationLogger } from "astro";
 import { robotsTxt, sitemapXml } from "../publish/sitemap.ts";
 import { formatRegistryProblem, type Problem } from "../registry/problem.ts";
-import { validateEntries } from "../registry/validate.ts";
+import { warningSummaryLines } from "../registry/warnings.ts";
 import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
 import { sitemapPaths } from "../site/pages.ts";
 import { startEntriesWorker, type EntriesWorker } from "./entries-worker-client.ts";
 import { stageOutput, type StagedOutput } from "./staged-output.ts";
 
-const shownWarnings = 20;
-
+/** One line per kind of warning, with how many more are like it. */
 function logWarnings(warnings: readonly Problem[], logger: AstroIntegrationLogger): void {
-  for (const w of warnings.slice(0, shownWarnings)) logger.warn(formatRegistryProblem(w));
-  if (warnings.length > shownWarnings) logger.warn(`and ${warnings.length - shownWarnings} more warnings (npm run -s registry -- validate lists them)`);
+  for (const line of warningSummaryLines(warnings, formatRegistryProblem, "npm run -s registry -- validate --verbose lists each")) logger.warn(line);
 }
 
 export function registrySite(): AstroIntegration {
@@ -34,19 +32,24 @@ export function registrySite(): AstroIntegration {
         if (command !== "build") return;
         staged = stageOutput(fileURLToPath(config.outDir), fileURLToPath(config.root));
         const dir = siteEntriesDir();
-        // Loads the entries on the second core while this thread validates them.
-        worker = startEntriesWorker(fileURLToPath(config.root), dir);
-        const { entries, problems, warnings } = await validateEntries(dir);
-        if (problems.length > 0) {
-          await worker.stop();
-          for (const p of problems) logger.error(formatRegistryProblem(p));
-          throw new Error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
-        }
-        logWarnings(warnings, logger);
-        provideSiteEntries(entries);
+        // Validated once, by the worker on the second core, while this thread goes on to bundle the site; the
+        // pages wait for the entries it hands over, and a problem fails the build before anything is published.
+        const entriesWorker = startEntriesWorker(fileURLToPath(config.root), dir);
+        worker = entriesWorker;
+        provideSiteEntries(
+          entriesWorker.validated.then(async ({ entries, problems, warnings }) => {
+            if (problems.length > 0) {
+              await entriesWorker.stop();
+              for (const p of problems) logger.error(formatRegistryProblem(p));
+              throw new Error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
+            }
+            logWarnings(warnings, logger);
+            logger.info(`${entries.length} entries in ${dir} are valid`);
+            return entries;
+          }),
+        );
         site = config.site ? new URL(config.site) : undefined;
         updateConfig({ outDir: pathToFileURL(`${staged.staging}/`) });
-        logger.info(`${entries.length} entries in ${dir} are valid`);
       },
       // After Astro has emptied the output folder, before it renders: from here the published JSON files
       // (10,000 Astro routes took ten seconds) and the search index are written beside the rendering.

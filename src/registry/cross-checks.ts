@@ -1,10 +1,16 @@
 // Checks that look across entries or beyond one field: ids, variants, duplicated files, derived statuses.
-import { deriveStatus, isKnownStatusRule } from "../contract/index.ts";
-import type { LoadedEntry } from "./entries.ts";
+import { deriveStatus, isKnownStatusRule, type Entry } from "../contract/index.ts";
 import type { Problem } from "./problem.ts";
 
-function checkIdCollisions(entries: readonly LoadedEntry[], problems: Problem[]): void {
-  const byLower = new Map<string, LoadedEntry>();
+/** What the checks read of an entry: a loaded entry, or only these of its fields. */
+export interface CrossChecked {
+  id: string;
+  file: string;
+  entry: Pick<Entry, "source" | "variants" | "compatibility">;
+}
+
+function checkIdCollisions(entries: readonly CrossChecked[], problems: Problem[]): void {
+  const byLower = new Map<string, CrossChecked>();
   for (const e of entries) {
     const other = byLower.get(e.id.toLowerCase());
     if (other) problems.push({ file: e.file, message: `id "${e.id}" differs from "${other.id}" (${other.file}) only in case: both would be one file on macOS and Windows` });
@@ -12,7 +18,7 @@ function checkIdCollisions(entries: readonly LoadedEntry[], problems: Problem[])
   }
 }
 
-function checkVariants(entries: readonly LoadedEntry[], byId: Map<string, LoadedEntry>, ids: ReadonlySet<string>, problems: Problem[]): void {
+function checkVariants(entries: readonly CrossChecked[], byId: Map<string, CrossChecked>, ids: ReadonlySet<string>, problems: Problem[]): void {
   for (const e of entries) {
     for (const [i, variant] of (e.entry.variants ?? []).entries()) {
       const path = `variants[${i}]`;
@@ -27,12 +33,12 @@ function checkVariants(entries: readonly LoadedEntry[], byId: Map<string, Loaded
   }
 }
 
-function areVariants(a: LoadedEntry, b: LoadedEntry): boolean {
+function areVariants(a: CrossChecked, b: CrossChecked): boolean {
   return (a.entry.variants ?? []).includes(b.id) || (b.entry.variants ?? []).includes(a.id);
 }
 
-function checkDuplicateFiles(entries: readonly LoadedEntry[], problems: Problem[]): void {
-  const seen = new Map<string, { entry: LoadedEntry; path: string }>();
+function checkDuplicateFiles(entries: readonly CrossChecked[], problems: Problem[]): void {
+  const seen = new Map<string, { entry: CrossChecked; path: string }>();
   for (const e of entries) {
     const keys: Array<[string, string]> = [["source.url", `url ${e.entry.source.url}`]];
     for (const [i, mirror] of (e.entry.source.mirrors ?? []).entries()) keys.push([`source.mirrors[${i}]`, `url ${mirror}`]);
@@ -52,7 +58,7 @@ function checkDuplicateFiles(entries: readonly LoadedEntry[], problems: Problem[
   }
 }
 
-function checkStatuses(entries: readonly LoadedEntry[], problems: Problem[]): void {
+function checkStatuses(entries: readonly CrossChecked[], problems: Problem[]): void {
   for (const e of entries) {
     for (const [platform, record] of Object.entries(e.entry.compatibility ?? {})) {
       const path = `compatibility[${JSON.stringify(platform)}]`;
@@ -78,7 +84,7 @@ function checkStatuses(entries: readonly LoadedEntry[], problems: Problem[]): vo
  * `ids`: every entry id in the folder, including those of entries that failed the contract; `among`: the
  * entries that variants may name (default: `entries`).
  */
-export function crossCheck(entries: readonly LoadedEntry[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id)), among: readonly LoadedEntry[] = entries): Problem[] {
+export function crossCheck(entries: readonly CrossChecked[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id)), among: readonly CrossChecked[] = entries): Problem[] {
   const problems: Problem[] = [];
   const byId = new Map(among.map((e) => [e.id, e]));
   checkIdCollisions(entries, problems);
@@ -94,7 +100,7 @@ export function crossCheck(entries: readonly LoadedEntry[], ids: ReadonlySet<str
  * link either way, a shared URL or sha256). At 10,000 entries a one-entry write is checked in a millisecond or
  * two instead of twenty (measured in bench/server.ts), which the server pays on the thread that answers reads.
  */
-export function crossCheckChanged(entries: readonly LoadedEntry[], changed: ReadonlySet<string>): Problem[] {
+export function crossCheckChanged(entries: readonly CrossChecked[], changed: ReadonlySet<string>): Problem[] {
   const ids = new Set<string>();
   const lowerIds = new Set<string>();
   const linked = new Set<string>();
@@ -109,7 +115,7 @@ export function crossCheckChanged(entries: readonly LoadedEntry[], changed: Read
     for (const mirror of mirrors ?? []) files.add(mirror);
     if (sha256) files.add(sha256);
   }
-  const meets = (e: LoadedEntry) => {
+  const meets = (e: CrossChecked) => {
     const { url, mirrors, sha256 } = e.entry.source;
     return (
       changed.has(e.id) ||

@@ -2,7 +2,7 @@
 // (regular file, size, UTF-8, syntax, depth, duplicate keys, string caps) and then checked against the
 // strict contract. Files are read synchronously: thousands of small files, one after another, are read
 // fastest without a promise per step.
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { checkpointIdPattern, parseEntry, schemaVersion, type Entry } from "../contract/index.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../files/json-document.ts";
@@ -18,13 +18,8 @@ export interface LoadedEntry {
   entry: Entry;
 }
 
-export interface LoadResult {
-  /** How many entry files were read, valid or not. */
-  files: number;
-  /** Ids of all entry files, valid or not: a variant naming an invalid entry is not a second problem. */
-  ids: Set<string>;
+export interface LoadResult extends ScanResult {
   entries: LoadedEntry[];
-  problems: Problem[];
 }
 
 const idRule = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters";
@@ -53,29 +48,52 @@ export interface EntryDocument {
   doc: unknown;
 }
 
+/**
+ * The bytes of a regular file of at most `maxBytes`, refusing a link or anything but a regular file: opened
+ * without following a link or waiting on a FIFO, then checked on the open descriptor, so that nothing can be
+ * swapped in between the check and the read.
+ */
+function readBoundedFile(path: string, maxBytes: number): { bytes: Buffer } | { problem: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") return { problem: "is a symbolic link: entry files must be regular files (a link can point outside the entries folder)" };
+    return { problem: `cannot read (${code ?? (error as Error).message})` };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { problem: "is not a regular file" };
+    if (info.size > maxBytes) return { problem: `file is ${info.size} bytes, over the ${maxBytes}-byte cap for an entry` };
+    // One byte more than the size: a file that grew since fstat is caught rather than cut.
+    const bytes = Buffer.allocUnsafe(info.size + 1);
+    let length = 0;
+    for (let n; length < bytes.length && (n = readSync(fd, bytes, length, bytes.length - length, null)) > 0; ) length += n;
+    if (length > maxBytes) return { problem: `file is over the ${maxBytes}-byte cap for an entry` };
+    return { bytes: bytes.subarray(0, length) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** One entry file as a JSON document, read within every bound; problems instead of exceptions. */
 export function readEntryDocument(path: string): { document?: EntryDocument; problems: Problem[] } {
   const file = displayPath(path);
   const fail = (message: string, at?: { line: number; column: number }) => ({ problems: [{ file, message, ...at }] });
-  let info;
-  try {
-    info = lstatSync(path);
-  } catch (error) {
-    return fail(`cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  if (info.isSymbolicLink()) return fail("is a symbolic link: entry files must be regular files (a link can point outside the entries folder)");
-  if (!info.isFile()) return fail("is not a regular file");
-  if (info.size > entryLimits.maxBytes) return fail(`file is ${info.size} bytes, over the ${entryLimits.maxBytes}-byte cap for an entry`);
+  const read = readBoundedFile(path, entryLimits.maxBytes);
+  if ("problem" in read) return fail(read.problem);
   let text: string;
   let doc: unknown;
   try {
-    text = decodeUtf8(readFileSync(path));
+    text = decodeUtf8(read.bytes);
+    // The structure check also refuses lone surrogates, so the contract need not look for them again.
     doc = parseJsonDocument(text, { maxDepth: entryLimits.maxDepth });
   } catch (error) {
     if (error instanceof JsonTextError) return fail(error.message, { line: error.line, column: error.column });
     throw error;
   }
-  const limits = checkEntryLimits(doc);
+  const limits = checkEntryLimits(doc, text.length);
   if (limits.length > 0) return { problems: limits.map((p) => ({ file, path: p.path, message: p.message })) };
   return { document: { file, text, doc }, problems: [] };
 }
@@ -88,7 +106,7 @@ function loadOne(path: string): { entry?: LoadedEntry; problems: Problem[] } {
   if (!read.document) return { problems: [...problems, ...read.problems] };
   const { file, doc } = read.document;
   const version = (doc as { schemaVersion?: unknown } | null)?.schemaVersion;
-  const parsed = parseEntry(doc);
+  const parsed = parseEntry(doc, { wellFormedText: true });
   if (!parsed.ok) {
     for (const p of parsed.problems) {
       const message = p.path === "schemaVersion" && typeof version === "number" && version > schemaVersion
@@ -101,17 +119,34 @@ function loadOne(path: string): { entry?: LoadedEntry; problems: Problem[] } {
   return { entry: { id, file, entry: parsed.entry }, problems };
 }
 
-/** Reads and checks every entry file; problems are collected, never thrown, so all are reported at once. */
-export async function loadEntries(entriesDir: string): Promise<LoadResult> {
+export interface ScanResult {
+  /** How many entry files were read, valid or not. */
+  files: number;
+  /** Ids of all entry files, valid or not: a variant naming an invalid entry is not a second problem. */
+  ids: Set<string>;
+  problems: Problem[];
+}
+
+/**
+ * Reads and checks every entry file in id order, handing each valid entry to `visit` as it is read, so that a
+ * caller that does not keep them all (validate) holds one at a time; problems are collected, never thrown, so
+ * that all are reported at once.
+ */
+export function scanEntries(entriesDir: string, visit: (entry: LoadedEntry) => void): ScanResult {
   const files = listEntryFiles(entriesDir);
-  const entries: LoadedEntry[] = [];
   const problems: Problem[] = [];
   for (const path of files) {
     const r = loadOne(path);
-    if (r.entry) entries.push(r.entry);
+    if (r.entry) visit(r.entry);
     problems.push(...r.problems);
   }
-  return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), entries, problems };
+  return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), problems };
+}
+
+/** Reads and checks every entry file, keeping the valid entries. */
+export async function loadEntries(entriesDir: string): Promise<LoadResult> {
+  const entries: LoadedEntry[] = [];
+  return { ...scanEntries(entriesDir, (entry) => entries.push(entry)), entries };
 }
 
 /** The path of entry `id` in the folder, refusing anything that is not an id (it could leave the folder). */

@@ -34,8 +34,11 @@ function capped(problems: LimitProblem[], path: PropertyKey[], value: unknown, c
   if (typeof value === "string" && value.length > cap) problems.push({ path: formatPath(path), message: `${value.length} characters, over the cap of ${cap} for this field` });
 }
 
-/** Strings and keys over their caps, in document order; the depth was bounded by the structure scan. */
-export function checkEntryLimits(doc: unknown): LimitProblem[] {
+/**
+ * Strings and keys over their caps, in document order; the depth was bounded by the structure scan. Given the
+ * length of the document's text, a text no longer than the string cap is not walked: none of its strings can be.
+ */
+export function checkEntryLimits(doc: unknown, textLength = Number.POSITIVE_INFINITY): LimitProblem[] {
   const problems: LimitProblem[] = [];
   const path: PropertyKey[] = [];
   const visit = (value: unknown): void => {
@@ -55,7 +58,7 @@ export function checkEntryLimits(doc: unknown): LimitProblem[] {
       }
     }
   };
-  visit(doc);
+  if (textLength > entryLimits.maxString) visit(doc);
 
   const entry = asObject(doc);
   const display = asObject(entry?.display);

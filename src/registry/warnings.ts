@@ -66,6 +66,33 @@ function gpuMemoryWarnings(e: LoadedEntry): Problem[] {
   return [];
 }
 
-export function entryWarnings(entries: readonly LoadedEntry[]): Problem[] {
-  return entries.flatMap((e) => [...fiabViewWarnings(e), ...timestepWarnings(e), ...areaWarnings(e), ...displayWarnings(e), ...gpuMemoryWarnings(e)]);
+/** The warnings of one entry, in the order of the rules above. */
+export function warningsOf(e: LoadedEntry): Problem[] {
+  return [...fiabViewWarnings(e), ...timestepWarnings(e), ...areaWarnings(e), ...displayWarnings(e), ...gpuMemoryWarnings(e)];
+}
+
+export interface WarningKind {
+  /** The first warning of its kind, in file order. */
+  first: Problem;
+  count: number;
+}
+
+/**
+ * Warnings grouped by kind: the same rule on the same field (array positions and quoted values aside, so that
+ * one message about many entries is one kind), in the order each kind first appears.
+ */
+export function summariseWarnings(warnings: readonly Problem[]): WarningKind[] {
+  const kinds = new Map<string, WarningKind>();
+  for (const w of warnings) {
+    const key = `${w.path?.replace(/\[\d+\]/g, "[]") ?? ""}\u0000${w.message.replace(/"(?:[^"\\]|\\.)*"/g, '""')}`;
+    const kind = kinds.get(key);
+    if (kind) kind.count++;
+    else kinds.set(key, { first: w, count: 1 });
+  }
+  return [...kinds.values()];
+}
+
+/** One line per kind: the first warning, and how many more are like it. */
+export function warningSummaryLines(warnings: readonly Problem[], format: (p: Problem) => string, more: string): string[] {
+  return summariseWarnings(warnings).map(({ first, count }) => (count === 1 ? format(first) : `${format(first)} (and ${count - 1} more like it; ${more})`));
 }

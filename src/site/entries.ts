@@ -13,9 +13,11 @@ export function siteEntriesDir(): string {
 const slot = Symbol.for("fiab-model-registry.site-entries");
 type Slot = { [slot]?: Promise<LoadedEntry[]> };
 
-/** Hands already validated entries to the pages of this build. */
-export function provideSiteEntries(entries: LoadedEntry[]): void {
-  (globalThis as Slot)[slot] = Promise.resolve(entries);
+/** Hands the pages of this build its validated entries, or the validation under way (a rejection fails the pages). */
+export function provideSiteEntries(entries: LoadedEntry[] | Promise<LoadedEntry[]>): void {
+  const provided = Promise.resolve(entries);
+  provided.catch(() => {}); // reported by the pages that wait for it
+  (globalThis as Slot)[slot] = provided;
 }
 
 export function siteEntries(): Promise<LoadedEntry[]> {

@@ -57,12 +57,14 @@ describe("registry CLI", () => {
       that each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,
       and saying what fixes each: an entry FIAB's views leave out (a missing field, with the extract-basic-metadata
       command that fills it, or a value FIAB's runtime would fail on), a time step FIAB cannot parse ("1d": write
-      "24h"), a limited area without bounds, an empty description or author, an estimate without its rule.
+      "24h"), a limited area without bounds, an empty description or author, an estimate without its rule. Warnings
+      of one kind are shown once with how many more there are; --verbose shows every one.
 
       Options:
         --entries DIR         folder of entry files (default: entries)
         --json                print the result, or the error, as JSON
         --quiet               print problems only: no warnings, no summary
+        --verbose             print every warning, not one per kind with a count
         --format text|github  github: problems and warnings as GitHub annotations on the field's line (::error file=,line=::) (default: text)
         --help                show this help
 

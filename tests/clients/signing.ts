@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../support/helpers.ts";
+import { fixtureEntriesDir } from "../support/helpers.ts";
 
 export interface TestKey {
   keyId: string;
@@ -36,9 +36,9 @@ export function signatureFile(document: Uint8Array, ...keys: TestKey[]): Uint8Ar
   return new TextEncoder().encode(JSON.stringify({ signatures: keys.map((k) => k.sign(document)) }));
 }
 
-/** The repository's real entries by id. */
+/** The fixture entries (copies of the shipped ones) by id. */
 export function realEntries(): Record<string, any> {
-  const dir = join(repoRoot, "entries");
+  const dir = fixtureEntriesDir;
   return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), "utf8"))]));
 }
 

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEntry } from "../../src/contract/index.ts";
 import { readEntry, readRegistry } from "../../src/client/reader.ts";
-import { readJson, repoRoot } from "../support/helpers.ts";
+import { fixtureEntriesDir, readJson } from "../support/helpers.ts";
 
-const real = () => readJson(join(repoRoot, "entries", "aifs-single-mse-1.1_w_sdpa.json"));
+const real = () => readJson(join(fixtureEntriesDir, "aifs-single-mse-1.1_w_sdpa.json"));
 
 describe("strict authoring", () => {
   it("accepts a real entry", async () => {

@@ -68,8 +68,8 @@ describe("openHttpSource", () => {
       const source = await openHttpSource(server.fileUrl, fast);
       expect(source.size).toBe(size);
       expect(await source.read(size - marker.byteLength, marker.byteLength)).toEqual(marker);
-      await source.prefetch([{ offset: 4 * 1024 ** 3, length: 4096 }, { offset: 4 * 1024 ** 3 + 10_000, length: 300 }]);
-      expect(await source.read(4 * 1024 ** 3 + 10_000, 300)).toEqual(new Uint8Array(300));
+      await source.prefetch([{ offset: 4 * 1024 ** 3, length: 4096 }, { offset: 4 * 1024 ** 3 + 5_000, length: 300 }]);
+      expect(await source.read(4 * 1024 ** 3 + 5_000, 300)).toEqual(new Uint8Array(300));
       expect(source.stats.requests).toBe(2);
       expect(source.stats.bytes / size).toBeLessThan(0.001);
       expect(server.stats.bytesSent).toBe(source.stats.bytes);

@@ -52,7 +52,7 @@ describe("redirects", () => {
     expect(error).toBeInstanceOf(TooManyRedirectsError);
     const message = (error as Error).message.replaceAll(server.base, "");
     expect(message).toBe(
-      "GET /loop-a (Range: bytes=-262144): more than 3 redirects (a redirect loop): /loop-a -> /loop-b -> /loop-a -> /loop-b -> /loop-a",
+      "GET /loop-a (Range: bytes=-4096): more than 3 redirects (a redirect loop): /loop-a -> /loop-b -> /loop-a -> /loop-b -> /loop-a",
     );
     expect(server.stats.requests).toBe(4);
   });

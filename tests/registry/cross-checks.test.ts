@@ -5,9 +5,9 @@ import { crossCheck, crossCheckChanged } from "../../src/registry/cross-checks.t
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
-import { repoRoot } from "../support/helpers.ts";
+import { fixtureEntriesDir } from "../support/helpers.ts";
 
-const valid = await loadValidEntries(`${repoRoot}/entries`);
+const valid = await loadValidEntries(fixtureEntriesDir);
 const like = (id: string) => structuredClone(valid.find((e) => e.id === id)!);
 
 /** The registry after writing `written` (new or replacing), in the order validate reads it. */

@@ -1,7 +1,8 @@
 // Validation of whole folders: what the data cases of invalid-entries.test.ts cannot hold (file names, case
 // collisions, links, sizes) and the command's output.
-import { readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
@@ -30,6 +31,14 @@ describe("validate", () => {
       await symlink(join(dir, "..", "elsewhere.json"), join(dir, `${o48}.json`));
     });
     expect(problems).toEqual([`${o48}.json: is a symbolic link: entry files must be regular files (a link can point outside the entries folder)`]);
+  });
+
+  it("refuses a FIFO or a folder named like an entry file, without waiting on the FIFO", async () => {
+    const problems = await problemsAfter(async (dir) => {
+      await execa("mkfifo", [join(dir, "a-fifo.json")]);
+      await mkdir(join(dir, "a-folder.json"));
+    });
+    expect(problems).toEqual(["a-fifo.json: is not a regular file", "a-folder.json: is not a regular file"]);
   });
 
   it("reports every problem at once, across files", async () => {
@@ -65,21 +74,20 @@ describe("validate", () => {
 });
 
 describe("validate command", () => {
-  it("exits 0 and prints nothing on stdout for valid entries; warnings go to stderr, each saying what fixes it", async () => {
+  it("exits 0 and prints nothing on stdout for valid entries; warnings go to stderr, one per kind with a count, every one with --verbose", async () => {
     const dir = await copyOfEntries();
     const result = await runCli(["validate", "--entries", dir]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
-    const lines = result.stderr.split("\n");
     // FIAB's store names lam_0 as BRIS-2025.10's region, which its input options do not hold; and three nested
     // models name their limited area but not its bounds.
-    expect(lines.slice(0, -1)).toEqual([
-      `warning: ${join(dir, "BRIS-2025.10.json")}: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it, so FIAB's core-1 and core-2 views leave the entry out; fix: name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option`,
-      ...["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"].map(
-        (where) => `warning: ${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`,
-      ),
-    ]);
-    expect(lines.at(-1)).toBe(`validate: 11 entries in ${dir}, no problems, 4 warnings`);
+    const region = `${join(dir, "BRIS-2025.10.json")}: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it, so FIAB's core-1 and core-2 views leave the entry out; fix: name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option`;
+    const area = (where: string) => `${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`;
+    const areas = ["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"];
+    const summary = `validate: 11 entries in ${dir}, no problems, 4 warnings`;
+    expect(result.stderr.split("\n")).toEqual([`warning: ${region}`, `warning: ${area(areas[0]!)} (and 2 more like it; --verbose lists each)`, summary]);
+    const verbose = await runCli(["validate", "--entries", dir, "--verbose"]);
+    expect(verbose.stderr.split("\n")).toEqual([`warning: ${region}`, ...areas.map((where) => `warning: ${area(where)}`), summary]);
     expect((await runCli(["validate", "--entries", dir, "--quiet"])).stderr).toBe("");
   });
 

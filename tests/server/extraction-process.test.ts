@@ -1,7 +1,8 @@
 // The child process that reads one registration's checkpoint: a result, a refusal explained, and a deadline
 // that kills it however it is stuck.
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { extractInChildProcess } from "../../tooling/server/extraction-process.ts";
+import { ExtractionSpawner, extractInChildProcess } from "../../tooling/server/extraction-process.ts";
 import { closeAllServers, file, startServer } from "../support/http-servers.ts";
 import { checkpointBytes, serveCheckpoints } from "../support/registry-server.ts";
 
@@ -38,3 +39,60 @@ describe("reading a checkpoint in a child process", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe("the process that starts the readings", () => {
+  it("starts each reading, answers for it, and, killed, fails what it was reading as retryable and is replaced", async () => {
+    const files = await serveCheckpoints(["model"]);
+    const stalled = await startServer({ "/m/stalled.ckpt": file(checkpointBytes, { mode: "stall-headers" }) });
+    const spawner = new ExtractionSpawner();
+    try {
+      const read = await spawner.extract({ url: files.urlOf("model"), allowPrivateNetwork: true, requestTimeoutMs: 10_000 }, limits);
+      expect(read.ok).toBe(true);
+      const waiting = spawner.extract({ url: stalled.url("/m/stalled.ckpt"), allowPrivateNetwork: true, requestTimeoutMs: 60_000 }, limits);
+      // The spawner and the reading it started are this process's child and grandchild.
+      const spawnerPid = await waitFor(() => childPids(process.pid).find((pid) => childPids(pid).length > 0));
+      const readingPid = childPids(spawnerPid)[0]!;
+      process.kill(spawnerPid, "SIGKILL");
+      expect(await waiting).toEqual({ ok: false, reason: "the process that starts readings stopped (SIGKILL)", retryable: true });
+      // Without its spawner the reading exits (its channel closed).
+      await waitFor(() => (isAlive(readingPid) ? undefined : true));
+      const again = await spawner.extract({ url: files.urlOf("model"), allowPrivateNetwork: true, requestTimeoutMs: 10_000 }, limits);
+      expect(again.ok).toBe(true);
+    } finally {
+      await spawner.close();
+    }
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function childPids(parent: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

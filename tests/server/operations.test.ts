@@ -182,7 +182,8 @@ describe("registry serve", () => {
     const registry = await startTestRegistry();
     try {
       const port = new URL(registry.url).port;
-      const taken = await runCli(["serve", "--db", join(await tempDir(), "r.db"), "--port", port]);
+      // In a scratch folder: nothing to import (never the live entries/).
+      const taken = await runCli(["serve", "--db", join(await tempDir(), "r.db"), "--port", port], { cwd: await tempDir() });
       expect(taken.exitCode).toBe(1);
       expect(taken.stderr).toMatch(new RegExp(`^registry serve: cannot listen: 127\\.0\\.0\\.1:${port} is in use \\(another server\\?\\); pass another --port$`, "m"));
       const badPort = await runCli(["serve", "--port", "70000"]);

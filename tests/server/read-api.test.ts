@@ -1,14 +1,19 @@
 // Reading the registry server: the same documents as the static build's pages for the same entries, with
 // ETags, 304s, compression, CORS and caching headers; and an OpenAPI document whose schemas hold for what the
 // server really answers.
+import { rename } from "node:fs/promises";
 import { request } from "node:http";
+import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fiabView, modelRegistryDocument, publishedEntry } from "../../src/publish/documents.ts";
+import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
-import { startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
+import { register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
+import { copyOfEntries } from "../support/helpers.ts";
+import { byCodePoint } from "../../src/text/code-point-order.ts";
 
 let registry: TestRegistry;
 beforeAll(async () => {
@@ -95,6 +100,19 @@ describe("GET /api/v1/checkpoints", () => {
     expect(new Set([br.headers.etag, gz.headers.etag, none.headers.etag]).size).toBe(3);
   });
 
+  it("answers full reads of every published document before routing as the routes do, from bytes made once", async () => {
+    for (const path of ["/api/v1/checkpoints", "/api/v1/checkpoints?contract=core-1", "/api/v1/checkpoints/aila-v2"]) {
+      for (const encoding of ["identity", "br", "gzip"]) {
+        // Through the routes (an ignored parameter), which make a compressed copy the first time; then before routing.
+        const routed = await raw(`${path}${path.includes("?") ? "&" : "?"}cache-buster=1`, { "accept-encoding": encoding });
+        const fast = await raw(path, { "accept-encoding": encoding });
+        const fields = ({ date: _date, ...rest }: Record<string, unknown>) => rest;
+        expect(fields(fast.headers), `${path} ${encoding}`).toEqual(fields(routed.headers));
+        expect(fast.body.equals(routed.body), `${path} ${encoding}`).toBe(true);
+      }
+    }
+  });
+
   it("lets any origin read, and offers no cross-origin writes", async () => {
     const read = await registry.call("/api/v1/checkpoints", { headers: { origin: "https://fiab.example.org" } });
     expect(read.headers.get("access-control-allow-origin")).toBe("*");
@@ -120,6 +138,35 @@ describe("GET /api/v1/checkpoints", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
     expect(await response.json()).toMatchObject({ type: "urn:fiab-model-registry:problem:bad-request", status: 400, errors: [{ path: "contract" }] });
+  });
+});
+
+describe("documents made from each entry's part", () => {
+  it("keep JSON.stringify's key order for ids that are numbers, and follow every change", async () => {
+    const dir = await copyOfEntries();
+    await rename(join(dir, "imerg-gt.json"), join(dir, "20.json"));
+    await rename(join(dir, "aifs-global-o48.json"), join(dir, "3.json"));
+    const numbered = await startTestRegistry({ entriesDir: dir });
+    try {
+      const entries = await loadValidEntries(dir);
+      expect(entries.map((e) => e.id).slice(0, 2)).toEqual(["20", "3"]);
+      const text = async (path: string) => (await numbered.call(path, { headers: { "accept-encoding": "identity" } })).text();
+      const registryText = (revision: number, list: LoadedEntry[]) => JSON.stringify(modelRegistryDocument(list)).replace(/^\{"schemaVersion":1,/, `{"schemaVersion":1,"revision":${revision},`);
+      expect(await text("/api/v1/checkpoints")).toBe(registryText(1, entries));
+      for (const contract of ["core-1", "core-2"] as const) expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(entries, contract).store));
+      // A registration adds an entry, with a number for its id; the next documents hold it, in place.
+      const files = await serveCheckpoints(["7"]);
+      const answer = await register(numbered, { url: files.urlOf("7") });
+      expect((await settled(numbered, answer.headers.get("location")!)).state).toBe("registered");
+      const added = { id: "7", file: "7", entry: JSON.parse(await text("/api/v1/checkpoints/7")) };
+      const after = [...entries, added].sort((a, b) => byCodePoint(a.id, b.id));
+      expect(await text("/api/v1/checkpoints")).toBe(registryText(2, after));
+      expect(Object.keys(JSON.parse(await text("/api/v1/checkpoints")).checkpoints).slice(0, 4)).toEqual(["3", "7", "20", "BRIS-2025.10"]);
+      for (const contract of ["core-1", "core-2"] as const) expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(after, contract).store));
+      await files.close();
+    } finally {
+      await numbered.close();
+    }
   });
 });
 

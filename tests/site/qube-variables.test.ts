@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fieldCount, fromQube, fromVariables, glanceItems, ioVariables, noLevtype, type QubeLike, type QubeNodeLike } from "../../src/site/qube-variables.ts";
 
 function entry(id: string): { inputs: { qube: QubeLike }; outputs: { qube: QubeLike } } {
-  return JSON.parse(readFileSync(new URL(`../../entries/${id}.json`, import.meta.url), "utf8"));
+  return JSON.parse(readFileSync(new URL(`../fixtures/entries/catalog/${id}.json`, import.meta.url), "utf8"));
 }
 
 function node(key: string, values: Array<string | number>, children: QubeNodeLike[] = [], metadata: Record<string, unknown> = {}): QubeNodeLike {

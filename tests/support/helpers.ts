@@ -19,10 +19,16 @@ export async function tempDir(prefix = "registry-test-"): Promise<string> {
   return dir;
 }
 
-/** A scratch copy of the real entries/ folder. */
+/**
+ * The tests' own entries: a copy of the shipped entries kept in tests/fixtures/entries/catalog (see its
+ * SOURCES.md). No test reads or counts the live entries/ folder, which contributors change.
+ */
+export const fixtureEntriesDir = join(repoRoot, "tests", "fixtures", "entries", "catalog");
+
+/** A writable scratch copy of the fixture entries. */
 export async function copyOfEntries(): Promise<string> {
   const dir = join(await tempDir(), "entries");
-  await cp(join(repoRoot, "entries"), dir, { recursive: true });
+  await cp(fixtureEntriesDir, dir, { recursive: true });
   return dir;
 }
 

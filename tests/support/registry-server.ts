@@ -79,10 +79,13 @@ export async function serveCheckpoints(names: readonly string[], options: { dela
   return Object.assign(server, { urlOf: (name: string) => server.url(`/m/${name}.ckpt`) });
 }
 
-/** The real `serve` command in a child process; resolves once it prints the URL it listens on. */
+/**
+ * The real `serve` command in a child process; resolves once it prints the URL it listens on. It runs in a
+ * scratch folder, so that without --entries it imports nothing (never the live entries/).
+ */
 export async function spawnServe(args: string[]) {
   const child = execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "serve", "--port", "0", "--allow-private-network", ...args], {
-    cwd: repoRoot,
+    cwd: await tempDir("serve-cwd-"),
     reject: false,
     env: { NO_COLOR: "1" },
     buffer: false,

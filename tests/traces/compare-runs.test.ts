@@ -1,7 +1,7 @@
 // compare-runs on synthetic traces (no torch needed): the metrics, tolerance overrides, and refusals.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareValues, verdictOf } from "../../tooling/traces/metrics.ts";
+import { compareValues, measurePairs, verdictOf } from "../../tooling/traces/metrics.ts";
 import { profiles } from "../../tooling/traces/tolerance.ts";
 import { writeSyntheticTrace } from "../../bench/synthetic-trace.ts";
 import { readJson, runCli, tempDir } from "../support/helpers.ts";
@@ -19,6 +19,39 @@ describe("metrics", () => {
   it("counts NaN and Inf mismatches apart from numbers", () => {
     const m = compareValues(Float64Array.from([1, NaN, Infinity, NaN]), Float64Array.from([NaN, NaN, 5, NaN]), float32);
     expect(m).toMatchObject({ count: 2, maxAbs: null, nanMismatches: 1, infMismatches: 1, outsideShare: 1 });
+  });
+
+  it("finds exactly the maxima that dividing every element finds, in one pass over the pairs", () => {
+    let state = 7;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const special = [0, -0, 1e-300, NaN, Infinity, -Infinity];
+    const pairs = Array.from({ length: 200 }, (_, q) => {
+      const n = 1 + ((q * 37) % 300);
+      const a = Float64Array.from({ length: n }, (_, i) => (q % 7 === 0 && i % 11 === 0 ? special[i % special.length]! : random() * 10 ** Math.round(random() * 6)));
+      const b = a.map((x, i) => (q % 5 === 0 && i % 13 === 0 ? special[(i + q) % special.length]! : x * (1 + random() * 1e-6) + random() * 1e-9 * (q % 3)));
+      return [a, b] as const;
+    });
+    for (const tolerance of [float32, { ...float32, atol: 0 }]) {
+      const measured = measurePairs(pairs, tolerance);
+      pairs.forEach(([a, b], q) => {
+        // The definitions, plainly: every finite pair's error divided by its scale.
+        const finite = [...a.keys()].filter((i) => Number.isFinite(a[i]!) && Number.isFinite(b[i]!));
+        const rms = finite.length ? Math.sqrt(finite.reduce((sum, i) => sum + a[i]! * a[i]!, 0) / finite.length) : 0;
+        let maxRel = 0;
+        let tail = 0;
+        for (const i of finite) {
+          const d = Math.abs(b[i]! - a[i]!);
+          const rel = d / Math.max(Math.abs(a[i]!), tolerance.atol);
+          if (rel > maxRel) maxRel = rel;
+          if (d === 0) continue;
+          const scale = Math.max(Math.abs(a[i]!), rms);
+          const e = scale > 0 ? d / scale : Infinity;
+          if (e > tail) tail = e;
+        }
+        expect(measured[q]!.tail, `pair ${q}`).toBe(tail);
+        if (finite.length > 0) expect(measured[q]!.metrics.maxRel, `pair ${q}`).toBe(maxRel);
+      });
+    }
   });
 
   it("tells equivalent from within tolerance", () => {

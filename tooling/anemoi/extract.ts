@@ -35,14 +35,25 @@ export class ExtractionError extends RegistryError {}
 const cutoutMask = /\/lam_(\d+)\/cutout_mask(?:\.[a-z]+)?$/;
 
 /** A limited area's cutout mask and the coordinates of its source (lam_<i> cuts source<i>); none for a global model. */
-function limitedAreaMembers(archive: CheckpointArchive): ZipEntry[] {
-  const areas = new Set(archive.entries.flatMap((e) => cutoutMask.exec(e.name)?.[1] ?? []));
+function limitedAreaMembers(entries: readonly ZipEntry[]): ZipEntry[] {
+  const areas = new Set(entries.flatMap((e) => cutoutMask.exec(e.name)?.[1] ?? []));
   if (areas.size === 0) return [];
   const wanted = new RegExp(`/(?:lam_(?:${[...areas].join("|")})/cutout_mask|source(?:${[...areas].join("|")})/(?:latitudes|longitudes))(?:\\.[a-z]+)?$`);
-  return archive.entries.filter((e) => wanted.test(e.name));
+  return entries.filter((e) => wanted.test(e.name));
 }
 
 const metadataNames = ["anemoi.json", "ai-models.json"];
+const pickleName = /^[^/]+\/data\.pkl$/;
+
+/**
+ * What extraction reads, by member name, from the whole directory or the part of it seen first: the metadata,
+ * data.pkl and a limited area's coordinates (which the metadata will name; found by their names, so that they
+ * cost no round of their own).
+ */
+function membersToRead(entries: readonly ZipEntry[]): ZipEntry[] {
+  const metadata = entries.filter((e) => metadataNames.some((name) => e.name === name || e.name.endsWith(`/${name}`)));
+  return [...metadata, ...entries.filter((e) => pickleName.test(e.name)), ...limitedAreaMembers(entries)];
+}
 
 function findMetadata(archive: CheckpointArchive): ZipEntry {
   for (const name of metadataNames) {
@@ -90,12 +101,11 @@ async function limitedAreaBounds(archive: CheckpointArchive, meta: unknown, mapp
 
 /** `allowPackages`: packages whose classes the pickle scan accepts besides the reviewed list's (--allow-package). */
 export async function extractCheckpoint(source: ByteSource, limits: ExtractLimits = defaultExtractLimits, allowPackages: readonly string[] = []): Promise<Extraction> {
-  const archive = await openCheckpointArchive(source);
+  // Over HTTP: the end records, then the rest of the directory with what its last entries show is wanted
+  // (anemoi appends its metadata last), then what is still missing: three requests, each exact.
+  const archive = await openCheckpointArchive(source, { wanted: membersToRead });
   const metadataEntry = findMetadata(archive);
   const pickleEntry = archive.find("data.pkl");
-  // One round for everything read later: the metadata, data.pkl, and a limited area's coordinates (which the
-  // metadata will name; found here by their member names, so that they cost no round of their own).
-  await archive.prefetch([metadataEntry, ...(pickleEntry ? [pickleEntry] : []), ...limitedAreaMembers(archive)]);
   const meta = parseMetadata(await archive.read(metadataEntry, limits.maxMetadataBytes), `${source.name}!${metadataEntry.name}`);
   if (str(at(meta, "version")) === undefined && at(meta, "dataset") === undefined) {
     throw new ExtractionError(`${source.name}!${metadataEntry.name}: not anemoi metadata (no "version" and no "dataset")`);

@@ -34,12 +34,16 @@ export interface HttpOptions {
 
 export interface HttpSourceOptions extends HttpOptions {
   /**
-   * Bytes fetched from the end of the file when opening (default 256 KiB): the zip end records and the
-   * central directory, which for a checkpoint of 1,000-3,000 tensors is 100-300 KiB by itself; a smaller
-   * first read costs those checkpoints a request (docs/benchmarks.md measures the trade-off).
+   * Bytes fetched from the end of the file when opening (default 4 KiB): the zip end records and the last
+   * entries of the central directory, which say where the metadata lies; the rest is then fetched exactly
+   * (docs/benchmarks.md, remote bytes). The zip reader looks for the end record in the last 4 KiB: a smaller
+   * first read costs a request.
    */
   tailBytes?: number;
-  /** Prefetched ranges this close together are fetched in one request (default 64 KiB). */
+  /**
+   * Prefetched ranges this close together are fetched in one request (default 4 KiB, about what a request's
+   * headers cost); ranges further apart are merged while a request carries no more unwanted bytes than wanted.
+   */
   coalesceGap?: number;
   /** Cap on one read or one coalesced request (default 512 MiB). */
   maxReadBytes?: number;
@@ -73,8 +77,8 @@ export const httpDefaults: ResolvedHttpOptions = {
 
 export const sourceDefaults: ResolvedSourceOptions = {
   ...httpDefaults,
-  tailBytes: 256 * KiB,
-  coalesceGap: 64 * KiB,
+  tailBytes: 4 * KiB,
+  coalesceGap: 4 * KiB,
   maxReadBytes: 512 * MiB,
   allowFullDownload: false,
   maxFullDownloadBytes: 16 * GiB,

@@ -60,24 +60,34 @@ export class RangeCache {
 }
 
 /**
- * Merges ranges so that nearby zip members come in one request: first those whose gap is at most `gap`
- * bytes, then neighbouring groups whose gap holds no more bytes than the two groups want, since a request
- * saved is worth at most as many unwanted bytes as it carries wanted ones. A merged range never grows
- * beyond `maxLength`.
+ * Merges ranges so that nearby zip members come in one request: ranges that overlap or whose gap is at most
+ * `gap` bytes, and neighbouring groups as long as a merged request carries no more unwanted bytes than wanted
+ * ones, since a request saved is worth at most as many bytes as it carries (so that what is transferred stays
+ * within twice what is wanted). The closest neighbours are merged first. A merged range never grows beyond
+ * `maxLength`.
  */
 export function coalesce(ranges: ByteRange[], gap: number, maxLength: number): ByteRange[] {
-  const merge = (input: ByteRange[], worthIt: (gapBytes: number, a: ByteRange, b: ByteRange) => boolean): ByteRange[] => {
-    const merged: ByteRange[] = [];
-    for (const range of input) {
-      const last = merged.at(-1);
-      const lastEnd = last ? last.offset + last.length : 0;
-      const end = Math.max(lastEnd, range.offset + range.length);
-      if (last && worthIt(range.offset - lastEnd, last, range) && end - last.offset <= maxLength) last.length = end - last.offset;
-      else merged.push({ ...range });
+  const groups: Array<ByteRange & { wanted: number }> = [];
+  for (const range of ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset)) {
+    const last = groups.at(-1);
+    const lastEnd = last ? last.offset + last.length : 0;
+    const end = range.offset + range.length;
+    if (last && range.offset <= lastEnd + gap && Math.max(lastEnd, end) - last.offset <= maxLength) {
+      last.wanted += Math.max(0, end - Math.max(lastEnd, range.offset));
+      last.length = Math.max(lastEnd, end) - last.offset;
+    } else groups.push({ ...range, wanted: range.length });
+  }
+  for (;;) {
+    let best: number | undefined;
+    for (let i = 0; i + 1 < groups.length; i++) {
+      const [a, b] = [groups[i]!, groups[i + 1]!];
+      const length = b.offset + b.length - a.offset;
+      if (length > maxLength || length > 2 * (a.wanted + b.wanted)) continue;
+      if (best === undefined || b.offset - a.offset - a.length < groups[best + 1]!.offset - groups[best]!.offset - groups[best]!.length) best = i;
     }
-    return merged;
-  };
-  const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
-  const near = merge(sorted, (gapBytes) => gapBytes <= gap);
-  return merge(near, (gapBytes, a, b) => gapBytes <= a.length + b.length);
+    if (best === undefined) break;
+    const [a, b] = [groups[best]!, groups[best + 1]!];
+    groups.splice(best, 2, { offset: a.offset, length: b.offset + b.length - a.offset, wanted: a.wanted + b.wanted });
+  }
+  return groups.map(({ offset, length }) => ({ offset, length }));
 }

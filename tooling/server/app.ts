@@ -18,7 +18,7 @@ import { openApiDocument } from "./openapi.ts";
 import { badRequest, HttpProblem, notFound, problemBody, problemHeaders } from "./problems.ts";
 import type { PublishedDocuments } from "./published.ts";
 import type { Registrar } from "./registrar.ts";
-import { Representation } from "./representation.ts";
+import { corsHeaders, Representation, vary } from "./representation.ts";
 import { findToken, grants, type Scope, type TokenRecord } from "./tokens.ts";
 
 export interface AppOptions {
@@ -54,40 +54,47 @@ const resultBodyBytes = 1024 * 1024;
 
 const tokens = new WeakMap<FastifyRequest, TokenRecord>();
 
-/** What every read answer carries besides its document's validator: CORS for any origin, and caching. */
-const readHeaders = { "access-control-allow-origin": "*", "access-control-expose-headers": "ETag, Location", "cache-control": readCaching, vary: "Accept-Encoding" };
+const readHeaders = { ...corsHeaders, "cache-control": readCaching, vary };
 
 /**
- * The conditional GET that every FIAB start sends for an unchanged document, answered before routing: the
- * 304 is a lookup, and Fastify's per-request work (hooks, reply objects) would add half to its cost (50-60k
- * against 73-76k answers a second here; docs/benchmarks.md). Only exact URLs of published documents; anything else goes through the routes, which
- * answer the same way.
+ * The reads of published documents (every FIAB start revalidates one; mirrors and clients fetch them whole),
+ * answered before routing: a 304 or the document's prebuilt bytes with its prebuilt header fields, sent as they
+ * are. Fastify's per-request work (hooks, reply objects) would add half to a 304's cost (docs/benchmarks.md).
+ * Only exact URLs of published documents, and only documents and encodings already made; anything else goes
+ * through the routes, which answer the same way.
  */
-export function notModifiedFastPath(published: PublishedDocuments) {
-  const documents = new Map<string, () => Representation | undefined>([
+export function publishedFastPath(published: PublishedDocuments) {
+  const documents = new Map<string, () => Representation | Promise<Representation> | undefined>([
     [`${apiBase}/checkpoints`, () => published.registry()],
     [`${apiBase}/checkpoints?contract=core-1`, () => published.fiab("core-1")],
     [`${apiBase}/checkpoints?contract=core-2`, () => published.fiab("core-2")],
   ]);
   const entryPrefix = `${apiBase}/checkpoints/`;
   return (request: IncomingMessage, response: ServerResponse): boolean => {
-    const ifNoneMatch = request.headers["if-none-match"];
-    if (!ifNoneMatch || (request.method !== "GET" && request.method !== "HEAD")) return false;
+    if (request.method !== "GET" && request.method !== "HEAD") return false;
     const url = request.url ?? "";
     const id = url.startsWith(entryPrefix) ? url.slice(entryPrefix.length) : undefined;
     const document = id !== undefined ? (checkpointIdPattern.test(id) ? published.entry(id) : undefined) : documents.get(url)?.();
-    if (!document?.matches(ifNoneMatch)) return false;
-    const etag = document.etag(document.choose(request.headers["accept-encoding"]));
-    // A 304 must repeat the validator and caching fields (RFC 9110, 15.4.5); the CORS fields only matter to a
-    // browser's request (a cache keeps those of the 200 it stored).
-    response.writeHead(304, request.headers.origin ? { ...readHeaders, etag } : { "cache-control": readCaching, vary: readHeaders.vary, etag });
-    response.end();
+    if (!(document instanceof Representation)) return false;
+    const encoding = document.choose(request.headers["accept-encoding"]);
+    if (document.matches(request.headers["if-none-match"])) {
+      // A 304 must repeat the validator and caching fields (RFC 9110, 15.4.5); the CORS fields only matter to a
+      // browser's request (a cache keeps those of the 200 it stored).
+      response.writeHead(304, document.headers304(encoding, readCaching, request.headers.origin !== undefined));
+      response.end();
+      return true;
+    }
+    const body = document.ready(encoding);
+    if (!body) return false;
+    response.writeHead(200, document.headers(encoding, readCaching, true, body.length));
+    response.end(request.method === "HEAD" ? undefined : body);
     return true;
   };
 }
 
 /** Answers with a published document: strong ETag, If-None-Match, br/gzip, caching headers. */
-async function sendDocument(request: FastifyRequest, reply: FastifyReply, document: Representation, caching = readCaching): Promise<FastifyReply> {
+async function sendDocument(request: FastifyRequest, reply: FastifyReply, made: Representation | Promise<Representation>, caching = readCaching): Promise<FastifyReply> {
+  const document = await made;
   const encoding = document.choose(request.headers["accept-encoding"]);
   reply.header("etag", document.etag(encoding)).header("cache-control", caching).header("vary", readHeaders.vary);
   if (document.matches(request.headers["if-none-match"])) return reply.code(304).send();
@@ -184,9 +191,9 @@ class RouteMethods {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db, store, published, registrar, jobs, blobs, log } = options;
   const logLevel = options.logLevel ?? "silent";
-  const fastPath = notModifiedFastPath(published);
-  // The 304 fast path never reaches Fastify: its answers are logged here (at debug), as Fastify's hook would say them.
-  let logFastAnswer: ((request: IncomingMessage) => void) | undefined;
+  const fastPath = publishedFastPath(published);
+  // The fast path never reaches Fastify: its answers are logged here, as Fastify's hook would say them.
+  let logFastAnswer: ((request: IncomingMessage, status: number) => void) | undefined;
   let closing = false;
   const app = Fastify({
     // Access logs only (one line per answer, below); Fastify's own two lines per request would double the cost.
@@ -207,7 +214,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           response.writeHead(503, { ...problemHeaders, connection: "close", "retry-after": "5" }).end(body);
           return;
         }
-        if (fastPath(request, response)) logFastAnswer?.(request);
+        if (fastPath(request, response)) logFastAnswer?.(request, response.statusCode);
         else handler(request, response);
       });
       server.keepAliveTimeout = 5_000;
@@ -226,9 +233,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, ip: request.ip, ...(token ? { token } : {}) }, "answered");
       done();
     });
-    // The fast path is what most readers (every FIAB start) get: it is logged at debug, so that the access log at
-    // info costs it nothing (docs/benchmarks.md).
-    if (logLevel === "debug" || logLevel === "trace") logFastAnswer = (request) => app.log.debug({ method: request.method, url: request.url, status: 304, ip: request.socket.remoteAddress }, "answered");
+    // The fast path's 304s are what most readers (every FIAB start) get: they are logged at debug, so that the
+    // access log at info costs them nothing (docs/benchmarks.md); its full answers are logged as routed ones are.
+    const verbose = logLevel === "debug" || logLevel === "trace";
+    logFastAnswer = (request, status) => {
+      const line = { method: request.method, url: request.url, status, ip: request.socket.remoteAddress };
+      if (status !== 304) app.log.info(line, "answered");
+      else if (verbose) app.log.debug(line, "answered");
+    };
   }
 
   const routes = new RouteMethods();

@@ -1,7 +1,11 @@
 // Runs registrations' extractions in child processes, each fresh, with a heap limit, a lower scheduling
 // priority than the server (so that reading checkpoints never starves the answering of requests), and a
 // deadline after which it is killed, however busy. The caller bounds how many run at once.
-import { fork } from "node:child_process";
+//
+// The server does not start them itself: forking a process copies its page tables, and the server's (10,000
+// entries and their documents) made each start stall the thread that answers requests for 5-20 ms. A small
+// process started once (ExtractionSpawner) starts each of them instead.
+import { fork, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { CheckpointReading } from "../checkpoint/read.ts";
@@ -74,4 +78,59 @@ export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimi
     });
     child.send(job);
   });
+}
+
+/** In the spawner process: starts each job's reading as it comes, and answers with its outcome. */
+export function serveExtractions(): void {
+  // The server gone (stopped, or killed): so are the readings, which exit when this process does.
+  process.once("disconnect", () => process.exit(0));
+  process.on("message", ({ id, job, limits }: { id: number; job: ExtractionJob; limits: ExtractionLimits }) => {
+    void extractInChildProcess(job, limits).then((outcome) => process.send?.({ id, outcome }));
+  });
+}
+
+/** The server's side: one small process, started on first use, that starts every reading. */
+export class ExtractionSpawner {
+  #child: ChildProcess | undefined;
+  readonly #pending = new Map<number, (outcome: ExtractionOutcome) => void>();
+  #next = 0;
+  #closed = false;
+
+  extract = (job: ExtractionJob, limits: ExtractionLimits): Promise<ExtractionOutcome> => {
+    if (this.#closed) return Promise.resolve({ ok: false, reason: "the server is stopping", retryable: true });
+    const child = this.#spawner();
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      child.send({ id, job, limits });
+    });
+  };
+
+  #spawner(): ChildProcess {
+    if (this.#child) return this.#child;
+    const child = fork(workerPath, ["spawner"], { serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    child.on("message", ({ id, outcome }: { id: number; outcome: ExtractionOutcome }) => {
+      this.#pending.get(id)?.(outcome);
+      this.#pending.delete(id);
+    });
+    // Gone (killed, or crashed): what it was reading is read again, by a new one.
+    child.once("exit", (code, signal) => {
+      if (this.#child === child) this.#child = undefined;
+      const reason = `the process that starts readings stopped (${signal ?? `exit code ${code}`})`;
+      for (const resolve of this.#pending.values()) resolve({ ok: false, reason, retryable: true });
+      this.#pending.clear();
+    });
+    this.#child = child;
+    return child;
+  }
+
+  /** Stops the spawner and, with it, the readings in flight (they answer as retryable). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.disconnect();
+    await exited;
+  }
 }

@@ -1,10 +1,11 @@
 // One registration's reading of a checkpoint, in a child process of its own: a stranger's file is parsed away
 // from the process that answers requests, under a heap limit, at a lower scheduling priority, and the process is
-// killed when it runs out of time. Receives one ExtractionJob, answers one ExtractionOutcome, and exits.
+// killed when it runs out of time. Receives one ExtractionJob, answers one ExtractionOutcome, and exits. Started
+// with "spawner", it is instead the process that starts those (ExtractionSpawner).
 import { RegistryError } from "../../src/errors.ts";
 import { readCheckpoint } from "../checkpoint/read.ts";
 import { HttpSourceError } from "../http/errors.ts";
-import type { ExtractionJob, ExtractionOutcome } from "./extraction-process.ts";
+import { serveExtractions, type ExtractionJob, type ExtractionOutcome } from "./extraction-process.ts";
 
 async function extract(job: ExtractionJob): Promise<ExtractionOutcome> {
   const warnings: string[] = [];
@@ -27,8 +28,11 @@ async function extract(job: ExtractionJob): Promise<ExtractionOutcome> {
   }
 }
 
-// The server gone (stopped, or killed), nobody wants the answer.
-process.once("disconnect", () => process.exit(0));
-process.once("message", (job: ExtractionJob) => {
-  void extract(job).then((outcome) => process.send!(outcome, () => process.exit(0)));
-});
+if (process.argv[2] === "spawner") serveExtractions();
+else {
+  // The server gone (stopped, or killed), nobody wants the answer.
+  process.once("disconnect", () => process.exit(0));
+  process.once("message", (job: ExtractionJob) => {
+    void extract(job).then((outcome) => process.send!(outcome, () => process.exit(0)));
+  });
+}

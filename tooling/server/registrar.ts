@@ -13,7 +13,7 @@ import { literalAddress, refusedKind } from "../http/address-policy.ts";
 import { apiBase, maxUrlLength, type Registration, type RegistrationState } from "./api-schemas.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
-import { extractInChildProcess, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";
+import { ExtractionSpawner, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";
 import { badRequest, conflict } from "./problems.ts";
 
 export interface RegistrarOptions {
@@ -92,6 +92,8 @@ export class Registrar {
   readonly #store: EntryStore;
   readonly #options: RegistrarOptions;
   readonly #running = new Set<string>();
+  /** Starts each reading's process, off the thread that answers requests (unless `extract` replaces it). */
+  readonly #spawner: ExtractionSpawner | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Settles when every reading in flight has been handled (for shutdown and tests). */
@@ -101,6 +103,7 @@ export class Registrar {
     this.#db = db;
     this.#store = store;
     this.#options = options;
+    this.#spawner = options.extract ? undefined : new ExtractionSpawner();
   }
 
   /** Requeues what a stopped server was reading and starts reading the queue. */
@@ -152,6 +155,7 @@ export class Registrar {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    await this.#spawner?.close();
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -205,7 +209,7 @@ export class Registrar {
       return;
     }
     const job: ExtractionJob = { url: row.url, allowPrivateNetwork: this.#options.allowPrivateNetwork, requestTimeoutMs: this.#options.requestTimeoutMs };
-    const extract = this.#options.extract ?? extractInChildProcess;
+    const extract = this.#options.extract ?? this.#spawner!.extract;
     const work = extract(job, this.#options.limits)
       .then((outcome) => {
         if (!this.#closed) this.#finish(row.id, outcome);

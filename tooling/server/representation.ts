@@ -1,6 +1,7 @@
-// A published document as HTTP serves it: the bytes, a strong ETag from their SHA-256, and compressed copies
-// made once, off the event loop, the first time a client asks for them. Documents are immutable once made
-// (a new registry revision makes new ones), so every request after the first is a lookup.
+// A published document as HTTP serves it: the bytes, a strong ETag from their SHA-256, the response headers
+// of each encoding made once, and compressed copies made once, off the event loop, the first time a client
+// asks for them. Documents are immutable once made (a new registry revision makes new ones), so every request
+// after the first is a lookup, and the bytes are sent as they are, never copied or encoded again.
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
@@ -12,19 +13,37 @@ const gzipAsync = promisify(gzip);
 
 /** Below this, compressing costs more than it saves. */
 const minCompressBytes = 1024;
+/** Above this, the digest is computed on libuv's thread pool rather than on the thread that answers requests. */
+const maxInlineDigestBytes = 256 * 1024;
+
+/** What every read answer carries besides its document's own fields: CORS for any origin, and caching. */
+export const corsHeaders = { "access-control-allow-origin": "*", "access-control-expose-headers": "ETag, Location" };
+export const vary = "Accept-Encoding";
 
 export class Representation {
   readonly body: Buffer;
   readonly contentType: string;
   /** base64url SHA-256 of the identity body: the ETag's core. */
   readonly digest: string;
+  readonly #etags: Record<Encoding, string>;
   readonly #encoded = new Map<Encoding, Promise<Buffer>>();
+  /** The compressed copies made so far, for answers that do not wait. */
+  readonly #made = new Map<Encoding, Buffer>();
+  readonly #headers = new Map<string, Record<string, string>>();
 
-  constructor(body: string | Buffer, contentType = "application/json; charset=utf-8") {
+  /** A small document, hashed here; a large one goes through `Representation.of`. */
+  constructor(body: string | Buffer, contentType = "application/json; charset=utf-8", digest?: string) {
     this.body = typeof body === "string" ? Buffer.from(body) : body;
     this.contentType = contentType;
-    this.digest = createHash("sha256").update(this.body).digest("base64url");
+    this.digest = digest ?? createHash("sha256").update(this.body).digest("base64url");
     this.#etags = { identity: `"${this.digest}"`, br: `"${this.digest}-br"`, gzip: `"${this.digest}-gzip"` };
+  }
+
+  /** A document of any size, hashed off the event loop when large (WebCrypto digests on the thread pool). */
+  static async of(body: Buffer, contentType?: string): Promise<Representation> {
+    if (body.length <= maxInlineDigestBytes) return new Representation(body, contentType);
+    const digest = Buffer.from(await crypto.subtle.digest("SHA-256", body as Uint8Array<ArrayBuffer>)).toString("base64url");
+    return new Representation(body, contentType, digest);
   }
 
   /** The encoding to send for an Accept-Encoding header (identity for small bodies). */
@@ -36,8 +55,6 @@ export class Representation {
   etag(encoding: Encoding): string {
     return this.#etags[encoding];
   }
-
-  readonly #etags: Record<Encoding, string>;
 
   /** Whether If-None-Match names this document, in any of its encodings. */
   matches(ifNoneMatch: string | undefined): boolean {
@@ -56,14 +73,54 @@ export class Representation {
     return false;
   }
 
+  /**
+   * The header fields of a full answer in `encoding`, made once per encoding, caching and CORS choice: the
+   * same object for every request (Node copies nothing from it).
+   */
+  headers(encoding: Encoding, caching: string, cors: boolean, length: number): Record<string, string> {
+    const key = `${encoding}\u0000${caching}\u0000${cors}`;
+    let headers = this.#headers.get(key);
+    if (!headers) {
+      headers = {
+        ...(cors ? corsHeaders : {}),
+        "cache-control": caching,
+        vary,
+        etag: this.etag(encoding),
+        "content-type": this.contentType,
+        ...(encoding === "identity" ? {} : { "content-encoding": encoding }),
+        "content-length": String(length),
+      };
+      this.#headers.set(key, headers);
+    }
+    return headers;
+  }
+
+  /** The header fields of a 304 in `encoding`, made once: the validator and caching, and CORS for a browser. */
+  headers304(encoding: Encoding, caching: string, cors: boolean): Record<string, string> {
+    const key = `304\u0000${encoding}\u0000${caching}\u0000${cors}`;
+    let headers = this.#headers.get(key);
+    if (!headers) {
+      headers = { ...(cors ? corsHeaders : {}), "cache-control": caching, vary, etag: this.etag(encoding) };
+      this.#headers.set(key, headers);
+    }
+    return headers;
+  }
+
+  /** The bytes of `encoding`, once made; undefined while a compressed copy is not made yet. */
+  ready(encoding: Encoding): Buffer | undefined {
+    if (encoding === "identity") return this.body;
+    return this.#made.get(encoding);
+  }
+
   encoded(encoding: Encoding): Promise<Buffer> {
     if (encoding === "identity") return Promise.resolve(this.body);
     let made = this.#encoded.get(encoding);
     if (!made) {
-      made =
+      made = (
         encoding === "br"
           ? brotli(this.body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: this.body.length } })
-          : gzipAsync(this.body, { level: 6 });
+          : gzipAsync(this.body, { level: 6 })
+      ).then((bytes) => (this.#made.set(encoding, bytes), bytes));
       this.#encoded.set(encoding, made);
     }
     return made;

@@ -13,6 +13,7 @@ import { BlobStore } from "./blobs.ts";
 import { compareInChildProcess } from "./comparison.ts";
 import { JobQueue, type PlatformPlan } from "./jobs.ts";
 import { lockDatabase } from "./server-lock.ts";
+import { checkpointInBackground } from "./wal-checkpoints.ts";
 import type { LogLevel } from "./app.ts";
 
 export interface ServerOptions {
@@ -94,10 +95,13 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
       retryDelayMs: 30_000,
       log,
     });
+    const published = new PublishedDocuments(store);
+    // The documents of the revision served first, made before listening rather than by the first readers.
+    await published.prepare();
     const app = await buildApp({
       db,
       store,
-      published: new PublishedDocuments(store),
+      published,
       registrar,
       jobs,
       blobs,
@@ -109,6 +113,7 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
       throw listenError(error, options.host, options.port);
     });
     await lock.listening(address);
+    const checkpoints = checkpointInBackground(db, options.db);
     registrar.start();
     jobs.start();
     const open = db;
@@ -121,6 +126,7 @@ export async function startRegistryServer(given: ServerOptions): Promise<Running
         await jobs.close();
         await app.close();
         await registrar.close();
+        await checkpoints.stop();
         open.close();
         lock.release();
       },

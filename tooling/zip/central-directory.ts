@@ -68,14 +68,8 @@ function findEocd(tail: Uint8Array, tailOffset: number, source: string): number 
   return at;
 }
 
-/** A window small enough to lie in any remote source's first read: torch writes no archive comment. */
-const FIRST_WINDOW = 4096;
-
-/**
- * When a remote directory is not in the first read, this much before it comes in the same request: anemoi
- * appends its metadata and supporting arrays after the weights, just before the directory.
- */
-const readBehindBytes = 512 * 1024;
+/** The end-of-central-directory search window, the size of a remote source's first read: torch writes no archive comment. */
+export const FIRST_WINDOW = 4096;
 
 const EOCD_BYTES = [0x50, 0x4b, 0x05, 0x06];
 
@@ -94,6 +88,8 @@ interface DirectoryLocation {
   offset: number;
   /** Where the records that follow the central directory begin. */
   end: number;
+  /** The bytes read to find the end record: they may hold the directory's last entries. */
+  window: { offset: number; bytes: Uint8Array };
 }
 
 async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
@@ -124,6 +120,7 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
     size: dv.getUint32(at + 12, true),
     offset: dv.getUint32(at + 16, true),
     end: tailOffset + at,
+    window: { offset: tailOffset, bytes: tail },
   };
   const hasLocator = at >= 20 && dv.getUint32(at - 20, true) === ZIP64_LOCATOR;
   if (hasLocator) {
@@ -136,6 +133,7 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
       size: u64(record, 40, source.name, recordOffset),
       offset: u64(record, 48, source.name, recordOffset),
       end: recordOffset,
+      window: location.window,
     };
   } else if (location.count === 0xffff || location.size === 0xffffffff || location.offset === 0xffffffff) {
     throw new ZipFormatError(source.name, "the end-of-central-directory record asks for ZIP64 records, but there is no ZIP64 locator", tailOffset + at);
@@ -168,15 +166,87 @@ function zip64Extra(extra: DataView, extraOffset: number, entry: ZipEntry, sourc
   }
 }
 
-export async function readCentralDirectory(source: ByteSource, limits: DirectoryLimits = defaultDirectoryLimits): Promise<ZipDirectory> {
+/** The central directory entry at `at` of `bytes` (which start at file offset `base`), and where the next begins. */
+function parseEntry(bytes: Uint8Array, dv: DataView, at: number, base: number, directoryStart: number, source: string, decoder: TextDecoder): { entry: ZipEntry; next: number } {
+  const fileOffset = base + at;
+  if (at + 46 > bytes.length) throw new ZipFormatError(source, "central directory entry overruns the central directory", fileOffset);
+  if (dv.getUint32(at, true) !== CENTRAL_HEADER) throw new ZipFormatError(source, "bad central directory entry signature", fileOffset);
+  const nameLength = dv.getUint16(at + 28, true);
+  const extraLength = dv.getUint16(at + 30, true);
+  const commentLength = dv.getUint16(at + 32, true);
+  const next = at + 46 + nameLength + extraLength + commentLength;
+  if (next > bytes.length) throw new ZipFormatError(source, "central directory entry overruns the central directory", fileOffset);
+  const entry: ZipEntry = {
+    name: decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
+    flags: dv.getUint16(at + 8, true),
+    method: dv.getUint16(at + 10, true),
+    crc32: dv.getUint32(at + 16, true),
+    compressedSize: dv.getUint32(at + 20, true),
+    uncompressedSize: dv.getUint32(at + 24, true),
+    localHeaderOffset: dv.getUint32(at + 42, true),
+  };
+  zip64Extra(new DataView(bytes.buffer, bytes.byteOffset + at + 46 + nameLength, extraLength), fileOffset + 46 + nameLength, entry, source);
+  if (entry.localHeaderOffset + 30 + entry.compressedSize > directoryStart) {
+    throw new ZipFormatError(source, `entry ${entry.name} (${entry.compressedSize} bytes at ${entry.localHeaderOffset}) runs past the start of the central directory`, fileOffset);
+  }
+  return { entry, next };
+}
+
+/**
+ * The directory's last entries, as far as `window` holds them: from the first entry signature in it from which
+ * entries follow one another up to the directory's end. Only a hint of what to fetch with the rest of the
+ * directory (anemoi appends its metadata last, so its entries come last); everything is read and checked again
+ * from the whole directory.
+ */
+function lastEntries(location: DirectoryLocation, source: string): ZipEntry[] {
+  const directoryEnd = location.offset + location.size;
+  const from = Math.max(location.offset, location.window.offset);
+  const bytes = location.window.bytes.subarray(from - location.window.offset, directoryEnd - location.window.offset);
+  const dv = view(bytes);
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  for (let start = bytes.indexOf(0x50); start >= 0 && start + 46 <= bytes.length; start = bytes.indexOf(0x50, start + 1)) {
+    if (dv.getUint32(start, true) !== CENTRAL_HEADER) continue;
+    try {
+      const entries: ZipEntry[] = [];
+      let at = start;
+      while (at < bytes.length) {
+        const { entry, next } = parseEntry(bytes, dv, at, from, location.offset, source, decoder);
+        entries.push(entry);
+        at = next;
+      }
+      return entries;
+    } catch {
+      // not the start of an entry (a name or extra field holding the signature): try the next one
+    }
+  }
+  return [];
+}
+
+/** A member hinted by the directory's last entries is fetched early only up to this size (metadata is far smaller). */
+const maxHintedBytes = 64 * 1024 * 1024;
+
+export interface DirectoryReading {
+  limits?: DirectoryLimits;
+  /**
+   * Ranges a remote source should fetch together with the part of the directory its first read did not hold,
+   * given the directory's last entries as far as that read holds them: the members about to be read.
+   */
+  alongside?: (lastEntries: readonly ZipEntry[]) => ReadonlyArray<{ offset: number; length: number }>;
+}
+
+export async function readCentralDirectory(source: ByteSource, reading: DirectoryReading = {}): Promise<ZipDirectory> {
+  const limits = reading.limits ?? defaultDirectoryLimits;
   const location = await locateDirectory(source);
   if (location.count > limits.maxEntries) throw new ZipFormatError(source.name, `${location.count} entries, over the cap of ${limits.maxEntries}`);
   if (location.size > limits.maxCentralDirectoryBytes) {
     throw new ZipFormatError(source.name, `central directory of ${location.size} bytes, over the cap of ${limits.maxCentralDirectoryBytes}`, location.offset);
   }
   if (source.isCached && !source.isCached(location.offset, location.size)) {
-    const start = Math.max(0, location.offset - readBehindBytes);
-    await source.prefetch?.([{ offset: start, length: location.offset + location.size - start }]);
+    // One request for the rest of the directory and, where they lie beside it, the members wanted next.
+    // The hint comes from entries not yet checked: only ranges before the directory, of a bounded size.
+    const directory = { offset: location.offset, length: location.size };
+    const hinted = (reading.alongside?.(lastEntries(location, source.name)) ?? []).filter((r) => r.offset + r.length <= location.offset && r.length <= maxHintedBytes);
+    await source.prefetch?.([directory, ...hinted]);
   }
   const bytes = await source.read(location.offset, location.size);
   const dv = view(bytes);
@@ -184,29 +254,10 @@ export async function readCentralDirectory(source: ByteSource, limits: Directory
   const entries: ZipEntry[] = [];
   let at = 0;
   while (entries.length < location.count) {
-    const fileOffset = location.offset + at;
-    if (at + 46 > bytes.length) throw new ZipFormatError(source.name, `central directory ends after ${entries.length} of ${location.count} entries`, fileOffset);
-    if (dv.getUint32(at, true) !== CENTRAL_HEADER) throw new ZipFormatError(source.name, "bad central directory entry signature", fileOffset);
-    const nameLength = dv.getUint16(at + 28, true);
-    const extraLength = dv.getUint16(at + 30, true);
-    const commentLength = dv.getUint16(at + 32, true);
-    const end = at + 46 + nameLength + extraLength + commentLength;
-    if (end > bytes.length) throw new ZipFormatError(source.name, "central directory entry overruns the central directory", fileOffset);
-    const entry: ZipEntry = {
-      name: decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
-      flags: dv.getUint16(at + 8, true),
-      method: dv.getUint16(at + 10, true),
-      crc32: dv.getUint32(at + 16, true),
-      compressedSize: dv.getUint32(at + 20, true),
-      uncompressedSize: dv.getUint32(at + 24, true),
-      localHeaderOffset: dv.getUint32(at + 42, true),
-    };
-    zip64Extra(new DataView(bytes.buffer, bytes.byteOffset + at + 46 + nameLength, extraLength), fileOffset + 46 + nameLength, entry, source.name);
-    if (entry.localHeaderOffset + 30 + entry.compressedSize > location.offset) {
-      throw new ZipFormatError(source.name, `entry ${entry.name} (${entry.compressedSize} bytes at ${entry.localHeaderOffset}) runs past the start of the central directory`, fileOffset);
-    }
+    if (at + 46 > bytes.length) throw new ZipFormatError(source.name, `central directory ends after ${entries.length} of ${location.count} entries`, location.offset + at);
+    const { entry, next } = parseEntry(bytes, dv, at, location.offset, location.offset, source.name, decoder);
     entries.push(entry);
-    at = end;
+    at = next;
   }
   if (at !== bytes.length) throw new ZipFormatError(source.name, `the central directory holds ${bytes.length - at} bytes after its last entry: refused`, location.offset + at);
   const hidden = eocdSignatures(bytes)[0];

@@ -17,8 +17,20 @@ export interface CheckpointArchive {
   read(entry: ZipEntry, maxBytes: number): Promise<Uint8Array>;
 }
 
-export async function openCheckpointArchive(source: ByteSource, limits?: DirectoryLimits): Promise<CheckpointArchive> {
-  const { entries } = await readCentralDirectory(source, limits);
+export interface ArchiveOpening {
+  limits?: DirectoryLimits;
+  /**
+   * The members about to be read, chosen by name from any subset of the directory: a remote source fetches
+   * those it can see in its first read together with the rest of the directory, and all of them in one more
+   * round once the directory is read.
+   */
+  wanted?: (entries: readonly ZipEntry[]) => ZipEntry[];
+}
+
+export async function openCheckpointArchive(source: ByteSource, opening: ArchiveOpening = {}): Promise<CheckpointArchive> {
+  const { wanted } = opening;
+  const ranges = (entries: readonly ZipEntry[]) => (wanted ? wanted(entries).map((e) => memberRange(e, source.size)) : []);
+  const { entries } = await readCentralDirectory(source, { ...(opening.limits ? { limits: opening.limits } : {}), alongside: ranges });
   const roots = new Set(entries.map((e) => e.name.split("/")[0]!));
   const root = [...roots][0];
   if (roots.size !== 1 || root === undefined || entries.some((e) => !e.name.includes("/"))) {
@@ -26,6 +38,7 @@ export async function openCheckpointArchive(source: ByteSource, limits?: Directo
     throw new ZipFormatError(source.name, `a torch checkpoint has exactly one top-level folder; found ${roots.size === 0 ? "none" : shown}`);
   }
   const byPath = new Map(entries.map((e) => [e.name.slice(root.length + 1), e]));
+  if (wanted) await source.prefetch?.(ranges(entries));
   return {
     source,
     root,

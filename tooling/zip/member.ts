@@ -8,8 +8,12 @@ import { ZipFormatError } from "./zip-error.ts";
 
 const LOCAL_HEADER = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;
-/** Local extra fields are padding in torch files; reading this much beyond the name avoids a second read. */
-const EXPECTED_LOCAL_EXTRA = 1024;
+/**
+ * Reading this much beyond the name avoids a second read in the usual case: torch pads each local header with
+ * an extra field of 4-67 bytes that aligns the data to 64, plus a 20-28 byte ZIP64 field for large members;
+ * Python's zipfile (anemoi's metadata writer) writes at most the ZIP64 field.
+ */
+const EXPECTED_LOCAL_EXTRA = 128;
 
 /** The range to prefetch so that readMember needs no further request in the usual case. */
 export function memberRange(entry: ZipEntry, sourceSize: number): { offset: number; length: number } {

@@ -1,5 +1,5 @@
 """What the tests share: a real HTTP server on 127.0.0.1 (ETags, 304, Range, faults, a request log), the
-repository's real entries pointed at bytes that server holds, and Ed25519 signing in the published format."""
+repository's real entries (their fixture copies) pointed at bytes that server holds, and Ed25519 signing in the published format."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-ENTRIES = REPO / "entries"
+# Copies of the shipped entries (tests/fixtures/SOURCES.md): the tests do not read the live entries/ folder.
+ENTRIES = REPO / "tests" / "fixtures" / "entries" / "catalog"
 CASES = REPO / "tests" / "fixtures" / "compatibility-cases.json"
 
 
