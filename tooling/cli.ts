@@ -5,7 +5,7 @@
 import { RegistryError } from "../src/errors.ts";
 import { escapeControl } from "../src/text/control.ts";
 import { formatRegistryProblem, RegistryInvalidError } from "../src/registry/problem.ts";
-import { columns, helpText, parseCommandArgs } from "./cli/command.ts";
+import { columns, helpText, parseCommandArgs } from "./commands/shared/command.ts";
 import { commands } from "./commands/index.ts";
 import { tool } from "./repo.ts";
 

@@ -159,7 +159,11 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     const cancelledLog = await jobLog(cancelled);
     expect(ended.state, cancelledLog).toBe("CANCELLED");
     expect(cancelledLog).toContain("SIGTERM: handing running jobs back");
-    const handedBack = await jobOfKind("log-run");
+    // Slurm records the job as cancelled when it signals it; the worker hands the job back after that, while it stops.
+    const handedBack = await until("the worker to hand the log-run back", async () => {
+      const job = await jobOfKind("log-run");
+      return job.state === "leased" ? undefined : job;
+    }, 60_000);
     expect(handedBack, cancelledLog).toMatchObject({ state: "queued", attempts: 1, reason: expect.stringMatching(/^handed back by /) });
 
     // deploy/README.md's cron line for this partition: the CPU script, this machine's size, the test's server.

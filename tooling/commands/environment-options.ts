@@ -1,8 +1,8 @@
 // Options of the commands that run a checkpoint in a fresh environment (verify-unpickling, log-run): their
 // declaration (for parsing and --help) and their reading, in one place.
-import { byteProgress } from "../cli/progress.ts";
-import { UsageError, type OptionSpec, type OptionValues } from "../cli/command.ts";
-import { entriesOption } from "../cli/options.ts";
+import { byteProgress } from "./shared/progress.ts";
+import { UsageError, type OptionSpec, type OptionValues } from "./shared/command.ts";
+import { entriesOption } from "./shared/options.ts";
 import { defaultCacheDir } from "../checkpoint/cache.ts";
 import { resolveCheckpoint, type CheckpointFile } from "../checkpoint/resolve.ts";
 import { isStdlibModule } from "../pickle/stdlib-modules.ts";

@@ -2,8 +2,8 @@ import { exportStore } from "../../src/fiab/export.ts";
 import { fiabContracts } from "../../src/fiab/store-contract.ts";
 import { site } from "../../src/site/config.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
-import { defineCommand } from "../cli/command.ts";
-import { entriesOption, requireEntriesDir } from "../cli/options.ts";
+import { defineCommand } from "./shared/command.ts";
+import { entriesOption, requireEntriesDir } from "./shared/options.ts";
 
 export default defineCommand({
   description:

@@ -5,9 +5,9 @@ import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { idFromFileName, isUrl } from "../checkpoint/open.ts";
 import { readCheckpoint } from "../checkpoint/read.ts";
-import { CliError, defineCommand } from "../cli/command.ts";
-import { entriesOption, jsonOption } from "../cli/options.ts";
-import { byteProgress } from "../cli/progress.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { entriesOption, jsonOption } from "./shared/options.ts";
+import { byteProgress } from "./shared/progress.ts";
 
 export default defineCommand({
   description:

@@ -3,8 +3,8 @@ import { readJsonFile } from "../../src/files/json-file.ts";
 import { readStoreDocument, storeImportDrafts } from "../../src/registry/import-store.ts";
 import { RegistryInvalidError, loadValidEntries } from "../../src/registry/validate.ts";
 import { writeEntries } from "../../src/registry/write-entries.ts";
-import { defineCommand } from "../cli/command.ts";
-import { entriesOption, jsonOption } from "../cli/options.ts";
+import { defineCommand } from "./shared/command.ts";
+import { entriesOption, jsonOption } from "./shared/options.ts";
 
 const maxStoreBytes = 64 * 1024 * 1024;
 

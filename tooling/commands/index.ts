@@ -1,5 +1,5 @@
 // The command table: names and summaries for the root help, each command's module loaded only when run.
-import type { Command } from "../cli/command.ts";
+import type { Command } from "./shared/command.ts";
 
 export interface CommandEntry {
   name: string;

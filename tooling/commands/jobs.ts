@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { strangerText } from "../../src/text/control.ts";
-import { CliError, UsageError, defineCommand } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, UsageError, defineCommand } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 import type { Job } from "../server/api-schemas.ts";
 
 const states = ["waiting", "queued", "leased", "done", "failed", "cancelled"] as const;

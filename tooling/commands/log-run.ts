@@ -1,7 +1,7 @@
 import { traceDtypes } from "../../src/contract/records/trace.ts";
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
 import { capText, strangerText } from "../../src/text/control.ts";
-import { CliError, defineCommand } from "../cli/command.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
 import { installTimeoutMs } from "../environment/prepare.ts";
 import { defaultMemoryLimitMiB } from "../environment/sandbox.ts";
 import { drivePaths, environmentExitCode, logRun, LogRunError } from "../traces/log-run.ts";

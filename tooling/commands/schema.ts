@@ -5,8 +5,8 @@ import { assessRepositorySchema, generatedSchemas } from "../../src/contract/sch
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import { assessWrapperSchemas, wrapperJsonSchemas, type WrapperSchemaFile } from "../../src/publish/wrapper-json-schemas.ts";
-import { CliError, defineCommand } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 
 export default defineCommand({
   description:

@@ -1,5 +1,5 @@
-import { CliError, defineCommand } from "../cli/command.ts";
-import { entriesOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { entriesOption } from "./shared/options.ts";
 
 export default defineCommand({
   description:

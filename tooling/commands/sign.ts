@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { CliError, defineCommand, UsageError } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand, UsageError } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 
 export default defineCommand({
   description:

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import { CliError, defineCommand } from "../cli/command.ts";
-import { entriesOption, jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { entriesOption, jsonOption } from "./shared/options.ts";
 
 export default defineCommand({
   description:

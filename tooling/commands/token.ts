@@ -1,5 +1,5 @@
-import { CliError, defineCommand } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 
 const actions = ["create", "revoke", "list"] as const;
 

@@ -5,8 +5,8 @@ import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { readJsonFile } from "../../src/files/json-file.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import { readEntryForUpdate } from "../../src/registry/entries.ts";
-import { CliError, defineCommand } from "../cli/command.ts";
-import { entriesOption, jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { entriesOption, jsonOption } from "./shared/options.ts";
 
 const maxResultBytes = 64 * 1024 * 1024;
 

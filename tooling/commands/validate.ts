@@ -1,8 +1,8 @@
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { checkEntries } from "../../src/registry/validate.ts";
 import { warningSummaryLines } from "../../src/registry/warnings.ts";
-import { defineCommand } from "../cli/command.ts";
-import { entriesOption, jsonOption, requireEntriesDir } from "../cli/options.ts";
+import { defineCommand } from "./shared/command.ts";
+import { entriesOption, jsonOption, requireEntriesDir } from "./shared/options.ts";
 
 export default defineCommand({
   description:

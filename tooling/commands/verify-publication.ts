@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { CliError, defineCommand } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, defineCommand } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 
 export default defineCommand({
   description:

@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { formatJson } from "../../src/files/json-text.ts";
 import { CheckpointFileError } from "../checkpoint/cache.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
-import { defineCommand } from "../cli/command.ts";
+import { defineCommand } from "./shared/command.ts";
 import { installTimeoutMs } from "../environment/prepare.ts";
 import { EnvironmentError } from "../environment/python-env.ts";
 import { defaultMemoryLimitMiB, SandboxError } from "../environment/sandbox.ts";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CliError, UsageError, defineCommand } from "../cli/command.ts";
-import { jsonOption } from "../cli/options.ts";
+import { CliError, UsageError, defineCommand } from "./shared/command.ts";
+import { jsonOption } from "./shared/options.ts";
 import { defaultCacheDir } from "../checkpoint/cache.ts";
 import { environmentOptions } from "./environment-options.ts";
 

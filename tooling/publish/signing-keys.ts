@@ -2,7 +2,7 @@
 // 32 bytes in base64, named by keyId = the first 16 hex digits of sha256 of those raw bytes.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { sha256Hex } from "../../src/publish/content-address.ts";
-import { CliError } from "../cli/command.ts";
+import { PublishError } from "./publish-error.ts";
 
 export interface SigningKey {
   keyId: string;
@@ -28,9 +28,9 @@ export function signingKeyFromPem(pem: string, source: string): SigningKey {
   try {
     privateKey = createPrivateKey({ key: pem, format: "pem" });
   } catch (error) {
-    throw new CliError(`${source}: not a PEM private key (expected "-----BEGIN PRIVATE KEY-----", PKCS#8): ${(error as Error).message}`);
+    throw new PublishError(`${source}: not a PEM private key (expected "-----BEGIN PRIVATE KEY-----", PKCS#8): ${(error as Error).message}`);
   }
-  if (privateKey.asymmetricKeyType !== "ed25519") throw new CliError(`${source}: an ${privateKey.asymmetricKeyType} key; expected an Ed25519 key`);
+  if (privateKey.asymmetricKeyType !== "ed25519") throw new PublishError(`${source}: an ${privateKey.asymmetricKeyType} key; expected an Ed25519 key`);
   const publicKey = rawPublicKey(createPublicKey(privateKey));
   return { keyId: keyIdOf(publicKey), privateKey, publicKey };
 }
@@ -43,14 +43,14 @@ export function publicKeyFromText(text: string, source: string): PublicKey {
     try {
       key = createPublicKey({ key: trimmed, format: "pem" });
     } catch (error) {
-      throw new CliError(`${source}: not a PEM public key: ${(error as Error).message}`);
+      throw new PublishError(`${source}: not a PEM public key: ${(error as Error).message}`);
     }
-    if (key.asymmetricKeyType !== "ed25519") throw new CliError(`${source}: an ${key.asymmetricKeyType} key; expected an Ed25519 key`);
+    if (key.asymmetricKeyType !== "ed25519") throw new PublishError(`${source}: an ${key.asymmetricKeyType} key; expected an Ed25519 key`);
     const raw = rawPublicKey(key);
     return { keyId: keyIdOf(raw), publicKey: raw };
   }
   const raw = /^[A-Za-z0-9+/]{43}=$/.test(trimmed) ? Buffer.from(trimmed, "base64") : undefined;
-  if (!raw || raw.length !== 32) throw new CliError(`${source}: expected the base64 of a raw 32-byte Ed25519 public key (44 characters) or a PEM public key`);
+  if (!raw || raw.length !== 32) throw new PublishError(`${source}: expected the base64 of a raw 32-byte Ed25519 public key (44 characters) or a PEM public key`);
   return { keyId: keyIdOf(raw), publicKey: raw };
 }
 

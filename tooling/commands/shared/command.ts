@@ -2,7 +2,7 @@
 // values and --help are all made. Commands never print results themselves except through `out`, and never
 // exit: they return an exit code or throw a RegistryError, and only tooling/cli.ts turns that into output.
 import { parseArgs } from "node:util";
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError } from "../../../src/errors.ts";
 
 interface Described {
   description: string;

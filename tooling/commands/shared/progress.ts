@@ -1,5 +1,5 @@
 // A progress bar on stderr for long work, drawn only when stderr is a terminal (logs stay clean).
-import { humanBytes } from "../../src/text/numbers.ts";
+import { humanBytes } from "../../../src/text/numbers.ts";
 
 export interface Progress {
   /** `total` may become known only once the work has started (a download's Content-Length). */
