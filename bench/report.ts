@@ -12,6 +12,8 @@ export interface SizeResult {
     cliPeakRssBytes?: number;
     /** `validateEntries(dir)` in the benchmark's own process. */
     inProcessSeconds: number;
+    /** The yardstick, right after the CLI: ajv with the published authoring schema over the same folder (bench/ajv-validate.mjs). */
+    ajvSeconds?: number;
   };
   build: {
     seconds: number;
@@ -76,6 +78,8 @@ const rows: Row[] = [
   { label: "validate: CLI, child process wall (s)", value: (r) => r.validate.cliSeconds, format: secs, target: targets[0]! },
   { label: "validate: `validateEntries()` in process (s)", value: (r) => r.validate.inProcessSeconds, format: secs },
   { label: "validate: CLI peak RSS (MiB)", value: (r) => r.validate.cliPeakRssBytes, format: mib },
+  { label: "validate: ajv on the published schema, child process wall (s)", value: (r) => r.validate.ajvSeconds, format: secs },
+  { label: "validate: CLI / ajv (goal ≤ 1.5x)", value: (r) => (r.validate.ajvSeconds ? r.validate.cliSeconds / r.validate.ajvSeconds : undefined), format: (v) => (v === undefined ? "–" : `${v.toFixed(2)}x`) },
   { label: "build: `astro build` wall (s)", value: (r) => r.build.seconds, format: secs, target: targets[1]! },
   { label: "build: peak RSS, process tree (MiB)", value: (r) => r.build.peakTreeRssBytes, format: mib, target: targets[2]! },
   { label: "build: maxrss of largest process, GNU time (MiB)", value: (r) => r.build.maxProcessRssBytes, format: mib },

@@ -38,6 +38,10 @@ async function benchSize(size: number): Promise<SizeResult> {
   const cliLog = resolve(dir.base, "validate.log");
   const cli = mustSucceed("validate", await runChild([process.execPath, "tooling/cli.ts", "validate", "--entries", dir.entries, "--quiet"], { cwd: root, logFile: cliLog }), cliLog);
 
+  log(`${size}: ajv on the published schema (the yardstick)`);
+  const ajvLog = resolve(dir.base, "ajv.log");
+  const ajv = mustSucceed("ajv", await runChild([process.execPath, "bench/ajv-validate.mjs", dir.entries], { cwd: root, logFile: ajvLog }), ajvLog);
+
   log(`${size}: validate (in process)`);
   const inProcess = await timeInProcess(() => validateEntries(dir.entries));
   if (inProcess.value.problems.length > 0 || inProcess.value.entries.length !== size) {
@@ -53,7 +57,7 @@ async function benchSize(size: number): Promise<SizeResult> {
   const result: SizeResult = {
     size,
     entriesBytes: bytes,
-    validate: { cliSeconds: cli.wallSeconds, inProcessSeconds: inProcess.seconds },
+    validate: { cliSeconds: cli.wallSeconds, inProcessSeconds: inProcess.seconds, ajvSeconds: ajv.wallSeconds },
     build: { seconds: build.wallSeconds, phases: buildPhases(build.lines, build.wallSeconds, build.memory?.timeline) },
     output: await outputSize(dir.dist),
   };
