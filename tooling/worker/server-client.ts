@@ -30,10 +30,6 @@ export class HttpJobServer implements JobServer {
     this.#api = new ApiClient(server, token);
   }
 
-  get base(): string {
-    return this.#api.server;
-  }
-
   async lease(worker: string, platform: string, waitSeconds: number, signal?: AbortSignal): Promise<LeaseReading | undefined> {
     if (signal?.aborted) return undefined;
     let text: string;
