@@ -2,6 +2,8 @@
 //
 // src/: errors.ts, text/ <- contract <- files, fiab, geo, platform <- registry, evidence, client <- publish <- site, pages.
 // tooling/: source <- zip, http, pickle <- anemoi <- checkpoint, environment <- verify, traces <- commands (commands/shared: the kit every command uses).
+// tooling/api/ (the server's wire schemas and its one HTTP client) <- server, worker, commands: the server's
+// clients reach it through api/ only; of the commands, only serve, token and backup open the server itself.
 // src/ is the registry itself (the site and the server read it); tooling/ is the registrator and may use src/.
 
 /** Forbid `from` (a folder regex) to import anything matching `to`. */
@@ -24,10 +26,12 @@ module.exports = {
     layer("registry-below-publishing", "^src/(registry|evidence|client)/", "^src/(publish|site|pages|components|layouts|integrations)/", "Loading and checking entries does not depend on how they are published."),
     layer("client-stands-on-the-contract", "^src/client/", `^src/(?!client/|contract/|platform/|${base})`, "The client ships to FIAB with the contract and the platform rules (machine fit) alone."),
     layer("byte-sources-at-the-bottom", "^tooling/source/", "^tooling/(?!source/)", "Byte sources are the lowest layer of the tooling."),
-    layer("readers-below-anemoi", "^tooling/(zip|http|pickle)/", toolingAbove(["anemoi", "checkpoint", "environment", "verify", "traces", "commands"]), "Zip, HTTP and pickle readers know nothing of anemoi or of what runs checkpoints."),
+    layer("readers-below-anemoi", "^tooling/(zip|http|pickle)/", toolingAbove(["anemoi", "checkpoint", "environment", "verify", "traces", "api", "server", "worker", "commands"]), "Zip, HTTP and pickle readers know nothing of anemoi or of what runs checkpoints."),
     layer("anemoi-below-runners", "^tooling/anemoi/", toolingAbove(["checkpoint", "environment", "verify", "traces", "commands"]), "Metadata mapping does not run anything."),
     layer("environments-below-checks", "^tooling/(checkpoint|environment)/", toolingAbove(["verify", "traces", "commands"]), "Environments and checkpoint files serve the checks, not the other way round."),
     layer("checks-below-the-command-line", "^tooling/(verify|traces)/", toolingAbove(["commands"]), "The core never prints or exits: only commands talk to the command line."),
+    layer("api-stands-on-the-contract", "^tooling/api/", "^tooling/(?!api/)", "The wire schemas and the API client are shared by the server and its clients: they read src/ and nothing of the tooling."),
+    layer("clients-reach-the-server-through-its-api", "^tooling/(worker/|commands/(?!(serve|token|backup)\\.ts$))", "^tooling/server/", "The worker, jobs and sync-entries talk to the server over HTTP (tooling/api/); only serve, token and backup open the server's code or database."),
     layer("only-the-cli-loads-commands", "^(src|tooling)/(?!cli\\.ts$|commands/)", "^tooling/commands/", "Commands are leaves: only tooling/cli.ts loads them."),
   ],
   options: {

@@ -2,7 +2,10 @@ import { readFileSync } from "node:fs";
 import { strangerText } from "../../src/text/control.ts";
 import { CliError, UsageError, defineCommand } from "./shared/command.ts";
 import { jsonOption } from "./shared/options.ts";
-import type { Job } from "../server/api-schemas.ts";
+import type { Job } from "../api/wire.ts";
+
+/** The largest answer read: 9999 jobs (the most one listing gives) with their capped stderr tails. */
+const maxAnswerBytes = 64 * 1024 * 1024;
 
 const states = ["waiting", "queued", "leased", "done", "failed", "cancelled"] as const;
 
@@ -37,26 +40,6 @@ export default defineCommand({
   examples: ["REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --state queued", "REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --verify aifs-single-mse-1.1_w_sdpa"],
   async run({ options, out }) {
     if (!options.server) throw new UsageError("pass --server URL");
-    const base = `${options.server.replace(/\/+$/, "")}/api/v1`;
-    const call = async (path: string, init: RequestInit = {}) => {
-      let response: Response;
-      try {
-        response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
-      } catch (error) {
-        throw new CliError(`${base}${path}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
-      }
-      const text = await response.text();
-      if (!response.ok) {
-        let detail = text.slice(0, 500);
-        try {
-          detail = (JSON.parse(text) as { detail?: string }).detail ?? detail;
-        } catch {
-          // not a problem document
-        }
-        throw new CliError(`${init.method ?? "GET"} ${base}${path}: ${response.status} ${detail}`);
-      }
-      return JSON.parse(text) as unknown;
-    };
     let token = process.env.REGISTRY_TOKEN?.trim();
     if (options["token-file"]) {
       try {
@@ -66,9 +49,15 @@ export default defineCommand({
       }
     }
     if (!token) throw new UsageError(`${options.verify ? "--verify needs an admin token" : "listing jobs needs a worker or admin token"}: set REGISTRY_TOKEN or pass --token-file FILE`);
-    const authorization = { authorization: `Bearer ${token}` };
+    const { ApiClient } = await import("../api/client.ts");
+    const api = new ApiClient(options.server, token);
+    const call = async (method: string, path: string) => {
+      const answer = (await api.json(method, path, { timeoutMs: 30_000, maxBytes: maxAnswerBytes })) as { jobs?: unknown; counts?: unknown } | null;
+      if (!Array.isArray(answer?.jobs) || (method === "GET" && (typeof answer.counts !== "object" || answer.counts === null))) throw new CliError(`${method} ${api.url(path)}: not a registry server's list of jobs; is ${api.server} a registry server?`);
+      return answer;
+    };
     if (options.verify) {
-      const { jobs } = (await call(`/checkpoints/${encodeURIComponent(options.verify)}/verify`, { method: "POST", headers: authorization })) as { jobs: Job[] };
+      const { jobs } = (await call("POST", `/checkpoints/${encodeURIComponent(options.verify)}/verify`)) as { jobs: Job[] };
       out(options.json ? JSON.stringify({ jobs }, null, 2) : jobs.flatMap(lines).join("\n"));
       return 0;
     }
@@ -76,7 +65,7 @@ export default defineCommand({
     if (options.state) query.set("state", options.state);
     if (options.platform) query.set("platform", options.platform);
     if (options.checkpoint) query.set("checkpoint", options.checkpoint);
-    const document = (await call(`/jobs?${query}`, { headers: authorization })) as { jobs: Job[]; counts: Record<string, number> };
+    const document = (await call("GET", `/jobs?${query}`)) as { jobs: Job[]; counts: Record<string, number> };
     if (options.json) out(JSON.stringify(document, null, 2));
     else {
       const counts = Object.entries(document.counts).map(([state, n]) => `${Number(n)} ${shown(state, 20)}`).join(", ");

@@ -16,7 +16,7 @@ export default defineCommand({
   examples: ["npm run -s registry -- sync-entries --server http://127.0.0.1:8080 --out entries/"],
   async run({ options, out, log }) {
     if (!options.server) throw new CliError("sync-entries needs --server URL", 2);
-    const { planSync, writeSyncState } = await import("../server/sync.ts");
+    const { planSync, writeSyncState } = await import("../api/sync.ts");
     const { writeEntries } = await import("../../src/registry/write-entries.ts");
     const { loadValidEntries } = await import("../../src/registry/validate.ts");
     const dir = options.out;

@@ -88,7 +88,7 @@ export default defineCommand({
       out(JSON.stringify({ dryRun: true, ...configuration }, null, 2));
       return 0;
     }
-    const { JobServer } = await import("../worker/server-client.ts");
+    const { HttpJobServer } = await import("../worker/server-client.ts");
     const { runWorker } = await import("../worker/worker.ts");
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -99,7 +99,7 @@ export default defineCommand({
     process.on("SIGTERM", onSignal).on("SIGINT", onSignal);
     log(`worker: ${platform} for ${configuration.server}${options.once ? " (one job)" : ""}, ${options.concurrency} at a time`);
     const summary = await runWorker({
-      server: new JobServer(configuration.server, token),
+      server: new HttpJobServer(configuration.server, token),
       platform,
       once: options.once,
       waitSeconds: wait,

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import pino from "pino";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
-import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "./api-schemas.ts";
+import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "../api/wire.ts";
 import { sha256Pattern, type BlobStore } from "./blobs.ts";
 import type { Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";

@@ -4,7 +4,7 @@
 import { applyEvidence, type EvidenceUpdate } from "../../src/evidence/apply.ts";
 import { observeFile, type FileObservation } from "../../src/evidence/observed-file.ts";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
-import type { JobResultRequest } from "./api-schemas.ts";
+import type { JobResultRequest } from "../api/wire.ts";
 import type { EntryStore } from "./entry-store.ts";
 import type { Row } from "./job-row.ts";
 import { HttpProblem } from "./problems.ts";

@@ -9,7 +9,7 @@ import { outputTail, summaryLine } from "../../src/evidence/checkpoint-words.ts"
 import { ResultError } from "../../src/evidence/result-error.ts";
 import { runPassEvidence } from "../../src/evidence/run.ts";
 import { isDeterministic, isRefusal, refusalEvidence, unpickleEvidence } from "../../src/evidence/verification.ts";
-import type { JobFault, JobKind, JobResultRequest } from "./api-schemas.ts";
+import type { JobFault, JobKind, JobResultRequest } from "../api/wire.ts";
 import type { BlobStore } from "./blobs.ts";
 import { HttpProblem } from "./problems.ts";
 

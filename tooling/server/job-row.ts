@@ -1,6 +1,6 @@
 // A job as the database holds it (one row of `jobs`) and as the API shows it, and the platforms a server plans
 // jobs for (`serve --platforms`).
-import type { Job, JobFault, JobKind, JobState } from "./api-schemas.ts";
+import type { Job, JobFault, JobKind, JobState } from "../api/wire.ts";
 
 export type TraceDtype = "float64" | "float32" | "float16" | "bfloat16";
 

@@ -12,7 +12,7 @@ import { evidenceFromResult } from "../../src/evidence/from-result.ts";
 import type { FileObservation } from "../../src/evidence/observed-file.ts";
 import { runFailureEvidence } from "../../src/evidence/run.ts";
 import { toolFor } from "../repo.ts";
-import type { Job, JobKind, JobResultRequest, JobState } from "./api-schemas.ts";
+import type { Job, JobKind, JobResultRequest, JobState } from "../api/wire.ts";
 import type { BlobStore } from "./blobs.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";

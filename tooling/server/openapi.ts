@@ -1,9 +1,9 @@
 // The OpenAPI 3.1 document of the server, generated from the same Zod schemas that parse its requests
-// (api-schemas.ts) and the contract, with Zod's own z.toJSONSchema: it cannot drift from what is checked.
+// (tooling/api/wire.ts) and the contract, with Zod's own z.toJSONSchema: it cannot drift from what is checked.
 import { z } from "zod";
 import { entrySchema } from "../../src/contract/index.ts";
 import { tool } from "../repo.ts";
-import { apiBase, changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, heartbeatRequest, job, jobResultRequest, jobsDocument, jobStates, lease, leaseRequest, problem, registerRequest, registration, verifyResponse } from "./api-schemas.ts";
+import { apiBase, changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, heartbeatRequest, job, jobResultRequest, jobsDocument, jobStates, lease, leaseRequest, problem, registerRequest, registration, verifyResponse } from "../api/wire.ts";
 
 type Json = Record<string, unknown>;
 

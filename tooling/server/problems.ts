@@ -1,7 +1,7 @@
 // Errors as RFC 9457 problem documents. A route throws an HttpProblem; the app's error handler turns it (and
 // every error Fastify raises itself: a malformed body, a body too large) into application/problem+json, and so
 // do the answers written before Fastify sees a request (framing errors, header blocks too large, shutting down).
-import type { Problem } from "./api-schemas.ts";
+import type { Problem } from "../api/wire.ts";
 
 /** A stable name per kind of problem, as a URN: clients switch on it; it is not meant to be fetched. */
 export const problemType = (slug: string) => `urn:fiab-model-registry:problem:${slug}`;

@@ -10,7 +10,7 @@ import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { idFromFileName } from "../checkpoint/open.ts";
 import { literalAddress, refusedKind } from "../http/address-policy.ts";
-import { apiBase, maxUrlLength, type Registration, type RegistrationState } from "./api-schemas.ts";
+import { apiBase, maxUrlLength, type Registration, type RegistrationState } from "../api/wire.ts";
 import { now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
 import { ExtractionSpawner, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";

@@ -6,7 +6,7 @@
 import { faultOf, type VerificationResult } from "../../src/contract/records/verification.ts";
 import { outputTail, summaryLine } from "../../src/evidence/checkpoint-words.ts";
 import { isDeterministic } from "../../src/evidence/verification.ts";
-import type { JobResultRequest } from "../server/api-schemas.ts";
+import type { JobResultRequest } from "../api/wire.ts";
 
 export type FailureReport = Required<Pick<JobResultRequest, "fault" | "deterministic" | "reason">> & Pick<JobResultRequest, "output">;
 

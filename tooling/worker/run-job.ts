@@ -14,7 +14,7 @@ import { summaryLine } from "../../src/evidence/checkpoint-words.ts";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { cachedCheckpoint } from "../checkpoint/cache.ts";
 import { repoRoot } from "../repo.ts";
-import type { JobResultRequest } from "../server/api-schemas.ts";
+import type { JobResultRequest } from "../api/wire.ts";
 import { sha256OfFile } from "../source/sha256.ts";
 import { commandFailure, recordFailure } from "./failure.ts";
 import { childOf } from "./folders.ts";

@@ -5,10 +5,14 @@
 // with the reason when its job id and attempt are usable, else logged; the worker goes on.
 import { hostname } from "node:os";
 import { summaryLine } from "../../src/evidence/checkpoint-words.ts";
-import type { JobResultRequest } from "../server/api-schemas.ts";
+import type { JobResultRequest } from "../api/wire.ts";
 import type { LeaseReading } from "./lease.ts";
+import { ServerCallError } from "../api/client.ts";
 import { runJob, type JobSettings } from "./run-job.ts";
-import { ServerCallError, type JobServer, type Lease } from "./server-client.ts";
+import type { JobServer, Lease } from "./server-client.ts";
+
+/** Runs one leased job to its result; "released" when `signal` stopped it. */
+export type JobRunner = (lease: Lease, server: JobServer, settings: JobSettings, signal: AbortSignal) => Promise<JobResultRequest>;
 
 export interface WorkerOptions {
   server: JobServer;
@@ -21,6 +25,8 @@ export interface WorkerOptions {
   /** Aborts when the worker is asked to stop. */
   stop: AbortSignal;
   log: (message: string) => void;
+  /** What runs a job (default: the registry's own commands, run-job.ts). */
+  runJob?: JobRunner;
 }
 
 export interface WorkerSummary {
@@ -67,7 +73,7 @@ async function runLeased(options: WorkerOptions, lease: Lease): Promise<WorkerSu
   log(`worker: job ${job.job}: ${job.kind} of ${job.checkpoint.id} on ${job.platform}${job.dtype ? ` in ${job.dtype}` : ""} (attempt ${attempt})`);
   try {
     // What goes wrong on this host (a full disk, a permission) fails the job as the environment's and the worker goes on.
-    const result = await runJob(lease, server, options.settings, controller.signal).catch((error: unknown): JobResultRequest => ({ attempt, status: "failed", fault: "environment", deterministic: false, reason: summaryLine(`the worker could not run the job: ${(error as Error).message}`) }));
+    const result = await (options.runJob ?? runJob)(lease, server, options.settings, controller.signal).catch((error: unknown): JobResultRequest => ({ attempt, status: "failed", fault: "environment", deterministic: false, reason: summaryLine(`the worker could not run the job: ${(error as Error).message}`) }));
     if (lost) return { job: job.job, kind: job.kind, status: "lost" };
     const posted = await postResult(options, job.job, result);
     if (posted === "lost") {

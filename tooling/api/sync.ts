@@ -13,9 +13,7 @@ import { formatJson } from "../../src/files/json-text.ts";
 import { entrySchemaReference } from "../../src/fiab/import.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { entryLimits } from "../../src/registry/entry-limits.ts";
-import { HttpStatusError } from "../http/errors.ts";
-import { downloadToMemory } from "../http/download.ts";
-import { apiBase } from "./api-schemas.ts";
+import { ApiClient, ServerCallError } from "./client.ts";
 
 export const syncStateFile = ".registry-sync.json";
 
@@ -46,19 +44,18 @@ function baseUrl(server: string): URL {
 }
 
 /** A JSON document from the server, bounded; undefined for a 404 when `missingOk`. */
-async function getJson(url: string, options: SyncOptions, missingOk = false): Promise<unknown> {
+async function getJson(api: ApiClient, path: string, options: SyncOptions, missingOk = false): Promise<unknown> {
   let body: Uint8Array;
   try {
-    // The operator names their own server, often on a private network: this is not a stranger's URL.
-    ({ body } = await downloadToMemory(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, allowPrivateNetwork: true }));
+    body = await api.bytes("GET", path, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
   } catch (error) {
-    if (missingOk && error instanceof HttpStatusError && error.status === 404) return undefined;
+    if (missingOk && error instanceof ServerCallError && error.status === 404) return undefined;
     throw error;
   }
   try {
     return parseJsonDocument(decodeUtf8(body), { maxDepth: entryLimits.maxDepth + 2 });
   } catch (error) {
-    if (error instanceof JsonTextError) throw new RegistryError(`${url}: ${error.message} (line ${error.line}, column ${error.column})`);
+    if (error instanceof JsonTextError) throw new RegistryError(`${api.url(path)}: ${error.message} (line ${error.line}, column ${error.column})`);
     throw error;
   }
 }
@@ -89,15 +86,17 @@ export async function writeSyncState(dir: string, server: string, revision: numb
 export async function planSync(server: string, dir: string, existing: readonly LoadedEntry[], options: SyncOptions): Promise<SyncPlan> {
   const base = baseUrl(server);
   const serverKey = base.href;
-  const at = (path: string) => new URL(`.${apiBase}${path}`, base).href;
+  // The operator names their own server, often on a private network: this is not a stranger's URL.
+  const api = new ApiClient(serverKey);
   const last = await readState(dir, serverKey);
-  const changesUrl = at(`/changes${last !== undefined ? `?since=${last}` : ""}`);
-  const changes = (await getJson(changesUrl, options)) as { since?: unknown; revision?: unknown; changes?: unknown };
+  const changesPath = `/changes${last !== undefined ? `?since=${last}` : ""}`;
+  const changesUrl = api.url(changesPath);
+  const changes = (await getJson(api, changesPath, options)) as { since?: unknown; revision?: unknown; changes?: unknown };
   if (typeof changes?.since !== "number" || typeof changes.revision !== "number" || !Array.isArray(changes.changes)) {
     throw new RegistryError(`${changesUrl}: not a registry server's answer; is ${server} a registry server?`);
   }
-  const checkpointsUrl = at("/checkpoints");
-  const document = (await getJson(checkpointsUrl, options)) as { schemaVersion?: unknown; checkpoints?: Record<string, unknown> };
+  const checkpointsUrl = api.url("/checkpoints");
+  const document = (await getJson(api, "/checkpoints", options)) as { schemaVersion?: unknown; checkpoints?: Record<string, unknown> };
   if (document?.schemaVersion !== schemaVersion) {
     throw new RegistryError(`${checkpointsUrl}: the server publishes schema version ${String(document?.schemaVersion)}, this tooling writes ${schemaVersion}; use the server's version of the tooling`);
   }
@@ -112,9 +111,9 @@ export async function planSync(server: string, dir: string, existing: readonly L
     const target = asEntry(checkpointsUrl, id, published);
     const mine = local.get(id);
     if (mine && same(mine, target)) continue;
-    const earlierUrl = at(`/checkpoints/${id}?revision=${since}`);
-    const earlier = since > 0 ? await getJson(earlierUrl, options, true) : undefined;
-    const before = earlier === undefined ? undefined : asEntry(earlierUrl, id, earlier);
+    const earlierPath = `/checkpoints/${id}?revision=${since}`;
+    const earlier = since > 0 ? await getJson(api, earlierPath, options, true) : undefined;
+    const before = earlier === undefined ? undefined : asEntry(api.url(earlierPath), id, earlier);
     if (!mine && !before) plan.drafts.push({ id, entry: target });
     else if (mine && before && same(mine, before)) plan.drafts.push({ id, entry: target });
     else plan.conflicts.push({ id, entry: target, why: mine ? `edited in the folder since revision ${since}, and changed on the server` : `removed from the folder since revision ${since}, and changed on the server` });

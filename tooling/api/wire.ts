@@ -1,6 +1,7 @@
-// The server's HTTP contract: every request body and every response document as a Zod schema. Requests are
-// parsed with them; responses are typed by them and checked against them in the tests; the OpenAPI document
-// (openapi.ts) is generated from them.
+// The server's HTTP contract, shared by the server and its clients (the worker, `jobs`, `sync-entries`): every
+// request body and every response document as a Zod schema. The server parses requests with them; responses are
+// typed by them and checked against them in the tests; the OpenAPI document (tooling/server/openapi.ts) is
+// generated from them.
 import { z } from "zod";
 import { checkpointId, entrySchema, httpUrl } from "../../src/contract/index.ts";
 import { storeDocument } from "../../src/fiab/store-contract.ts";
