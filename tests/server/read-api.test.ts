@@ -14,6 +14,8 @@ import { loadValidEntries } from "../../src/registry/validate.ts";
 import { register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 import { copyOfEntries } from "../support/helpers.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
+import { openApiPath } from "../../tooling/server/route.ts";
+import { routes } from "../../tooling/server/routes.ts";
 
 let registry: TestRegistry;
 beforeAll(async () => {
@@ -211,26 +213,33 @@ describe("other routes", () => {
   });
 });
 
+describe("the declared routes", () => {
+  it("are each answered by the server with the method declared, a token asked for where they have a scope", async () => {
+    expect(routes.length).toBeGreaterThan(10);
+    for (const route of routes) {
+      // A path parameter that fits no schema: a routed request is refused by the route (400, 404, or 401 first).
+      const path = `/api/v1${route.path.replace(/:\w+/g, "x")}`;
+      const response = await registry.call(path, { method: route.method });
+      const text = await response.text();
+      const problem = response.status >= 400 ? JSON.parse(text) : undefined;
+      expect([response.status, problem?.detail ?? ""], `${route.method} ${path}`).not.toEqual([404, expect.stringMatching(/^no route for/)]);
+      expect(response.status, `${route.method} ${path}`).not.toBe(405);
+      if (route.scope) expect([response.status, problem?.detail], `${route.method} ${path}`).toEqual([401, `this needs a bearer token with the "${route.scope}" scope`]);
+    }
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("is OpenAPI 3.1 whose every $ref resolves, and whose schemas hold for the server's answers", async () => {
     const doc = await (await registry.call("/api/v1/openapi.json")).json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual([
-      "/api/v1/checkpoints",
-      "/api/v1/checkpoints/{id}",
-      "/api/v1/changes",
-      "/api/v1/register",
-      "/api/v1/registrations/{rid}",
-      "/api/v1/checkpoints/{id}/verify",
-      "/api/v1/jobs",
-      "/api/v1/jobs/{job}",
-      "/api/v1/jobs/lease",
-      "/api/v1/jobs/{job}/heartbeat",
-      "/api/v1/jobs/{job}/result",
-      "/api/v1/blobs/{sha256}",
-      "/api/v1/health",
-      "/api/v1/openapi.json",
-    ]);
+    // One path per declared route (routes.ts), in the order declared; each operation says its route's scope.
+    expect(Object.keys(doc.paths)).toEqual([...new Set(routes.map((route) => `/api/v1${openApiPath(route.path)}`))]);
+    for (const route of routes) {
+      const operation = doc.paths[`/api/v1${openApiPath(route.path)}`][route.method.toLowerCase()];
+      expect(operation.operationId).toBe(route.operationId);
+      expect(operation.security, route.operationId).toEqual(route.scope ? [{ bearer: [route.scope] }] : undefined);
+    }
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(10);
     for (const ref of new Set(refs)) {

@@ -9,25 +9,17 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import pino from "pino";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
-import { apiBase, changesQuery, checkpointQuery, checkpointsQuery, heartbeatRequest, jobResultRequest, jobsQuery, leaseRequest, registerRequest, type Problem } from "../api/wire.ts";
-import { sha256Pattern, type BlobStore } from "./blobs.ts";
+import { apiBase } from "../api/wire.ts";
 import type { Database } from "./database.ts";
-import type { EntryStore } from "./entry-store.ts";
-import type { JobQueue } from "./jobs.ts";
-import { openApiDocument } from "./openapi.ts";
 import { badRequest, HttpProblem, notFound, problemBody, problemHeaders } from "./problems.ts";
 import type { PublishedDocuments } from "./published.ts";
-import type { Registrar } from "./registrar.ts";
 import { corsHeaders, Representation, vary } from "./representation.ts";
+import { inputOf, type RouteServices } from "./route.ts";
+import { readCaching, routes } from "./routes.ts";
 import { findToken, grants, type Scope, type TokenRecord } from "./tokens.ts";
 
-export interface AppOptions {
+export interface AppOptions extends RouteServices {
   db: Database;
-  store: EntryStore;
-  published: PublishedDocuments;
-  registrar: Registrar;
-  jobs: JobQueue;
-  blobs: BlobStore;
   /** Registrations each token may submit per minute. */
   registrationsPerMinute: number;
   log: (message: string) => void;
@@ -45,12 +37,6 @@ export type LogLevel = (typeof logLevels)[number];
  * parameter longer than `paramChars` (ids are at most 128 characters, job ids 36, blob addresses 64).
  */
 export const limits = { bodyBytes: 16 * 1024, headerBytes: 16 * 1024, paramChars: 256 };
-
-// Readers revalidate after a minute; a 304 costs them a header block.
-const readCaching = "public, max-age=60, stale-while-revalidate=300";
-const ridPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A job's result carries a verification record (its installed packages): larger than other bodies. */
-const resultBodyBytes = 1024 * 1024;
 
 const tokens = new WeakMap<FastifyRequest, TokenRecord>();
 
@@ -92,19 +78,15 @@ export function publishedFastPath(published: PublishedDocuments) {
   };
 }
 
-/** Answers with a published document: strong ETag, If-None-Match, br/gzip, caching headers. */
-async function sendDocument(request: FastifyRequest, reply: FastifyReply, made: Representation | Promise<Representation>, caching = readCaching): Promise<FastifyReply> {
-  const document = await made;
-  const encoding = document.choose(request.headers["accept-encoding"]);
-  reply.header("etag", document.etag(encoding)).header("cache-control", caching).header("vary", readHeaders.vary);
-  if (document.matches(request.headers["if-none-match"])) return reply.code(304).send();
-  reply.header("content-type", document.contentType);
-  if (encoding !== "identity") reply.header("content-encoding", encoding);
-  return reply.send(await document.encoded(encoding));
-}
-
-function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): NonNullable<Problem["errors"]> {
-  return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(body)", message: issue.message }));
+/** The rate limit of registrations, per token (per address for a request refused before its token is known). */
+function perTokenRateLimit(perMinute: number) {
+  return {
+    max: perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) => `token:${tokens.get(request)?.id ?? request.ip}`,
+    errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string }) =>
+      new HttpProblem(429, "rate-limited", "Too many requests", `this token may register ${context.max} checkpoints a minute; retry in ${context.after}`),
+  };
 }
 
 /** The bearer token of a request, checked for `scope`; 401 or 403 problems otherwise. */
@@ -189,7 +171,8 @@ class RouteMethods {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { db, store, published, registrar, jobs, blobs, log } = options;
+  const { db, published, log } = options;
+  const services: RouteServices = { store: options.store, published, registrar: options.registrar, jobs: options.jobs, blobs: options.blobs };
   const logLevel = options.logLevel ?? "silent";
   const fastPath = publishedFastPath(published);
   // The fast path never reaches Fastify: its answers are logged here, as Fastify's hook would say them.
@@ -243,8 +226,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
   }
 
-  const routes = new RouteMethods();
-  app.addHook("onRoute", (route) => routes.add(route.url, route.method));
+  const methods = new RouteMethods();
+  app.addHook("onRoute", (route) => methods.add(route.url, route.method));
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const problem = asProblem(error);
@@ -253,7 +236,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0]!;
-    const allowed = routes.allowed(path);
+    const allowed = methods.allowed(path);
     if (allowed.length > 0) {
       const problem = new HttpProblem(405, "method-not-allowed", "Method not allowed", `${path} answers ${allowed.join(", ")}, not ${request.method}`, { headers: { allow: allowed.join(", ") } });
       return sendProblem(reply, problem, request.url);
@@ -276,152 +259,28 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
-  // Uploads (trace files) are streamed to disk, hashed and capped by the blob store, never buffered.
+  // Uploads (trace files) are streamed to their route, never buffered.
   app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
   // Reads are public and cacheable by anyone; cross-origin writes are not offered (PUT is not allowed).
   await app.register(cors, { origin: readHeaders["access-control-allow-origin"], methods: ["GET", "HEAD"], exposedHeaders: readHeaders["access-control-expose-headers"], maxAge: 86_400 });
   await app.register(rateLimit, { global: false, hook: "preHandler" });
 
-  app.get(`${apiBase}/checkpoints`, async (request, reply) => {
-    const query = checkpointsQuery.safeParse(request.query);
-    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
-    const { contract } = query.data;
-    return sendDocument(request, reply, contract ? published.fiab(contract) : published.registry());
-  });
-
-  app.get<{ Params: { id: string } }>(`${apiBase}/checkpoints/:id`, async (request, reply) => {
-    const { id } = request.params;
-    if (!checkpointIdPattern.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 200))} is not a checkpoint id`, [{ path: "id", message: "a checkpoint id" }]);
-    const query = checkpointQuery.safeParse(request.query);
-    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
-    if (query.data.revision !== undefined) {
-      const revision = Number(query.data.revision);
-      const earlier = published.entryAt(id, revision);
-      if (!earlier) throw notFound(`no checkpoint "${id}" at revision ${revision}`);
-      // A past revision never changes.
-      return sendDocument(request, reply, earlier, revision <= store.revision ? "public, max-age=31536000, immutable" : "no-store");
-    }
-    const document = published.entry(id);
-    if (!document) throw notFound(`no checkpoint "${id}"`);
-    return sendDocument(request, reply, document);
-  });
-
-  app.get(`${apiBase}/changes`, async (request, reply) => {
-    const query = changesQuery.safeParse(request.query);
-    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
-    const since = query.data.since !== undefined ? Number(query.data.since) : (store.importRevision() ?? 0);
-    reply.header("cache-control", "no-store");
-    return { since, revision: store.revision, changes: store.changesSince(since) };
-  });
-
-  app.put(
-    `${apiBase}/register`,
-    {
-      onRequest: authenticate(db, "register"),
-      config: {
-        rateLimit: {
-          max: options.registrationsPerMinute,
-          timeWindow: 60_000,
-          keyGenerator: (request: FastifyRequest) => `token:${tokens.get(request)?.id ?? request.ip}`,
-          errorResponseBuilder: (_request: FastifyRequest, context: { max: number; after: string }) =>
-            new HttpProblem(429, "rate-limited", "Too many requests", `this token may register ${context.max} checkpoints a minute; retry in ${context.after}`),
-        },
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: `${apiBase}${route.path}`,
+      ...(route.scope ? { onRequest: authenticate(db, route.scope) } : {}),
+      ...(route.bodyBytes ? { bodyLimit: route.bodyBytes } : {}),
+      ...(route.rateLimited ? { config: { rateLimit: perTokenRateLimit(options.registrationsPerMinute) } } : {}),
+      handler: async (request, reply) => {
+        const input = inputOf(route, request);
+        // Answers other than published documents are not cached; sendDocument says otherwise for those.
+        reply.header("cache-control", "no-store");
+        return route.handler(input, { request, reply, token: tokens.get(request), services });
       },
-    },
-    async (request, reply) => {
-      const body = registerRequest.safeParse(request.body);
-      if (!body.success) throw badRequest("the registration request is not valid", fieldErrors(body.error.issues));
-      const { registration, created } = registrar.submit(body.data, tokens.get(request)?.id);
-      reply.code(created ? 202 : 200).header("location", registration.location).header("cache-control", "no-store");
-      return registration;
-    },
-  );
-
-  app.get<{ Params: { rid: string } }>(`${apiBase}/registrations/:rid`, async (request, reply) => {
-    const { rid } = request.params;
-    if (!ridPattern.test(rid)) throw badRequest(`${JSON.stringify(rid.slice(0, 200))} is not a registration id`, [{ path: "rid", message: "a registration id (a UUID)" }]);
-    const registration = registrar.get(rid);
-    if (!registration) throw notFound(`no registration ${rid}`);
-    reply.header("cache-control", "no-store");
-    return registration;
-  });
-
-  const jobId = (jid: string) => {
-    if (!ridPattern.test(jid)) throw badRequest(`${JSON.stringify(jid.slice(0, 200))} is not a job id`, [{ path: "job", message: "a job id (a UUID)" }]);
-    return jid;
-  };
-
-  // Job listings name workers' hosts and tokens: for those who run workers or the server, not for everyone.
-  app.get(`${apiBase}/jobs`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
-    const query = jobsQuery.safeParse(request.query);
-    if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
-    const { limit, ...filter } = query.data;
-    reply.header("cache-control", "no-store");
-    return jobs.list({ ...filter, ...(limit ? { limit: Number(limit) } : {}) });
-  });
-
-  app.get<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
-    const found = jobs.get(jobId(request.params.jid));
-    if (!found) throw notFound(`no job ${request.params.jid}`);
-    reply.header("cache-control", "no-store");
-    return found;
-  });
-
-  app.post<{ Params: { id: string } }>(`${apiBase}/checkpoints/:id/verify`, { onRequest: authenticate(db, "admin") }, async (request, reply) => {
-    const { id } = request.params;
-    if (!checkpointIdPattern.test(id)) throw badRequest(`${JSON.stringify(id.slice(0, 200))} is not a checkpoint id`, [{ path: "id", message: "a checkpoint id" }]);
-    if (jobs.platforms.length === 0) throw new HttpProblem(409, "no-platforms", "No platforms", "this server verifies on no platform; start it with --platforms");
-    reply.code(202).header("cache-control", "no-store");
-    return { jobs: jobs.plan(id) };
-  });
-
-  app.post(`${apiBase}/jobs/lease`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
-    const body = leaseRequest.safeParse(request.body);
-    if (!body.success) throw badRequest("the lease request is not valid", fieldErrors(body.error.issues));
-    const { worker, platform, waitSeconds = 0 } = body.data;
-    const name = `${worker} (token ${tokens.get(request)?.name ?? "?"})`;
-    const leased = await jobs.lease(name, platform, waitSeconds * 1000, () => request.raw.destroyed || reply.raw.destroyed);
-    reply.header("cache-control", "no-store");
-    if (!leased) return reply.code(204).send();
-    return leased;
-  });
-
-  app.post<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid/heartbeat`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
-    const body = heartbeatRequest.safeParse(request.body);
-    if (!body.success) throw badRequest("the heartbeat is not valid", fieldErrors(body.error.issues));
-    reply.header("cache-control", "no-store");
-    return jobs.heartbeat(jobId(request.params.jid), body.data.attempt);
-  });
-
-  app.post<{ Params: { jid: string } }>(`${apiBase}/jobs/:jid/result`, { onRequest: authenticate(db, "worker"), bodyLimit: resultBodyBytes }, async (request, reply) => {
-    const body = jobResultRequest.safeParse(request.body);
-    if (!body.success) throw badRequest("the job result is not valid", fieldErrors(body.error.issues));
-    const { job, duplicate } = jobs.finish(jobId(request.params.jid), body.data);
-    reply.header("cache-control", "no-store");
-    return { job, duplicate };
-  });
-
-  app.put<{ Params: { sha256: string } }>(`${apiBase}/blobs/:sha256`, { onRequest: authenticate(db, "worker") }, async (request, reply) => {
-    const { sha256 } = request.params;
-    if (!sha256Pattern.test(sha256)) throw badRequest(`${JSON.stringify(sha256.slice(0, 80))} is not a lowercase sha256`, [{ path: "sha256", message: "64 lowercase hex digits" }]);
-    if (!request.body || typeof (request.body as NodeJS.ReadableStream).pipe !== "function") throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the file as application/octet-stream");
-    const length = request.headers["content-length"] ? Number(request.headers["content-length"]) : undefined;
-    const stored = await blobs.put(sha256, request.body as import("node:stream").Readable, length);
-    reply.code(stored.created ? 201 : 200).header("cache-control", "no-store");
-    return { sha256, size: stored.size };
-  });
-
-  app.get(`${apiBase}/health`, async (_request, reply) => {
-    reply.header("cache-control", "no-store");
-    return { status: "ok" as const, revision: store.revision, entries: store.size, registrations: registrar.counts() };
-  });
-
-  let openApi: Representation | undefined;
-  app.get(`${apiBase}/openapi.json`, async (request, reply) => {
-    openApi ??= new Representation(JSON.stringify(openApiDocument(), null, 2));
-    return sendDocument(request, reply, openApi, "public, max-age=3600");
-  });
+    });
+  }
 
   return app;
 }
