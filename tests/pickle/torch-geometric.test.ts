@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { execa } from "execa";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
+import { op } from "../security/gadget-chains.ts";
 import { PYG_CHECKPOINTS, PYG_MODEL_PACKAGE, pygDataPickle, pygMutations } from "../support/pyg-pickles.ts";
 
 describe.each(PYG_CHECKPOINTS)("the torch_geometric checkpoint %s", (checkpoint) => {
@@ -41,5 +42,25 @@ print(len(memo), sum(1 for i, op in enumerate(ops) if op[0] == "BUILD" and ops[i
     const scan = scanPickle(pygMutations(pickle)[mutation]!, { allowPackages: [PYG_MODEL_PACKAGE] });
     expect(scan.verdict).not.toBe("safe");
     expect(scan.reasons.join("\n")).toMatch(/BUILD at byte \d+: the state of ordered-dict is .*, not ordered-dict-origin/);
+  });
+});
+
+describe("the state of an OrderedDict, as the scan knows it", () => {
+  const g = op.global;
+  const key = op.str("__orig_class__");
+  const alias = g("typing", "OrderedDict");
+  const ordered = op.call(g("collections", "OrderedDict"));
+  // The state dict made first and kept in the memo (BINPUT 0), the OrderedDict built with it later (BINGET 0).
+  const later = (between: Buffer) => op.pickle(Buffer.concat([op.dict([key, alias]), Buffer.from("q\x000", "latin1"), between, op.build(ordered, Buffer.from("h\x00", "latin1"))]));
+
+  it("is known when the dict was made shortly before its BUILD", () => {
+    expect(scanPickle(later(Buffer.alloc(0))).verdict).toBe("safe");
+    expect(scanPickle(later(Buffer.concat(Array.from({ length: 1000 }, () => Buffer.from("}0", "latin1"))))).verdict).toBe("safe");
+  });
+
+  it("counts against the pickle when more than 1,024 dicts were made in between, or a key was set twice", () => {
+    expect(scanPickle(later(Buffer.concat(Array.from({ length: 1024 }, () => Buffer.from("}0", "latin1"))))).reasons.join()).toMatch(/the state of ordered-dict is a dict with keys other than attribute names, not ordered-dict-origin/);
+    // Python keeps one item; the scan counts the items set, and refuses rather than track replacements.
+    expect(scanPickle(op.pickle(op.build(ordered, op.setitem(op.dict([key, alias]), key, alias)))).verdict).not.toBe("safe");
   });
 });
