@@ -29,5 +29,8 @@ describe("allowlist.json", () => {
     expect(edited((d) => (d.types.codec.is = { anyOf: [{ equals: 1.5 }, "str"] }))).toThrow(/^allowlist\.json: types\.codec\.is/);
     expect(edited((d) => (d.version = 1))).toThrow(/^allowlist\.json: version/);
     expect(edited((d) => (d.callable["builtins.dict"].why = ""))).toThrow(/callable\.builtins\.dict\.why/);
+    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { __orig_class__: "alias" } }))).toThrow(/types\.ordered-dict-origin\.is: unknown type "alias"/);
+    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: {} }))).toThrow(/^allowlist\.json: types\.ordered-dict-origin\.is/);
+    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { a: "int", b: "int", c: "int", d: "int", e: "int" } }))).toThrow(/^allowlist\.json: types\.ordered-dict-origin\.is/);
   });
 });

@@ -122,6 +122,7 @@ export function offTypeValues(): Value[] {
     value("class Identity", g("torch.nn.modules.linear", "Identity"), "annotation"),
     value("function _codecs.encode", g("_codecs", "encode"), "annotation"),
     value("typing.Union", g("typing", "Union"), "typing-form", "annotation"),
+    value("typing.OrderedDict", g("typing", "OrderedDict"), "annotation"),
     value("Identity().forward", forward(), "method"),
   ];
 }
@@ -349,6 +350,32 @@ export function generateChains(markers: string): Chain[] {
     add(`BUILD on ${v.label}`, op.build(v.code, op.dict([op.str("training"), op.bool(false)])), buildable);
   }
   add("BUILD on inspect.Parameter", op.build(op.call(g("inspect", "Parameter"), op.str("x"), parameterKind()), op.dict([op.str("_default"), op.int(1)], [op.str("_annotation"), g("torch", "Tensor")])), true);
+  // An OrderedDict made by typing.OrderedDict() (torch_geometric's hook dicts): its __orig_class__ and nothing else.
+  const origin = (...pairs: Array<[Buffer, Buffer]>) => op.dict(...pairs);
+  const originKey = op.str("__orig_class__");
+  const typingOrderedDict = g("typing", "OrderedDict");
+  add("BUILD on OrderedDict() with its __orig_class__", op.build(orderedDict(), origin([originKey, typingOrderedDict])), true);
+  add("BUILD on OrderedDict() with its __orig_class__ by SETITEM", op.build(orderedDict(), op.setitem(op.dict(), originKey, typingOrderedDict)), true);
+  for (const v of off) {
+    if (v.label !== "typing.OrderedDict") add(`BUILD on OrderedDict() with __orig_class__ = ${v.label}`, op.build(orderedDict(), origin([originKey, v.code])), false);
+    if (!v.tags.has("ordered-dict")) add(`BUILD on ${v.label} with the state of a typing.OrderedDict()`, op.build(v.code, origin([originKey, typingOrderedDict])), false);
+  }
+  const otherStates: Array<[string, Buffer]> = [
+    ["a key more", origin([originKey, typingOrderedDict], [op.str("x"), op.int(1)])],
+    ["a key more, set by SETITEM", op.setitem(origin([originKey, typingOrderedDict]), op.str("x"), op.int(1))],
+    ["{'__setstate__': typing.OrderedDict}", origin([op.str("__setstate__"), typingOrderedDict])],
+    ["{'__class__': typing.OrderedDict}", origin([op.str("__class__"), typingOrderedDict])],
+    ["{'_orig_class': typing.OrderedDict}", origin([op.str("_orig_class"), typingOrderedDict])],
+    ["{b'__orig_class__': typing.OrderedDict}", origin([op.bytes(Buffer.from("__orig_class__")), typingOrderedDict])],
+    ["{}", op.dict()],
+    ["dict([('__orig_class__', typing.OrderedDict)])", op.call(g("builtins", "dict"), op.list(op.tuple(originKey, typingOrderedDict)))],
+    ["(None, {'__orig_class__': typing.OrderedDict})", op.tuple(op.none(), origin([originKey, typingOrderedDict]))],
+    ["__orig_class__ = typing.OrderedDict[int, int]", origin([originKey, op.call(g("_operator", "getitem"), typingOrderedDict, op.tuple(g("builtins", "int"), g("builtins", "int")))])],
+    ["__orig_class__ = typing.Dict", origin([originKey, g("typing", "Dict")])],
+    ["__orig_class__ = collections.OrderedDict", origin([originKey, g("collections", "OrderedDict")])],
+  ];
+  for (const [label, state] of otherStates) add(`BUILD on OrderedDict() with ${label}`, op.build(orderedDict(), state), false);
+  add("typing.OrderedDict() called", op.call(typingOrderedDict), false);
   add("BUILD on a numpy dtype", numpyDtype(), true);
   add("BUILD on a big-endian numpy dtype", op.build(op.call(g("numpy", "dtype"), op.str("f8"), op.bool(false), op.bool(true)), numpyDtypeState([1, op.str(">")])), true);
   add("BUILD on a numpy array", numpyArray(), true);

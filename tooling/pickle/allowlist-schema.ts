@@ -5,7 +5,8 @@ import { z } from "zod";
 
 /**
  * A type: a name (builtinTypes, types, a callable's `returns`, or classReturns), or an expression. Both the
- * scan and the loader interpret exactly these forms.
+ * scan and the loader interpret exactly these forms. A record is a dict the pickle wrote with exactly the keys
+ * given (str), each value of its type: it names its keys, so unlike "attributes" it may name a dunder one.
  */
 export type TypeExpr =
   | string
@@ -15,7 +16,11 @@ export type TypeExpr =
   | { equals: number | string | boolean | null }
   | { bytesEqual: string }
   | { pattern: string }
-  | { global: string[] };
+  | { global: string[] }
+  | { record: { [key: string]: TypeExpr } };
+
+/** Keys a record may name: the scan keeps the items of at most this many per dict (values.ts). */
+export const RECORD_KEYS_MAX = 4;
 
 const typeName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a type name: lower case words joined by '-'");
 const globalName = z.string().regex(/^[A-Za-z_][\w.*]*$/, "a dotted global name, '*' matching any characters");
@@ -42,6 +47,13 @@ export const typeExpr: z.ZodType<TypeExpr> = z.union([
   z.strictObject({ bytesEqual: z.string().regex(/^[\x00-\xff]*$/, "latin-1 text") }),
   z.strictObject({ pattern: z.string() }),
   z.strictObject({ global: z.array(globalName).min(1) }),
+  z.strictObject({
+    get record() {
+      return z
+        .record(z.string().min(1), typeExpr)
+        .refine((keys) => Object.keys(keys).length >= 1 && Object.keys(keys).length <= RECORD_KEYS_MAX, `from 1 to ${RECORD_KEYS_MAX} keys`);
+    },
+  }),
 ]);
 
 const argument = z.union([typeExpr, z.strictObject({ rest: typeExpr })]);
@@ -78,6 +90,7 @@ function* namesIn(expr: TypeExpr): Generator<string> {
   else if ("anyOf" in expr) for (const e of expr.anyOf) yield* namesIn(e);
   else if ("tuple" in expr) for (const e of expr.tuple) yield* namesIn(e);
   else if ("tupleOf" in expr) yield* namesIn(expr.tupleOf);
+  else if ("record" in expr) for (const e of Object.values(expr.record)) yield* namesIn(e);
 }
 
 function* patternsIn(expr: TypeExpr): Generator<string> {
@@ -86,6 +99,7 @@ function* patternsIn(expr: TypeExpr): Generator<string> {
   else if ("anyOf" in expr) for (const e of expr.anyOf) yield* patternsIn(e);
   else if ("tuple" in expr) for (const e of expr.tuple) yield* patternsIn(e);
   else if ("tupleOf" in expr) yield* patternsIn(expr.tupleOf);
+  else if ("record" in expr) for (const e of Object.values(expr.record)) yield* patternsIn(e);
 }
 
 /** Every place a type appears, with its path in the document. */

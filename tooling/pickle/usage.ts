@@ -226,6 +226,24 @@ export class Usage {
         const item = this.#check(expr.tupleOf);
         return (value, args, depth) => this.#fitsEachItem(value, item, args, depth);
       }
+      if ("record" in expr) {
+        const values = this.#ctx.values;
+        const fields = Object.entries(expr.record).map(([key, type]) => ({ key, utf8: new TextEncoder().encode(key), check: this.#check(type) }));
+        // As many items set as keys named, and each key named among them: so each exactly once.
+        return (value, args, depth) => {
+          const n = values.dictItemCount(value);
+          if (depth > MAX_DEPTH || n !== fields.length) return false;
+          for (const { key, utf8, check } of fields) {
+            let i = 0;
+            for (; i < n; i++) {
+              const k = values.dictKey(value, i);
+              if (isStrLiteral(bytes, k) && strLiteralEquals(bytes, k, key, utf8)) break;
+            }
+            if (i === n || !check(values.dictValue(value, i), args, depth + 1)) return false;
+          }
+          return true;
+        };
+      }
       if ("equals" in expr) {
         const want = expr.equals;
         if (want === null) return (value) => value === NONE;
@@ -339,6 +357,7 @@ function show(expr: TypeExpr): string {
   if ("equals" in expr) return JSON.stringify(expr.equals);
   if ("bytesEqual" in expr) return `b${JSON.stringify(expr.bytesEqual)}`;
   if ("pattern" in expr) return `/${expr.pattern}/`;
+  if ("record" in expr) return `{${Object.entries(expr.record).map(([key, type]) => `${JSON.stringify(key)}: ${show(type)}`).join(", ")}}`;
   return expr.global.join("|");
 }
 

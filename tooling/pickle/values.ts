@@ -183,6 +183,13 @@ const TUPLE_SLOTS_FIRST = 256;
 /** Dicts tracked; beyond, a dict's keys are unknown. */
 const DICTS_MAX = 1 << 24;
 const DICT_NOT_ATTRIBUTES = 1;
+/**
+ * Dicts whose items are kept, for states typed as a record (allowlist.json): a ring of the most recent ones,
+ * as for tuples (64 KB). A record's dict is built just before its BUILD.
+ */
+const DICT_SLOTS = 1 << 10;
+/** Items kept per dict (RECORD_KEYS_MAX of allowlist-schema.ts); a dict given more counts as having more. */
+export const DICT_ITEMS_MAX = 4;
 
 export class Values {
   #tuples = 0;
@@ -192,6 +199,11 @@ export class Values {
   #items = new Float64Array(TUPLE_SLOTS_FIRST * TUPLE_ITEMS_MAX);
   #dicts = 0;
   #dictFlags = new Uint8Array(64);
+  #dictOwner = new Int32Array(DICT_SLOTS).fill(-1);
+  /** Items set so far, at most DICT_ITEMS_MAX + 1 (more than kept). */
+  #dictCount = new Uint8Array(DICT_SLOTS);
+  /** Key and value of each kept item. */
+  #dictItems = new Float64Array(DICT_SLOTS * DICT_ITEMS_MAX * 2);
 
   /** A new tuple of `count` items read from `source` at `start`. */
   tuple(source: Float64Array, start: number, count: number): number {
@@ -235,12 +247,53 @@ export class Values {
       this.#dictFlags = grown;
     }
     this.#dictFlags[d] = attributesOnly ? 0 : DICT_NOT_ATTRIBUTES;
+    const slot = d & (DICT_SLOTS - 1);
+    this.#dictOwner[slot] = d;
+    this.#dictCount[slot] = 0;
     return DICT_TAG - d;
   }
 
   /** Notes that a key other than an attribute name was set into a tracked dict. */
   keySet(dict: number, attributeName: boolean): void {
     if (!attributeName && isTrackedDict(dict)) this.#dictFlags[DICT_TAG - dict] = DICT_NOT_ATTRIBUTES;
+  }
+
+  /** Keeps an item set into a tracked dict (DICT, SETITEM, SETITEMS), while the dict is recent and small. */
+  itemSet(dict: number, key: number, value: number): void {
+    if (!isTrackedDict(dict)) return;
+    const d = DICT_TAG - dict;
+    const slot = d & (DICT_SLOTS - 1);
+    if (this.#dictOwner[slot] !== d) return;
+    const count = this.#dictCount[slot]!;
+    if (count > DICT_ITEMS_MAX) return;
+    if (count < DICT_ITEMS_MAX) {
+      const at = (slot * DICT_ITEMS_MAX + count) * 2;
+      this.#dictItems[at] = key;
+      this.#dictItems[at + 1] = value;
+    }
+    this.#dictCount[slot] = count + 1;
+  }
+
+  /**
+   * How many items were set into a dict value (a key set twice counts twice), or -1 when they are not known:
+   * not a tracked dict, no longer recent, or given more than DICT_ITEMS_MAX.
+   */
+  dictItemCount(value: number): number {
+    if (!isTrackedDict(value)) return -1;
+    const d = DICT_TAG - value;
+    const slot = d & (DICT_SLOTS - 1);
+    const count = this.#dictOwner[slot] === d ? this.#dictCount[slot]! : -1;
+    return count > DICT_ITEMS_MAX ? -1 : count;
+  }
+
+  /** The key of the i-th item of a dict whose dictItemCount is more than i. */
+  dictKey(value: number, i: number): number {
+    return this.#dictItems[(((DICT_TAG - value) & (DICT_SLOTS - 1)) * DICT_ITEMS_MAX + i) * 2]!;
+  }
+
+  /** The value of the i-th item of a dict whose dictItemCount is more than i. */
+  dictValue(value: number, i: number): number {
+    return this.#dictItems[(((DICT_TAG - value) & (DICT_SLOTS - 1)) * DICT_ITEMS_MAX + i) * 2 + 1]!;
   }
 
   /** Whether every key set into the dict so far is an attribute name. */

@@ -53,10 +53,11 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
   const found = new GlobalsFound(extraPackages, (detail) => m.error("limit-exceeded", detail));
   const usage = new Usage({ bytes, values, globalName: (i) => found.name(i), globalUse: (i) => found.use(i) });
   found.usage = usage;
-  /** A key set into a dict: whether the dict's keys are still all attribute names. */
-  const keySet = (dict: number, key: number) => {
+  /** An item set into a dict: whether the dict's keys are still all attribute names, and the item itself. */
+  const itemSet = (dict: number, key: number, value: number) => {
     // Only the keys of a dict that may still become an object's state are read.
     if (values.hasAttributeKeysOnly(dict) && !(isStrLiteral(bytes, key) && isAttributeNameAt(bytes, key))) values.keySet(dict, false);
+    values.itemSet(dict, key, value);
   };
   const maxOps = limits.maxOps;
   let pos = 0;
@@ -175,12 +176,12 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
         x = m.popMark();
         if ((m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for DICT");
         const dict = values.dict(true);
-        for (let k = x; k < m.top; k += 2) keySet(dict, m.itemAt(k));
+        for (let k = x; k < m.top; k += 2) itemSet(dict, m.itemAt(k), m.itemAt(k + 1));
         m.truncate(x); m.push(dict); break;
       }
       case APPEND: m.need(2); usage.container("appends", m.itemAt(m.top - 2), m.at); m.top -= 1; break;
       case SETITEM:
-        m.need(3); usage.container("setitems", m.itemAt(m.top - 3), m.at); keySet(m.itemAt(m.top - 3), m.itemAt(m.top - 2));
+        m.need(3); usage.container("setitems", m.itemAt(m.top - 3), m.at); itemSet(m.itemAt(m.top - 3), m.itemAt(m.top - 2), m.itemAt(m.top - 1));
         m.top -= 2; break;
       case APPENDS: case SETITEMS: case ADDITEMS: {
         x = m.popMark();
@@ -188,7 +189,7 @@ export function walk(bytes: Uint8Array, limits: WalkLimits, extraPackages: reado
         if (op === SETITEMS && (m.top - x) % 2 !== 0) throw m.error("invalid-argument", "odd number of items for SETITEMS");
         const target = m.itemAt(x - 1);
         usage.container(op === APPENDS ? "appends" : op === SETITEMS ? "setitems" : "additems", target, m.at);
-        if (op === SETITEMS) for (let k = x; k < m.top; k += 2) keySet(target, m.itemAt(k));
+        if (op === SETITEMS) for (let k = x; k < m.top; k += 2) itemSet(target, m.itemAt(k), m.itemAt(k + 1));
         m.truncate(x); break;
       }
       case BUILD: m.need(2); usage.build(m.itemAt(m.top - 2), m.itemAt(m.top - 1), m.at); m.top -= 1; break;

@@ -14,7 +14,8 @@ loading, with the values in hand, so that a scan that is wrong still cannot run 
   load returned, a "storage" what persistent_load returned for a persistent id of torch's form);
 - BUILD sets state only on objects this load made of a type the list names, with the state the list types;
   a class's __setstate__ is looked up on the class, never on the object, and must be one the list reviews;
-  state may not use dunder names, nor put a callable in place of a method of the class (but forward);
+  state may not use dunder names, nor put a callable in place of a method of the class (but forward), except
+  a record's keys, which the list names one by one (an OrderedDict's __orig_class__);
 - items are added only to plain dicts, lists and sets; EXT1/2/4 are refused.
 
 The pure-Python unpickler is used because the C one cannot be told what REDUCE may call; data.pkl is a few
@@ -341,11 +342,20 @@ def make_unpickler(allowlist):
             rule = allowlist.build.get(what) if what is not None else None
             if rule is None:
                 raise Refused("refused BUILD on %s: state only on %s objects made by this pickle" % (describe(inst), ", ".join(allowlist.build)))
-            if self._made.fit(state, rule["state"], ()) is MISMATCH:
+            fitted = self._made.fit(state, rule["state"], ())
+            if fitted is MISMATCH:
                 raise Refused("refused BUILD on %s: its state is %s, not %s" % (describe(inst), describe(state), rule["state"]))
             cls = type(inst)
             if rule["state"] != "attributes":
-                cls.__setstate__(inst, state)  # numpy's own, with the state the list types exactly
+                # A state the list types exactly: numpy's own __setstate__ takes it; a class without one (an
+                # OrderedDict's __orig_class__) gets it into __dict__, as pickle's BUILD puts a dict.
+                own = getattr(cls, "__setstate__", None)
+                if own is not None:
+                    own(inst, fitted)
+                elif type(fitted) is dict:
+                    inst.__dict__.update(fitted)
+                else:
+                    raise Refused("refused BUILD on %s: %s has no __setstate__ to take the state %s" % (describe(inst), describe(cls), describe(state)))
                 return
             may_replace = set(rule.get("mayReplaceMethods", []))
             for key, value in state.items():

@@ -170,6 +170,15 @@ class Provenance:
                 return MISMATCH
             fitted = tuple(self.fit(item, t, args, depth + 1) for item, t in zip(value, item_types))
             return MISMATCH if any(item is MISMATCH for item in fitted) else fitted
+        if "record" in expr:
+            # A dict the pickle wrote with exactly the keys named (str), each value of its type.
+            fields = expr["record"]
+            if type(value) is not dict or self.made_as(value) is not None or len(value) != len(fields):
+                return MISMATCH
+            if not all(type(key) is str and key in fields for key in value):
+                return MISMATCH
+            fitted = {key: self.fit(item, fields[key], args, depth + 1) for key, item in value.items()}
+            return MISMATCH if any(item is MISMATCH for item in fitted.values()) else fitted
         if "equals" in expr:
             want = expr["equals"]
             same = value is want if want is None or isinstance(want, bool) else type(value) is type(want) and value == want
