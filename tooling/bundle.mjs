@@ -39,8 +39,8 @@ export async function bundle(out = defaultOut) {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   const result = await build({
-    // The server's extraction runs in worker threads, which start from a module of their own.
-    entryPoints: { main: join(root, "tooling", "cli.ts"), "extraction-worker": join(root, "tooling", "server", "extraction-worker.ts") },
+    // The server's extraction runs in child processes, which start from a module of their own.
+    entryPoints: { main: join(root, "tooling", "cli.ts"), "extraction-child": join(root, "tooling", "server", "extraction-child.ts") },
     outdir: out,
     bundle: true,
     splitting: true,

@@ -1,5 +1,5 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
-// work. A worker thread validates the entries exactly as `validate` does (nothing is published when one
+// work. The publish thread (a thread of its own) validates the entries exactly as `validate` does (nothing is published when one
 // fails) while the site is bundled, writes the published JSON files and has Pagefind write the search index
 // while the pages render; the site is built in a staging folder that replaces the output only when the build
 // succeeds; the sitemap is written at the end.
@@ -12,7 +12,7 @@ import { formatRegistryProblem, type Problem } from "../registry/problem.ts";
 import { warningSummaryLines } from "../registry/warnings.ts";
 import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
 import { sitemapPaths } from "../site/pages.ts";
-import { startEntriesWorker, type EntriesWorker } from "./entries-worker-client.ts";
+import { startPublishThread, type PublishThread } from "./publish-thread-client.ts";
 import { stageOutput, type StagedOutput } from "./staged-output.ts";
 
 /** One line per kind of warning, with how many more are like it. */
@@ -22,7 +22,7 @@ function logWarnings(warnings: readonly Problem[], logger: AstroIntegrationLogge
 
 export function registrySite(): AstroIntegration {
   let staged: StagedOutput | undefined;
-  let worker: EntriesWorker | undefined;
+  let publishThread: PublishThread | undefined;
   let site: URL | undefined;
   let files: Promise<number> | undefined;
   return {
@@ -32,14 +32,14 @@ export function registrySite(): AstroIntegration {
         if (command !== "build") return;
         staged = stageOutput(fileURLToPath(config.outDir), fileURLToPath(config.root));
         const dir = siteEntriesDir();
-        // Validated once, by the worker on the second core, while this thread goes on to bundle the site; the
+        // Validated once, by the publish thread on the second core, while this thread goes on to bundle the site; the
         // pages wait for the entries it hands over, and a problem fails the build before anything is published.
-        const entriesWorker = startEntriesWorker(fileURLToPath(config.root), dir);
-        worker = entriesWorker;
+        const thread = startPublishThread(fileURLToPath(config.root), dir);
+        publishThread = thread;
         provideSiteEntries(
-          entriesWorker.validated.then(async ({ entries, problems, warnings }) => {
+          thread.validated.then(async ({ entries, problems, warnings }) => {
             if (problems.length > 0) {
-              await entriesWorker.stop();
+              await thread.stop();
               for (const p of problems) logger.error(formatRegistryProblem(p));
               throw new Error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
             }
@@ -54,8 +54,8 @@ export function registrySite(): AstroIntegration {
       // After Astro has emptied the output folder, before it renders: from here the published JSON files
       // (10,000 Astro routes took ten seconds) and the search index are written beside the rendering.
       "astro:build:setup": () => {
-        if (!staged || !worker || files) return;
-        files = worker.writePublishedFiles(staged.staging);
+        if (!staged || !publishThread || files) return;
+        files = publishThread.writePublishedFiles(staged.staging);
       },
       "astro:build:done": async ({ pages, logger }) => {
         if (!staged || !files) return;

@@ -1,4 +1,4 @@
-// /modelRegistry.json: every entry, keyed by checkpoint id. A build writes it from a worker thread beside
+// /modelRegistry.json: every entry, keyed by checkpoint id. A build writes it from its publish thread beside
 // the rendering (src/publish/published-files.ts), so as a route it exists only in the dev server; a route
 // with parameters is the one kind Astro lets a build skip. Both write modelRegistryText's bytes.
 import type { APIRoute, GetStaticPaths } from "astro";

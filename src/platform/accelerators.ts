@@ -3,6 +3,7 @@
 // check has covered is "not-checked", which is not the same as compatible.
 import type { CompatibilityStatus } from "../contract/compatibility.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
+import { parsePlatformKey } from "./platform-key.ts";
 
 export const knownAccelerators = ["cuda", "mps", "cpu"] as const;
 export type AcceleratorStatus = Exclude<CompatibilityStatus, "unknown"> | "not-checked";
@@ -19,12 +20,6 @@ export interface AcceleratorFacts {
   supportedOs?: readonly string[] | undefined;
   needsCuda: boolean;
   compatibility?: Readonly<Record<string, { status: string }>> | undefined;
-}
-
-/** The parts of a platform key; the accelerator is the last part ("linux-x86_64-cuda" -> cuda). */
-export function platformParts(key: string): { os: string; arch: string | undefined; accelerator: string | undefined } {
-  const [os = key, arch, ...rest] = key.split("-");
-  return { os, arch, accelerator: rest.length > 0 ? rest.join("-") : undefined };
 }
 
 // Best first: an accelerator that passed somewhere is usable, even if another platform with it failed.
@@ -45,7 +40,7 @@ export function acceleratorSupport(facts: AcceleratorFacts): AcceleratorSupport[
   const byAccelerator = new Map<string, AcceleratorSupport>();
   for (const accelerator of offered(facts)) byAccelerator.set(accelerator, { accelerator, status: "not-checked", platforms: [] });
   for (const [key, record] of Object.entries(facts.compatibility ?? {}).sort(([a], [b]) => byCodePoint(a, b))) {
-    const accelerator = platformParts(key).accelerator;
+    const accelerator = parsePlatformKey(key).accelerator;
     if (!accelerator || !(record.status in rank)) continue;
     const seen = byAccelerator.get(accelerator);
     const status = record.status as AcceleratorStatus;

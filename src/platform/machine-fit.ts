@@ -1,7 +1,8 @@
 // "Fits my machine": whether an entry can run on a machine someone describes (operating system, CPU
 // architecture, GPU memory), with each exclusion said in words. Only what is known excludes: a requirement
 // nobody has stated yet is a caveat, not a reason to hide a model.
-import { acceleratorName, platformParts, type AcceleratorSupport } from "./accelerators.ts";
+import { acceleratorName, type AcceleratorSupport } from "./accelerators.ts";
+import { formatPlatformKey, parsePlatformKey } from "./platform-key.ts";
 
 export interface Machine {
   os?: "linux" | "macos" | undefined;
@@ -101,12 +102,12 @@ export function machineFit(facts: FitFacts, machine: Machine): Fit {
   // Evidence about this very platform: an incompatible check excludes, a missing one is a caveat.
   if (os && arch && accelerator) {
     const here = Object.entries(facts.platforms).filter(([key]) => {
-      const p = platformParts(key);
+      const p = parsePlatformKey(key);
       return p.os === os && sameArch(p.arch, arch) && p.accelerator === accelerator;
     });
     const failed = here.find(([, status]) => status === "incompatible");
     if (failed && !here.some(([, status]) => status === "compatible" || status === "degraded")) reasons.push(`Checked on ${failed[0]}: incompatible.`);
-    else if (here.length === 0 && reasons.length === 0) caveats.push(`Not checked yet on ${os}-${arch}-${accelerator}.`);
+    else if (here.length === 0 && reasons.length === 0) caveats.push(`Not checked yet on ${formatPlatformKey({ os, arch, accelerator })}.`);
   }
   // What is unknown matters only while nothing known excludes the entry.
   return reasons.length === 0 ? { fits: true, reasons, caveats, support } : { fits: false, reasons, caveats: [], support: [] };

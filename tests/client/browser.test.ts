@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/helpers.ts";
 import { closeAllServers, startServer, type TestServer } from "../support/http-servers.ts";
 import { chromiumAvailable, chromiumPath, launchChromium } from "../support/static-site.ts";
-import { documentRoute, type DocumentRoute } from "../clients/document-route.ts";
-import { makeKey, realEntries, registryDocument, signatureFile } from "../clients/signing.ts";
+import { documentRoute, type DocumentRoute } from "../support/document-route.ts";
+import { makeKey, realEntries, registryDocument, signatureFile } from "../support/signing.ts";
 
 const unavailable = chromiumAvailable() ? undefined : `${chromiumPath} is missing (apt-get install chromium)`;
 if (unavailable && process.env.CI) throw new Error(`CI must run the browser tests: ${unavailable}`);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compatibility, readEntry, readRegistry, type Host } from "../../src/client/index.ts";
 import { fixture } from "../support/helpers.ts";
-import { realEntries } from "../clients/signing.ts";
+import { realEntries } from "../support/signing.ts";
 
 const shared = JSON.parse(readFileSync(fixture("compatibility-cases.json"), "utf8"));
 

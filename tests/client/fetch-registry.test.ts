@@ -4,8 +4,8 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { fetchRegistry, RegistryFetchError, RollbackError, SignatureError, type StorageLike } from "../../src/client/index.ts";
 import { closeAllServers, startServer, type TestServer } from "../support/http-servers.ts";
-import { documentRoute, type DocumentRoute } from "../clients/document-route.ts";
-import { makeKey, realEntries, registryDocument, sha256Hex, signatureFile } from "../clients/signing.ts";
+import { documentRoute, type DocumentRoute } from "../support/document-route.ts";
+import { makeKey, realEntries, registryDocument, sha256Hex, signatureFile } from "../support/signing.ts";
 
 afterAll(closeAllServers);
 

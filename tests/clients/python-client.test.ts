@@ -2,7 +2,7 @@
 // vitest test that fails with that test's traceback; the run as a whole must also succeed.
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { clientPython, clientRoot, pythonClientUnavailable } from "./python-support.ts";
+import { clientPython, clientRoot, pythonClientUnavailable } from "../support/python-client.ts";
 
 interface PythonResult {
   id: string;

@@ -9,9 +9,9 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../support/helpers.ts";
 import { closeAllServers, file, startServer } from "../support/http-servers.ts";
-import { documentRoute } from "./document-route.ts";
-import { clientPython, clientRoot, pythonClientUnavailable } from "./python-support.ts";
-import { makeKey, realEntries, registryDocument, sha256Hex, signatureFile } from "./signing.ts";
+import { documentRoute } from "../support/document-route.ts";
+import { clientPython, clientRoot, pythonClientUnavailable } from "../support/python-client.ts";
+import { makeKey, realEntries, registryDocument, sha256Hex, signatureFile } from "../support/signing.ts";
 
 afterAll(closeAllServers);
 const unavailable = await pythonClientUnavailable();

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeAllServers, startServer, type TestServer } from "../support/http-servers.ts";
-import { documentRoute } from "./document-route.ts";
-import { clientPython, clientRoot, pythonClientUnavailable } from "./python-support.ts";
-import { realEntries, registryDocument } from "./signing.ts";
+import { documentRoute } from "../support/document-route.ts";
+import { clientPython, clientRoot, pythonClientUnavailable } from "../support/python-client.ts";
+import { realEntries, registryDocument } from "../support/signing.ts";
 
 const unavailable = (await pythonClientUnavailable()) ?? ((await execa(clientPython, ["-c", "import venv, ensurepip, setuptools, wheel"], { reject: false })).exitCode !== 0 ? `${clientPython} lacks venv, setuptools or wheel (apt-get install python3-venv python3-setuptools python3-wheel python3-pip)` : undefined);
 if (unavailable && process.env.CI) throw new Error(`CI must install the Python client: ${unavailable}`);

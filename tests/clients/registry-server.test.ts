@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { fetchRegistry, RollbackError } from "../../src/client/index.ts";
-import { tempDir } from "../support/helpers.ts";
+import { fixtureEntryCount, tempDir } from "../support/helpers.ts";
 import { closeAllServers } from "../support/http-servers.ts";
 import { checkpointBytes, register, serveCheckpoints, settled, startTestRegistry } from "../support/registry-server.ts";
-import { clientPython, clientRoot, pythonClientUnavailable } from "./python-support.ts";
+import { clientPython, clientRoot, pythonClientUnavailable } from "../support/python-client.ts";
 
 afterAll(closeAllServers);
 const pythonUnavailable = await pythonClientUnavailable();
@@ -24,7 +24,7 @@ describe("the TypeScript client against a registry server", () => {
       const cache = new Map<string, string>();
       const first = await fetchRegistry(`${registry.url}/api/v1`, { cache });
       expect(first).toMatchObject({ url: `${registry.url}/api/v1/checkpoints`, revision: 1, origin: "network" });
-      expect(first.checkpoints.size).toBe(11);
+      expect(first.checkpoints.size).toBe(fixtureEntryCount);
       expect((await fetchRegistry(`${registry.url}/api/v1/checkpoints/`, { cache })).origin).toBe("not-modified");
       await expect(fetchRegistry(`${registry.url}/api/v1`, { publicKey: "A".repeat(43) + "=" })).rejects.toThrow(/api\/v1\/checkpoints: a registry server does not sign its documents/);
       await expect(fetchRegistry(`${registry.url}/api/v1`, { revision: "0".repeat(64) })).rejects.toThrow(/is a registry server, whose documents are not content-addressed/);

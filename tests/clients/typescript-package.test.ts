@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/helpers.ts";
 import { closeAllServers, startServer, type TestServer } from "../support/http-servers.ts";
 import { chromiumAvailable, chromiumPath, launchChromium } from "../support/static-site.ts";
-import { documentRoute } from "./document-route.ts";
-import { makeKey, realEntries, registryDocument, signatureFile } from "./signing.ts";
+import { documentRoute } from "../support/document-route.ts";
+import { makeKey, realEntries, registryDocument, signatureFile } from "../support/signing.ts";
 
 const packageDir = join(repoRoot, "clients", "typescript");
 const key = makeKey();

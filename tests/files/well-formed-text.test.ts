@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseEntry } from "../../src/contract/index.ts";
 import { JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
 import { illFormedString, loneSurrogate } from "../../src/text/control.ts";
-import { realEntries } from "../clients/signing.ts";
+import { realEntries } from "../support/signing.ts";
 
 const refusal = (text: string) => {
   try {

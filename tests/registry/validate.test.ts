@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { formatRegistryProblem } from "../../src/registry/problem.ts";
 import { validateEntries } from "../../src/registry/validate.ts";
-import { copyOfCatalogEntries as copyOfEntries } from "../support/catalog-entries.ts";
+import { catalogEntryCount, copyOfCatalogEntries as copyOfEntries } from "../support/catalog-entries.ts";
 import { editJson, runCli } from "../support/helpers.ts";
 
 const sdpa = "aifs-single-mse-1.1_w_sdpa";
@@ -84,7 +84,7 @@ describe("validate command", () => {
     const region = `${join(dir, "BRIS-2025.10.json")}: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it, so FIAB's core-1 and core-2 views leave the entry out; fix: name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option`;
     const area = (where: string) => `${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`;
     const areas = ["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"];
-    const summary = `validate: 11 entries in ${dir}, no problems, 4 warnings`;
+    const summary = `validate: ${catalogEntryCount} entries in ${dir}, no problems, 4 warnings`;
     expect(result.stderr.split("\n")).toEqual([`warning: ${region}`, `warning: ${area(areas[0]!)} (and 2 more like it; --verbose lists each)`, summary]);
     const verbose = await runCli(["validate", "--entries", dir, "--verbose"]);
     expect(verbose.stderr.split("\n")).toEqual([`warning: ${region}`, ...areas.map((where) => `warning: ${area(where)}`), summary]);
@@ -140,7 +140,7 @@ describe("validate command", () => {
     const result = await runCli(["validate", "--entries", dir, "--json"]);
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ ok: false, entries: 11, problems: [{ path: "source.url", message: "required field is missing" }] });
+    expect(report).toMatchObject({ ok: false, entries: catalogEntryCount, problems: [{ path: "source.url", message: "required field is missing" }] });
   });
 
   it("refuses an entries folder that does not exist", async () => {

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { copyOfEntries, runCli, tempDir } from "../support/helpers.ts";
+import { copyOfEntries, fixtureEntryCount, runCli, tempDir } from "../support/helpers.ts";
 import { closeAllServers } from "../support/http-servers.ts";
 import { serveCheckpoints, settled, spawnServe } from "../support/registry-server.ts";
 
@@ -68,7 +68,7 @@ describe("a registry server killed during registrations", () => {
           const document = await (await fetch(`${second.url}/api/v1/checkpoints`)).json();
           expect(document.revision).toBeGreaterThanOrEqual(lastRevision);
           // Every revision after the import (1) added one entry: a revision and its entry are never seen apart.
-          expect(Object.keys(document.checkpoints).length).toBe(11 + document.revision - 1);
+          expect(Object.keys(document.checkpoints).length).toBe(fixtureEntryCount + document.revision - 1);
           for (const entry of Object.values(document.checkpoints) as Array<{ schemaVersion: number; source: { url: string } }>) {
             expect(entry.schemaVersion).toBe(1);
             expect(entry.source.url).toMatch(/^https?:\/\//);
@@ -94,7 +94,7 @@ describe("a registry server killed during registrations", () => {
         expect(rows.every((r) => r.n === 1 && r.state === "registered")).toBe(true);
         for (const url of answered.keys()) expect(rows.some((r) => r.url === url)).toBe(true);
         const entryCount = Number((check.prepare("SELECT count(*) AS n FROM entries").get() as { n: number }).n);
-        expect(entryCount).toBe(11 + rows.length);
+        expect(entryCount).toBe(fixtureEntryCount + rows.length);
         expect(health.entries).toBe(entryCount);
         // Each registration made one revision of its own after the import (revision 1).
         expect(health.revision).toBe(1 + rows.length);

@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrations } from "../../tooling/server/migrations.ts";
 import { openDatabase } from "../../tooling/server/database.ts";
-import { copyOfEntries, editJson, readJson, runCli, tempDir } from "../support/helpers.ts";
+import { copyOfEntries, editJson, fixtureEntryCount, readJson, runCli, tempDir } from "../support/helpers.ts";
 import { closeAllServers } from "../support/http-servers.ts";
 import { register, serveCheckpoints, settled, spawnServe, startTestRegistry } from "../support/registry-server.ts";
 
@@ -82,7 +82,7 @@ describe("registry backup", () => {
         const revision = Number((copy.prepare("SELECT max(revision) AS r FROM revisions").get() as { r: number }).r);
         const entries = Number((copy.prepare("SELECT count(*) AS n FROM entries").get() as { n: number }).n);
         // A snapshot: its entries are exactly those of its revision (the import, then one per registration).
-        expect(entries).toBe(11 + revision - 1);
+        expect(entries).toBe(fixtureEntryCount + revision - 1);
         expect(facts).toEqual({ file: out, bytes: expect.any(Number), revision, entries });
       } finally {
         copy.close();

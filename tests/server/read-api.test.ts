@@ -12,7 +12,7 @@ import { fiabView, modelRegistryDocument, publishedEntry } from "../../src/publi
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
 import { register, serveCheckpoints, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
-import { copyOfEntries } from "../support/helpers.ts";
+import { copyOfEntries, fixtureEntryCount } from "../support/helpers.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
 import { openApiPath } from "../../tooling/server/route.ts";
 import { routes } from "../../tooling/server/routes.ts";
@@ -175,7 +175,7 @@ describe("documents made from each entry's part", () => {
 describe("GET /api/v1/checkpoints/{id}", () => {
   it("is the static /checkpoints/<id>.json, byte for byte", async () => {
     const entries = await loadValidEntries(registry.entriesDir);
-    expect(entries.length).toBe(11);
+    expect(entries.length).toBe(fixtureEntryCount);
     for (const { id, entry } of entries) {
       const response = await registry.call(`/api/v1/checkpoints/${id}`);
       expect(response.status).toBe(200);
@@ -202,7 +202,7 @@ describe("GET /api/v1/checkpoints/{id}", () => {
 describe("other routes", () => {
   it("reports health", async () => {
     const response = await registry.call("/api/v1/health");
-    expect(await response.json()).toEqual({ status: "ok", revision: 1, entries: 11, registrations: { queued: 0, extracting: 0 } });
+    expect(await response.json()).toEqual({ status: "ok", revision: 1, entries: fixtureEntryCount, registrations: { queued: 0, extracting: 0 } });
   });
 
   it("answers an unknown route with a 404 problem that points at the OpenAPI document", async () => {

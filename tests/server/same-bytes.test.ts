@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyOfEntries, repoRoot, tempDir } from "../support/helpers.ts";
+import { copyOfEntries, fixtureEntryCount, repoRoot, tempDir } from "../support/helpers.ts";
 import { startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 let site: string;
@@ -39,7 +39,7 @@ describe("the server against the static build", () => {
   });
 
   it("serves each /checkpoints/<id>.json byte for byte", async () => {
-    expect(ids.length).toBe(11);
+    expect(ids.length).toBe(fixtureEntryCount);
     for (const id of ids) expect(await served(`/api/v1/checkpoints/${id}`), id).toBe(await readFile(join(site, "checkpoints", `${id}.json`), "utf8"));
   });
 

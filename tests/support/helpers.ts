@@ -1,4 +1,5 @@
 // Shared test helpers: the repository root, running the real CLI as a process, scratch entry folders.
+import { readdirSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,9 @@ export async function tempDir(prefix = "registry-test-"): Promise<string> {
  * SOURCES.md). No test reads or counts the live entries/ folder, which contributors change.
  */
 export const fixtureEntriesDir = join(repoRoot, "tests", "fixtures", "entries", "catalog");
+
+/** How many entries the fixture folder holds, counted, so that adding one changes no test. */
+export const fixtureEntryCount = readdirSync(fixtureEntriesDir).filter((name) => name.endsWith(".json")).length;
 
 /** A writable scratch copy of the fixture entries. */
 export async function copyOfEntries(): Promise<string> {

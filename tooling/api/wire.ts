@@ -4,7 +4,9 @@
 // generated from them.
 import { z } from "zod";
 import { checkpointId, entrySchema, httpUrl } from "../../src/contract/index.ts";
+import { traceDtypes } from "../../src/contract/records/trace.ts";
 import { storeDocument } from "../../src/fiab/store-contract.ts";
+import { runnablePlatformKeyPattern } from "../../src/platform/platform-key.ts";
 
 export const apiBase = "/api/v1";
 
@@ -105,9 +107,9 @@ export type JobKind = (typeof jobKinds)[number];
 export const jobStates = ["waiting", "queued", "leased", "done", "failed", "cancelled"] as const;
 export type JobState = (typeof jobStates)[number];
 
-const platformKey = z.string().regex(/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/, 'a platform key such as "linux-x86_64-cuda"');
+const platformKey = z.string().regex(runnablePlatformKeyPattern, 'a platform key such as "linux-x86_64-cuda"');
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "a lowercase sha256");
-const traceDtype = z.enum(["float64", "float32", "float16", "bfloat16"]);
+const traceDtype = z.enum(traceDtypes);
 
 /** Whose failure a failed job was: the checkpoint's own (evidence), or the worker's environment (never evidence). */
 export const jobFaults = ["checkpoint", "environment"] as const;

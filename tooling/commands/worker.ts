@@ -5,8 +5,7 @@ import { CliError, UsageError, defineCommand } from "./shared/command.ts";
 import { jsonOption } from "./shared/options.ts";
 import { defaultCacheDir } from "../checkpoint/cache.ts";
 import { environmentOptions } from "./environment-options.ts";
-
-const platformKey = /^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/;
+import { isRunnablePlatformKey } from "../../src/platform/platform-key.ts";
 
 // The environment options a job's commands take as they are; --allow-unsafe is not among them: a worker runs
 // strangers' checkpoints, and only what the scan calls safe.
@@ -60,7 +59,7 @@ export default defineCommand({
     if (server.protocol !== "http:" && server.protocol !== "https:") throw new UsageError("--server must be an http or https URL");
     const { detectPlatform } = await import("../worker/platform.ts");
     const platform = options.platform === "auto" ? detectPlatform() : options.platform;
-    if (!platformKey.test(platform)) throw new UsageError(`--platform: "${platform}" is not a platform key such as linux-x86_64-cuda`);
+    if (!isRunnablePlatformKey(platform)) throw new UsageError(`--platform: "${platform}" is not a platform key such as linux-x86_64-cuda`);
     let token = process.env.REGISTRY_WORKER_TOKEN?.trim() || options.token;
     if (options["token-file"]) {
       try {

@@ -4,7 +4,7 @@
 import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { backup } from "node:sqlite";
-import { DatabaseError, integrityCheck, openDatabase } from "./database.ts";
+import { DatabaseError, aggregateRow, integrityCheck, openDatabase } from "./database.ts";
 
 export interface BackupResult {
   file: string;
@@ -32,8 +32,8 @@ export async function backupDatabase(source: string, destination: string): Promi
       if (check !== "ok") throw new DatabaseError(`${destination}: the copy fails its integrity check (${check}); nothing was written`);
       // The copy is a standalone file: no WAL beside it.
       copy.exec("PRAGMA journal_mode = DELETE");
-      const revision = (copy.prepare("SELECT coalesce(max(revision), 0) AS r FROM revisions").get() as { r: number }).r;
-      const entries = (copy.prepare("SELECT count(*) AS n FROM entries").get() as { n: number }).n;
+      const revision = aggregateRow<{ r: number }>(copy, "SELECT coalesce(max(revision), 0) AS r FROM revisions").r;
+      const entries = aggregateRow<{ n: number }>(copy, "SELECT count(*) AS n FROM entries").n;
       facts = { revision: Number(revision), entries: Number(entries) };
     } finally {
       copy.close();

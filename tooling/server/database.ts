@@ -2,7 +2,7 @@
 // it needs (WAL, so readers never wait for the writer and a commit survives the process being killed; a busy
 // timeout, so the token and backup commands can run beside a live server), and migrated on open.
 import { existsSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { RegistryError } from "../../src/errors.ts";
 import { migrations } from "./migrations.ts";
 
@@ -38,8 +38,33 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   return db;
 }
 
+// SQLite rows come back as Record<string, SQLOutputValue>; the SELECT names the columns, so the caller names the
+// row's type once here instead of casting at every query. The schema (migrations.ts) is what makes it true.
+
+/** The first row `sql` selects, as `Row`; undefined when there is none. */
+export function getRow<Row>(db: Database, sql: string, ...parameters: SQLInputValue[]): Row | undefined {
+  return db.prepare(sql).get(...parameters) as Row | undefined;
+}
+
+/** Every row `sql` selects, as `Row`s. */
+export function allRows<Row>(db: Database, sql: string, ...parameters: SQLInputValue[]): Row[] {
+  return db.prepare(sql).all(...parameters) as Row[];
+}
+
+/** The rows `sql` selects, one at a time, as `Row`s. */
+export function iterateRows<Row>(db: Database, sql: string, ...parameters: SQLInputValue[]): Iterable<Row> {
+  return db.prepare(sql).iterate(...parameters) as Iterable<Row>;
+}
+
+/** The one row an aggregate (count, max, a PRAGMA) always answers. */
+export function aggregateRow<Row>(db: Database, sql: string, ...parameters: SQLInputValue[]): Row {
+  const row = getRow<Row>(db, sql, ...parameters);
+  if (row === undefined) throw new DatabaseError(`no row from ${sql}`);
+  return row;
+}
+
 function userVersion(db: Database): number {
-  return Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+  return Number(aggregateRow<{ user_version: number }>(db, "PRAGMA user_version").user_version);
 }
 
 /** Applies the migrations this database has not had yet; refuses one written by a newer registry. */
@@ -74,7 +99,7 @@ export function transaction<T>(db: Database, work: () => T): T {
 
 /** `PRAGMA integrity_check`: "ok", or what is wrong. */
 export function integrityCheck(db: Database): string {
-  const rows = db.prepare("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>;
+  const rows = allRows<{ integrity_check: string }>(db, "PRAGMA integrity_check");
   return rows.map((r) => r.integrity_check).join("; ");
 }
 

@@ -9,7 +9,7 @@ import { RegistryInvalidError, type Problem } from "../../src/registry/problem.t
 import { validateEntries } from "../../src/registry/validate.ts";
 import { planEntryWrites, type EntryWrite } from "../../src/registry/write-entries.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
-import { now, transaction, type Database } from "./database.ts";
+import { aggregateRow, allRows, getRow, iterateRows, now, transaction, type Database } from "./database.ts";
 
 const importCause = "import of ";
 
@@ -47,7 +47,7 @@ export class EntryStore {
   static load(db: Database, where: string): EntryStore {
     const store = new EntryStore(db);
     const problems: Problem[] = [];
-    for (const row of db.prepare("SELECT id, entry FROM entries ORDER BY id").iterate() as Iterable<{ id: string; entry: string }>) {
+    for (const row of iterateRows<{ id: string; entry: string }>(db, "SELECT id, entry FROM entries ORDER BY id")) {
       const parsed = parseEntry(JSON.parse(row.entry));
       if (parsed.ok) store.#byId.set(row.id, { id: row.id, file: label(row.id), entry: parsed.entry });
       else problems.push(...parsed.problems.map((p) => ({ file: label(row.id), ...p })));
@@ -55,7 +55,7 @@ export class EntryStore {
     if (problems.length > 0) throw new RegistryInvalidError(`${where} (entries the contract no longer accepts)`, problems);
     store.#sorted = [...store.#byId.values()].sort((a, b) => byCodePoint(a.id, b.id));
     for (const e of store.#sorted) for (const url of urlsOf(e)) if (!store.#byUrl.has(url)) store.#byUrl.set(url, e);
-    const latest = db.prepare("SELECT max(revision) AS revision FROM revisions").get() as { revision: number | null };
+    const latest = aggregateRow<{ revision: number | null }>(db, "SELECT max(revision) AS revision FROM revisions");
     store.#revision = latest.revision ?? 0;
     return store;
   }
@@ -139,12 +139,12 @@ export class EntryStore {
 
   /** The entries changed after revision `since`, with the revision that last changed each, in id order. */
   changesSince(since: number): Array<{ id: string; revision: number }> {
-    return this.#db.prepare("SELECT id, revision FROM entries WHERE revision > ? ORDER BY id").all(since) as Array<{ id: string; revision: number }>;
+    return allRows<{ id: string; revision: number }>(this.#db, "SELECT id, revision FROM entries WHERE revision > ? ORDER BY id", since);
   }
 
   /** Entry `id` as it was at `revision`; undefined when it did not exist then. */
   entryAt(id: string, revision: number): Entry | undefined {
-    const row = this.#db.prepare("SELECT entry FROM entry_history WHERE id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1").get(id, revision) as { entry: string } | undefined;
+    const row = getRow<{ entry: string }>(this.#db, "SELECT entry FROM entry_history WHERE id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1", id, revision);
     if (!row) return undefined;
     const parsed = parseEntry(JSON.parse(row.entry));
     return parsed.ok ? parsed.entry : undefined;
@@ -152,7 +152,7 @@ export class EntryStore {
 
   /** The revision that imported an entries folder into this database (its first), if it began so. */
   importRevision(): number | undefined {
-    const first = this.#db.prepare("SELECT revision, cause FROM revisions ORDER BY revision LIMIT 1").get() as { revision: number; cause: string } | undefined;
+    const first = getRow<{ revision: number; cause: string }>(this.#db, "SELECT revision, cause FROM revisions ORDER BY revision LIMIT 1");
     return first?.cause.startsWith(importCause) ? first.revision : undefined;
   }
 

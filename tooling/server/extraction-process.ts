@@ -28,16 +28,16 @@ export interface ExtractionLimits {
   heapMiB: number;
 }
 
-// The bundled command line ships the worker as build/cli/extraction-worker.js beside the module that starts
-// it; run from source, it is the TypeScript file beside this one.
-const workerPath = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./extraction-worker.ts" : "./extraction-worker.js", import.meta.url));
+// The bundled command line ships the extraction child as build/cli/extraction-child.js beside the module that
+// starts it; run from source, it is the TypeScript file beside this one.
+const childPath = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./extraction-child.ts" : "./extraction-child.js", import.meta.url));
 
 /** Below the server's priority: nice 10. */
 const lowerPriority = 10;
 
 export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimits): Promise<ExtractionOutcome> {
   return new Promise((resolve) => {
-    const child = fork(workerPath, [], {
+    const child = fork(childPath, [], {
       execArgv: [`--max-old-space-size=${limits.heapMiB}`],
       // Structured clone, so that the reading arrives as it was made.
       serialization: "advanced",
@@ -108,7 +108,7 @@ export class ExtractionSpawner {
 
   #spawner(): ChildProcess {
     if (this.#child) return this.#child;
-    const child = fork(workerPath, ["spawner"], { serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const child = fork(childPath, ["spawner"], { serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
     child.on("message", ({ id, outcome }: { id: number; outcome: ExtractionOutcome }) => {
       this.#pending.get(id)?.(outcome);
       this.#pending.delete(id);

@@ -1,14 +1,11 @@
 // A job as the database holds it (one row of `jobs`) and as the API shows it, and the platforms a server plans
 // jobs for (`serve --platforms`).
+import type { TraceDtype } from "../../src/contract/records/trace.ts";
 import type { Job, JobFault, JobKind, JobState } from "../api/wire.ts";
 
-export type TraceDtype = "float64" | "float32" | "float16" | "bfloat16";
-
-export interface PlatformPlan {
-  key: string;
-  /** The precision of the platform's own log-run. */
-  dtype: TraceDtype;
-}
+// jobs.ts re-exports these under the names the server has used.
+export type { TraceDtype };
+export { parsePlatformPlans as parsePlatforms, type PlatformPlan } from "../../src/platform/platform-key.ts";
 
 export interface Row {
   id: string;
@@ -67,17 +64,4 @@ export function toJob(row: Row): Job {
     ...(row.trace ? { trace: JSON.parse(row.trace) as Record<string, string> } : {}),
     ...(row.revision !== null ? { revision: row.revision } : {}),
   };
-}
-
-/** "linux-x86_64-cuda:bfloat16,linux-x86_64-cpu" -> plans; the dtype defaults to float32. */
-export function parsePlatforms(text: string): PlatformPlan[] {
-  const plans: PlatformPlan[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const [key, dtype = "float32", ...rest] = part.split(":");
-    if (!/^[a-z0-9_.]+-[a-z0-9_.]+-[a-z0-9_.]+$/.test(key!) || rest.length > 0) throw new Error(`"${part}" is not a platform key such as linux-x86_64-cuda, optionally with :DTYPE`);
-    if (!["float64", "float32", "float16", "bfloat16"].includes(dtype)) throw new Error(`"${part}": the dtype must be float64, float32, float16 or bfloat16`);
-    if (plans.some((p) => p.key === key)) throw new Error(`platform ${key} is listed twice`);
-    plans.push({ key: key!, dtype: dtype as TraceDtype });
-  }
-  return plans;
 }

@@ -11,7 +11,7 @@ import { entryFromExtraction } from "../anemoi/entry-from-extraction.ts";
 import { idFromFileName } from "../checkpoint/open.ts";
 import { literalAddress, refusedKind } from "../http/address-policy.ts";
 import { apiBase, maxUrlLength, type Registration, type RegistrationState } from "../api/wire.ts";
-import { now, transaction, type Database } from "./database.ts";
+import { aggregateRow, allRows, getRow, now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
 import { ExtractionSpawner, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";
 import { badRequest, conflict } from "./problems.ts";
@@ -126,7 +126,7 @@ export class Registrar {
   submit(request: { url: string; id?: string | undefined }, tokenId: string | undefined): { registration: Registration; created: boolean } {
     const url = normaliseUrl(request.url, this.#options.allowPrivateNetwork);
     const result = transaction(this.#db, () => {
-      const live = this.#db.prepare(`SELECT ${columns} FROM registrations WHERE url = ? AND state <> 'failed'`).get(url) as Row | undefined;
+      const live = getRow<Row>(this.#db, `SELECT ${columns} FROM registrations WHERE url = ? AND state <> 'failed'`, url);
       if (live) {
         if (request.id !== undefined && request.id !== live.checkpoint_id) throw conflict(`${url} is registered as "${live.checkpoint_id}" (registration ${live.id}), not "${request.id}"`);
         return { row: live, created: false };
@@ -146,7 +146,7 @@ export class Registrar {
   }
 
   counts(): { queued: number; extracting: number } {
-    const rows = this.#db.prepare("SELECT state, count(*) AS n FROM registrations WHERE state IN ('queued', 'extracting') GROUP BY state").all() as Array<{ state: string; n: number }>;
+    const rows = allRows<{ state: string; n: number }>(this.#db, "SELECT state, count(*) AS n FROM registrations WHERE state IN ('queued', 'extracting') GROUP BY state");
     const of = (state: string) => Number(rows.find((r) => r.state === state)?.n ?? 0);
     return { queued: of("queued"), extracting: of("extracting") };
   }
@@ -165,7 +165,7 @@ export class Registrar {
   }
 
   #row(rid: string): Row | undefined {
-    return this.#db.prepare(`SELECT ${columns} FROM registrations WHERE id = ?`).get(rid) as Row | undefined;
+    return getRow<Row>(this.#db, `SELECT ${columns} FROM registrations WHERE id = ?`, rid);
   }
 
   /** The id a registration of `url` writes: as asked, else the entry's with that URL, else from the file name. */
@@ -176,7 +176,7 @@ export class Registrar {
     if (!checkpointIdPattern.test(id)) throw badRequest(`no checkpoint id can be made from the URL's file name; pass "id"`, [{ path: "id", message: "a checkpoint id" }]);
     const taken = this.#store.get(id);
     if (taken && taken !== holder) throw conflict(`the id "${id}" is taken by another checkpoint (${taken.entry.source.url}); pass another "id"`);
-    const pending = this.#db.prepare("SELECT id, url FROM registrations WHERE checkpoint_id = ? AND state IN ('queued', 'extracting') AND url <> ?").get(id, url) as { id: string; url: string } | undefined;
+    const pending = getRow<{ id: string; url: string }>(this.#db, "SELECT id, url FROM registrations WHERE checkpoint_id = ? AND state IN ('queued', 'extracting') AND url <> ?", id, url);
     if (pending) throw conflict(`the id "${id}" is being registered for another checkpoint (${pending.url}, registration ${pending.id}); pass another "id"`);
     return id;
   }
@@ -188,16 +188,14 @@ export class Registrar {
     this.#timer = undefined;
     const free = this.#options.concurrency - this.#running.size;
     if (free > 0) {
-      const due = this.#db
-        .prepare(`SELECT ${columns} FROM registrations WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?`)
-        .all(now(), free + this.#running.size) as unknown as Row[];
+      const due = allRows<Row>(this.#db, `SELECT ${columns} FROM registrations WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?`, now(), free + this.#running.size);
       for (const row of due) {
         if (this.#running.size >= this.#options.concurrency) break;
         if (this.#running.has(row.id)) continue;
         this.#begin(row);
       }
     }
-    const next = this.#db.prepare("SELECT min(not_before) AS at FROM registrations WHERE state = 'queued' AND not_before > ?").get(now()) as { at: string | null };
+    const next = aggregateRow<{ at: string | null }>(this.#db, "SELECT min(not_before) AS at FROM registrations WHERE state = 'queued' AND not_before > ?", now());
     if (next.at) this.#timer = setTimeout(() => this.#pump(), Math.max(10, Date.parse(next.at) - Date.now())).unref();
   }
 

@@ -3,7 +3,7 @@
 // comparison: an attacker who learns how long a lookup took learns about a hash, not about a token.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { RegistryError } from "../../src/errors.ts";
-import { now, type Database } from "./database.ts";
+import { aggregateRow, allRows, getRow, now, type Database } from "./database.ts";
 
 export const scopes = ["register", "worker", "admin"] as const;
 export type Scope = (typeof scopes)[number];
@@ -47,20 +47,20 @@ export function createToken(db: Database, scope: Scope, name?: string): TokenRec
 
 /** Revokes the token with this id or name; returns it, or undefined when there is none. */
 export function revokeToken(db: Database, idOrName: string): TokenRecord | undefined {
-  const row = db.prepare("SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE id = ? OR name = ?").get(idOrName, idOrName) as Row | undefined;
+  const row = getRow<Row>(db, "SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE id = ? OR name = ?", idOrName, idOrName);
   if (!row) return undefined;
   if (!row.revoked_at) db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ?").run(now(), row.id);
-  return record(db.prepare("SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE id = ?").get(row.id) as unknown as Row);
+  return record(aggregateRow<Row>(db, "SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE id = ?", row.id));
 }
 
 export function listTokens(db: Database): TokenRecord[] {
-  return (db.prepare("SELECT id, name, scope, created_at, revoked_at FROM tokens ORDER BY created_at, id").all() as unknown as Row[]).map(record);
+  return allRows<Row>(db, "SELECT id, name, scope, created_at, revoked_at FROM tokens ORDER BY created_at, id").map(record);
 }
 
 /** The live token that `token` is, if any. */
 export function findToken(db: Database, token: string): TokenRecord | undefined {
   if (!token.startsWith(prefix) || token.length > 128) return undefined;
-  const row = db.prepare("SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE hash = ? AND revoked_at IS NULL").get(hashOf(token)) as Row | undefined;
+  const row = getRow<Row>(db, "SELECT id, name, scope, created_at, revoked_at FROM tokens WHERE hash = ? AND revoked_at IS NULL", hashOf(token));
   return row ? record(row) : undefined;
 }
 

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { ComparisonResult, ComparisonVerdict } from "../../src/contract/records/comparison.ts";
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
-import { platformKey } from "../environment/platform-key.ts";
+import { platformKeyOf } from "../../src/platform/platform-key.ts";
 import { toolFor } from "../repo.ts";
 import { allowedRelL2, budgetConstants, budgetVerdict } from "./budget.ts";
 import { measurePairs, verdictOf, type PairMeasure } from "./metrics.ts";
@@ -19,7 +19,7 @@ type ModuleCall = TraceIndex["modules"][number];
 function side(index: TraceIndex): ComparisonResult["reference"] {
   const env = index.environment as Record<string, unknown>;
   const device = index.input.device.replace(/:\d+$/, "");
-  const key = platformKey({ os: String(env.os ?? ""), arch: String(env.arch ?? ""), cudaAvailable: device === "cuda", mpsAvailable: device === "mps" });
+  const key = platformKeyOf({ os: String(env.os ?? ""), arch: String(env.arch ?? ""), cudaAvailable: device === "cuda", mpsAvailable: device === "mps" });
   return {
     runId: index.runId,
     platformKey: key,

@@ -11,7 +11,8 @@ import { resolve } from "node:path";
 import { checkpointOutputMaxChars, type Fault, type PlatformFingerprint, type VerificationResult, type VerificationStatus } from "../../src/contract/records/verification.ts";
 import { strangerText } from "../../src/text/control.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
-import { hostPlatform, platformKey } from "../environment/platform-key.ts";
+import { platformKeyOf } from "../../src/platform/platform-key.ts";
+import { hostPlatform } from "../environment/host-platform.ts";
 import { allowlistFor, prepare, type EnvironmentSettings, type Prepared } from "../environment/prepare.ts";
 import type { InstalledFacts } from "../environment/python-env.ts";
 import { lastLines, runHarness, stepAnswer, strangerTail, type HarnessRun, type StageReport } from "../environment/run-script.ts";
@@ -152,12 +153,12 @@ function contradictions(answer: Record<string, unknown>, probe: Record<string, u
 /** Where the check ran: the host's OS and architecture, the probe's torch and accelerators, the host's Python. */
 function fingerprintOf(harness: HarnessRun, installed: InstalledFacts): { platform: PlatformFingerprint; problem?: string } {
   const { os, arch } = hostPlatform();
-  const host = { key: platformKey({ os, arch }), os, arch, python: installed.python };
+  const host = { key: platformKeyOf({ os, arch }), os, arch, python: installed.python };
   const probed = (stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.environment ?? undefined) as Record<string, unknown> | undefined;
   if (!probed) return { platform: host };
   const text = (v: unknown) => (typeof v === "string" ? strangerText(v, 200) : undefined);
   const platform: PlatformFingerprint = {
-    key: platformKey({ os, arch, cudaAvailable: probed.cudaAvailable === true, mpsAvailable: probed.mpsAvailable === true }),
+    key: platformKeyOf({ os, arch, cudaAvailable: probed.cudaAvailable === true, mpsAvailable: probed.mpsAvailable === true }),
     os,
     arch,
     python: installed.python,
@@ -193,7 +194,7 @@ function recordBase(file: CheckpointFile, prepared: Partial<Prepared>) {
     requirements: (prepared.requirements ?? []).map((r) => strangerText(r, 1000)),
     requirementNotes: (prepared.notes ?? []).map((n) => strangerText(n, 1000)),
     installed: {},
-    platform: { key: platformKey(hostPlatform()), ...hostPlatform() },
+    platform: { key: platformKeyOf(hostPlatform()), ...hostPlatform() },
     durationsSeconds: prepared.durations ?? {},
   };
 }

@@ -3,7 +3,7 @@
 // job's own environment decides in the end (a result's platform must match the job's, or it is refused).
 import { execFileSync } from "node:child_process";
 import { arch, platform } from "node:os";
-import { platformKey } from "../environment/platform-key.ts";
+import { parsePlatformKey, platformKeyOf } from "../../src/platform/platform-key.ts";
 
 function hasNvidiaGpu(): boolean {
   try {
@@ -16,11 +16,11 @@ function hasNvidiaGpu(): boolean {
 export function detectPlatform(): string {
   const os = platform();
   const cpu = arch();
-  return platformKey({ os, arch: cpu, cudaAvailable: os === "linux" && hasNvidiaGpu(), mpsAvailable: os === "darwin" && cpu === "arm64" });
+  return platformKeyOf({ os, arch: cpu, cudaAvailable: os === "linux" && hasNvidiaGpu(), mpsAvailable: os === "darwin" && cpu === "arm64" });
 }
 
 /** The device log-run uses for a platform key's accelerator. */
 export function deviceOf(key: string): "cpu" | "cuda" | "mps" {
-  const accelerator = key.split("-")[2];
+  const { accelerator } = parsePlatformKey(key);
   return accelerator === "cuda" || accelerator === "mps" ? accelerator : "cpu";
 }

@@ -1,4 +1,4 @@
-// One entry as JSON. A build writes these files from a worker thread (10,000 Astro routes took ten seconds,
+// One entry as JSON. A build writes these files from its publish thread (10,000 Astro routes took ten seconds,
 // the files a tenth of one); the dev server serves them from here. Both write entryJsonText's bytes.
 import type { APIRoute, GetStaticPaths } from "astro";
 import { entryJsonText } from "../../publish/documents.ts";

@@ -1,4 +1,4 @@
-// The FIAB store views, one per contract version. A build writes them from a worker thread beside the
+// The FIAB store views, one per contract version. A build writes them from its publish thread beside the
 // rendering (src/publish/published-files.ts); the dev server serves them from here. Both write fiabViewText.
 import type { APIRoute, GetStaticPaths } from "astro";
 import { fiabContracts, type FiabContract } from "../../../fiab/store-contract.ts";

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { repoRoot } from "../support/helpers.ts";
+import { repoRoot } from "./helpers.ts";
 
 export const clientPython = process.env.FIAB_CLIENT_PYTHON ?? "/usr/bin/python3";
 export const clientRoot = join(repoRoot, "clients", "python");

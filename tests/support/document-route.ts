@@ -1,6 +1,6 @@
 // A published document as a static host serves it: an ETag, and a 304 for a matching If-None-Match.
 import { createHash } from "node:crypto";
-import type { Route } from "../support/http-servers.ts";
+import type { Route } from "./http-servers.ts";
 
 export interface DocumentRoute extends Route {
   body: Uint8Array;

@@ -1,18 +1,18 @@
-// Runs in a worker thread during `astro:build`, on the second core: validates the entries (the build's one
-// validation, exactly as `validate` does) and hands them to the build, which renders the pages meanwhile
-// bundled; starts the search index; then, once told where, makes the pages' folders and writes the published
-// JSON files and the index while the build renders the pages.
+// The build's publish thread, a thread of its own (node:worker_threads) on the second core during `astro:build`:
+// validates the entries (the build's one validation, exactly as `validate` does) and hands them to the build,
+// which renders the pages meanwhile bundled; starts the search index; then, once told where, makes the pages'
+// folders and writes the published JSON files and the index while the build renders the pages.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { writePublishedFiles } from "../publish/published-files.ts";
 import { entriesPublication } from "../publish/revision.ts";
 import { validateEntries } from "../registry/validate.ts";
-import type { WorkerMessage } from "./entries-worker-client.ts";
+import type { PublishThreadMessage } from "./publish-thread-client.ts";
 import { startSearchIndex } from "./search-index.ts";
 
 const port = parentPort!;
-const send = (message: WorkerMessage) => port.postMessage(message);
+const send = (message: PublishThreadMessage) => port.postMessage(message);
 const { entriesDir } = workerData as { entriesDir: string };
 const { files, entries, problems, warnings } = await validateEntries(entriesDir);
 if (problems.length > 0) {

@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fixtureEntriesDir } from "../support/helpers.ts";
+import { fixtureEntriesDir } from "./helpers.ts";
 
 export interface TestKey {
   keyId: string;

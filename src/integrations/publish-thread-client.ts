@@ -1,0 +1,46 @@
+// The build's side of its publish thread (publish-thread.ts): starts it, takes the validated entries it hands
+// over, and tells it where to write the published JSON files and the search index. Astro bundles this
+// integration, so the thread's module is found from the project root, where Node runs its TypeScript as it is.
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { ValidationResult } from "../registry/validate.ts";
+
+export type PublishThreadMessage = ({ kind: "validated" } & ValidationResult) | { kind: "written"; files: number };
+
+export interface PublishThread {
+  /** The folder's validation, with its valid entries (none when it has problems). */
+  validated: Promise<ValidationResult>;
+  /** Writes the published JSON files and the search index into `outDir`; resolves with how many JSON files. */
+  writePublishedFiles(outDir: string): Promise<number>;
+  /** Stops the thread (a build that fails before rendering). */
+  stop(): Promise<void>;
+}
+
+export function startPublishThread(root: string, entriesDir: string): PublishThread {
+  const thread = new Worker(join(root, "src/integrations/publish-thread.ts"), { workerData: { entriesDir } });
+  let onValidated!: (result: ValidationResult) => void;
+  const validated = new Promise<ValidationResult>((resolve) => (onValidated = resolve));
+  const done = new Promise<number>((resolve, reject) => {
+    let files: number | undefined;
+    thread.on("message", (message: PublishThreadMessage) => {
+      if (message.kind === "validated") {
+        const { kind: _kind, ...result } = message;
+        onValidated(result);
+      } else files = message.files;
+    });
+    thread.once("error", reject);
+    thread.once("exit", (code) => (files !== undefined ? resolve(files) : reject(new Error(`the publish thread validating the entries and writing the published files stopped (exit code ${code})`))));
+  });
+  done.catch(() => {});
+  return {
+    // A thread that fails before it has validated fails the validation too.
+    validated: Promise.race([validated, done.then(() => validated)]),
+    writePublishedFiles(outDir) {
+      thread.postMessage({ outDir });
+      return done;
+    },
+    async stop() {
+      await thread.terminate();
+    },
+  };
+}
