@@ -23,7 +23,11 @@ const ticks = Number((await execa("getconf", ["CLK_TCK"])).stdout);
 const work = await mkdtemp(join(tmpdir(), "bench-access-log-"));
 
 async function serve(level: string, entries: string) {
-  const child = execa(process.execPath, [join(root, "tooling", "registry.mjs"), "serve", "--db", join(work, `${level}.db`), "--entries", entries, "--port", "0", "--log-level", level], { reject: false, buffer: false });
+  const child = execa(
+    process.execPath,
+    [join(root, "tooling", "registry.mjs"), "serve", "--db", join(work, `${level}.db`), "--entries", entries, "--port", "0", "--log-level", level],
+    { reject: false, buffer: false },
+  );
   child.stderr!.resume(); // the log goes to a pipe, as it does to the journal
   const url = await new Promise<string>((resolveUrl, reject) => {
     let stdout = "";
@@ -46,7 +50,13 @@ function cpu(pid: number): number {
 
 async function microsecondsPerAnswer(server: Awaited<ReturnType<typeof serve>>, path: string, headers: Record<string, string>): Promise<number> {
   const before = cpu(server.child.pid!);
-  const { stdout } = await execa("wrk", ["-t1", "-c16", `-d${seconds}s`, ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), `${server.url}${path}`]);
+  const { stdout } = await execa("wrk", [
+    "-t1",
+    "-c16",
+    `-d${seconds}s`,
+    ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    `${server.url}${path}`,
+  ]);
   const answers = Number(/(\d+) requests in/.exec(stdout)?.[1]);
   if (/Non-2xx or 3xx responses/.test(stdout)) throw new Error(`${path}: wrong answers\n${stdout}`);
   return ((cpu(server.child.pid!) - before) * 1e6) / answers;
@@ -63,7 +73,9 @@ try {
     for (const server of servers) {
       results[server.level]!.full.push(await microsecondsPerAnswer(server, path, {}));
       results[server.level]!.notModified.push(await microsecondsPerAnswer(server, path, { "if-none-match": etag }));
-      process.stderr.write(`bench access-log: round ${round} ${server.level}: ${results[server.level]!.full.at(-1)!.toFixed(1)} / ${results[server.level]!.notModified.at(-1)!.toFixed(1)} µs\n`);
+      process.stderr.write(
+        `bench access-log: round ${round} ${server.level}: ${results[server.level]!.full.at(-1)!.toFixed(1)} / ${results[server.level]!.notModified.at(-1)!.toFixed(1)} µs\n`,
+      );
     }
   }
 } finally {

@@ -12,7 +12,9 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 addFormats.default(ajv);
 const validate = ajv.compile(schema);
 let invalid = 0;
-const names = readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+const names = readdirSync(dir)
+  .filter((name) => name.endsWith(".json"))
+  .sort();
 for (const name of names) if (!validate(JSON.parse(readFileSync(join(dir, name), "utf8")))) invalid++;
 process.stderr.write(`ajv: ${names.length} entries, ${invalid} invalid\n`);
 process.exitCode = invalid > 0 ? 1 : 0;

@@ -71,7 +71,11 @@ function attributeMemory(spans: ReadonlyArray<[number, number, number]>, timelin
 }
 
 /** Route times and peak memory by group, then the rest of the wall time. */
-export function buildPhases(lines: ReadonlyArray<readonly [number, string]>, wallSeconds: number, timeline?: ReadonlyArray<readonly [number, number]>): PhaseTime[] {
+export function buildPhases(
+  lines: ReadonlyArray<readonly [number, string]>,
+  wallSeconds: number,
+  timeline?: ReadonlyArray<readonly [number, number]>,
+): PhaseTime[] {
   const phases: PhaseTime[] = [...routeGroups.map((g) => ({ name: g.name, routes: 0, seconds: 0 })), { name: outsideRoutes, routes: 0, seconds: 0 }];
   const spans = routeSpans(lines, phases);
   for (const [i, phase] of phases.entries()) phase.seconds = covered(spans.filter((span) => span[2] === i));

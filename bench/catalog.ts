@@ -45,7 +45,10 @@ async function clear(dist: string): Promise<void> {
 
 async function buildCatalog(entries: string, dist: string, logFile: string): Promise<ChildRun> {
   await clear(dist);
-  return mustSucceed("catalog build", await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: root, env: { ...env, REGISTRY_ENTRIES: entries }, logFile }));
+  return mustSucceed(
+    "catalog build",
+    await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: root, env: { ...env, REGISTRY_ENTRIES: entries }, logFile }),
+  );
 }
 
 async function buildTrivial(project: string, dist: string, logFile: string): Promise<ChildRun> {

@@ -31,7 +31,9 @@ async function timeLocal(path: string, runs: number): Promise<number> {
 const dir = await mkdtemp(join(tmpdir(), "bench-extract-"));
 try {
   const big = await packMetadataFixture("rmi-lam", await mkdtemp(join(dir, "big-")), { extra: [{ path: "data/0", sparseSize: 5 * GiB }] });
-  const small = await packMetadataFixture("rmi-lam", await mkdtemp(join(dir, "small-")), { extra: [{ path: "data/0", data: new Uint8Array(9.5 * MiB).fill(7) }] });
+  const small = await packMetadataFixture("rmi-lam", await mkdtemp(join(dir, "small-")), {
+    extra: [{ path: "data/0", data: new Uint8Array(9.5 * MiB).fill(7) }],
+  });
   const bigSize = (await stat(big)).size;
   const smallSize = (await stat(small)).size;
 

@@ -78,17 +78,42 @@ async function fanOut(round: number, workers: number): Promise<number> {
   const token = createToken(server.db, "worker").token;
   const register = createToken(server.db, "register").token;
   const children = Array.from({ length: workers }, (_, i) =>
-    execa(process.execPath, [cli, "worker", "--server", server.url, "--platform", platform, "--wait", "5", ...environment, "--allow-private-network", "--cache-dir", join(dir, `cache-${round}-${workers}`), "--work-dir", join(dir, `work-${round}-${workers}-${i}`)], {
-      env: { REGISTRY_WORKER_TOKEN: token },
-      reject: false,
-    }),
+    execa(
+      process.execPath,
+      [
+        cli,
+        "worker",
+        "--server",
+        server.url,
+        "--platform",
+        platform,
+        "--wait",
+        "5",
+        ...environment,
+        "--allow-private-network",
+        "--cache-dir",
+        join(dir, `cache-${round}-${workers}`),
+        "--work-dir",
+        join(dir, `work-${round}-${workers}-${i}`),
+      ],
+      {
+        env: { REGISTRY_WORKER_TOKEN: token },
+        reject: false,
+      },
+    ),
   );
   try {
     const started = performance.now();
-    const response = await fetch(`${server.url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${register}`, "content-type": "application/json" }, body: JSON.stringify({ url: files.url("/bench-tiny.ckpt") }) });
+    const response = await fetch(`${server.url}/api/v1/register`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${register}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: files.url("/bench-tiny.ckpt") }),
+    });
     if (response.status !== 202) throw new Error(`registration answered ${response.status}: ${await response.text()}`);
     for (;;) {
-      const { jobs } = (await (await fetch(`${server.url}/api/v1/jobs?checkpoint=bench-tiny`, { headers: { authorization: `Bearer ${token}` } })).json()) as { jobs: Array<{ state: string; kind: string; reason?: string }> };
+      const { jobs } = (await (await fetch(`${server.url}/api/v1/jobs?checkpoint=bench-tiny`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        jobs: Array<{ state: string; kind: string; reason?: string }>;
+      };
       const broken = jobs.find((j) => j.state === "failed" || j.state === "cancelled");
       if (broken) throw new Error(`${broken.kind} ${broken.state}: ${broken.reason}`);
       if (jobs.length > 0 && jobs.every((j) => j.state === "done")) break;
@@ -113,7 +138,8 @@ for (let round = 0; round < rounds; round++) {
 await files.close();
 await rm(dir, { recursive: true, force: true });
 const hand = median(times.hand);
-const row = (label: string, xs: number[]) => `| ${label} | ${xs.map((x) => x.toFixed(1)).join(", ")} | ${median(xs).toFixed(1)} | ${(median(xs) / hand).toFixed(2)}x |`;
+const row = (label: string, xs: number[]) =>
+  `| ${label} | ${xs.map((x) => x.toFixed(1)).join(", ")} | ${median(xs).toFixed(1)} | ${(median(xs) / hand).toFixed(2)}x |`;
 process.stdout.write(
   [
     `| verification of one checkpoint on ${platform} | each round (s) | median (s) | / by hand |`,

@@ -68,7 +68,10 @@ http {
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 10_000;
   for (;;) {
-    const up = await fetch(url, { method: "HEAD" }).then(() => true, () => false);
+    const up = await fetch(url, { method: "HEAD" }).then(
+      () => true,
+      () => false,
+    );
     if (up) break;
     if (exited || Date.now() > until) throw new Error(`nginx did not start on ${url} (see ${join(prefix, "logs", "error.log")})`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -43,7 +43,17 @@ try {
     const shape = { modules: 500, numel: 1_000_000, samples, finalNumel: 1_000_000 };
     await writeSyntheticTrace(a, { ...shape, noise: 0, seed: 1 });
     await writeSyntheticTrace(b, { ...shape, noise: 1e-7, seed: 2 });
-    const ours = await measure([process.execPath, join(root, "tooling/registry.mjs"), "compare-runs", a, b, "--out", join(dir, "r.json"), "--html", join(dir, "r.html")]);
+    const ours = await measure([
+      process.execPath,
+      join(root, "tooling/registry.mjs"),
+      "compare-runs",
+      a,
+      b,
+      "--out",
+      join(dir, "r.json"),
+      "--html",
+      join(dir, "r.html"),
+    ]);
     const label = `compare-runs: 500 modules x 1,000,000-element outputs, ${samples.toLocaleString("en")} sampled per output, final output whole`;
     rows.push([`${label} (s, whole command, median of ${runs})`, ours.seconds.toFixed(2), "<= 2 s"]);
     if (!numpy) {
@@ -53,7 +63,11 @@ try {
     const anchor = await measure([torchPython, join(root, "bench/python/compare_runs_numpy.py"), a, b, "1.3e-6", "1e-5"]);
     rows.push([`${label}: numpy script on the same files (s)`, anchor.seconds.toFixed(2), ""]);
     rows.push([`${label}: time, compare-runs / numpy`, `${(ours.seconds / anchor.seconds).toFixed(2)}x`, "<= 1x"]);
-    rows.push([`${label}: peak RSS, compare-runs / numpy (${mib(ours.peakBytes)} / ${mib(anchor.peakBytes)} MiB)`, ours.peakBytes && anchor.peakBytes ? `${(ours.peakBytes / anchor.peakBytes).toFixed(2)}x` : "–", "<= 1x"]);
+    rows.push([
+      `${label}: peak RSS, compare-runs / numpy (${mib(ours.peakBytes)} / ${mib(anchor.peakBytes)} MiB)`,
+      ours.peakBytes && anchor.peakBytes ? `${(ours.peakBytes / anchor.peakBytes).toFixed(2)}x` : "–",
+      "<= 1x",
+    ]);
   }
 
   const why = await torchUnavailable();
@@ -61,15 +75,31 @@ try {
   else {
     const models = await buildTinyModels(dir);
     const checkpoint = await makeCheckpoint(models, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
-    for (const dtype of ["float32", "bfloat16"]) for (const grid of [4000, 40000, 200000]) {
-      const spec = { checkpoint, allowlist: allowlistWith(["tiny_models"]), out: join(dir, "t"), device: "cpu", dtype, seed: 0, steps: 1, sampleCount: 1024, inputs: [{ name: "data", shape: [1, 2, 1, grid, 3] }], benchmark: 20 };
-      const specFile = join(dir, "spec.json");
-      const resultFile = join(dir, "result.json");
-      await writeFile(specFile, JSON.stringify(spec));
-      await execa(torchPython, [join(root, "tooling/python/log_run.py"), specFile, resultFile], { env: { PYTHONPATH: models.source } });
-      const r = JSON.parse(await readFile(resultFile, "utf8"));
-      rows.push([`log-run hooks vs plain forward, toy model, ${dtype}, ${grid.toLocaleString("en")} grid points (best of 20: ${(r.plainSeconds * 1000).toFixed(1)} ms vs ${(r.hookedSeconds * 1000).toFixed(1)} ms)`, `${(r.hookedSeconds / r.plainSeconds).toFixed(2)}x`, "<= 3x"]);
-    }
+    for (const dtype of ["float32", "bfloat16"])
+      for (const grid of [4000, 40000, 200000]) {
+        const spec = {
+          checkpoint,
+          allowlist: allowlistWith(["tiny_models"]),
+          out: join(dir, "t"),
+          device: "cpu",
+          dtype,
+          seed: 0,
+          steps: 1,
+          sampleCount: 1024,
+          inputs: [{ name: "data", shape: [1, 2, 1, grid, 3] }],
+          benchmark: 20,
+        };
+        const specFile = join(dir, "spec.json");
+        const resultFile = join(dir, "result.json");
+        await writeFile(specFile, JSON.stringify(spec));
+        await execa(torchPython, [join(root, "tooling/python/log_run.py"), specFile, resultFile], { env: { PYTHONPATH: models.source } });
+        const r = JSON.parse(await readFile(resultFile, "utf8"));
+        rows.push([
+          `log-run hooks vs plain forward, toy model, ${dtype}, ${grid.toLocaleString("en")} grid points (best of 20: ${(r.plainSeconds * 1000).toFixed(1)} ms vs ${(r.hookedSeconds * 1000).toFixed(1)} ms)`,
+          `${(r.hookedSeconds / r.plainSeconds).toFixed(2)}x`,
+          "<= 3x",
+        ]);
+      }
   }
   process.stdout.write(`| numerics | measured | target |\n| --- | ---: | ---: |\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}\n`);
 } finally {

@@ -19,7 +19,10 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** `seconds` at most; `until`, when given, ends the load earlier once it returns true. */
-export async function pacedLoad(url: string, options: { rate: number; seconds: number; connections: number; headers?: Record<string, string>; status?: number; until?: () => boolean }): Promise<PacedResult> {
+export async function pacedLoad(
+  url: string,
+  options: { rate: number; seconds: number; connections: number; headers?: Record<string, string>; status?: number; until?: () => boolean },
+): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const expected = options.status ?? 200;
   const total = Math.round(options.rate * options.seconds);

@@ -96,7 +96,9 @@ function measure(name: string, bytes: Uint8Array): void {
   console.log(cells.join("  "));
 }
 
-console.log(`pickle scan throughput, median of ${runs} runs, target ${TARGET_MB_PER_S} MB/s; Node ${process.version}, ${cpus()[0]?.model.trim() ?? "unknown CPU"}`);
+console.log(
+  `pickle scan throughput, median of ${runs} runs, target ${TARGET_MB_PER_S} MB/s; Node ${process.version}, ${cpus()[0]?.model.trim() ?? "unknown CPU"}`,
+);
 measure("AIFS data.pkl repeated (protocol 2)", repeatedAifs(sizeMb * MB));
 measure("torch-like, protocol 2", generated(2, sizeMb * MB));
 measure("torch-like, protocol 4 (frames)", generated(4, sizeMb * MB));

@@ -30,11 +30,26 @@ async function aifsLike(dir: string): Promise<string> {
 
 export const remoteCases: RemoteCase[] = [
   { name: "AIFS-like: 1,500 tensors, 1 GB, O96 coordinates", make: aifsLike },
-  { name: "limited-area (rmi-lam), 5 GiB, metadata stored", make: (dir) => packMetadataFixture("rmi-lam", dir, { extra: [{ path: "data/0", sparseSize: 5 * GiB }] }) },
-  { name: "global (single-o48), 5 GiB, metadata deflated", make: (dir) => packMetadataFixture("single-o48-1.1", dir, { extra: [{ path: "data/0", sparseSize: 5 * GiB }], metadataMethod: "deflate" }) },
-  { name: "global (single-o48), 1 GiB, metadata deflated", make: (dir) => packMetadataFixture("single-o48-1.1", dir, { extra: [{ path: "data/0", sparseSize: GiB }], metadataMethod: "deflate" }) },
-  { name: "global, 2 input steps (global-multi-steps), 1 GiB, stored", make: (dir) => packMetadataFixture("global-multi-steps-2in-3out", dir, { extra: [{ path: "data/0", sparseSize: GiB }] }) },
-  { name: "multi-dataset (era5-cerra), 3,000 tensors, 2 GiB, stored", make: (dir) => packMetadataFixture("era5-cerra", dir, { extra: tensors(3000, Math.floor((2 * GiB) / 3000)) }) },
+  {
+    name: "limited-area (rmi-lam), 5 GiB, metadata stored",
+    make: (dir) => packMetadataFixture("rmi-lam", dir, { extra: [{ path: "data/0", sparseSize: 5 * GiB }] }),
+  },
+  {
+    name: "global (single-o48), 5 GiB, metadata deflated",
+    make: (dir) => packMetadataFixture("single-o48-1.1", dir, { extra: [{ path: "data/0", sparseSize: 5 * GiB }], metadataMethod: "deflate" }),
+  },
+  {
+    name: "global (single-o48), 1 GiB, metadata deflated",
+    make: (dir) => packMetadataFixture("single-o48-1.1", dir, { extra: [{ path: "data/0", sparseSize: GiB }], metadataMethod: "deflate" }),
+  },
+  {
+    name: "global, 2 input steps (global-multi-steps), 1 GiB, stored",
+    make: (dir) => packMetadataFixture("global-multi-steps-2in-3out", dir, { extra: [{ path: "data/0", sparseSize: GiB }] }),
+  },
+  {
+    name: "multi-dataset (era5-cerra), 3,000 tensors, 2 GiB, stored",
+    make: (dir) => packMetadataFixture("era5-cerra", dir, { extra: tensors(3000, Math.floor((2 * GiB) / 3000)) }),
+  },
   { name: "the real AIFS test checkpoint (46 KB, deflated)", make: async () => fixture("anemoi/registry-dummy-checkpoint.ckpt") },
 ];
 
@@ -45,9 +60,13 @@ if (import.meta.main) {
     for (const c of remoteCases) {
       const r = await readRemotely(await c.make(await mkdtemp(join(dir, "c-"))));
       const goal = r.requests <= 3 && r.transferred <= 2 * r.needed ? "met" : r.transferred <= 2 * r.needed ? "bytes met; one request more" : "**missed**";
-      rows.push(`| ${[c.name, r.needed.toLocaleString("en"), r.transferred.toLocaleString("en"), `${(r.transferred / r.needed).toFixed(2)}x`, String(r.requests), String(r.roundTrips), goal].join(" | ")} |`);
+      rows.push(
+        `| ${[c.name, r.needed.toLocaleString("en"), r.transferred.toLocaleString("en"), `${(r.transferred / r.needed).toFixed(2)}x`, String(r.requests), String(r.roundTrips), goal].join(" | ")} |`,
+      );
     }
-    process.stdout.write(`| checkpoint | bytes needed | transferred | transferred / needed | requests | round trips | goal (<= 2x, <= 3 requests) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n${rows.join("\n")}\n`);
+    process.stdout.write(
+      `| checkpoint | bytes needed | transferred | transferred / needed | requests | round trips | goal (<= 2x, <= 3 requests) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n${rows.join("\n")}\n`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -79,7 +79,11 @@ const rows: Row[] = [
   { label: "validate: `validateEntries()` in process (s)", value: (r) => r.validate.inProcessSeconds, format: secs },
   { label: "validate: CLI peak RSS (MiB)", value: (r) => r.validate.cliPeakRssBytes, format: mib },
   { label: "validate: ajv on the published schema, child process wall (s)", value: (r) => r.validate.ajvSeconds, format: secs },
-  { label: "validate: CLI / ajv (goal ≤ 1.5x)", value: (r) => (r.validate.ajvSeconds ? r.validate.cliSeconds / r.validate.ajvSeconds : undefined), format: (v) => (v === undefined ? "–" : `${v.toFixed(2)}x`) },
+  {
+    label: "validate: CLI / ajv (goal ≤ 1.5x)",
+    value: (r) => (r.validate.ajvSeconds ? r.validate.cliSeconds / r.validate.ajvSeconds : undefined),
+    format: (v) => (v === undefined ? "–" : `${v.toFixed(2)}x`),
+  },
   { label: "build: `astro build` wall (s)", value: (r) => r.build.seconds, format: secs, target: targets[1]! },
   { label: "build: peak RSS, process tree (MiB)", value: (r) => r.build.peakTreeRssBytes, format: mib, target: targets[2]! },
   { label: "build: maxrss of largest process, GNU time (MiB)", value: (r) => r.build.maxProcessRssBytes, format: mib },
@@ -122,7 +126,12 @@ export function markdownTable(results: readonly SizeResult[]): string {
 export function phaseTable(results: readonly SizeResult[]): string {
   const last = results.at(-1);
   if (!last) return "";
-  const header = ["build phase", ...results.map((r) => `${count(r.size)}: wall time (s)`), `share of the wall at ${count(last.size)}`, ...results.map((r) => `${count(r.size)}: peak RSS (MiB)`)];
+  const header = [
+    "build phase",
+    ...results.map((r) => `${count(r.size)}: wall time (s)`),
+    `share of the wall at ${count(last.size)}`,
+    ...results.map((r) => `${count(r.size)}: peak RSS (MiB)`),
+  ];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`];
   for (const [i, phase] of last.build.phases.entries()) {
     if (results.every((r) => (r.build.phases[i]?.seconds ?? 0) === 0)) continue;

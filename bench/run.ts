@@ -36,7 +36,11 @@ async function benchSize(size: number): Promise<SizeResult> {
 
   log(`${size}: validate (CLI)`);
   const cliLog = resolve(dir.base, "validate.log");
-  const cli = mustSucceed("validate", await runChild([process.execPath, "tooling/cli.ts", "validate", "--entries", dir.entries, "--quiet"], { cwd: root, logFile: cliLog }), cliLog);
+  const cli = mustSucceed(
+    "validate",
+    await runChild([process.execPath, "tooling/cli.ts", "validate", "--entries", dir.entries, "--quiet"], { cwd: root, logFile: cliLog }),
+    cliLog,
+  );
 
   log(`${size}: ajv on the published schema (the yardstick)`);
   const ajvLog = resolve(dir.base, "ajv.log");
@@ -52,7 +56,11 @@ async function benchSize(size: number): Promise<SizeResult> {
   await rm(dir.dist, { recursive: true, force: true }); // so the output sizes are this build's alone
   const buildLog = resolve(dir.base, "build.log");
   const env = { ...process.env, REGISTRY_ENTRIES: dir.entries };
-  const build = mustSucceed("astro build", await runChild([process.execPath, astroBin, "build", "--outDir", dir.dist], { cwd: root, env, logFile: buildLog }), buildLog);
+  const build = mustSucceed(
+    "astro build",
+    await runChild([process.execPath, astroBin, "build", "--outDir", dir.dist], { cwd: root, env, logFile: buildLog }),
+    buildLog,
+  );
 
   const result: SizeResult = {
     size,

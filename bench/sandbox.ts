@@ -20,7 +20,8 @@ if (!Number.isSafeInteger(runs) || runs < 1 || runs > 1000) {
   process.exit(2);
 }
 
-const why = (await torchUnavailable()) ?? (typeof (await findBubblewrap()) === "object" ? undefined : "bubblewrap cannot run here (apt-get install bubblewrap)");
+const why =
+  (await torchUnavailable()) ?? (typeof (await findBubblewrap()) === "object" ? undefined : "bubblewrap cannot run here (apt-get install bubblewrap)");
 if (why) {
   process.stdout.write(`| sandbox | not measured: ${why} |\n`);
   process.exit(0);
@@ -52,10 +53,20 @@ try {
   const checkpoint = await makeCheckpoint(models, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
   const env = await createEnvironment({ python: torchPython, systemSitePackages: true, keep: false });
   try {
-    const install = await installRequirements(env, ["registry-tiny-models==0.1.0"], { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true }, { timeoutMs: 300_000, sandbox: true, allowBuilds: false });
+    const install = await installRequirements(
+      env,
+      ["registry-tiny-models==0.1.0"],
+      { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true },
+      { timeoutMs: 300_000, sandbox: true, allowBuilds: false },
+    );
     if (!install.ok) throw new Error(`installing the tiny models failed: ${install.reason}`);
     const load = await compare(async (sandbox) => {
-      const { run, report } = await runHarness(env, { checkpoint, allowlist: allowlistWith(["tiny_models"]) }, [{ name: "load", script: "verify_unpickling.py", args: ["load"] }], { timeoutMs: 120_000, memoryLimitMiB: defaultMemoryLimitMiB, sandbox, readOnly: [checkpoint] });
+      const { run, report } = await runHarness(
+        env,
+        { checkpoint, allowlist: allowlistWith(["tiny_models"]) },
+        [{ name: "load", script: "verify_unpickling.py", args: ["load"] }],
+        { timeoutMs: 120_000, memoryLimitMiB: defaultMemoryLimitMiB, sandbox, readOnly: [checkpoint] },
+      );
       const status = stepAnswer(report?.stages[0])?.status;
       if (status !== "ok") throw new Error(`the load did not succeed (${String(status ?? `exit ${run.exitCode}`)}): ${run.stderr.slice(-2000)}`);
     });

@@ -55,7 +55,10 @@ const registrations = number("registrations", 10_000);
 const rounds = number("rounds", 100);
 const nginxWorkers = number("nginx-workers", 64);
 
-const missing = [(await execa("wrk", ["--version"], { reject: false })).exitCode === undefined ? "wrk (apt-get install wrk)" : undefined, nginxUnavailable()].filter(Boolean);
+const missing = [
+  (await execa("wrk", ["--version"], { reject: false })).exitCode === undefined ? "wrk (apt-get install wrk)" : undefined,
+  nginxUnavailable(),
+].filter(Boolean);
 if (missing.length > 0) {
   process.stdout.write(`registry server: not measured: needs ${missing.join(" and ")}\n`);
   process.exit(0);
@@ -87,7 +90,16 @@ interface Load {
 
 /** One wrk run; checks that every answer was of the expected kind (a 304 is a few hundred bytes). */
 async function load(url: string, headers: Record<string, string>, expect: { status: 200 | 304; bytes: number }, pids: () => number[]): Promise<Load> {
-  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "60s", "--latency", ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url];
+  const args = [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--timeout",
+    "60s",
+    "--latency",
+    ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
+    url,
+  ];
   const cpuBefore = cpuSeconds(pids());
   const { stdout } = await execa("wrk", args);
   const cpu = cpuSeconds(pids()) - cpuBefore;
@@ -97,7 +109,8 @@ async function load(url: string, headers: Record<string, string>, expect: { stat
   const perResponse = bytes / requests;
   const wrong = /Non-2xx or 3xx responses: (\d+)/.exec(stdout) || /Socket errors/.test(stdout);
   const shapeOk = expect.status === 304 ? perResponse < 1024 : perResponse > expect.bytes * 0.99;
-  if (wrong || !shapeOk || !(requests > 0)) throw new Error(`${url}: unexpected answers (${perResponse.toFixed(0)} bytes per response, expected ${expect.status}):\n${stdout}`);
+  if (wrong || !shapeOk || !(requests > 0))
+    throw new Error(`${url}: unexpected answers (${perResponse.toFixed(0)} bytes per response, expected ${expect.status}):\n${stdout}`);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
   const p99Ms = Number(p99?.[1]) * ({ us: 0.001, ms: 1, s: 1000 }[p99?.[2] ?? "ms"] ?? Number.NaN);
   return { requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), p99Ms, cpuMicroseconds: (cpu * 1e6) / requests };
@@ -126,13 +139,31 @@ await generateRegistry(join(root, "entries"), entriesDir, size);
 const db = join(work, "registry.db");
 log("starting registry serve (imports the entries)");
 const started = performance.now();
-const registry = await child([process.execPath, "tooling/registry.mjs", "serve", "--db", db, "--entries", entriesDir, "--port", "0", "--allow-private-network", "--registrations-per-minute", "100000", "--extract-concurrency", "4"]);
+const registry = await child([
+  process.execPath,
+  "tooling/registry.mjs",
+  "serve",
+  "--db",
+  db,
+  "--entries",
+  entriesDir,
+  "--port",
+  "0",
+  "--allow-private-network",
+  "--registrations-per-minute",
+  "100000",
+  "--extract-concurrency",
+  "4",
+]);
 const importSeconds = (performance.now() - started) / 1000;
 const registryPids = () => treeOf(registry.pid);
 
 // nginx serves the very bytes the registry server does, under the static site's paths.
 const entryId = basename((await readdir(entriesDir))[0]!, ".json");
-const paths = { document: ["/api/v1/checkpoints", "/modelRegistry.json"], entry: [`/api/v1/checkpoints/${encodeURIComponent(entryId)}`, `/checkpoints/${entryId}.json`] } as const;
+const paths = {
+  document: ["/api/v1/checkpoints", "/modelRegistry.json"],
+  entry: [`/api/v1/checkpoints/${encodeURIComponent(entryId)}`, `/checkpoints/${entryId}.json`],
+} as const;
 const identity = { "accept-encoding": "identity" };
 const staticDir = join(work, "static");
 await mkdir(join(staticDir, "checkpoints"), { recursive: true });
@@ -154,8 +185,20 @@ try {
     const notModified = { status: 304 as const, bytes: 0 };
     const full = { status: 200 as const, bytes: bodies[kind].length };
     const name = kind === "entry" ? "one entry" : `the registry document (${(bodies.document.length / 1e6).toFixed(0)} MB)`;
-    rows.push(await compare(`${name}: 304 Not Modified`, () => load(serverUrl, serverTag, notModified, registryPids), () => load(staticUrl, staticTag, notModified, nginx.pids)));
-    rows.push(await compare(`${name}: 200, identity`, () => load(serverUrl, identity, full, registryPids), () => load(staticUrl, identity, full, nginx.pids)));
+    rows.push(
+      await compare(
+        `${name}: 304 Not Modified`,
+        () => load(serverUrl, serverTag, notModified, registryPids),
+        () => load(staticUrl, staticTag, notModified, nginx.pids),
+      ),
+    );
+    rows.push(
+      await compare(
+        `${name}: 200, identity`,
+        () => load(serverUrl, identity, full, registryPids),
+        () => load(staticUrl, identity, full, nginx.pids),
+      ),
+    );
   }
 } finally {
   await nginx.stop();
@@ -168,7 +211,8 @@ const files = await startServer(Object.fromEntries(names.map((name) => [`/m/${na
 const made = await execa(process.execPath, ["tooling/registry.mjs", "token", "create", "--db", db, "--scope", "register"], { cwd: root });
 const token = made.stdout.trim();
 const probes = { health: `${registry.url}/api/v1/health`, entry: `${registry.url}${paths.entry[0]}` };
-const probe = (url: string, until?: () => boolean) => pacedLoad(url, { rate: 100, seconds: until ? 600 : seconds, connections: 8, headers: identity, ...(until ? { until } : {}) });
+const probe = (url: string, until?: () => boolean) =>
+  pacedLoad(url, { rate: 100, seconds: until ? 600 : seconds, connections: 8, headers: identity, ...(until ? { until } : {}) });
 const idle = await Promise.all([probe(probes.health), probe(probes.entry)]);
 let registering = true;
 const busy = Promise.all([probe(probes.health, () => !registering), probe(probes.entry, () => !registering)]);
@@ -199,14 +243,25 @@ await files.close();
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const out = (text: string) => process.stdout.write(text);
-out(`${size.toLocaleString("en")} entries; wrk with ${connections} connections, ${seconds} s per run, median of ${rounds} alternating rounds; nginx with ${nginxWorkers} worker process${nginxWorkers === 1 ? "" : "es"}; serve's start-up with the import: ${fmt(importSeconds, 1)} s\n\n`);
-out("| load | registry serve: req/s | p99 ms | µs CPU / answer | nginx: req/s | p99 ms | µs CPU / answer | serve / nginx, req/s | nginx / serve, CPU per answer |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+out(
+  `${size.toLocaleString("en")} entries; wrk with ${connections} connections, ${seconds} s per run, median of ${rounds} alternating rounds; nginx with ${nginxWorkers} worker process${nginxWorkers === 1 ? "" : "es"}; serve's start-up with the import: ${fmt(importSeconds, 1)} s\n\n`,
+);
+out(
+  "| load | registry serve: req/s | p99 ms | µs CPU / answer | nginx: req/s | p99 ms | µs CPU / answer | serve / nginx, req/s | nginx / serve, CPU per answer |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+);
 for (const [what, server, plain] of rows) {
-  out(`| ${what} | ${fmt(server.requestsPerSecond)} | ${fmt(server.p99Ms, 1)} | ${fmt(server.cpuMicroseconds, 1)} | ${fmt(plain.requestsPerSecond)} | ${fmt(plain.p99Ms, 1)} | ${fmt(plain.cpuMicroseconds, 1)} | ${fmt(server.requestsPerSecond / plain.requestsPerSecond, 2)}x | ${fmt(plain.cpuMicroseconds / server.cpuMicroseconds, 2)}x |\n`);
+  out(
+    `| ${what} | ${fmt(server.requestsPerSecond)} | ${fmt(server.p99Ms, 1)} | ${fmt(server.cpuMicroseconds, 1)} | ${fmt(plain.requestsPerSecond)} | ${fmt(plain.p99Ms, 1)} | ${fmt(plain.cpuMicroseconds, 1)} | ${fmt(server.requestsPerSecond / plain.requestsPerSecond, 2)}x | ${fmt(plain.cpuMicroseconds / server.cpuMicroseconds, 2)}x |\n`,
+  );
 }
-const row = (what: string, a: PacedResult, b: PacedResult) => `| ${what} | ${fmt(a.p50Ms, 1)} | ${fmt(a.p99Ms, 1)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.maxMs, 0)} | ${fmt(b.p99Ms / a.p99Ms, 2)}x |${a.wrong + b.wrong ? ` ${a.wrong + b.wrong} wrong answers |` : ""}\n`;
-out(`\nReads at 100 requests/s each, timed from when each was due: idle for ${seconds} s, then while ${registrations} registrations were read and committed (${fmt(registerSeconds, 1)} s, ${fmt(registrations / registerSeconds, 1)} registrations/s, extraction concurrency 4${failed ? `, ${failed} failed` : ""})\n\n`);
-out("| GET | idle: p50 ms | idle: p99 ms | registering: p50 ms | registering: p99 ms | registering: max ms | p99 registering / idle |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+const row = (what: string, a: PacedResult, b: PacedResult) =>
+  `| ${what} | ${fmt(a.p50Ms, 1)} | ${fmt(a.p99Ms, 1)} | ${fmt(b.p50Ms, 1)} | ${fmt(b.p99Ms, 1)} | ${fmt(b.maxMs, 0)} | ${fmt(b.p99Ms / a.p99Ms, 2)}x |${a.wrong + b.wrong ? ` ${a.wrong + b.wrong} wrong answers |` : ""}\n`;
+out(
+  `\nReads at 100 requests/s each, timed from when each was due: idle for ${seconds} s, then while ${registrations} registrations were read and committed (${fmt(registerSeconds, 1)} s, ${fmt(registrations / registerSeconds, 1)} registrations/s, extraction concurrency 4${failed ? `, ${failed} failed` : ""})\n\n`,
+);
+out(
+  "| GET | idle: p50 ms | idle: p99 ms | registering: p50 ms | registering: p99 ms | registering: max ms | p99 registering / idle |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+);
 out(row("/api/v1/health", idle[0], during[0]));
 out(row(`${paths.entry[0]} (200)`, idle[1], during[1]));
 out(`\nMeasured on ${describeMachine(machine(root))}.\n`);

@@ -3,7 +3,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formatJson } from "../src/files/json-text.ts";
 
-export async function writeSyntheticTrace(dir: string, options: { modules: number; numel: number; samples: number; finalNumel: number; noise: number; seed: number }): Promise<void> {
+export async function writeSyntheticTrace(
+  dir: string,
+  options: { modules: number; numel: number; samples: number; finalNumel: number; noise: number; seed: number },
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   let state = options.seed;
   const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;

@@ -30,7 +30,10 @@ const fsWithoutFacade = {
   name: "fs-without-facade",
   setup(build) {
     build.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: "node:fs", namespace: "fs-without-facade" }));
-    build.onLoad({ filter: /.*/, namespace: "fs-without-facade" }, () => ({ contents: 'module.exports = process.getBuiltinModule("node:fs");\n', loader: "js" }));
+    build.onLoad({ filter: /.*/, namespace: "fs-without-facade" }, () => ({
+      contents: 'module.exports = process.getBuiltinModule("node:fs");\n',
+      loader: "js",
+    }));
   },
 };
 
@@ -71,5 +74,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const out = process.argv[2] ? resolve(process.argv[2]) : defaultOut;
   const count = await bundle(out);
-  process.stderr.write(`bundled the registry command line from ${count} files into ${relative(process.cwd(), out) || "."} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `bundled the registry command line from ${count} files into ${relative(process.cwd(), out) || "."} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }

@@ -73,7 +73,10 @@ function report(error: unknown, name: string, io: { out: (t: string) => void; lo
   if (error instanceof RegistryError) {
     for (const p of problems ?? []) io.log(formatRegistryProblem(p));
     io.log(`registry ${name}: ${error.message}`);
-    if (io.json) io.out(JSON.stringify({ ok: false, error: { command: name, message: error.message, exitCode: error.exitCode, ...(problems ? { problems } : {}) } }, null, 2));
+    if (io.json)
+      io.out(
+        JSON.stringify({ ok: false, error: { command: name, message: error.message, exitCode: error.exitCode, ...(problems ? { problems } : {}) } }, null, 2),
+      );
     return error.exitCode;
   }
   // Anything else is a bug or an environment failure (a full disk, a permission): say what happened;

@@ -17,7 +17,17 @@ const started = performance.now();
 await rm(dist, { recursive: true, force: true });
 
 // Node 20 and every browser of the last years run ES2022; String#isWellFormed (Node 20, 2023 browsers) is called, not compiled.
-await build({ entryPoints: [entry], outfile: join(dist, "index.js"), bundle: true, format: "esm", platform: "neutral", target: "es2022", external: ["zod"], legalComments: "none", logLevel: "warning" });
+await build({
+  entryPoints: [entry],
+  outfile: join(dist, "index.js"),
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  external: ["zod"],
+  legalComments: "none",
+  logLevel: "warning",
+});
 
 const options = {
   declaration: true,
@@ -47,4 +57,6 @@ for (const { file, text } of written) {
   await writeFile(file, text.replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2").replace(/(import\(["']\.{1,2}\/[^"']+)\.ts(["']\))/g, "$1.js$2"));
 }
 const size = (await readFile(join(dist, "index.js"))).byteLength;
-process.stderr.write(`built ${relative(root, dist)}: index.js (${Math.round(size / 1024)} KiB) and ${written.length} declaration files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stderr.write(
+  `built ${relative(root, dist)}: index.js (${Math.round(size / 1024)} KiB) and ${written.length} declaration files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);

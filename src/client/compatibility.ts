@@ -20,7 +20,8 @@ export interface Host {
 
 /** What compatibility reads of an entry; a consumed entry satisfies it. */
 export interface CompatibilityInput {
-  infrastructure?: { supportedOs?: readonly string[] | undefined; architectures?: readonly string[] | undefined; minimumGpuMemoryMib?: number | null | undefined } | undefined;
+  infrastructure?:
+    { supportedOs?: readonly string[] | undefined; architectures?: readonly string[] | undefined; minimumGpuMemoryMib?: number | null | undefined } | undefined;
   requirements?: { pythonVersions?: readonly string[] | undefined; pipConstraints?: readonly string[] | undefined } | undefined;
   compatibility?: Readonly<Record<string, { status: string }>> | undefined;
   pickle?: { modules: readonly string[] } | undefined;
@@ -50,7 +51,11 @@ export function fitFacts(entry: CompatibilityInput): FitFacts & { pythonVersions
     ...(gpu !== undefined ? { minimumGpuMemoryMib: gpu } : {}),
     accelerators: acceleratorSupport({ supportedOs, needsCuda, compatibility: entry.compatibility }),
     // In key order, as the catalog embeds them: the first incompatible platform is the one named.
-    platforms: Object.fromEntries(Object.entries(entry.compatibility ?? {}).map(([key, record]) => [key, record.status]).sort(([a], [b]) => byCodePoint(a!, b!))),
+    platforms: Object.fromEntries(
+      Object.entries(entry.compatibility ?? {})
+        .map(([key, record]) => [key, record.status])
+        .sort(([a], [b]) => byCodePoint(a!, b!)),
+    ),
     pythonVersions: entry.requirements?.pythonVersions ?? wheels.pythonVersions,
   };
 }

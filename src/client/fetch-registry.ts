@@ -133,7 +133,10 @@ export function registryDocumentUrl(baseUrl: string, revision?: string): { url: 
   const base = baseUrl.replace(/\/+$/, "");
   const api = serverApi.exec(new URL(base).pathname);
   if (api) {
-    if (revision !== undefined) throw new RegistryFetchError(`revision: ${base} is a registry server, whose documents are not content-addressed; pin a revision of the static site instead`);
+    if (revision !== undefined)
+      throw new RegistryFetchError(
+        `revision: ${base} is a registry server, whose documents are not content-addressed; pin a revision of the static site instead`,
+      );
     const root = api[1] ? base.slice(0, -"/checkpoints".length) : base;
     return { url: `${root}/checkpoints`, server: true, base: root, path: "checkpoints" };
   }
@@ -167,28 +170,40 @@ function orderingOf(cached: CachedDocument): Ordering {
   if (cached.revision !== undefined || cached.publishedAt !== undefined) return { revision: cached.revision, publishedAt: cached.publishedAt };
   try {
     const { revision, publishedAt } = JSON.parse(cached.body) as { revision?: unknown; publishedAt?: unknown };
-    return { revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined, publishedAt: typeof publishedAt === "string" ? publishedAt : undefined };
+    return {
+      revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
+      publishedAt: typeof publishedAt === "string" ? publishedAt : undefined,
+    };
   } catch {
     return { revision: undefined, publishedAt: undefined };
   }
 }
 
 export async function fetchRegistry(baseUrl: string, options: FetchRegistryOptions = {}): Promise<FetchedRegistry> {
-  if (!/^https?:\/\/[^\s]+$/.test(baseUrl) || !URL.canParse(baseUrl)) throw new RegistryFetchError(`base URL: expected an http(s) URL, found ${JSON.stringify(baseUrl)}`);
+  if (!/^https?:\/\/[^\s]+$/.test(baseUrl) || !URL.canParse(baseUrl))
+    throw new RegistryFetchError(`base URL: expected an http(s) URL, found ${JSON.stringify(baseUrl)}`);
   const { cache, revision, signal } = options;
-  if (revision !== undefined && !/^[0-9a-f]{64}$/.test(revision)) throw new RegistryFetchError(`revision: expected the 64 hex digits of a modelRegistry.json's SHA-256, found ${JSON.stringify(revision)}`);
+  if (revision !== undefined && !/^[0-9a-f]{64}$/.test(revision))
+    throw new RegistryFetchError(`revision: expected the 64 hex digits of a modelRegistry.json's SHA-256, found ${JSON.stringify(revision)}`);
   const { url, server, base, path } = registryDocumentUrl(baseUrl, revision);
   const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
   const key = options.publicKey !== undefined ? await parsePublicKey(options.publicKey) : undefined;
-  if (key && server) throw new RegistryFetchError(`${url}: a registry server does not sign its documents; with a public key, read the static site that publishes its entries`);
+  if (key && server)
+    throw new RegistryFetchError(`${url}: a registry server does not sign its documents; with a public key, read the static site that publishes its entries`);
   const cacheKey = `fiab-model-registry:${url}`;
   const cached = await readCached(cache, cacheKey);
   // A cached copy can stand in only if it can be verified the way a new one would be.
   const usable = cached && cached.url === url && (!key || cached.signature !== undefined) ? cached : undefined;
 
   const accept = async (text: string, doc: CachedDocument | undefined, origin: FetchedRegistry["origin"], stale?: FetchedRegistry["stale"]) => {
-    if (key) await verifyDocument(encoder.encode(text), doc?.signature !== undefined ? encoder.encode(doc.signature) : undefined, key, origin === "network" ? url : `cached ${url}`);
+    if (key)
+      await verifyDocument(
+        encoder.encode(text),
+        doc?.signature !== undefined ? encoder.encode(doc.signature) : undefined,
+        key,
+        origin === "network" ? url : `cached ${url}`,
+      );
     return { url, ...parse(text, url), origin, ...(stale ? { stale } : {}), verified: key !== undefined };
   };
 
@@ -218,7 +233,10 @@ export async function fetchRegistry(baseUrl: string, options: FetchRegistryOptio
   // A pinned revision is the caller's own choice of document; the latest one must not go back in time.
   if (!revision && cached?.url === url && !options.allowRollback) {
     const why = rollback(result, orderingOf(cached));
-    if (why) throw new RollbackError(`${url}: refused an older registry document than the one held since ${cached.fetchedAt} (a rollback): ${why}; pass allowRollback: true to accept it`);
+    if (why)
+      throw new RollbackError(
+        `${url}: refused an older registry document than the one held since ${cached.fetchedAt} (a rollback): ${why}; pass allowRollback: true to accept it`,
+      );
   }
   await writeCached(cache, cacheKey, {
     url,
@@ -236,7 +254,14 @@ export async function fetchRegistry(baseUrl: string, options: FetchRegistryOptio
  * The .sig that verifies the document. A cache in front of the host may pair a new document with the previous
  * .sig for a minute; the content-addressed copy's .sig belongs to exactly these bytes, so it is tried next.
  */
-async function verifiedSignature(fetcher: typeof fetch, base: string, path: string, body: Uint8Array<ArrayBuffer>, key: PublicKey, signal: AbortSignal | undefined): Promise<Uint8Array<ArrayBuffer>> {
+async function verifiedSignature(
+  fetcher: typeof fetch,
+  base: string,
+  path: string,
+  body: Uint8Array<ArrayBuffer>,
+  key: PublicKey,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
   const url = `${base}/${path}`;
   const signature = await fetchSignature(fetcher, `${url}.sig`, signal);
   try {

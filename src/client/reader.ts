@@ -3,7 +3,15 @@
 // for a newer schemaVersion are skipped with a warning instead of failing the whole read. An id that is not a
 // checkpoint id (it names files: "../../tmp/x" would leave any folder) and text that is not well-formed Unicode
 // are skipped with a warning too, as the Python client does (tests/fixtures/compatibility-cases.json).
-import { checkpointIdPattern, entrySchema, formatProblem, illFormedTextProblem, problemsFromZod, schemaVersion, type ConsumedEntry } from "../contract/index.ts";
+import {
+  checkpointIdPattern,
+  entrySchema,
+  formatProblem,
+  illFormedTextProblem,
+  problemsFromZod,
+  schemaVersion,
+  type ConsumedEntry,
+} from "../contract/index.ts";
 
 export interface ReadWarning {
   checkpointId: string;
@@ -22,7 +30,12 @@ export function readEntry(checkpointId: string, doc: unknown): { entry?: Consume
     return { warning: { checkpointId, message: `skipped: written for schema version ${version}, this reader knows up to ${schemaVersion}` } };
   }
   if (!checkpointIdPattern.test(checkpointId)) {
-    return { warning: { checkpointId, message: `skipped: ${JSON.stringify(checkpointId.slice(0, 200))} is not a checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128)` } };
+    return {
+      warning: {
+        checkpointId,
+        message: `skipped: ${JSON.stringify(checkpointId.slice(0, 200))} is not a checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128)`,
+      },
+    };
   }
   const text = illFormedTextProblem(doc);
   if (text) return { warning: { checkpointId, message: `skipped: ${formatProblem(text)}` } };

@@ -35,9 +35,10 @@ export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string>
 
 function rawFromPem(pem: string): Uint8Array<ArrayBuffer> {
   const m = /-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----/.exec(pem);
-  if (!m) throw new SignatureError("public key: expected a PEM \"PUBLIC KEY\" block (SubjectPublicKeyInfo)");
+  if (!m) throw new SignatureError('public key: expected a PEM "PUBLIC KEY" block (SubjectPublicKeyInfo)');
   const der = fromBase64(m[1]!, "public key");
-  if (der.length !== 44 || spkiPrefix.some((b, i) => der[i] !== b)) throw new SignatureError(`public key: not an Ed25519 SubjectPublicKeyInfo (${der.length} bytes of DER)`);
+  if (der.length !== 44 || spkiPrefix.some((b, i) => der[i] !== b))
+    throw new SignatureError(`public key: not an Ed25519 SubjectPublicKeyInfo (${der.length} bytes of DER)`);
   return der.slice(12);
 }
 
@@ -50,7 +51,12 @@ export async function parsePublicKey(value: string | Uint8Array): Promise<Public
 }
 
 /** Resolves when a signature by `key` in `signatureFile` verifies `document`; else a SignatureError naming `name`. */
-export async function verifyDocument(document: Uint8Array<ArrayBuffer>, signatureFile: Uint8Array<ArrayBuffer> | undefined, key: PublicKey, name: string): Promise<void> {
+export async function verifyDocument(
+  document: Uint8Array<ArrayBuffer>,
+  signatureFile: Uint8Array<ArrayBuffer> | undefined,
+  key: PublicKey,
+  name: string,
+): Promise<void> {
   if (!signatureFile) throw new SignatureError(`${name}.sig: missing, and a public key is configured (refusing an unsigned document)`);
   if (signatureFile.byteLength > maxSignatureBytes) throw new SignatureError(`${name}.sig: larger than ${maxSignatureBytes} bytes`);
   let parsed: unknown;

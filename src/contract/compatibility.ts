@@ -24,7 +24,7 @@ export function makeCompatibility<M extends Mode>(mode: M) {
         .describe('A platform: os-arch-accelerator, e.g. "linux-x86_64-cuda", "linux-aarch64-cuda", "macos-arm64-mps", "linux-x86_64-cpu". Open-ended.'),
       platform,
     )
-    .describe("Compatibility per platform. A platform without a key here is \"unknown\".");
+    .describe('Compatibility per platform. A platform without a key here is "unknown".');
 }
 
 /** One platform's status and evidence. */

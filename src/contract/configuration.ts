@@ -15,7 +15,10 @@ export function makeConfiguration<M extends Mode>(mode: M) {
       .describe("Ensemble capability."),
     preProcessors: z.array(jsonObject).optional().describe("anemoi-inference pre-processors applied to the input (FIAB's pre_processors)."),
     postProcessors: z.array(jsonObject).optional().describe("anemoi-inference post-processors applied to the output (FIAB's post_processors)."),
-    controlOptions: jsonObject.nullable().optional().describe("Environment variables for the run, e.g. the attention backend or ANEMOI_INFERENCE_NUM_CHUNKS (FIAB's control_options)."),
+    controlOptions: jsonObject
+      .nullable()
+      .optional()
+      .describe("Environment variables for the run, e.g. the attention backend or ANEMOI_INFERENCE_NUM_CHUNKS (FIAB's control_options)."),
     inputOptions: z
       .union([jsonObject, z.array(jsonObject)])
       .nullable()

@@ -10,7 +10,11 @@ export type EvidenceResult = (typeof evidenceResults)[number];
 
 export function makeEvidence<M extends Mode>(mode: M) {
   return object(mode, {
-    check: oneOf(mode, evidenceChecks, "What was checked: unpickling with the stated requirements, a run on dummy input, a numerical comparison against a reference run, or a manual report."),
+    check: oneOf(
+      mode,
+      evidenceChecks,
+      "What was checked: unpickling with the stated requirements, a run on dummy input, a numerical comparison against a reference run, or a manual report.",
+    ),
     result: oneOf(mode, evidenceResults, "The outcome: pass, degraded (works with caveats, e.g. numbers within a looser tolerance), or fail."),
     summary: z.string().optional().describe("One line saying what happened, e.g. the missing module or the verdict."),
     date: isoDateTime.describe("When the check ran."),

@@ -22,10 +22,20 @@ export function makeGpuMemory<M extends Mode>(mode: M) {
   return object(mode, {
     mib: z.number().int().positive().describe("GPU memory in MiB (on macOS the unified memory)."),
     kind: oneOf(mode, gpuMemoryKinds, "How it is known: measured on a run (source), stated by the publisher (source), or estimated by the rule given."),
-    atLeast: z.boolean().optional().describe("true when the figure is a lower bound: part of what the rule needs was not published (e.g. a limited area's grid points)."),
-    rule: z.string().min(1).max(2000).optional().describe("For an estimate: the rule and the figures it used, in words, e.g. \"file size + 32 KiB per grid point + 512 MiB\"."),
+    atLeast: z
+      .boolean()
+      .optional()
+      .describe("true when the figure is a lower bound: part of what the rule needs was not published (e.g. a limited area's grid points)."),
+    rule: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe('For an estimate: the rule and the figures it used, in words, e.g. "file size + 32 KiB per grid point + 512 MiB".'),
     source: httpUrl.optional().describe("Where the measurement or statement was published."),
-  }).describe("GPU memory a run needs, measured, stated or estimated; the catalog's \"fits my machine\" reads it. FIAB's views do not: they publish minimumGpuMemoryMib only.");
+  }).describe(
+    "GPU memory a run needs, measured, stated or estimated; the catalog's \"fits my machine\" reads it. FIAB's views do not: they publish minimumGpuMemoryMib only.",
+  );
 }
 
 export type GpuMemory = z.output<ReturnType<typeof makeGpuMemory<"authoring">>>;
@@ -39,14 +49,18 @@ export function makeInfrastructure<M extends Mode>(mode: M) {
     architectures: z
       .array(oneOf(mode, cpuArchitectures, "A CPU architecture."))
       .optional()
-      .describe("CPU architectures this variant runs on, when its requirements restrict them (e.g. an aarch64 flash-attn wheel); absent: not restricted by any platform-specific wheel. Apple silicon (arm64) is aarch64."),
+      .describe(
+        "CPU architectures this variant runs on, when its requirements restrict them (e.g. an aarch64 flash-attn wheel); absent: not restricted by any platform-specific wheel. Apple silicon (arm64) is aarch64.",
+      ),
     minimumGpuMemoryMib: z
       .number()
       .int()
       .nonnegative()
       .nullable()
       .optional()
-      .describe("GPU memory (MiB) below which FIAB refuses to run the model, and with it any machine without a GPU (FIAB's minimum_gpu_memory_mib); only for a model that needs a GPU, never an estimate. null: no minimum."),
+      .describe(
+        "GPU memory (MiB) below which FIAB refuses to run the model, and with it any machine without a GPU (FIAB's minimum_gpu_memory_mib); only for a model that needs a GPU, never an estimate. null: no minimum.",
+      ),
     minimumHostMemoryMib: z.number().int().nonnegative().optional().describe("Host memory (MiB) the model needs, when measured."),
     gpuMemory: makeGpuMemory(mode).optional(),
   }).describe("Infrastructure needs: operating systems, CPU architectures and memory.");

@@ -11,7 +11,11 @@ export function makeDataset<M extends Mode>(mode: M) {
   return object(mode, {
     name: z.string().min(1).describe('Dataset name; "data" for single-dataset models.'),
     grid: z.string().optional().describe('Grid name, e.g. "o96", "n320".'),
-    resolutionKm: z.number().positive().optional().describe("Approximate grid spacing in kilometres, e.g. 31 for n320 (from the grid name when it is a known one)."),
+    resolutionKm: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Approximate grid spacing in kilometres, e.g. 31 for n320 (from the grid name when it is a known one)."),
     domain: oneOf(mode, domainKinds, "What the dataset covers: the whole globe, or a limited area (bounds in area).").optional(),
     area: z.string().optional().describe('Area as north/west/south/east, e.g. "70/-20/20/30", for limited-area datasets.'),
     region: z.string().min(1).max(200).optional().describe('The place a limited-area dataset covers, in words, e.g. "Nordic countries", "Malawi".'),

@@ -42,13 +42,18 @@ function toProblem(issue: z.core.$ZodIssue, doc: unknown, schema: z.ZodType | un
     // A map key outside its pattern: say which key and what keys look like.
     const key = issue.path[issue.path.length - 1];
     const rule = issue.issues[0]?.message;
-    return [{ path: formatPath(issue.path), message: `key ${JSON.stringify(String(key))} is not allowed here`, ...(rule ? { expected: rule } : {}), found: JSON.stringify(String(key)) }];
+    return [
+      {
+        path: formatPath(issue.path),
+        message: `key ${JSON.stringify(String(key))} is not allowed here`,
+        ...(rule ? { expected: rule } : {}),
+        found: JSON.stringify(String(key)),
+      },
+    ];
   }
   const found = valueAt(doc, issue.path);
   const expected =
-    issue.code === "invalid_type" ? issue.expected
-    : issue.code === "invalid_value" ? issue.values.map((v) => JSON.stringify(v)).join(" | ")
-    : undefined;
+    issue.code === "invalid_type" ? issue.expected : issue.code === "invalid_value" ? issue.values.map((v) => JSON.stringify(v)).join(" | ") : undefined;
   // Zod's own text for these repeats what `expected` and `found` say.
   const plain = issue.code === "invalid_type" ? "wrong type" : issue.code === "invalid_value" ? "not an accepted value" : issue.message;
   return [

@@ -64,7 +64,6 @@ export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingC
   }
 
   function compare(oldNode: Schema, newNode: Schema, path: string): void {
-
     const oldBranches = branches(oldNode);
     const newBranches = branches(newNode);
     if (oldBranches || newBranches) {
@@ -96,12 +95,14 @@ export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingC
     for (const key of lowerBounds) {
       const before = oldNode[key] as number | undefined;
       const after = newNode[key] as number | undefined;
-      if (after !== undefined && (before === undefined || after > before)) add("narrowed-constraint", path, `${key} raised from ${before ?? "none"} to ${after}`);
+      if (after !== undefined && (before === undefined || after > before))
+        add("narrowed-constraint", path, `${key} raised from ${before ?? "none"} to ${after}`);
     }
     for (const key of upperBounds) {
       const before = oldNode[key] as number | undefined;
       const after = newNode[key] as number | undefined;
-      if (after !== undefined && (before === undefined || after < before)) add("narrowed-constraint", path, `${key} lowered from ${before ?? "none"} to ${after}`);
+      if (after !== undefined && (before === undefined || after < before))
+        add("narrowed-constraint", path, `${key} lowered from ${before ?? "none"} to ${after}`);
     }
     for (const key of exactConstraints) {
       const before = oldNode[key];

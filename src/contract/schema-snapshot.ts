@@ -45,7 +45,8 @@ export function assessSchemaChange(input: {
   migrationVersions: readonly number[];
 }): SchemaAssessment {
   const { previous, current } = input;
-  if (!previous) return { status: "new-version", previousVersion: undefined, breaking: [], message: `no published schema yet: v${current.version} will be the first` };
+  if (!previous)
+    return { status: "new-version", previousVersion: undefined, breaking: [], message: `no published schema yet: v${current.version} will be the first` };
   if (current.version > previous.version) {
     const missing: number[] = [];
     for (let v = previous.version + 1; v <= current.version; v++) if (!input.migrationVersions.includes(v)) missing.push(v);
@@ -57,13 +58,16 @@ export function assessSchemaChange(input: {
         message: `schemaVersion went from ${previous.version} to ${current.version} without a migration to ${missing.join(", ")} in src/contract/migrations.ts`,
       };
     }
-    return { status: "new-version", previousVersion: previous.version, breaking: [], message: `schemaVersion ${current.version} with migrations from ${previous.version}` };
+    return {
+      status: "new-version",
+      previousVersion: previous.version,
+      breaking: [],
+      message: `schemaVersion ${current.version} with migrations from ${previous.version}`,
+    };
   }
   // Authoring: an old entry must still validate. Consuming: what an old reader accepts must still cover
   // what the new contract lets writers produce, so compare the old consuming schema with the new one too.
-  const breaking = kinds.flatMap((kind) =>
-    findBreakingChanges(previous.schemas[kind], current.schemas[kind]).map((change) => ({ ...change, schema: kind })),
-  );
+  const breaking = kinds.flatMap((kind) => findBreakingChanges(previous.schemas[kind], current.schemas[kind]).map((change) => ({ ...change, schema: kind })));
   if (breaking.length > 0) {
     const lines = breaking.map((b) => `  ${b.schema} ${b.path}: ${b.message} [${b.kind}]`);
     return {
@@ -76,7 +80,12 @@ export function assessSchemaChange(input: {
   const same = kinds.every((kind) => JSON.stringify(previous.schemas[kind]) === JSON.stringify(current.schemas[kind]));
   return same
     ? { status: "current", previousVersion: previous.version, breaking: [], message: `schema v${current.version} matches the published snapshot` }
-    : { status: "compatible-change", previousVersion: previous.version, breaking: [], message: `the contract changed compatibly; refresh the snapshot with \`npm run schema:update\`` };
+    : {
+        status: "compatible-change",
+        previousVersion: previous.version,
+        breaking: [],
+        message: `the contract changed compatibly; refresh the snapshot with \`npm run schema:update\``,
+      };
 }
 
 export function assessRepositorySchema(schemaDir: string): SchemaAssessment {

@@ -15,7 +15,11 @@ export function makeSources<M extends Mode>(mode: M) {
     note: z.string().min(1).max(1000).optional().describe("What exactly it says, or how a field was derived from it, when that is not plain."),
     accessed: isoDate.optional().describe("When it was read, YYYY-MM-DD."),
   }).describe("One source and the fields it backs.");
-  return z.array(source).describe("The published sources of facts no checkpoint holds (description, license, grid, resolution, GPU memory...), each with the fields it backs. A fact without a source stays unknown.");
+  return z
+    .array(source)
+    .describe(
+      "The published sources of facts no checkpoint holds (description, license, grid, resolution, GPU memory...), each with the fields it backs. A fact without a source stays unknown.",
+    );
 }
 
 export type Sources = z.output<ReturnType<typeof makeSources<"authoring">>>;

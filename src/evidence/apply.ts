@@ -34,7 +34,13 @@ export function applyEvidence(raw: Raw, updates: readonly EvidenceUpdate[]): { d
   let added = 0;
   for (const update of updates) {
     // Own keys only: a platform named like an Object.prototype member must not reach the prototype.
-    if (!Object.hasOwn(compatibility, update.platform)) Object.defineProperty(compatibility, update.platform, { value: { status: "unknown", statusRule: currentStatusRule, evidence: [] }, enumerable: true, writable: true, configurable: true });
+    if (!Object.hasOwn(compatibility, update.platform))
+      Object.defineProperty(compatibility, update.platform, {
+        value: { status: "unknown", statusRule: currentStatusRule, evidence: [] },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     const platform = compatibility[update.platform]!;
     const evidence = (platform.evidence ??= []) as unknown[];
     if (evidence.some((e) => runIdOf(e) === update.runId)) continue;

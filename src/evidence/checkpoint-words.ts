@@ -10,7 +10,11 @@ export const outputChars = 2000;
 
 /** The first line that says something, escaped and capped: a summary never ends in a bare "exited 1:". */
 export function summaryLine(text: string, max = summaryChars): string {
-  const line = text.split("\n").map((l) => l.trim()).find((l) => l.length > 0) ?? "";
+  const line =
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? "";
   return strangerText(line, max);
 }
 

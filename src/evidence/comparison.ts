@@ -6,7 +6,9 @@ import { summaryLine } from "./checkpoint-words.ts";
 import { platformEnvironment } from "./platform-environment.ts";
 
 export function comparisonEvidence(r: ComparisonResult): EvidenceUpdate {
-  const broken = r.modules.some((m) => m.metrics.nanMismatches > 0 || m.metrics.infMismatches > 0) || r.finalOutputs.some((f) => f.metrics.nanMismatches > 0 || f.metrics.infMismatches > 0);
+  const broken =
+    r.modules.some((m) => m.metrics.nanMismatches > 0 || m.metrics.infMismatches > 0) ||
+    r.finalOutputs.some((f) => f.metrics.nanMismatches > 0 || f.metrics.infMismatches > 0);
   const c = r.candidate;
   return {
     platform: c.platformKey,
@@ -26,7 +28,10 @@ export function comparisonEvidence(r: ComparisonResult): EvidenceUpdate {
         reference: r.reference,
         candidate: r.candidate,
         ...(r.firstDivergent ? { firstDivergent: r.firstDivergent } : {}),
-        worstModules: [...r.modules].sort((x, y) => (y.metrics.maxAbs ?? 0) - (x.metrics.maxAbs ?? 0)).slice(0, 5).map((m) => ({ name: m.name, verdict: m.verdict, maxAbs: m.metrics.maxAbs, relL2: m.metrics.relL2 })),
+        worstModules: [...r.modules]
+          .sort((x, y) => (y.metrics.maxAbs ?? 0) - (x.metrics.maxAbs ?? 0))
+          .slice(0, 5)
+          .map((m) => ({ name: m.name, verdict: m.verdict, maxAbs: m.metrics.maxAbs, relL2: m.metrics.relL2 })),
       },
     },
   };

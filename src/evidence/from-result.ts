@@ -16,7 +16,10 @@ export interface ResultIdentity {
   checkpointSha256?: string | undefined;
 }
 
-const readers: Record<string, { schema: { safeParse(doc: unknown): { success: true; data: unknown } | { success: false; error: z.ZodError } }; convert: (r: never) => EvidenceUpdate }> = {
+const readers: Record<
+  string,
+  { schema: { safeParse(doc: unknown): { success: true; data: unknown } | { success: false; error: z.ZodError } }; convert: (r: never) => EvidenceUpdate }
+> = {
   "verify-unpickling": { schema: verificationResult, convert: unpickleEvidence },
   "compare-runs": { schema: comparisonResult, convert: comparisonEvidence },
 };
@@ -24,7 +27,12 @@ const readers: Record<string, { schema: { safeParse(doc: unknown): { success: tr
 export function evidenceFromResult(doc: unknown, file: string): { update: EvidenceUpdate; identity: ResultIdentity } {
   const kind = String((doc as { kind?: unknown } | null)?.kind);
   const reader = readers[kind];
-  if (!reader) throw new ResultError(`${file}: unknown result kind ${JSON.stringify(kind).slice(0, 80)} (expected ${Object.keys(readers).map((k) => `"${k}"`).join(" or ")})`);
+  if (!reader)
+    throw new ResultError(
+      `${file}: unknown result kind ${JSON.stringify(kind).slice(0, 80)} (expected ${Object.keys(readers)
+        .map((k) => `"${k}"`)
+        .join(" or ")})`,
+    );
   const parsed = reader.schema.safeParse(doc);
   if (!parsed.success) throw new ResultError(`${file}: not a valid ${kind} result:\n${problemsFromZod(parsed.error, doc).map(formatProblem).join("\n")}`);
   let update: EvidenceUpdate;
@@ -34,6 +42,7 @@ export function evidenceFromResult(doc: unknown, file: string): { update: Eviden
     if (error instanceof ResultError) throw new ResultError(`${file}: ${error.message}`);
     throw error;
   }
-  if (!platformKeyPattern.test(update.platform)) throw new ResultError(`${file}: platform key ${JSON.stringify(update.platform).slice(0, 80)} is not a lowercase platform key such as "linux-x86_64-cuda"`);
+  if (!platformKeyPattern.test(update.platform))
+    throw new ResultError(`${file}: platform key ${JSON.stringify(update.platform).slice(0, 80)} is not a lowercase platform key such as "linux-x86_64-cuda"`);
   return { update, identity: parsed.data as ResultIdentity };
 }

@@ -17,9 +17,21 @@ export function runPassEvidence(index: TraceIndex, run: { platform: string; trac
       summary: summaryLine(`ran on dummy input in ${index.input.dtype} on ${index.input.device} (${index.path}, ${index.modules.length} module calls)`),
       date: run.date,
       tool: index.tool,
-      environment: { ...platformEnvironment(run.platform), ...(typeof env.torch === "string" ? { torch: env.torch } : {}), ...(typeof env.python === "string" ? { python: env.python } : {}) },
+      environment: {
+        ...platformEnvironment(run.platform),
+        ...(typeof env.torch === "string" ? { torch: env.torch } : {}),
+        ...(typeof env.python === "string" ? { python: env.python } : {}),
+      },
       checkpointSha256: index.checkpoint.sha256,
-      details: { runId: index.runId, dtype: index.input.dtype, device: index.input.device, path: index.path, timingsSeconds: index.timingsSeconds, peakMemoryBytes: index.peakMemoryBytes, trace: run.trace },
+      details: {
+        runId: index.runId,
+        dtype: index.input.dtype,
+        device: index.input.device,
+        path: index.path,
+        timingsSeconds: index.timingsSeconds,
+        peakMemoryBytes: index.peakMemoryBytes,
+        trace: run.trace,
+      },
     },
   };
 }

@@ -28,7 +28,8 @@ function words(record: VerificationResult): { checkpointOutput?: string } {
 /** A run's record as an `unpickle` check of the platform it fingerprinted. */
 export function unpickleEvidence(record: VerificationResult): EvidenceUpdate {
   if (isRefusal(record)) throw new ResultError(`run ${record.runId} was refused before running (${record.status}): it says nothing about compatibility`);
-  if (faultOf(record) === "environment") throw new ResultError(`run ${record.runId} failed in its host's environment (${record.status}): it says nothing about the checkpoint`);
+  if (faultOf(record) === "environment")
+    throw new ResultError(`run ${record.runId} failed in its host's environment (${record.status}): it says nothing about the checkpoint`);
   if (!record.platform) throw new ResultError(`run ${record.runId} has no platform fingerprint`);
   const p = record.platform;
   return {

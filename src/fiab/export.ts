@@ -74,7 +74,9 @@ export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: 
     "outputs.qube": entry.outputs?.qube,
     "model.timestep": entry.model?.timestep,
   };
-  const missing = Object.entries(required).filter(([, v]) => v === undefined).map(([k]) => k);
+  const missing = Object.entries(required)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   if (missing.length > 0) return { missing, gaps: missing.map((path) => ({ path, message: "missing", fix: fixFor(path, entry) })) };
   const configuration = entry.configuration ? exportConfiguration(entry.configuration) : undefined;
   const gpu = entry.infrastructure?.minimumGpuMemoryMib;
@@ -132,11 +134,7 @@ function toArtifact(f: FiabFields, contract: FiabContract): FiabArtifact {
   return { artifact_type: "AnemoiCheckpoint", common: { ...common, ...(tags !== undefined ? { tags } : {}) }, specific };
 }
 
-export function exportStore(
-  entries: ReadonlyArray<{ id: string; entry: Entry }>,
-  contract: FiabContract,
-  displayName: string,
-): StoreExport {
+export function exportStore(entries: ReadonlyArray<{ id: string; entry: Entry }>, contract: FiabContract, displayName: string): StoreExport {
   const artifacts: Record<string, FiabArtifact> = {};
   const excluded: ViewExclusion[] = [];
   for (const { id, entry } of entries) {

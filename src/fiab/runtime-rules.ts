@@ -33,7 +33,8 @@ export function earthkitTimedeltaSeconds(text: string): number | undefined {
 /** _timestep_seconds: to_timedelta, then "Checkpoint timestep must be positive". */
 function timestepProblem(timestep: string): string | undefined {
   const seconds = earthkitTimedeltaSeconds(timestep);
-  if (seconds === undefined) return `${JSON.stringify(timestep)} is not a time step earthkit-data's to_timedelta parses (one number and one unit of s, m or h, e.g. "6h", "24h", "90m")`;
+  if (seconds === undefined)
+    return `${JSON.stringify(timestep)} is not a time step earthkit-data's to_timedelta parses (one number and one unit of s, m or h, e.g. "6h", "24h", "90m")`;
   if (seconds <= 0) return `${JSON.stringify(timestep)} is not positive, which fiab-plugin-ecmwf's _timestep_seconds refuses`;
   return undefined;
 }
@@ -72,7 +73,8 @@ const qubeDtypes = new Set(["str", "int64", "float64", "date", "datetime"]);
 
 /** qubed's numpy_from_json: a string array listed with its shape, or any other dtype as base64 bytes. */
 function metadataProblem(value: unknown): string | undefined {
-  if (!isObject(value) || typeof value["dtype"] !== "string" || !Array.isArray(value["shape"])) return "is not an array as qubed writes one ({dtype, shape, values} or {dtype, shape, base64})";
+  if (!isObject(value) || typeof value["dtype"] !== "string" || !Array.isArray(value["shape"]))
+    return "is not an array as qubed writes one ({dtype, shape, values} or {dtype, shape, base64})";
   const shape = value["shape"] as unknown[];
   if (!shape.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return "has a shape that is not a list of sizes";
   if (value["dtype"] !== "str") return typeof value["base64"] === "string" ? undefined : `has dtype ${JSON.stringify(value["dtype"])} without base64 data`;
@@ -97,7 +99,8 @@ function qubeNodeProblem(node: unknown, path: string, depth: number): RuntimePro
     const extra = Object.keys(values).filter((k) => !["type", "dtype", "values"].includes(k));
     if (values["type"] !== "enum") return at(`.values has type ${JSON.stringify(values["type"])}; qubed opens "enum" values here`);
     if (extra.length > 0) return at(`.values has ${extra.map((k) => JSON.stringify(k)).join(", ")}, which QEnum.from_json does not take`);
-    if (typeof values["dtype"] !== "string" || !qubeDtypes.has(values["dtype"])) return at(`.values has dtype ${JSON.stringify(values["dtype"])} (qubed knows ${[...qubeDtypes].join(", ")})`);
+    if (typeof values["dtype"] !== "string" || !qubeDtypes.has(values["dtype"]))
+      return at(`.values has dtype ${JSON.stringify(values["dtype"])} (qubed knows ${[...qubeDtypes].join(", ")})`);
     if (!Array.isArray(values["values"])) return at(".values has no list of values");
   }
   if (node["metadata"] !== undefined) {
@@ -148,13 +151,21 @@ function configurationProblems(config: FiabFields["configuration"]): RuntimeProb
   const field = (name: string) => `specific.configuration.${name}`;
   if (Array.isArray(options)) {
     const names = regionNames(options);
-    if (!names) return [{ field: field("input_options"), message: "is a list whose items do not each hold exactly one region name (get_input_configuration raises)" }];
+    if (!names)
+      return [{ field: field("input_options"), message: "is a list whose items do not each hold exactly one region name (get_input_configuration raises)" }];
     if (!nested) return [{ field: field("input_options"), message: "is a list (cutout input), which FIAB runs only for nested models: set nested_model" }];
     const roi = config.region_of_interest;
-    if (roi === undefined || roi === null) return [{ field: field("region_of_interest"), message: "is missing: a nested model must name the region it forecasts (get_additional_kwargs raises)" }];
+    if (roi === undefined || roi === null)
+      return [{ field: field("region_of_interest"), message: "is missing: a nested model must name the region it forecasts (get_additional_kwargs raises)" }];
     const listed = names.map((n) => JSON.stringify(n)).join(", ");
     if (!names.includes(roi)) {
-      return [{ field: field("region_of_interest"), message: `is ${JSON.stringify(roi)}, not one of the input_options regions (${listed}), which get_additional_kwargs requires`, fix: `name the forecast region among ${listed} in configuration.regionOfInterest, or rename its input option` }];
+      return [
+        {
+          field: field("region_of_interest"),
+          message: `is ${JSON.stringify(roi)}, not one of the input_options regions (${listed}), which get_additional_kwargs requires`,
+          fix: `name the forecast region among ${listed} in configuration.regionOfInterest, or rename its input option`,
+        },
+      ];
     }
     return [];
   }

@@ -6,7 +6,10 @@ const configuration = z.strictObject({
   pre_processors: z.array(z.record(z.string(), z.unknown())).optional(),
   post_processors: z.array(z.record(z.string(), z.unknown())).optional(),
   control_options: z.record(z.string(), z.unknown()).nullable().optional(),
-  input_options: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).nullable().optional(),
+  input_options: z
+    .union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))])
+    .nullable()
+    .optional(),
   nested_model: z.boolean().optional(),
   region_of_interest: z.string().nullable().optional(),
 });

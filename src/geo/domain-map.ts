@@ -111,8 +111,19 @@ function domainMapBody(domain: MapDomain, width: number, height: number): string
   if (domain.kind === "limited-area" && domain.bounds) {
     const area = areaPolygon(domain.bounds);
     const [lon, lat] = areaCentre(domain.bounds);
-    const projection = geoAzimuthalEqualArea().rotate([-lon, -lat]).fitExtent([[12, 12], [width - 12, height - 12]], areaPolygon(contextBounds(domain.bounds)));
-    projection.clipExtent([[0, 0], [width, height]]);
+    const projection = geoAzimuthalEqualArea()
+      .rotate([-lon, -lat])
+      .fitExtent(
+        [
+          [12, 12],
+          [width - 12, height - 12],
+        ],
+        areaPolygon(contextBounds(domain.bounds)),
+      );
+    projection.clipExtent([
+      [0, 0],
+      [width, height],
+    ]);
     const d = paths(projection);
     const body =
       `<rect class="ocean" width="${width}" height="${height}"/>` +
@@ -122,11 +133,23 @@ function domainMapBody(domain: MapDomain, width: number, height: number): string
     return body;
   }
   if (domain.kind === "global") {
-    const projection = geoNaturalEarth1().fitExtent([[4, 4], [width - 4, height - 4]], { type: "Sphere" });
+    const projection = geoNaturalEarth1().fitExtent(
+      [
+        [4, 4],
+        [width - 4, height - 4],
+      ],
+      { type: "Sphere" },
+    );
     const d = paths(projection);
     const sample = domain.grid === undefined ? undefined : gridSample(domain.grid);
     // Each point a zero-length stroke with round caps: a dot, for a dozen bytes.
-    const dots = sample ? `<path class="grid-points" d="${sample.points.map((p) => projection(p)).filter((p) => p !== null).map(([x, y]) => `M${x.toFixed(1)},${y.toFixed(1)}h0`).join("")}"/>` : "";
+    const dots = sample
+      ? `<path class="grid-points" d="${sample.points
+          .map((p) => projection(p))
+          .filter((p) => p !== null)
+          .map(([x, y]) => `M${x.toFixed(1)},${y.toFixed(1)}h0`)
+          .join("")}"/>`
+      : "";
     const body =
       `<path class="domain global" d="${d({ type: "Sphere" })}"/>` +
       `<path class="graticule" d="${d(geoGraticule().step([30, 30])())}"/>` +
@@ -152,7 +175,12 @@ export function globalMapPath(grid: string | undefined): string {
 
 /** The file name part of a global map: the grid name in lowercase, "/" as "x"; "globe" without a grid. */
 export function globalMapName(grid: string | undefined): string {
-  return grid === undefined ? "globe" : grid.toLowerCase().replace(/\//g, "x").replace(/[^a-z0-9.x-]/g, "-");
+  return grid === undefined
+    ? "globe"
+    : grid
+        .toLowerCase()
+        .replace(/\//g, "x")
+        .replace(/[^a-z0-9.x-]/g, "-");
 }
 
 /** The global map of `grid` as a standalone SVG file. */
@@ -162,7 +190,14 @@ export function globalMapFile(grid: string | undefined, width = 640, height = 36
 }
 
 const small = { width: 96, height: 50 };
-const smallProjection = () => geoNaturalEarth1().fitExtent([[1, 1], [small.width - 1, small.height - 1]], { type: "Sphere" });
+const smallProjection = () =>
+  geoNaturalEarth1().fitExtent(
+    [
+      [1, 1],
+      [small.width - 1, small.height - 1],
+    ],
+    { type: "Sphere" },
+  );
 
 /**
  * The world behind every catalog row's map, as one SVG file the stylesheet shows under each (a `<use>` of a

@@ -29,7 +29,11 @@ export function startPublishThread(root: string, entriesDir: string): PublishThr
       } else files = message.files;
     });
     thread.once("error", reject);
-    thread.once("exit", (code) => (files !== undefined ? resolve(files) : reject(new Error(`the publish thread validating the entries and writing the published files stopped (exit code ${code})`))));
+    thread.once("exit", (code) =>
+      files !== undefined
+        ? resolve(files)
+        : reject(new Error(`the publish thread validating the entries and writing the published files stopped (exit code ${code})`)),
+    );
   });
   done.catch(() => {});
   return {

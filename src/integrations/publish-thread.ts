@@ -23,7 +23,8 @@ if (problems.length > 0) {
   send({ kind: "validated", files, entries, problems, warnings });
   const { outDir } = await new Promise<{ outDir: string }>((resolve) => port.once("message", resolve));
   // Each page's folder, made here rather than by the rendering thread, one page at a time.
-  for (let i = 0; i < entries.length; i += 500) await Promise.all(entries.slice(i, i + 500).map(({ id }) => mkdir(join(outDir, "checkpoints", id), { recursive: true })));
+  for (let i = 0; i < entries.length; i += 500)
+    await Promise.all(entries.slice(i, i + 500).map(({ id }) => mkdir(join(outDir, "checkpoints", id), { recursive: true })));
   const [written] = await Promise.all([writePublishedFiles(entries, outDir, entriesPublication(entriesDir)), search.write(join(outDir, "pagefind"))]);
   send({ kind: "written", files: written });
   port.close();

@@ -41,7 +41,9 @@ export function registrySite(): AstroIntegration {
             if (problems.length > 0) {
               await thread.stop();
               for (const p of problems) logger.error(formatRegistryProblem(p));
-              throw new Error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`);
+              throw new Error(
+                `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`,
+              );
             }
             logWarnings(warnings, logger);
             logger.info(`${entries.length} entries in ${dir} are valid`);

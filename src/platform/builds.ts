@@ -30,7 +30,8 @@ export function buildNeeds(facts: BuildFacts): BuildNeeds {
   const onArch = arch && arch.length === 1 ? arch[0] : undefined;
   const python = wheels.pythonVersions?.length === 1 ? `, Python ${wheels.pythonVersions[0]}` : "";
   if (flash) {
-    const machine = onArch === "aarch64" ? "an ARM (aarch64) Linux machine such as NVIDIA Grace Hopper" : onArch === "x86_64" ? "an x86_64 Linux machine" : "a Linux machine";
+    const machine =
+      onArch === "aarch64" ? "an ARM (aarch64) Linux machine such as NVIDIA Grace Hopper" : onArch === "x86_64" ? "an x86_64 Linux machine" : "a Linux machine";
     return {
       label: `flash-attention 2${onArch ? ` (${onArch})` : ""}`,
       needs: `Needs an NVIDIA GPU on ${machine}${python}: flash-attention 2 needs Ampere or newer (A100, RTX 30xx or 40xx, H100); older GPUs, Apple silicon and the CPU cannot run it.`,
@@ -38,6 +39,11 @@ export function buildNeeds(facts: BuildFacts): BuildNeeds {
   }
   if (wheels.needsCuda) return { label: "CUDA build", needs: `Needs an NVIDIA GPU (a CUDA build)${onArch ? ` on ${onArch}` : ""}${python}.` };
   const mac = facts.supportedOs?.includes("macos");
-  const where = mac ? "an NVIDIA GPU, Apple silicon (MPS), or the CPU, much slower" : `an NVIDIA GPU or the CPU, much slower${osWords(facts.supportedOs) ? `, on ${osWords(facts.supportedOs)}` : ""}`;
-  return { label: `PyTorch attention, no flash-attention${onArch ? ` (${onArch})` : ""}`, needs: `Runs on ${where}${onArch ? ` (${onArch} only${python})` : ""}.` };
+  const where = mac
+    ? "an NVIDIA GPU, Apple silicon (MPS), or the CPU, much slower"
+    : `an NVIDIA GPU or the CPU, much slower${osWords(facts.supportedOs) ? `, on ${osWords(facts.supportedOs)}` : ""}`;
+  return {
+    label: `PyTorch attention, no flash-attention${onArch ? ` (${onArch})` : ""}`,
+    needs: `Runs on ${where}${onArch ? ` (${onArch} only${python})` : ""}.`,
+  };
 }

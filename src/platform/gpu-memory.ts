@@ -12,7 +12,8 @@
 import { parseArea, longitudeSpan } from "../geo/area.ts";
 import { parseGridName } from "../geo/grid-names.ts";
 
-export const gpuMemoryRule = "checkpoint file size (weights) + 32 KiB per grid point (activations in 16-bit precision, chunked) + 512 MiB (CUDA context), rounded up to 256 MiB; it gives 2,154 MiB before rounding for BRIS Europe, whose stated minimum is 2,000 MiB";
+export const gpuMemoryRule =
+  "checkpoint file size (weights) + 32 KiB per grid point (activations in 16-bit precision, chunked) + 512 MiB (CUDA context), rounded up to 256 MiB; it gives 2,154 MiB before rounding for BRIS Europe, whose stated minimum is 2,000 MiB";
 
 const perPointKib = 32;
 const contextMib = 512;
@@ -57,7 +58,19 @@ export function estimateGpuMemory(sizeBytes: number | undefined, datasets: reado
   const weightsMib = Math.ceil(sizeBytes / mib);
   const activationsMib = Math.ceil((points * perPointKib) / 1024);
   const total = Math.ceil((weightsMib + activationsMib + contextMib) / 256) * 256;
-  const pointText = known.length === 0 ? "no grid points known" : `${group(points)} grid points (${known.map((d) => `${d.name} ${group(d.points)}`).join(", ")}) × ${perPointKib} KiB`;
-  const missing = datasets.length === 0 ? "; the grids are not known, so this counts the weights only" : unknown.length > 0 ? `; the grid points of ${unknown.join(", ")} are not known, so this is a lower bound` : "";
-  return { mib: total, atLeast: datasets.length === 0 || unknown.length > 0, rule: `${group(weightsMib)} MiB file + ${pointText} + ${contextMib} MiB, rounded up to 256 MiB${missing}. Rule: ${gpuMemoryRule}.` };
+  const pointText =
+    known.length === 0
+      ? "no grid points known"
+      : `${group(points)} grid points (${known.map((d) => `${d.name} ${group(d.points)}`).join(", ")}) × ${perPointKib} KiB`;
+  const missing =
+    datasets.length === 0
+      ? "; the grids are not known, so this counts the weights only"
+      : unknown.length > 0
+        ? `; the grid points of ${unknown.join(", ")} are not known, so this is a lower bound`
+        : "";
+  return {
+    mib: total,
+    atLeast: datasets.length === 0 || unknown.length > 0,
+    rule: `${group(weightsMib)} MiB file + ${pointText} + ${contextMib} MiB, rounded up to 256 MiB${missing}. Rule: ${gpuMemoryRule}.`,
+  };
 }

@@ -54,7 +54,8 @@ export function machineAccelerator(machine: Machine): string | undefined {
 }
 
 /** Platform keys name Apple silicon arm64 and Linux aarch64: the same architecture. */
-const sameArch = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && (a === b || (["aarch64", "arm64"].includes(a) && ["aarch64", "arm64"].includes(b)));
+const sameArch = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && (a === b || (["aarch64", "arm64"].includes(a) && ["aarch64", "arm64"].includes(b)));
 
 export function machineFit(facts: FitFacts, machine: Machine): Fit {
   const reasons: string[] = [];

@@ -32,9 +32,24 @@ export function formatPlatformKey(parts: { os: string; arch: string; accelerator
 }
 
 /** The key of a machine as Node or Python describe it (darwin, linux2, amd64, arm64) and the accelerator it offers. */
-export function platformKeyOf(fingerprint: { os?: string | undefined; arch?: string | undefined; cudaAvailable?: boolean | undefined; mpsAvailable?: boolean | undefined }): string {
-  const os = fingerprint.os === "darwin" ? "macos" : fingerprint.os?.startsWith("linux") ? "linux" : fingerprint.os === "win32" ? "windows" : (fingerprint.os ?? "unknown");
-  const arch = (fingerprint.arch ?? "unknown").toLowerCase().replace(/^(amd64|x64)$/, "x86_64").replace(/^arm64$/, os === "linux" ? "aarch64" : "arm64");
+export function platformKeyOf(fingerprint: {
+  os?: string | undefined;
+  arch?: string | undefined;
+  cudaAvailable?: boolean | undefined;
+  mpsAvailable?: boolean | undefined;
+}): string {
+  const os =
+    fingerprint.os === "darwin"
+      ? "macos"
+      : fingerprint.os?.startsWith("linux")
+        ? "linux"
+        : fingerprint.os === "win32"
+          ? "windows"
+          : (fingerprint.os ?? "unknown");
+  const arch = (fingerprint.arch ?? "unknown")
+    .toLowerCase()
+    .replace(/^(amd64|x64)$/, "x86_64")
+    .replace(/^arm64$/, os === "linux" ? "aarch64" : "arm64");
   const accelerator = fingerprint.cudaAvailable ? "cuda" : fingerprint.mpsAvailable ? "mps" : "cpu";
   return formatPlatformKey({ os, arch, accelerator });
 }
@@ -48,7 +63,10 @@ export interface PlatformPlan {
 /** "linux-x86_64-cuda:bfloat16,linux-x86_64-cpu" -> plans; the dtype defaults to float32. */
 export function parsePlatformPlans(text: string): PlatformPlan[] {
   const plans: PlatformPlan[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key = "", dtype = "float32", ...rest] = part.split(":");
     if (!isRunnablePlatformKey(key) || rest.length > 0) throw new Error(`"${part}" is not a platform key such as linux-x86_64-cuda, optionally with :DTYPE`);
     if (!(traceDtypes as readonly string[]).includes(dtype)) throw new Error(`"${part}": the dtype must be one of ${traceDtypes.join(", ")}`);

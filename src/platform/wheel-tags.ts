@@ -81,8 +81,7 @@ export function wheelRestrictions(requirements: readonly string[]): WheelRestric
   const operatingSystems = intersect(restricting.map((w) => setOf(w.platforms.map(osOf))));
   const pythonVersions = intersect(restricting.map((w) => setOf(w.python.map(pythonVersionOf))));
   const needsCuda =
-    wheels.some((w) => /\+cu\d+/.test(w.version) || /^flash_attn$/i.test(w.distribution)) ||
-    requirements.some((r) => /^flash[-_]attn\b/i.test(r.trim()));
+    wheels.some((w) => /\+cu\d+/.test(w.version) || /^flash_attn$/i.test(w.distribution)) || requirements.some((r) => /^flash[-_]attn\b/i.test(r.trim()));
   return {
     ...(architectures ? { architectures } : {}),
     ...(operatingSystems ? { operatingSystems } : {}),

@@ -37,8 +37,11 @@ function commitOf(dir: string, revision: string): Publication | undefined {
 export function entriesPublication(entriesDir: string, env: NodeJS.ProcessEnv = process.env): Publication {
   const given = env.REGISTRY_REVISION?.trim();
   if (given) {
-    const publishedAt = env.REGISTRY_PUBLISHED_AT?.trim() || git(entriesDir, ["log", "-1", "--format=%ct", given])?.replace(/^(\d+)$/, (s) => isoSeconds(Number(s)));
-    return publishedAt && !Number.isNaN(Date.parse(publishedAt)) ? { revision: given, publishedAt: new Date(publishedAt).toISOString().replace(/\.000Z$/, "Z") } : { revision: given };
+    const publishedAt =
+      env.REGISTRY_PUBLISHED_AT?.trim() || git(entriesDir, ["log", "-1", "--format=%ct", given])?.replace(/^(\d+)$/, (s) => isoSeconds(Number(s)));
+    return publishedAt && !Number.isNaN(Date.parse(publishedAt))
+      ? { revision: given, publishedAt: new Date(publishedAt).toISOString().replace(/\.000Z$/, "Z") }
+      : { revision: given };
   }
   const dirty = git(entriesDir, ["status", "--porcelain", "--untracked-files=all", "--", "."]);
   if (dirty === undefined || dirty !== "") return {};

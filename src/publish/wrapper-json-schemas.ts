@@ -55,7 +55,10 @@ export function assessWrapperSchemas(committed: (file: WrapperSchemaFile) => Rec
     const previous = committed(file);
     if (!previous) return { file, status: "missing", breaking: [] };
     if (JSON.stringify(previous) === JSON.stringify(generated[file])) return { file, status: "current", breaking: [] };
-    const breaking = findBreakingChanges(withoutExternalRefs(previous) as Record<string, unknown>, withoutExternalRefs(generated[file]) as Record<string, unknown>);
+    const breaking = findBreakingChanges(
+      withoutExternalRefs(previous) as Record<string, unknown>,
+      withoutExternalRefs(generated[file]) as Record<string, unknown>,
+    );
     return { file, status: breaking.length > 0 ? "breaking" : "compatible-change", breaking };
   });
 }

@@ -13,7 +13,11 @@ function checkIdCollisions(entries: readonly CrossChecked[], problems: Problem[]
   const byLower = new Map<string, CrossChecked>();
   for (const e of entries) {
     const other = byLower.get(e.id.toLowerCase());
-    if (other) problems.push({ file: e.file, message: `id "${e.id}" differs from "${other.id}" (${other.file}) only in case: both would be one file on macOS and Windows` });
+    if (other)
+      problems.push({
+        file: e.file,
+        message: `id "${e.id}" differs from "${other.id}" (${other.file}) only in case: both would be one file on macOS and Windows`,
+      });
     else byLower.set(e.id.toLowerCase(), e);
   }
 }
@@ -24,10 +28,17 @@ function checkVariants(entries: readonly CrossChecked[], byId: Map<string, Cross
       const path = `variants[${i}]`;
       const other = byId.get(variant);
       if (variant === e.id) problems.push({ file: e.file, path, message: "an entry cannot be its own variant", found: JSON.stringify(variant) });
-      else if (!other && ids.has(variant)) continue; // that entry is invalid and reported on its own
-      else if (!other) problems.push({ file: e.file, path, message: "variant names no entry", expected: "the id of an entry in this folder", found: JSON.stringify(variant) });
+      else if (!other && ids.has(variant))
+        continue; // that entry is invalid and reported on its own
+      else if (!other)
+        problems.push({ file: e.file, path, message: "variant names no entry", expected: "the id of an entry in this folder", found: JSON.stringify(variant) });
       else if (!(other.entry.variants ?? []).includes(e.id)) {
-        problems.push({ file: e.file, path, message: `variants must be listed on both sides: add "${e.id}" to the variants of ${other.file}`, found: JSON.stringify(variant) });
+        problems.push({
+          file: e.file,
+          path,
+          message: `variants must be listed on both sides: add "${e.id}" to the variants of ${other.file}`,
+          found: JSON.stringify(variant),
+        });
       }
     }
   }
@@ -84,7 +95,11 @@ function checkStatuses(entries: readonly CrossChecked[], problems: Problem[]): v
  * `ids`: every entry id in the folder, including those of entries that failed the contract; `among`: the
  * entries that variants may name (default: `entries`).
  */
-export function crossCheck(entries: readonly CrossChecked[], ids: ReadonlySet<string> = new Set(entries.map((e) => e.id)), among: readonly CrossChecked[] = entries): Problem[] {
+export function crossCheck(
+  entries: readonly CrossChecked[],
+  ids: ReadonlySet<string> = new Set(entries.map((e) => e.id)),
+  among: readonly CrossChecked[] = entries,
+): Problem[] {
   const problems: Problem[] = [];
   const byId = new Map(among.map((e) => [e.id, e]));
   checkIdCollisions(entries, problems);

@@ -69,7 +69,7 @@ function readBoundedFile(path: string, maxBytes: number): { bytes: Buffer } | { 
     // One byte more than the size: a file that grew since fstat is caught rather than cut.
     const bytes = Buffer.allocUnsafe(info.size + 1);
     let length = 0;
-    for (let n; length < bytes.length && (n = readSync(fd, bytes, length, bytes.length - length, null)) > 0; ) length += n;
+    for (let n; length < bytes.length && (n = readSync(fd, bytes, length, bytes.length - length, null)) > 0;) length += n;
     if (length > maxBytes) return { problem: `file is over the ${maxBytes}-byte cap for an entry` };
     return { bytes: bytes.subarray(0, length) };
   } finally {
@@ -109,9 +109,10 @@ function loadOne(path: string): { entry?: LoadedEntry; problems: Problem[] } {
   const parsed = parseEntry(doc, { wellFormedText: true });
   if (!parsed.ok) {
     for (const p of parsed.problems) {
-      const message = p.path === "schemaVersion" && typeof version === "number" && version > schemaVersion
-        ? `entry is written for schema version ${version}, newer than this tooling knows (${schemaVersion}): update the registry tooling`
-        : p.message;
+      const message =
+        p.path === "schemaVersion" && typeof version === "number" && version > schemaVersion
+          ? `entry is written for schema version ${version}, newer than this tooling knows (${schemaVersion}): update the registry tooling`
+          : p.message;
       problems.push({ file, ...p, message });
     }
     return { problems };

@@ -31,7 +31,8 @@ type Json = Record<string, unknown>;
 const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
 
 function capped(problems: LimitProblem[], path: PropertyKey[], value: unknown, cap: number): void {
-  if (typeof value === "string" && value.length > cap) problems.push({ path: formatPath(path), message: `${value.length} characters, over the cap of ${cap} for this field` });
+  if (typeof value === "string" && value.length > cap)
+    problems.push({ path: formatPath(path), message: `${value.length} characters, over the cap of ${cap} for this field` });
 }
 
 /**
@@ -52,7 +53,8 @@ export function checkEntryLimits(doc: unknown, textLength = Number.POSITIVE_INFI
     } else if (value !== null && typeof value === "object") {
       for (const key in value) {
         path.push(key);
-        if (key.length > entryLimits.maxString) problems.push({ path: formatPath(path).slice(0, 80), message: `key of ${key.length} characters, over the cap of ${entryLimits.maxString}` });
+        if (key.length > entryLimits.maxString)
+          problems.push({ path: formatPath(path).slice(0, 80), message: `key of ${key.length} characters, over the cap of ${entryLimits.maxString}` });
         visit((value as Json)[key]);
         path.pop();
       }
@@ -62,12 +64,15 @@ export function checkEntryLimits(doc: unknown, textLength = Number.POSITIVE_INFI
 
   const entry = asObject(doc);
   const display = asObject(entry?.display);
-  for (const field of ["name", "author", "description", "comment"] as const) capped(problems, ["display", field], display?.[field], freeTextLimits[`display.${field}`]);
+  for (const field of ["name", "author", "description", "comment"] as const)
+    capped(problems, ["display", field], display?.[field], freeTextLimits[`display.${field}`]);
   for (const [key, value] of Object.entries(asObject(entry?.tags) ?? {})) capped(problems, ["tags", key], value, freeTextLimits["tags.*"]);
   for (const [platform, record] of Object.entries(asObject(entry?.compatibility) ?? {})) {
     const evidence = asObject(record)?.evidence;
     if (!Array.isArray(evidence)) continue;
-    evidence.forEach((e, i) => capped(problems, ["compatibility", platform, "evidence", i, "summary"], asObject(e)?.summary, freeTextLimits["compatibility.*.evidence[].summary"]));
+    evidence.forEach((e, i) =>
+      capped(problems, ["compatibility", platform, "evidence", i, "summary"], asObject(e)?.summary, freeTextLimits["compatibility.*.evidence[].summary"]),
+    );
   }
   return problems;
 }

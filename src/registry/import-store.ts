@@ -22,7 +22,11 @@ export function readStoreDocument(doc: unknown, file: string): Map<string, FiabF
 }
 
 /** The entry drafts a store import produces (for writeEntries), or the artifact ids that cannot be entries. */
-export function storeImportDrafts(artifacts: ReadonlyMap<string, FiabFields>, existing: readonly LoadedEntry[], entriesDir: string): { drafts: Array<{ id: string; entry: unknown }>; problems: Problem[] } {
+export function storeImportDrafts(
+  artifacts: ReadonlyMap<string, FiabFields>,
+  existing: readonly LoadedEntry[],
+  entriesDir: string,
+): { drafts: Array<{ id: string; entry: unknown }>; problems: Problem[] } {
   const byId = new Map(existing.map((e) => [e.id, e]));
   const variants = findVariants(artifacts);
   const drafts: Array<{ id: string; entry: unknown }> = [];
@@ -30,7 +34,11 @@ export function storeImportDrafts(artifacts: ReadonlyMap<string, FiabFields>, ex
   for (const [id, fields] of artifacts) {
     if (!checkpointIdPattern.test(id)) {
       // The id becomes a file name: anything else could escape the entries folder.
-      problems.push({ file: entryFile(entriesDir, "<id>"), path: `artifacts[${JSON.stringify(id)}]`, message: `artifact id ${JSON.stringify(id)} is not a valid checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit)` });
+      problems.push({
+        file: entryFile(entriesDir, "<id>"),
+        path: `artifacts[${JSON.stringify(id)}]`,
+        message: `artifact id ${JSON.stringify(id)} is not a valid checkpoint id (letters, digits, '.', '_' and '-', starting with a letter or digit)`,
+      });
       continue;
     }
     const before = byId.get(id)?.entry;

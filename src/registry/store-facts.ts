@@ -20,7 +20,10 @@ function inputSources(options: unknown): Array<[string, Json]> {
 /** The regrid pre-processor of a source: what grid (and area) the model gets its input on. */
 function regridOf(source: Json): Json | undefined {
   const processors = Array.isArray(source["pre_processors"]) ? source["pre_processors"] : [];
-  return processors.filter(isObject).map((p) => p["regrid"]).find(isObject);
+  return processors
+    .filter(isObject)
+    .map((p) => p["regrid"])
+    .find(isObject);
 }
 
 function datasetOf(name: string, source: Json, regionOfInterest: string | undefined, nested: boolean): Dataset | undefined {

@@ -36,10 +36,25 @@ function areaWarnings(e: LoadedEntry): Problem[] {
   return (e.entry.inputs?.datasets ?? []).flatMap((d, i): Problem[] => {
     const path = `inputs.datasets[${i}].area`;
     if (d.area !== undefined && !parseArea(d.area)) {
-      return [{ file: e.file, path, message: "not an area the catalog can draw", expected: 'north/west/south/east in degrees, e.g. "70/-20/20/30"', found: JSON.stringify(d.area) }];
+      return [
+        {
+          file: e.file,
+          path,
+          message: "not an area the catalog can draw",
+          expected: 'north/west/south/east in degrees, e.g. "70/-20/20/30"',
+          found: JSON.stringify(d.area),
+        },
+      ];
     }
     if (d.domain === "limited-area" && d.area === undefined) {
-      return [{ file: e.file, path, message: "a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation" }];
+      return [
+        {
+          file: e.file,
+          path,
+          message:
+            "a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation",
+        },
+      ];
     }
     return [];
   });
@@ -58,10 +73,18 @@ function gpuMemoryWarnings(e: LoadedEntry): Problem[] {
   const memory = e.entry.infrastructure?.gpuMemory;
   if (!memory) return [];
   if (memory.kind === "estimated" && !memory.rule) {
-    return [{ file: e.file, path: "infrastructure.gpuMemory.rule", message: "an estimate without its rule: readers cannot tell how it was made; fix: write the rule (see the contract page)" }];
+    return [
+      {
+        file: e.file,
+        path: "infrastructure.gpuMemory.rule",
+        message: "an estimate without its rule: readers cannot tell how it was made; fix: write the rule (see the contract page)",
+      },
+    ];
   }
   if (memory.kind !== "estimated" && !memory.source) {
-    return [{ file: e.file, path: "infrastructure.gpuMemory.source", message: `a ${memory.kind} figure without its source; fix: link where it was ${memory.kind}` }];
+    return [
+      { file: e.file, path: "infrastructure.gpuMemory.source", message: `a ${memory.kind} figure without its source; fix: link where it was ${memory.kind}` },
+    ];
   }
   return [];
 }

@@ -23,7 +23,11 @@ export interface EntryWrite {
  * stop it. Drafts are checked against the strict contract exactly as a file would be, and across entries as
  * validate would find them after the write.
  */
-export function planEntryWrites(dir: string, existing: readonly LoadedEntry[], drafts: ReadonlyArray<{ id: string; entry: unknown }>): { writes: EntryWrite[]; problems: Problem[] } {
+export function planEntryWrites(
+  dir: string,
+  existing: readonly LoadedEntry[],
+  drafts: ReadonlyArray<{ id: string; entry: unknown }>,
+): { writes: EntryWrite[]; problems: Problem[] } {
   const byId = new Map(existing.map((e) => [e.id, e]));
   const writes: EntryWrite[] = [];
   const problems: Problem[] = [];
@@ -43,7 +47,12 @@ export function planEntryWrites(dir: string, existing: readonly LoadedEntry[], d
     const after = new Map(byId);
     for (const w of writes) after.set(w.id, { id: w.id, file: w.file, entry: w.entry });
     // `existing` passed validation: only what the drafts touch can be wrong now.
-    problems.push(...crossCheckChanged([...after.values()].sort((a, b) => byCodePoint(a.id, b.id)), new Set(writes.map((w) => w.id))));
+    problems.push(
+      ...crossCheckChanged(
+        [...after.values()].sort((a, b) => byCodePoint(a.id, b.id)),
+        new Set(writes.map((w) => w.id)),
+      ),
+    );
   }
   return { writes, problems };
 }
@@ -52,10 +61,14 @@ export function planEntryWrites(dir: string, existing: readonly LoadedEntry[], d
  * Plans and performs the writes; throws RegistryInvalidError, having written nothing, when a problem is
  * found. `context` finishes the error's message: "<n> problems in <dir> <context>; nothing was written".
  */
-export async function writeEntries(dir: string, existing: readonly LoadedEntry[], drafts: ReadonlyArray<{ id: string; entry: unknown }>, context = "with the new entries"): Promise<EntryWrite[]> {
+export async function writeEntries(
+  dir: string,
+  existing: readonly LoadedEntry[],
+  drafts: ReadonlyArray<{ id: string; entry: unknown }>,
+  context = "with the new entries",
+): Promise<EntryWrite[]> {
   const { writes, problems } = planEntryWrites(dir, existing, drafts);
   if (problems.length > 0) throw new RegistryInvalidError(`${dir} ${context}; nothing was written`, problems);
   for (const w of writes) if (w.change !== "unchanged") await writeFileAtomic(w.file, formatJson(w.entry));
   return writes;
 }
-

@@ -67,7 +67,9 @@ function stateFromForm(): CatalogState {
   const next = emptyState();
   next.q = query.value;
   for (const key of facetKeys) {
-    const values = checkboxes(key).filter((b) => b.checked).map((b) => b.value);
+    const values = checkboxes(key)
+      .filter((b) => b.checked)
+      .map((b) => b.value);
     if (values.length > 0) next.facets[key] = values;
   }
   if (gpu.value !== "") next.gpuMaxGib = Number(gpu.value);
@@ -141,7 +143,13 @@ function render(): void {
   for (const [id, note] of fitNotes) {
     const support = view.support.get(id);
     const caveats = view.caveats.get(id) ?? [];
-    const text = support === undefined ? "" : [`Fits: ${support.length > 0 ? support.join(" ") : "nothing stated excludes it."}`, ...(caveats.length > 0 ? [`Not known yet: ${caveats.join(" ")}`] : [])].join(" ");
+    const text =
+      support === undefined
+        ? ""
+        : [
+            `Fits: ${support.length > 0 ? support.join(" ") : "nothing stated excludes it."}`,
+            ...(caveats.length > 0 ? [`Not known yet: ${caveats.join(" ")}`] : []),
+          ].join(" ");
     if (note.textContent !== text) note.textContent = text;
     note.hidden = support === undefined;
     note.classList.toggle("uncertain", caveats.length > 0);
@@ -215,7 +223,8 @@ void detectMachine().then((machine) => {
 });
 
 // Facets stay folded on a phone, where they would push the list below the fold, unless some are chosen.
-byId<HTMLDetailsElement>("facet-details").open = matchMedia("(min-width: 960px)").matches || Object.keys(state.facets).length > 0 || state.gpuMaxGib !== undefined;
+byId<HTMLDetailsElement>("facet-details").open =
+  matchMedia("(min-width: 960px)").matches || Object.keys(state.facets).length > 0 || state.gpuMaxGib !== undefined;
 showState();
 render();
 void search();

@@ -32,5 +32,9 @@ export async function fullTextSearch(query: string): Promise<Set<string> | undef
   if (!api) return undefined;
   const result = await api.search(query);
   const counts = result?.filters?.["entry"] ?? {};
-  return new Set(Object.entries(counts).filter(([, n]) => n > 0).map(([id]) => id));
+  return new Set(
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([id]) => id),
+  );
 }

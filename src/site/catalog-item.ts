@@ -117,7 +117,13 @@ function dateOf(entry: Entry): string | undefined {
   return entry.publication?.releaseDate ?? (written && /^\d{4}-\d{2}-\d{2}/.test(written) ? written.slice(0, 10) : undefined);
 }
 
-function facetValues(entry: Entry, domain: DomainSummary, accelerators: AcceleratorSupport[], architectures: string[] | undefined, timestep: string | undefined): Record<FacetKey, string[]> {
+function facetValues(
+  entry: Entry,
+  domain: DomainSummary,
+  accelerators: AcceleratorSupport[],
+  architectures: string[] | undefined,
+  timestep: string | undefined,
+): Record<FacetKey, string[]> {
   const known = (value: string | undefined | null) => [value ? value : unknownValue];
   return {
     region: domain.regions.length > 0 ? domain.regions : [unknownValue],
@@ -148,7 +154,7 @@ function searchText(id: string, entry: Entry, domain: DomainSummary, accelerator
     entry.model?.task ?? "",
     entry.model?.anemoiTask ?? "",
     entry.model?.timestep ?? "",
-    domain.kind === "limited-area" ? "limited-area limited area lam regional" : domain.kind ?? "",
+    domain.kind === "limited-area" ? "limited-area limited area lam regional" : (domain.kind ?? ""),
     ...domain.regions,
     domain.nested ? "nested" : "",
     ...domain.grids,
@@ -178,7 +184,12 @@ function deriveFacts(id: string, entry: Entry): EntryFacts {
   const architectures = entry.infrastructure?.architectures ?? wheels.architectures;
   const needsCuda = wheels.needsCuda || (entry.pickle?.modules.includes("flash_attn") ?? false);
   const accelerators = acceleratorSupport({ supportedOs: entry.infrastructure?.supportedOs, needsCuda, compatibility: entry.compatibility });
-  const build = buildNeeds({ pipConstraints: entry.requirements?.pipConstraints, pickleModules: entry.pickle?.modules, supportedOs: entry.infrastructure?.supportedOs, architectures });
+  const build = buildNeeds({
+    pipConstraints: entry.requirements?.pipConstraints,
+    pickleModules: entry.pickle?.modules,
+    supportedOs: entry.infrastructure?.supportedOs,
+    architectures,
+  });
   const timestep = entry.model?.timestep === undefined ? undefined : (canonicalTimestep(entry.model.timestep) ?? entry.model.timestep);
   return { id, entry, domain: domainSummary(entry), accelerators, architectures, date: dateOf(entry), build, timestep };
 }
@@ -191,7 +202,11 @@ export function catalogItem(id: string, entry: Entry): CatalogItem {
   const need = entry.infrastructure?.gpuMemory;
   // "GPU memory needed, at most" reads FIAB's minimum where stated, else what is measured or estimated.
   const gpu = minimum !== undefined ? minimum : need?.mib;
-  const platforms = Object.fromEntries(Object.entries(entry.compatibility ?? {}).map(([key, record]) => [key, record.status]).sort(([a], [b]) => byCodePoint(a!, b!)));
+  const platforms = Object.fromEntries(
+    Object.entries(entry.compatibility ?? {})
+      .map(([key, record]) => [key, record.status])
+      .sort(([a], [b]) => byCodePoint(a!, b!)),
+  );
   const client: ClientItem = {
     id,
     facets: (Object.entries(facets) as Array<[FacetKey, string[]]>).flatMap(([key, values]) => values.map((v) => facetToken(key, v))),

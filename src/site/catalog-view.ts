@@ -23,7 +23,10 @@ export interface CatalogView {
 
 /** Whether an item's text holds every word of the query. */
 export function plainMatch(item: ClientItem, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   return words.every((w) => item.text.includes(w));
 }
 

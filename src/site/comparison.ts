@@ -20,7 +20,12 @@ export interface ComparisonSection {
 }
 
 const none = "—";
-const row = (label: string, a: string | undefined, b: string | undefined): ComparisonRow => ({ label, a: a ?? none, b: b ?? none, same: (a ?? none) === (b ?? none) });
+const row = (label: string, a: string | undefined, b: string | undefined): ComparisonRow => ({
+  label,
+  a: a ?? none,
+  b: b ?? none,
+  same: (a ?? none) === (b ?? none),
+});
 const list = (values: readonly string[] | undefined) => (values && values.length > 0 ? values.join(", ") : undefined);
 
 function platformRows(a: Entry, b: Entry, ia: ReturnType<typeof entryFacts>, ib: ReturnType<typeof entryFacts>): ComparisonRow[] {
@@ -28,7 +33,11 @@ function platformRows(a: Entry, b: Entry, ia: ReturnType<typeof entryFacts>, ib:
   const gpu = (e: Entry) => gpuMemoryText(e.infrastructure).text;
   return [
     row("Operating systems", list(a.infrastructure?.supportedOs), list(b.infrastructure?.supportedOs)),
-    row("CPU architectures", ia.architectures ? `${ia.architectures.join(", ")} only` : "any", ib.architectures ? `${ib.architectures.join(", ")} only` : "any"),
+    row(
+      "CPU architectures",
+      ia.architectures ? `${ia.architectures.join(", ")} only` : "any",
+      ib.architectures ? `${ib.architectures.join(", ")} only` : "any",
+    ),
     row("Python", list(a.requirements?.pythonVersions) ?? a.requirements?.python, list(b.requirements?.pythonVersions) ?? b.requirements?.python),
     row("torch", a.requirements?.torch, b.requirements?.torch),
     row("Accelerators", accel(ia), accel(ib)),
@@ -54,7 +63,10 @@ function datasetRows(a: Entry, b: Entry): ComparisonRow[] {
   const describe = (e: Entry, name: string) => {
     const d = e.inputs?.datasets?.find((x) => x.name === name);
     if (!d) return undefined;
-    return [d.grid, d.resolutionKm !== undefined ? `about ${d.resolutionKm} km` : undefined, d.domain, d.area].filter((x) => x !== undefined).join(", ") || "named, nothing more known";
+    return (
+      [d.grid, d.resolutionKm !== undefined ? `about ${d.resolutionKm} km` : undefined, d.domain, d.area].filter((x) => x !== undefined).join(", ") ||
+      "named, nothing more known"
+    );
   };
   const names = [...new Set([...(a.inputs?.datasets ?? []), ...(b.inputs?.datasets ?? [])].map((d) => d.name))].sort(byCodePoint);
   return names.map((name) => row(`Dataset ${name}`, describe(a, name), describe(b, name)));
@@ -65,7 +77,10 @@ function variableComparison(label: string, ra: VariableRow[] | undefined, rb: Va
   if (!ra && !rb) return [row(label, undefined, undefined)];
   const key = (r: VariableRow) => `${r.dataset ?? ""}\u0000${r.levtype}`;
   const groups = new Map<string, { title: string; a: Map<string, VariableRow>; b: Map<string, VariableRow> }>();
-  for (const [side, rows] of [["a", ra ?? []], ["b", rb ?? []]] as const) {
+  for (const [side, rows] of [
+    ["a", ra ?? []],
+    ["b", rb ?? []],
+  ] as const) {
     for (const r of rows) {
       let g = groups.get(key(r));
       if (!g) groups.set(key(r), (g = { title: `${label}: ${r.dataset ? `${r.dataset} ` : ""}${levtypeName(r.levtype)}`, a: new Map(), b: new Map() }));
@@ -99,7 +114,11 @@ export function compareEntries(a: { id: string; entry: Entry }, b: { id: string;
         row("Name", ea.display.name, eb.display.name),
         row("Author", ea.display.author || undefined, eb.display.author || undefined),
         row("License", ea.publication?.license, eb.publication?.license),
-        row("Size", ea.source.sizeBytes === undefined ? undefined : humanBytes(ea.source.sizeBytes), eb.source.sizeBytes === undefined ? undefined : humanBytes(eb.source.sizeBytes)),
+        row(
+          "Size",
+          ea.source.sizeBytes === undefined ? undefined : humanBytes(ea.source.sizeBytes),
+          eb.source.sizeBytes === undefined ? undefined : humanBytes(eb.source.sizeBytes),
+        ),
         row("SHA-256", ea.source.sha256, eb.source.sha256),
         row("Forecast type", ea.model?.task, eb.model?.task),
         row("Time step", ia.timestep, ib.timestep),
@@ -109,6 +128,9 @@ export function compareEntries(a: { id: string; entry: Entry }, b: { id: string;
     },
     { title: "Grids", rows: datasetRows(ea, eb) },
     { title: "Requirements and platforms", rows: [...platformRows(ea, eb, ia, ib), ...constraintRows(ea, eb)] },
-    { title: "Variables", rows: [...variableComparison("In", rowsOf(ea.inputs), rowsOf(eb.inputs)), ...variableComparison("Out", rowsOf(ea.outputs), rowsOf(eb.outputs))] },
+    {
+      title: "Variables",
+      rows: [...variableComparison("In", rowsOf(ea.inputs), rowsOf(eb.inputs)), ...variableComparison("Out", rowsOf(ea.outputs), rowsOf(eb.outputs))],
+    },
   ].filter((s) => s.rows.length > 0);
 }

@@ -45,12 +45,17 @@ export function prettyJson(value: unknown): string {
 }
 
 /** The GPU memory a model needs, in words, and the rule behind an estimate (for a tooltip or a note). */
-export function gpuMemoryText(infrastructure: Pick<Infrastructure, "minimumGpuMemoryMib" | "gpuMemory"> | undefined): { text: string; rule?: string | undefined; source?: string | undefined } {
+export function gpuMemoryText(infrastructure: Pick<Infrastructure, "minimumGpuMemoryMib" | "gpuMemory"> | undefined): {
+  text: string;
+  rule?: string | undefined;
+  source?: string | undefined;
+} {
   const minimum = infrastructure?.minimumGpuMemoryMib;
   const need = infrastructure?.gpuMemory;
   if (need) {
     const amount = `${need.atLeast ? "at least " : need.kind === "estimated" ? "about " : ""}${humanMib(need.mib)}`;
-    const how = need.kind === "estimated" ? (need.atLeast ? "estimated lower bound" : "estimated") : need.kind === "stated" ? "stated by the publisher" : "measured";
+    const how =
+      need.kind === "estimated" ? (need.atLeast ? "estimated lower bound" : "estimated") : need.kind === "stated" ? "stated by the publisher" : "measured";
     return { text: `${amount}, ${how}`, rule: need.rule, source: need.source };
   }
   if (typeof minimum === "number") return { text: `at least ${humanMib(minimum)}` };

@@ -57,8 +57,14 @@ export interface IoVariables {
 /** Level type of variables that name none, e.g. computed forcings such as cos_latitude. */
 export const noLevtype = "";
 
-interface ParamAcc { levels: Set<Level>; categories: Set<string> }
-interface LevtypeAcc { name: string | undefined; params: Map<string, ParamAcc> }
+interface ParamAcc {
+  levels: Set<Level>;
+  categories: Set<string>;
+}
+interface LevtypeAcc {
+  name: string | undefined;
+  params: Map<string, ParamAcc>;
+}
 type DatasetAcc = Map<string, LevtypeAcc>;
 
 function addField(acc: DatasetAcc, levtype: string, name: string | undefined, param: string, level: Level | undefined, category?: string): void {
@@ -128,7 +134,11 @@ function metadataNames(node: QubeNodeLike): ReadonlyArray<unknown> {
   return Array.isArray(name?.values) ? name.values : [];
 }
 
-interface Axes { levtypes?: Array<{ value: string; name: string | undefined }>; params?: string[]; levels?: Level[] }
+interface Axes {
+  levtypes?: Array<{ value: string; name: string | undefined }>;
+  params?: string[];
+  levels?: Level[];
+}
 
 function walk(node: QubeNodeLike, axes: Axes, acc: DatasetAcc): void {
   const values = node.values.values;
@@ -216,6 +226,8 @@ export interface VariableRow {
 
 export function variableRows(datasets: readonly DatasetVariables[]): VariableRow[] {
   return datasets.flatMap(({ dataset, groups }) =>
-    groups.flatMap((g) => g.rows.flatMap((r) => r.params.map((param) => ({ dataset, levtype: g.levtype, levtypeName: g.name, param, levels: r.levels, categories: r.categories })))),
+    groups.flatMap((g) =>
+      g.rows.flatMap((r) => r.params.map((param) => ({ dataset, levtype: g.levtype, levtypeName: g.name, param, levels: r.levels, categories: r.categories }))),
+    ),
   );
 }

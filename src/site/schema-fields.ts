@@ -89,7 +89,8 @@ export function schemaFields(root: Schema): FieldRow[] {
       depth,
       type: typeLabel(schema),
       presence,
-      description: typeof schema["description"] === "string" ? schema["description"] : typeof target["description"] === "string" ? target["description"] : undefined,
+      description:
+        typeof schema["description"] === "string" ? schema["description"] : typeof target["description"] === "string" ? target["description"] : undefined,
       enumValues: enumValues(target),
       defaultValue: "default" in schema ? JSON.stringify(schema["default"]) : undefined,
       keys: keysText(target),
@@ -124,7 +125,17 @@ export function schemaFields(root: Schema): FieldRow[] {
     for (const alt of alternatives(schema)) if (isStructured(alt)) expand(alt, path, depth, row);
   }
 
-  const top: FieldRow = { path: "", depth: 0, type: "object", presence: "required", description: undefined, enumValues: [], defaultValue: undefined, keys: undefined, seeAlso: undefined };
+  const top: FieldRow = {
+    path: "",
+    depth: 0,
+    type: "object",
+    presence: "required",
+    description: undefined,
+    enumValues: [],
+    defaultValue: undefined,
+    keys: undefined,
+    seeAlso: undefined,
+  };
   expand(root, "", 0, top);
   return rows;
 }

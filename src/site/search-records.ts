@@ -27,7 +27,9 @@ function qubeWords(node: unknown, words: string[], depth = 0): void {
   if (Array.isArray(axis.children)) for (const child of axis.children) qubeWords(child, words, depth + 1);
 }
 
-function variableWords(io: { variables?: ReadonlyArray<{ name: string; param?: string | undefined; levtype?: string | undefined }> | undefined; qube?: unknown } | undefined): string[] {
+function variableWords(
+  io: { variables?: ReadonlyArray<{ name: string; param?: string | undefined; levtype?: string | undefined }> | undefined; qube?: unknown } | undefined,
+): string[] {
   const words: string[] = [];
   for (const v of io?.variables ?? []) words.push(v.name, v.param ?? "", v.levtype ?? "", levelTypeName(v.levtype ?? "") ?? "");
   qubeWords(io?.qube, words);
@@ -47,7 +49,7 @@ export function searchRecord(id: string, entry: Entry): SearchRecord {
     entry.model?.task ?? "",
     entry.model?.anemoiTask ?? "",
     entry.configuration?.ensemble?.supported ? "ensemble" : "",
-    ...datasets.flatMap((d) => [d.name, d.grid ?? "", d.region ?? "", d.domain === "limited-area" ? "limited area LAM regional" : d.domain ?? ""]),
+    ...datasets.flatMap((d) => [d.name, d.grid ?? "", d.region ?? "", d.domain === "limited-area" ? "limited area LAM regional" : (d.domain ?? "")]),
     ...inputOptionGrids(entry),
     ...(entry.infrastructure?.supportedOs ?? []),
     ...(entry.infrastructure?.architectures ?? []),

@@ -59,7 +59,9 @@ function fiabSteps(id: string, entry: Entry, siteUrl: URL, timestep: string | un
       "Add this registry as an artifact store in FIAB's config.toml ($FIAB_ROOT/config.toml, by default ~/.fiab/config.toml), beside FIAB's own store (for fiab-core 1, use /fiab/core-1/artifacts.json):",
       "Restart FIAB: it reads its stores when it starts, and lists only the models that fit the machine (operating system and GPU memory).",
       `In a new forecast, choose the model "${entry.display.name}" (artifact ${artifact}) and download it${size !== undefined ? ` (${humanBytes(size)})` : ""}; FIAB installs its Python packages for each job.`,
-      timestep ? `Choose a lead time in hours that is longer than the time step (${timestep}) and a multiple of it, e.g. ${leadTimeExample(timestep)}.` : "Choose a lead time in hours.",
+      timestep
+        ? `Choose a lead time in hours that is longer than the time step (${timestep}) and a multiple of it, e.g. ${leadTimeExample(timestep)}.`
+        : "Choose a lead time in hours.",
     ],
   };
 }
@@ -77,9 +79,19 @@ export function usageOf(entry: Entry, fiabViews: readonly string[], id = "", sit
   return {
     fileName,
     fiabViews: [...fiabViews],
-    fiab: fiabViews.length > 0 ? fiabSteps(id, entry, siteUrl, entry.model?.timestep === undefined ? undefined : (canonicalTimestep(entry.model.timestep) ?? entry.model.timestep)) : undefined,
+    fiab:
+      fiabViews.length > 0
+        ? fiabSteps(id, entry, siteUrl, entry.model?.timestep === undefined ? undefined : (canonicalTimestep(entry.model.timestep) ?? entry.model.timestep))
+        : undefined,
     pipInstall: constraints && constraints.length > 0 ? pipInstallLine(constraints) : undefined,
-    runConfig: [`checkpoint: ${fileName}`, "date: 2025-01-01T00:00:00   # an analysis time the input source has", "lead_time: 240", "input: mars", "output:", "  grib: forecast.grib"].join("\n"),
+    runConfig: [
+      `checkpoint: ${fileName}`,
+      "date: 2025-01-01T00:00:00   # an analysis time the input source has",
+      "lead_time: 240",
+      "input: mars",
+      "output:",
+      "  grib: forecast.grib",
+    ].join("\n"),
     download: `curl -fL -o ${shellQuote(fileName)} ${shellQuote(entry.source.url)}`,
     checksum: sha ? `echo ${shellQuote(`${sha}  ${fileName}`)} | sha256sum --check` : undefined,
   };

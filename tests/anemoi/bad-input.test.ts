@@ -45,7 +45,9 @@ describe("extract-basic-metadata refuses", () => {
     // What torch.save(..., _use_new_zipfile_serialization=False) writes first: the pickled magic number, then
     // the protocol version and more pickles.
     const legacy = Buffer.concat([Buffer.from("80028a0a6cfc9c46f9206aa850192e80024de9032e", "hex"), Buffer.alloc(500, 0x2e)]);
-    expect(await extract(legacy)).toMatch(/bad\.ckpt: not a zip file: .* \(it starts as a pickle: the legacy torch format, which is refused; re-save it with torch\.save's default zip format\)/);
+    expect(await extract(legacy)).toMatch(
+      /bad\.ckpt: not a zip file: .* \(it starts as a pickle: the legacy torch format, which is refused; re-save it with torch\.save's default zip format\)/,
+    );
   });
 
   it("an empty file", async () => {
@@ -53,8 +55,14 @@ describe("extract-basic-metadata refuses", () => {
   });
 
   it("two metadata entries", async () => {
-    const bytes = await zipWith([...torchMembers(), { path: "anemoi-metadata/anemoi.json", data: Buffer.from("{}") }, { path: "other/anemoi.json", data: Buffer.from("{}") }]);
-    expect(await extract(bytes)).toMatch(/2 metadata entries \(archive\/anemoi-metadata\/anemoi\.json, archive\/other\/anemoi\.json\); a checkpoint has exactly one/);
+    const bytes = await zipWith([
+      ...torchMembers(),
+      { path: "anemoi-metadata/anemoi.json", data: Buffer.from("{}") },
+      { path: "other/anemoi.json", data: Buffer.from("{}") },
+    ]);
+    expect(await extract(bytes)).toMatch(
+      /2 metadata entries \(archive\/anemoi-metadata\/anemoi\.json, archive\/other\/anemoi\.json\); a checkpoint has exactly one/,
+    );
   });
 
   it("no metadata entry", async () => {

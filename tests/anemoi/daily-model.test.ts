@@ -27,10 +27,13 @@ const steps: Array<[string, (meta: any) => void]> = [
   ['config.data.timestep "24h"', (m) => (m.config.data.timestep = "24h")],
   ["config.data.timestep 24 (hours, as anemoi-utils' frequency_to_timedelta reads a number)", (m) => (m.config.data.timestep = 24)],
   ['config.data.timestep "PT24H"', (m) => (m.config.data.timestep = "PT24H")],
-  ['only config.data.frequency "1D"', (m) => {
-    delete m.config.data.timestep;
-    m.config.data.frequency = "1D";
-  }],
+  [
+    'only config.data.frequency "1D"',
+    (m) => {
+      delete m.config.data.timestep;
+      m.config.data.frequency = "1D";
+    },
+  ],
 ];
 
 describe("a 24-hour model's entry and FIAB views", () => {
@@ -65,9 +68,14 @@ describe("a 24-hour model's entry and FIAB views", () => {
     const doc = await readJson(file);
     doc.model.timestep = "1d";
     await (await import("node:fs/promises")).writeFile(file, JSON.stringify(doc, null, 2));
-    expect((await runCli(["validate", "--entries", entries])).stderr).toContain('model.timestep: FIAB\'s runtime (earthkit-data\'s to_timedelta) cannot parse "1d"');
+    expect((await runCli(["validate", "--entries", entries])).stderr).toContain(
+      "model.timestep: FIAB's runtime (earthkit-data's to_timedelta) cannot parse \"1d\"",
+    );
     const dir = join(entries, "..");
-    const checkpoint = await packMetadataFixture("single-o48-1.1", dir, { fileName: "daily-o48.ckpt", edit: (m) => (withProvenance(m), (m.config.data.timestep = "24h")) });
+    const checkpoint = await packMetadataFixture("single-o48-1.1", dir, {
+      fileName: "daily-o48.ckpt",
+      edit: (m) => (withProvenance(m), (m.config.data.timestep = "24h")),
+    });
     const again = await runCli(["extract-basic-metadata", checkpoint, "--write", "--entries", entries]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect((await readJson(file)).model.timestep).toBe("24h");

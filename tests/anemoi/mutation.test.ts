@@ -43,7 +43,10 @@ const expected = [ZipFormatError, ExtractionError, ByteSourceError, PickleScanEr
 
 describe("mutation", () => {
   it("of checkpoint bytes: only the extractor's own errors", async () => {
-    const originals = [await readFile(fixture("anemoi/registry-dummy-checkpoint.ckpt")), await readFile(await packMetadataFixture("rmi-lam", await tempDir(), { zip64: false }))];
+    const originals = [
+      await readFile(fixture("anemoi/registry-dummy-checkpoint.ckpt")),
+      await readFile(await packMetadataFixture("rmi-lam", await tempDir(), { zip64: false })),
+    ];
     const random = prng(20261126);
     const outcomes = { ok: 0, rejected: 0 };
     for (let i = 0; i < 3000; i++) {

@@ -37,7 +37,11 @@ describe("the real AIFS dummy checkpoint (deflated members, ai-models.json at th
     expect(e.model).toMatchObject({ timestep: "6h", precision: "16-mixed" });
     expect(e.inputs.steps).toBe(2);
     expect(e.source).toMatchObject({ url, sizeBytes: 46325 });
-    expect(e.source.sha256).toBe(createHash("sha256").update(readFileSync(fixture("anemoi/registry-dummy-checkpoint.ckpt"))).digest("hex"));
+    expect(e.source.sha256).toBe(
+      createHash("sha256")
+        .update(readFileSync(fixture("anemoi/registry-dummy-checkpoint.ckpt")))
+        .digest("hex"),
+    );
   });
 
   it("derives variables from data_indices and guesses MARS keys from names (no variables_metadata)", () => {
@@ -45,7 +49,12 @@ describe("the real AIFS dummy checkpoint (deflated members, ai-models.json at th
     expect(e.inputs.variables.find((v: any) => v.name === "t_850")).toEqual({ name: "t_850", category: "prognostic", param: "t", levtype: "pl", level: 850 });
     expect(e.inputs.variables.find((v: any) => v.name === "cos_latitude")).toEqual({ name: "cos_latitude", category: "computed" });
     expect(e.inputs.variables.find((v: any) => v.name === "lsm")).toMatchObject({ category: "constant", param: "lsm", levtype: "sfc" });
-    expect(e.outputs.variables.filter((v: any) => v.category === "diagnostic").map((v: any) => v.name).sort()).toEqual(["cp", "tp"]);
+    expect(
+      e.outputs.variables
+        .filter((v: any) => v.category === "diagnostic")
+        .map((v: any) => v.name)
+        .sort(),
+    ).toEqual(["cp", "tp"]);
     expect(report.warnings).toContain("no dataset.variables_metadata: MARS keys guessed from variable names");
   });
 
@@ -77,7 +86,13 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
     expect(e.inputs.variables.map((v: any) => v.name)).toEqual(names(meta, meta.data_indices.data.input.full));
     expect(e.outputs.variables.map((v: any) => v.name)).toEqual(names(meta, meta.data_indices.data.output.full));
     const t850 = meta.dataset.variables_metadata.t_850.mars;
-    expect(e.inputs.variables.find((v: any) => v.name === "t_850")).toEqual({ name: "t_850", category: "prognostic", param: t850.param, levtype: t850.levtype, level: t850.levelist });
+    expect(e.inputs.variables.find((v: any) => v.name === "t_850")).toEqual({
+      name: "t_850",
+      category: "prognostic",
+      param: t850.param,
+      levtype: t850.levtype,
+      level: t850.levelist,
+    });
     expect(e.inputs.variables.find((v: any) => v.name === "insolation").category).toBe("computed");
     expect(e.inputs.variables.find((v: any) => v.name === "z").category).toBe("constant");
     expect(e.model.timestep).toBe(meta.config.data.timestep);
@@ -88,20 +103,41 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
     expect(sfc.children[0].values.values).not.toContain("insolation");
     expect(sfc.children[0].values.values).toContain("lsm");
     const pl = e.inputs.qube.children.find((c: any) => c.values.values[0] === "pl");
-    expect(pl.children[0].children[0].values).toEqual({ type: "enum", dtype: "int64", values: [50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 850, 925, 1000] });
+    expect(pl.children[0].children[0].values).toEqual({
+      type: "enum",
+      dtype: "int64",
+      values: [50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 850, 925, 1000],
+    });
   });
 
   it("rmi-lam (1.0, limited area): local labels kept, pins derived, area from the coordinate arrays", async () => {
     const meta = readMetadataFixture("rmi-lam");
     const { entry: e, warnings } = await extractEntry(await packMetadataFixture("rmi-lam", dir));
-    expect(e.provenance).toMatchObject({ anemoiMetadataVersion: "1.0", python: meta.provenance_training.python, uuid: meta.uuid, runId: meta.run_id, trainingTimestamp: meta.timestamp });
+    expect(e.provenance).toMatchObject({
+      anemoiMetadataVersion: "1.0",
+      python: meta.provenance_training.python,
+      uuid: meta.uuid,
+      runId: meta.run_id,
+      trainingTimestamp: meta.timestamp,
+    });
     expect(e.provenance.moduleVersions.torch).toBe("2.5.1+rocm6.2");
     expect(e.requirements.torch).toBe("2.5.1+rocm6.2");
-    expect(e.requirements.pipConstraints).toEqual(["anemoi-models==0.8.1.post35", "anemoi-graphs==0.6.2.post35", "anemoi-inference", "torch==2.5.1", "torch_geometric==2.4.0"]);
+    expect(e.requirements.pipConstraints).toEqual([
+      "anemoi-models==0.8.1.post35",
+      "anemoi-graphs==0.6.2.post35",
+      "anemoi-inference",
+      "torch==2.5.1",
+      "torch_geometric==2.4.0",
+    ]);
     expect(warnings).toContain("torch 2.5.1+rocm6.2: local label +rocm6.2 dropped");
     expect(e.model).toMatchObject({ task: "deterministic", anemoiTask: "GraphForecaster" });
     expect(e.inputs.datasets).toEqual([
-      { name: "data", domain: "limited-area", area: `${lamArea.north}/${lamArea.west}/${lamArea.south}/${lamArea.east}`, gridPoints: meta.supporting_arrays_paths.grid_indices.shape[0] },
+      {
+        name: "data",
+        domain: "limited-area",
+        area: `${lamArea.north}/${lamArea.west}/${lamArea.south}/${lamArea.east}`,
+        gridPoints: meta.supporting_arrays_paths.grid_indices.shape[0],
+      },
     ]);
     expect(e.provenance.distributionNames.PIL).toBe("pillow");
   });
@@ -109,10 +145,17 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
   it("era5-cerra (2.0, two datasets): per-dataset variables and a qube keyed by dataset", async () => {
     const meta = readMetadataFixture("era5-cerra");
     const { entry: e, warnings } = await extractEntry(await packMetadataFixture("era5-cerra", dir));
-    expect(e.inputs.datasets.map((d: any) => [d.name, d.gridPoints])).toEqual([["era5", meta.supporting_arrays_paths.era5.latitudes.shape[0]], ["cerra", meta.supporting_arrays_paths.cerra.latitudes.shape[0]]]);
+    expect(e.inputs.datasets.map((d: any) => [d.name, d.gridPoints])).toEqual([
+      ["era5", meta.supporting_arrays_paths.era5.latitudes.shape[0]],
+      ["cerra", meta.supporting_arrays_paths.cerra.latitudes.shape[0]],
+    ]);
     for (const ds of ["era5", "cerra"]) {
       const inputs = e.inputs.variables.filter((v: any) => v.dataset === ds).map((v: any) => v.name);
-      expect(inputs).toEqual(Object.entries(meta.metadata_inference[ds].data_indices.input).sort((a: any, b: any) => a[1] - b[1]).map(([n]) => n));
+      expect(inputs).toEqual(
+        Object.entries(meta.metadata_inference[ds].data_indices.input)
+          .sort((a: any, b: any) => a[1] - b[1])
+          .map(([n]) => n),
+      );
     }
     expect(Object.keys(e.inputs.qube)).toEqual(["era5", "cerra"]);
     expect(e.outputs.steps).toBe(meta.metadata_inference.era5.timesteps.output_relative_date_indices.length);
@@ -127,7 +170,9 @@ describe("metadata fixtures packed into torch-like checkpoints (stored, 64-byte 
     expect(e.inputs.steps).toBe(2);
     expect(e.outputs.steps).toBe(3);
     expect(e.provenance.python).toBe(meta.provenance_training.python);
-    expect(e.provenance.moduleVersions["anemoi.models"]).toBe("0.12.1.post23 @ git+https://github.com/ecmwf/anemoi-core.git@2c24de571dbd65de86a381f5af5329085f33583e");
+    expect(e.provenance.moduleVersions["anemoi.models"]).toBe(
+      "0.12.1.post23 @ git+https://github.com/ecmwf/anemoi-core.git@2c24de571dbd65de86a381f5af5329085f33583e",
+    );
     expect(e.inputs.qube.key).toBe("root");
   });
 

@@ -18,7 +18,10 @@ beforeAll(async () => {
     request.on("end", () => {
       seen.push({ method: request.method ?? "", url: request.url ?? "", authorization: request.headers.authorization, body });
       if (request.url === "/api/v1/ok") response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ echo: body }));
-      else if (request.url === "/api/v1/lost") response.writeHead(409, { "content-type": "application/problem+json" }).end(JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "not yours\u001b]0;owned\u0007\nany more" }));
+      else if (request.url === "/api/v1/lost")
+        response
+          .writeHead(409, { "content-type": "application/problem+json" })
+          .end(JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: "not yours\u001b]0;owned\u0007\nany more" }));
       else if (request.url === "/api/v1/busy") response.writeHead(503).end("down for maintenance");
       else if (request.url === "/api/v1/huge") response.writeHead(200).end("x".repeat(10_000));
       else if (request.url === "/api/v1/slow") setTimeout(() => response.writeHead(200).end("{}"), 3_000);
@@ -35,7 +38,10 @@ afterAll(async () => {
 });
 
 const failure = async (call: Promise<unknown>) => {
-  const error = await call.then(() => undefined, (e: unknown) => e);
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ServerCallError);
   return error as ServerCallError;
 };

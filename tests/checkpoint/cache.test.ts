@@ -39,7 +39,9 @@ describe("checkpoint cache", () => {
     const server = await serveFile(bytes);
     const cacheDir = await tempDir();
     const wrong = "0".repeat(64);
-    await expect(cachedCheckpoint(server.fileUrl, { sha256: wrong }, { cacheDir, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(`sha256 ${sha256} does not match the entry's ${wrong}; the download was discarded`);
+    await expect(cachedCheckpoint(server.fileUrl, { sha256: wrong }, { cacheDir, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(
+      `sha256 ${sha256} does not match the entry's ${wrong}; the download was discarded`,
+    );
     expect(existsSync(join(cacheDir, `${wrong}.ckpt`))).toBe(false);
     expect(existsSync(join(cacheDir, `${wrong}.ckpt.part`))).toBe(false);
   });
@@ -48,27 +50,33 @@ describe("checkpoint cache", () => {
     const server = await serveFile(bytes, { mode: "cut-unsized" });
     const cacheDir = await tempDir();
     const half = Math.floor(bytes.length / 2);
-    await expect(cachedCheckpoint(server.fileUrl, { sha256, sizeBytes: bytes.length }, { cacheDir, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(
-      `downloaded ${half} bytes, the entry says ${bytes.length}; the download was discarded`,
-    );
+    await expect(
+      cachedCheckpoint(server.fileUrl, { sha256, sizeBytes: bytes.length }, { cacheDir, timeoutMs: 5000, allowPrivateNetwork: true }),
+    ).rejects.toThrow(`downloaded ${half} bytes, the entry says ${bytes.length}; the download was discarded`);
     expect(existsSync(join(cacheDir, `${sha256}.ckpt.part`))).toBe(false);
   });
 
   it("refuses loopback URLs unless allowPrivateNetwork", async () => {
     const server = await serveFile(bytes);
-    await expect(cachedCheckpoint(server.fileUrl, { sha256 }, { cacheDir: await tempDir(), timeoutMs: 5000 })).rejects.toThrow(/127\.0\.0\.1 is a loopback address; pass --allow-private-network/);
+    await expect(cachedCheckpoint(server.fileUrl, { sha256 }, { cacheDir: await tempDir(), timeoutMs: 5000 })).rejects.toThrow(
+      /127\.0\.0\.1 is a loopback address; pass --allow-private-network/,
+    );
     expect(server.stats.requests).toBe(0);
   });
 
   it("refuses more bytes than the entry's size", async () => {
     const server = await serveFile(bytes);
-    await expect(cachedCheckpoint(server.fileUrl, { sizeBytes: 100 }, { cacheDir: await tempDir(), timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 100 bytes accepted`);
+    await expect(
+      cachedCheckpoint(server.fileUrl, { sizeBytes: 100 }, { cacheDir: await tempDir(), timeoutMs: 5000, allowPrivateNetwork: true }),
+    ).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 100 bytes accepted`);
   });
 
   it("refuses more than --max-bytes for a URL without an entry, leaving no file behind", async () => {
     const server = await serveFile(bytes);
     const cacheDir = await tempDir();
-    await expect(cachedCheckpoint(server.fileUrl, {}, { cacheDir, maxBytes: 1000, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(`the file is ${bytes.length} bytes, more than the 1000 bytes accepted`);
+    await expect(cachedCheckpoint(server.fileUrl, {}, { cacheDir, maxBytes: 1000, timeoutMs: 5000, allowPrivateNetwork: true })).rejects.toThrow(
+      `the file is ${bytes.length} bytes, more than the 1000 bytes accepted`,
+    );
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 });

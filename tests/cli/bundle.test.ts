@@ -34,13 +34,17 @@ async function bundleWith(node: string): Promise<Map<string, Buffer>> {
 const other = otherNode();
 
 describe("the command-line bundle", () => {
-  it.skipIf(!other && !process.env.CI)(`is byte for byte the same built by ${process.version} and by the machine's other Node (${other?.version ?? "none found"})`, async () => {
-    if (!other) throw new Error("CI needs a second Node on PATH (the machine's own) to check that the bundle does not depend on the Node that builds it");
-    const pinned = await bundleWith(process.execPath);
-    const machine = await bundleWith(other.path);
-    expect([...machine.keys()]).toEqual([...pinned.keys()]);
-    for (const [name, bytes] of pinned) expect(machine.get(name)!.equals(bytes), name).toBe(true);
-  }, 120_000);
+  it.skipIf(!other && !process.env.CI)(
+    `is byte for byte the same built by ${process.version} and by the machine's other Node (${other?.version ?? "none found"})`,
+    async () => {
+      if (!other) throw new Error("CI needs a second Node on PATH (the machine's own) to check that the bundle does not depend on the Node that builds it");
+      const pinned = await bundleWith(process.execPath);
+      const machine = await bundleWith(other.path);
+      expect([...machine.keys()]).toEqual([...pinned.keys()]);
+      for (const [name, bytes] of pinned) expect(machine.get(name)!.equals(bytes), name).toBe(true);
+    },
+    120_000,
+  );
 
   it("no command prints a runtime warning, from the bundle or from the source", async () => {
     const entries = await copyOfEntries();
@@ -54,7 +58,11 @@ describe("the command-line bundle", () => {
     for (const source of [false, true]) {
       for (const args of commands) {
         const run = source
-          ? await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), ...args], { cwd: repoRoot, reject: false, env: { NO_COLOR: "1", REGISTRY_SOURCE: "1" } })
+          ? await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), ...args], {
+              cwd: repoRoot,
+              reject: false,
+              env: { NO_COLOR: "1", REGISTRY_SOURCE: "1" },
+            })
           : await runCli(args);
         expect(run.exitCode, `${args.join(" ")}: ${run.stderr}`).toBe(0);
         expect(run.stderr, `${source ? "source" : "bundle"}: ${args.join(" ")}`).not.toMatch(/Warning|\bDEP\d{4}\b/);

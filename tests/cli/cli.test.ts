@@ -39,7 +39,17 @@ describe("registry CLI", () => {
     `);
   });
 
-  it.each(["validate", "import-fiab-store", "export-fiab-store", "extract-basic-metadata", "verify-unpickling", "log-run", "compare-runs", "update-metadata", "schema"])("%s --help", async (command) => {
+  it.each([
+    "validate",
+    "import-fiab-store",
+    "export-fiab-store",
+    "extract-basic-metadata",
+    "verify-unpickling",
+    "log-run",
+    "compare-runs",
+    "update-metadata",
+    "schema",
+  ])("%s --help", async (command) => {
     const result = await runCli([command, "--help"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(`Usage: npm run -s registry -- ${command}`);
@@ -78,7 +88,9 @@ describe("registry CLI", () => {
   it("refuses an unknown command", async () => {
     const result = await runCli(["valdate"]);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatchInlineSnapshot(`"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, sign, verify-publication, worker, jobs, schema."`);
+    expect(result.stderr).toMatchInlineSnapshot(
+      `"registry: unknown command "valdate". Commands: validate, extract-basic-metadata, verify-unpickling, log-run, compare-runs, update-metadata, import-fiab-store, export-fiab-store, serve, token, backup, sync-entries, sign, verify-publication, worker, jobs, schema."`,
+    );
   });
 
   it("refuses an unknown option and a missing argument with exit status 2", async () => {

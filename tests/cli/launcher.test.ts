@@ -10,7 +10,10 @@ async function fakeRepository(): Promise<string> {
   await mkdir(join(root, "tooling"), { recursive: true });
   await mkdir(join(root, "build", "cli"), { recursive: true });
   await copyFile(join(repoRoot, "tooling", "registry.mjs"), join(root, "tooling", "registry.mjs"));
-  await writeFile(join(root, "tooling", "cli.ts"), 'export async function runProcess(): Promise<void> { console.log("source", process.argv.slice(2).join(" ")); }\n');
+  await writeFile(
+    join(root, "tooling", "cli.ts"),
+    'export async function runProcess(): Promise<void> { console.log("source", process.argv.slice(2).join(" ")); }\n',
+  );
   await writeFile(join(root, "build", "cli", "main.js"), 'export async function runProcess() { console.log("bundle", process.argv.slice(2).join(" ")); }\n');
   const when = new Date("2026-01-01T00:00:00Z");
   await utimes(join(root, "tooling", "cli.ts"), when, when);

@@ -27,8 +27,18 @@ let page: Page;
 
 beforeAll(async () => {
   if (unavailable) return;
-  const bundled = await build({ entryPoints: [join(repoRoot, "src/client/index.ts")], bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, minify: true, logLevel: "silent" });
-  const html = '<!doctype html><meta charset="utf-8"><title>client</title><script type="module">import * as client from "/client.js"; window.client = client; document.title = "ready";</script>';
+  const bundled = await build({
+    entryPoints: [join(repoRoot, "src/client/index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    minify: true,
+    logLevel: "silent",
+  });
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>client</title><script type="module">import * as client from "/client.js"; window.client = client; document.title = "ready";</script>';
   routes = {
     "/": documentRoute(new TextEncoder().encode(html), { "content-type": "text/html; charset=utf-8" }),
     "/client.js": documentRoute(bundled.outputFiles[0]!.contents, { "content-type": "text/javascript" }),
@@ -49,24 +59,39 @@ afterAll(async () => {
 
 /** fetchRegistry in the page, with localStorage as the cache; what came back, or the error's name and message. */
 function fetchInPage(publicKey: string) {
-  return page.evaluate(async ({ base, publicKey }) => {
-    const client = (window as any).client;
-    try {
-      const r = await client.fetchRegistry(base, { publicKey, cache: localStorage });
-      const host = { os: "linux", arch: "x86_64", python: "3.11", gpuMemoryMib: 24576 };
-      const aarch64 = r.checkpoints.get("aifs-single-mse-1.1_w_flash_attn_aarch64");
-      return { ok: true, count: r.checkpoints.size, origin: r.origin, verified: r.verified, revision: r.revision, detail: client.compatibility(aarch64, host).detail };
-    } catch (error) {
-      return { ok: false, name: (error as Error).name, message: (error as Error).message };
-    }
-  }, { base: `${server.base}/registry`, publicKey });
+  return page.evaluate(
+    async ({ base, publicKey }) => {
+      const client = (window as any).client;
+      try {
+        const r = await client.fetchRegistry(base, { publicKey, cache: localStorage });
+        const host = { os: "linux", arch: "x86_64", python: "3.11", gpuMemoryMib: 24576 };
+        const aarch64 = r.checkpoints.get("aifs-single-mse-1.1_w_flash_attn_aarch64");
+        return {
+          ok: true,
+          count: r.checkpoints.size,
+          origin: r.origin,
+          verified: r.verified,
+          revision: r.revision,
+          detail: client.compatibility(aarch64, host).detail,
+        };
+      } catch (error) {
+        return { ok: false, name: (error as Error).name, message: (error as Error).message };
+      }
+    },
+    { base: `${server.base}/registry`, publicKey },
+  );
 }
 
 describe.skipIf(unavailable !== undefined)("the TypeScript client in Chromium", () => {
   it("fetches and verifies a signed registry, then a 304 reuses localStorage", async () => {
     expect(await fetchInPage(key.pem)).toEqual({
-      ok: true, count: Object.keys(entries).length, origin: "network", verified: true, revision: "c0ffee1",
-      detail: "Built for aarch64 only (a platform-specific wheel); this machine is x86_64. Installs on Python 3.12 only (a version-specific wheel); this machine has Python 3.11.",
+      ok: true,
+      count: Object.keys(entries).length,
+      origin: "network",
+      verified: true,
+      revision: "c0ffee1",
+      detail:
+        "Built for aarch64 only (a platform-specific wheel); this machine is x86_64. Installs on Python 3.12 only (a version-specific wheel); this machine has Python 3.11.",
     });
     expect(await fetchInPage(key.raw)).toMatchObject({ ok: true, origin: "not-modified", verified: true });
     const registryRequests = server.stats.log.filter((r) => r.path === "/registry/modelRegistry.json").map((r) => r.status);
@@ -75,6 +100,10 @@ describe.skipIf(unavailable !== undefined)("the TypeScript client in Chromium", 
 
   it("refuses a registry changed after signing", async () => {
     routes["/registry/modelRegistry.json"]!.body = new TextEncoder().encode(new TextDecoder().decode(doc).replace('"linux"', '"LINUX"'));
-    expect(await fetchInPage(key.pem)).toMatchObject({ ok: false, name: "SignatureError", message: expect.stringContaining("does not match the document's bytes") });
+    expect(await fetchInPage(key.pem)).toMatchObject({
+      ok: false,
+      name: "SignatureError",
+      message: expect.stringContaining("does not match the document's bytes"),
+    });
   });
 });

@@ -23,7 +23,9 @@ describe("reading: the cases shared with the Python client", () => {
   it("has cases", () => expect(shared.reading.cases.length).toBeGreaterThanOrEqual(2));
   for (const c of shared.reading.cases) {
     it(c.name, () => {
-      const checkpoints = Object.fromEntries(Object.entries(c.checkpoints as Record<string, object>).map(([id, entry]) => [id, { ...shared.minimalEntry, ...entry }]));
+      const checkpoints = Object.fromEntries(
+        Object.entries(c.checkpoints as Record<string, object>).map(([id, entry]) => [id, { ...shared.minimalEntry, ...entry }]),
+      );
       const read = readRegistry({ schemaVersion: 1, checkpoints });
       expect([...read.checkpoints.keys()].sort()).toEqual([...c.kept].sort());
       expect(read.warnings.map((w) => w.checkpointId).sort()).toEqual([...c.skipped].sort());
@@ -36,7 +38,13 @@ describe("reading: the cases shared with the Python client", () => {
 
 describe("compatibility on the real entries", () => {
   const entries = Object.entries(realEntries()).map(([id, doc]) => ({ id, entry: readEntry(id, doc).entry! }));
-  const excluded = (host: Host) => Object.fromEntries(entries.map(({ id, entry }) => [id, compatibility(entry, host)]).filter(([, c]) => !(c as { compatible: boolean }).compatible).map(([id, c]) => [id, (c as { detail: string }).detail]));
+  const excluded = (host: Host) =>
+    Object.fromEntries(
+      entries
+        .map(({ id, entry }) => [id, compatibility(entry, host)])
+        .filter(([, c]) => !(c as { compatible: boolean }).compatible)
+        .map(([id, c]) => [id, (c as { detail: string }).detail]),
+    );
 
   it("reads every real entry", () => expect(entries.every((e) => e.entry !== undefined)).toBe(true));
 
@@ -44,7 +52,8 @@ describe("compatibility on the real entries", () => {
     expect(excluded({ os: "linux", arch: "x86_64", python: "3.11", gpuMemoryMib: 24 * 1024 })).toEqual({
       "aifs-ens-crps-1.0_w_flash_attn": "Installs on Python 3.10 only (a version-specific wheel); this machine has Python 3.11.",
       "aifs-single-mse-1.1_w_flash_attn": "Installs on Python 3.12 only (a version-specific wheel); this machine has Python 3.11.",
-      "aifs-single-mse-1.1_w_flash_attn_aarch64": "Built for aarch64 only (a platform-specific wheel); this machine is x86_64. Installs on Python 3.12 only (a version-specific wheel); this machine has Python 3.11.",
+      "aifs-single-mse-1.1_w_flash_attn_aarch64":
+        "Built for aarch64 only (a platform-specific wheel); this machine is x86_64. Installs on Python 3.12 only (a version-specific wheel); this machine has Python 3.11.",
     });
   });
 

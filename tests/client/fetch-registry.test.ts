@@ -123,7 +123,9 @@ describe("fetchRegistry: signatures", () => {
 
   it("refuses a missing signature and a signature by another key", async () => {
     const other = makeKey();
-    await expect(fetchRegistry(server.base, { publicKey: other.pem })).rejects.toThrow(`no ed25519 signature by the configured key ${other.keyId} (signed by: ${key.keyId})`);
+    await expect(fetchRegistry(server.base, { publicKey: other.pem })).rejects.toThrow(
+      `no ed25519 signature by the configured key ${other.keyId} (signed by: ${key.keyId})`,
+    );
     delete (routes as Record<string, unknown>)["/modelRegistry.json.sig"];
     await expect(fetchRegistry(server.base, { publicKey: key.pem })).rejects.toThrow(/modelRegistry\.json\.sig: missing/);
   });
@@ -170,10 +172,15 @@ describe("fetchRegistry: rollbacks", () => {
     const cache = new Map<string, string>();
     expect((await fetchRegistry(server.base, { cache, publicKey: key.pem })).revision).toBe(42);
     signed(older());
-    const error = await fetchRegistry(server.base, { cache, publicKey: key.pem }).then(() => expect.unreachable(), (e: Error) => e);
+    const error = await fetchRegistry(server.base, { cache, publicKey: key.pem }).then(
+      () => expect.unreachable(),
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(RollbackError);
     expect(error.message).toMatch(
-      new RegExp(`^${server.base}/modelRegistry\\.json: refused an older registry document than the one held since \\S+ \\(a rollback\\): its revision 41 is older than revision 42, the document held; pass allowRollback: true to accept it$`),
+      new RegExp(
+        `^${server.base}/modelRegistry\\.json: refused an older registry document than the one held since \\S+ \\(a rollback\\): its revision 41 is older than revision 42, the document held; pass allowRollback: true to accept it$`,
+      ),
     );
     // The cache still holds revision 42: once the host serves it again, a 304.
     signed(doc);
@@ -188,12 +195,15 @@ describe("fetchRegistry: rollbacks", () => {
   });
 
   it("orders a static site's commits by publishedAt: earlier is refused, the same time or later is taken, none is refused", async () => {
-    const commit = (revision: string, publishedAt?: string) => registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision, ...(publishedAt ? { publishedAt } : {}) });
+    const commit = (revision: string, publishedAt?: string) =>
+      registryDocument({ "imerg-gt": entries["imerg-gt"] }, { revision, ...(publishedAt ? { publishedAt } : {}) });
     const cache = new Map<string, string>();
     signed(commit("b2c3d4e", "2026-11-28T12:00:00Z"));
     await fetchRegistry(server.base, { cache });
     signed(commit("a1b2c3d", "2026-11-28T11:59:59Z"));
-    await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(/it was published at 2026-11-28T11:59:59Z \(revision a1b2c3d\), before 2026-11-28T12:00:00Z \(revision b2c3d4e\), the document held/);
+    await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(
+      /it was published at 2026-11-28T11:59:59Z \(revision a1b2c3d\), before 2026-11-28T12:00:00Z \(revision b2c3d4e\), the document held/,
+    );
     signed(commit("c3d4e5f"));
     await expect(fetchRegistry(server.base, { cache })).rejects.toThrow(/it has no publishedAt, and the document held was published at 2026-11-28T12:00:00Z/);
     signed(commit("d4e5f6a", "2026-11-28T12:00:00Z"));

@@ -21,7 +21,9 @@ function parseUnittest(output: string): PythonResult[] {
     // A docstring or a warning may stand between the name and the status.
     let status: string | undefined;
     for (let j = i; j < lines.length && j < i + 20 && status === undefined; j++) {
-      status = / \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$/.exec(lines[j]!)?.[1] ?? (j > i ? /^(ok|FAIL|ERROR|skipped.*)$/.exec(lines[j]!)?.[1] : undefined);
+      status =
+        / \.\.\. (ok|FAIL|ERROR|skipped.*|expected failure|unexpected success)$/.exec(lines[j]!)?.[1] ??
+        (j > i ? /^(ok|FAIL|ERROR|skipped.*)$/.exec(lines[j]!)?.[1] : undefined);
     }
     results.push({ id, status: status ?? "no status", detail: "" });
   }
@@ -38,7 +40,13 @@ function parseUnittest(output: string): PythonResult[] {
 const unavailable = await pythonClientUnavailable();
 const run = unavailable
   ? undefined
-  : await execa(clientPython, ["-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"], { cwd: clientRoot, reject: false, all: true, timeout: 180_000, env: { PYTHONDONTWRITEBYTECODE: "1" } });
+  : await execa(clientPython, ["-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"], {
+      cwd: clientRoot,
+      reject: false,
+      all: true,
+      timeout: 180_000,
+      env: { PYTHONDONTWRITEBYTECODE: "1" },
+    });
 const results = run ? parseUnittest(run.all ?? "") : [];
 
 describe.skipIf(unavailable !== undefined)("Python client (clients/python)", () => {

@@ -30,7 +30,12 @@ describe.skipIf(unavailable !== undefined)("examples/fiab_like.py", () => {
     routes["/modelRegistry.json.sig"] = documentRoute(signatureFile(doc, key));
     const dir = await tempDir();
     await writeFile(join(dir, "key.pem"), key.pem);
-    const run = () => execa(clientPython, ["examples/fiab_like.py", "--url", server.base, "--cache-dir", join(dir, "cache"), "--public-key", join(dir, "key.pem"), "--id", id], { cwd: clientRoot, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1" } });
+    const run = () =>
+      execa(
+        clientPython,
+        ["examples/fiab_like.py", "--url", server.base, "--cache-dir", join(dir, "cache"), "--public-key", join(dir, "key.pem"), "--id", id],
+        { cwd: clientRoot, reject: false, env: { PYTHONDONTWRITEBYTECODE: "1" } },
+      );
 
     const first = await run();
     expect(first.exitCode, first.stderr).toBe(0);

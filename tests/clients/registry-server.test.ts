@@ -15,7 +15,8 @@ import { clientPython, clientRoot, pythonClientUnavailable } from "../support/py
 afterAll(closeAllServers);
 const pythonUnavailable = await pythonClientUnavailable();
 
-const python = (args: string[]) => execa(clientPython, ["-m", "fiab_model_registry", ...args], { cwd: clientRoot, reject: false, timeout: 60_000, env: { PYTHONDONTWRITEBYTECODE: "1" } });
+const python = (args: string[]) =>
+  execa(clientPython, ["-m", "fiab_model_registry", ...args], { cwd: clientRoot, reject: false, timeout: 60_000, env: { PYTHONDONTWRITEBYTECODE: "1" } });
 
 describe("the TypeScript client against a registry server", () => {
   it("reads /api/v1 and /api/v1/checkpoints as the registry, with its revision, and a 304 the second time", async () => {
@@ -26,8 +27,12 @@ describe("the TypeScript client against a registry server", () => {
       expect(first).toMatchObject({ url: `${registry.url}/api/v1/checkpoints`, revision: 1, origin: "network" });
       expect(first.checkpoints.size).toBe(fixtureEntryCount);
       expect((await fetchRegistry(`${registry.url}/api/v1/checkpoints/`, { cache })).origin).toBe("not-modified");
-      await expect(fetchRegistry(`${registry.url}/api/v1`, { publicKey: "A".repeat(43) + "=" })).rejects.toThrow(/api\/v1\/checkpoints: a registry server does not sign its documents/);
-      await expect(fetchRegistry(`${registry.url}/api/v1`, { revision: "0".repeat(64) })).rejects.toThrow(/is a registry server, whose documents are not content-addressed/);
+      await expect(fetchRegistry(`${registry.url}/api/v1`, { publicKey: "A".repeat(43) + "=" })).rejects.toThrow(
+        /api\/v1\/checkpoints: a registry server does not sign its documents/,
+      );
+      await expect(fetchRegistry(`${registry.url}/api/v1`, { revision: "0".repeat(64) })).rejects.toThrow(
+        /is a registry server, whose documents are not content-addressed/,
+      );
     } finally {
       await registry.close();
     }
@@ -62,7 +67,10 @@ describe("both clients against a registry server that goes back in time", () => 
       await registry.close();
       restored = await startTestRegistry({ port });
       expect(restored.url).toBe(registry.url);
-      const refused = await fetchRegistry(api, { cache }).then(() => expect.unreachable(), (e: Error) => e);
+      const refused = await fetchRegistry(api, { cache }).then(
+        () => expect.unreachable(),
+        (e: Error) => e,
+      );
       expect(refused).toBeInstanceOf(RollbackError);
       expect(refused.message).toContain(`${api}/checkpoints: refused an older registry document than the one held since`);
       expect(refused.message).toContain("its revision 1 is older than revision 2, the document held");

@@ -36,7 +36,9 @@ beforeAll(async () => {
   const packed = await execa("npm", ["pack", "--json", "--pack-destination", project], { cwd: packageDir, timeout: 240_000 });
   const [manifest] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packedFiles = manifest!.files.map((f) => f.path).sort();
-  const zod = JSON.parse((await execa("npm", ["pack", "--json", "--pack-destination", project, join(repoRoot, "node_modules", "zod")], { timeout: 120_000 })).stdout)[0].filename as string;
+  const zod = JSON.parse(
+    (await execa("npm", ["pack", "--json", "--pack-destination", project, join(repoRoot, "node_modules", "zod")], { timeout: 120_000 })).stdout,
+  )[0].filename as string;
   await writeFile(join(project, "package.json"), `${JSON.stringify({ name: "consumer", private: true, type: "module" })}\n`);
   await execa("npm", ["install", "--offline", "--no-audit", "--no-fund", `./${zod}`, `./${manifest!.filename}`], { cwd: project, timeout: 240_000 });
   await copyFile(join(packageDir, "examples", "fiab-like.mjs"), join(project, "fiab-like.mjs"));
@@ -64,7 +66,13 @@ describe("the packed TypeScript client", () => {
       const run = await execa(node, ["fiab-like.mjs", server.base, "key.pem"], { cwd: project, reject: false, timeout: 60_000 });
       expect(run.exitCode, `${node}: ${run.stderr}`).toBe(0);
       const out = JSON.parse(run.stdout);
-      expect(out).toMatchObject({ url: `${server.base}/modelRegistry.json`, revision: "c0ffee1", verified: true, origins: ["network", "not-modified"], skipped: [] });
+      expect(out).toMatchObject({
+        url: `${server.base}/modelRegistry.json`,
+        revision: "c0ffee1",
+        verified: true,
+        origins: ["network", "not-modified"],
+        skipped: [],
+      });
       expect(out.fits.length + Object.keys(out.excluded).length).toBe(Object.keys(realEntries()).length);
       expect(Number(/^v(\d+)/.exec(out.node)![1])).toBeGreaterThanOrEqual(20);
     }
@@ -72,22 +80,40 @@ describe("the packed TypeScript client", () => {
 
   it("types check for a consumer, and a misuse does not", { timeout: 120_000 }, async () => {
     const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-    const flags = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--lib", "es2022,dom", "--types", "node", "--typeRoots", join(repoRoot, "node_modules", "@types")];
+    const flags = [
+      "--noEmit",
+      "--strict",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "--target",
+      "es2022",
+      "--lib",
+      "es2022,dom",
+      "--types",
+      "node",
+      "--typeRoots",
+      join(repoRoot, "node_modules", "@types"),
+    ];
     await writeFile(
       join(project, "consumer.ts"),
       [
         'import { compatibility, fetchRegistry, RollbackError, type ConsumedEntry, type FetchedRegistry } from "fiab-model-registry-client";',
-        "const registry: FetchedRegistry = await fetchRegistry(\"https://example.org\", { cache: new Map<string, string>(), allowRollback: false });",
+        'const registry: FetchedRegistry = await fetchRegistry("https://example.org", { cache: new Map<string, string>(), allowRollback: false });',
         "const first: ConsumedEntry | undefined = registry.checkpoints.values().next().value;",
         "const name: string | undefined = first?.display.name;",
         'const fit = first ? compatibility(first, { os: "linux", arch: "x86_64" }).compatible : false;',
-        "export const summary = [name, fit, registry.origin, new RollbackError(\"x\").name];",
+        'export const summary = [name, fit, registry.origin, new RollbackError("x").name];',
         "",
       ].join("\n"),
     );
     const good = await execa(process.execPath, [tsc, ...flags, "consumer.ts"], { cwd: project, reject: false });
     expect(good.exitCode, good.stdout).toBe(0);
-    await writeFile(join(project, "misuse.ts"), 'import { fetchRegistry } from "fiab-model-registry-client";\nexport const n: number = (await fetchRegistry("https://example.org")).origin;\n');
+    await writeFile(
+      join(project, "misuse.ts"),
+      'import { fetchRegistry } from "fiab-model-registry-client";\nexport const n: number = (await fetchRegistry("https://example.org")).origin;\n',
+    );
     const bad = await execa(process.execPath, [tsc, ...flags, "misuse.ts"], { cwd: project, reject: false });
     expect(bad.exitCode).not.toBe(0);
     // Had the declarations not resolved, the value would be `any` and this would pass.
@@ -114,7 +140,10 @@ describe("the packed TypeScript client", () => {
       return;
     }
     const page = await startServer({
-      "/": documentRoute(new TextEncoder().encode('<!doctype html><meta charset="utf-8"><title>client</title><script type="module" src="/client.js"></script>'), { "content-type": "text/html; charset=utf-8" }),
+      "/": documentRoute(
+        new TextEncoder().encode('<!doctype html><meta charset="utf-8"><title>client</title><script type="module" src="/client.js"></script>'),
+        { "content-type": "text/html; charset=utf-8" },
+      ),
       "/client.js": documentRoute(bundled.outputFiles[0]!.contents, { "content-type": "text/javascript" }),
       "/registry/modelRegistry.json": documentRoute(doc),
       "/registry/modelRegistry.json.sig": documentRoute(signatureFile(doc, key)),
@@ -124,10 +153,13 @@ describe("the packed TypeScript client", () => {
       const tab = await browser.newPage();
       await tab.goto(`${page.base}/`);
       await tab.waitForFunction(() => document.title === "ready");
-      const result = await tab.evaluate(async ({ base, publicKey }) => {
-        const r = await (window as any).client.fetchRegistry(base, { publicKey, cache: localStorage });
-        return { verified: r.verified, revision: r.revision, count: r.checkpoints.size };
-      }, { base: `${page.base}/registry`, publicKey: key.raw });
+      const result = await tab.evaluate(
+        async ({ base, publicKey }) => {
+          const r = await (window as any).client.fetchRegistry(base, { publicKey, cache: localStorage });
+          return { verified: r.verified, revision: r.revision, count: r.checkpoints.size };
+        },
+        { base: `${page.base}/registry`, publicKey: key.raw },
+      );
       expect(result).toEqual({ verified: true, revision: "c0ffee1", count: Object.keys(realEntries()).length });
     } finally {
       await close();

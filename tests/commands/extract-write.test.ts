@@ -13,7 +13,17 @@ describe("extract-basic-metadata --write", () => {
   it("creates an entry that validates and appears in both FIAB views", async () => {
     const entries = await copyOfEntries();
     const path = await packMetadataFixture("rmi-lam", await tempDir());
-    const write = await runCli(["extract-basic-metadata", path, "--id", "rmi-lam", "--url", "https://example.org/rmi-lam.ckpt", "--write", "--entries", entries]);
+    const write = await runCli([
+      "extract-basic-metadata",
+      path,
+      "--id",
+      "rmi-lam",
+      "--url",
+      "https://example.org/rmi-lam.ckpt",
+      "--write",
+      "--entries",
+      entries,
+    ]);
     expect(write.exitCode, write.stderr).toBe(0);
     expect(write.stdout).toBe(`created ${join(entries, "rmi-lam.json")}`);
     expect((await runCli(["validate", "--entries", entries])).exitCode).toBe(0);
@@ -23,7 +33,12 @@ describe("extract-basic-metadata --write", () => {
       expect(view.stderr.split("\n").filter((line) => line.includes("rmi-lam"))).toEqual([]);
       const artifact = JSON.parse(view.stdout).artifacts["rmi-lam"];
       const fields = artifact.common ? { ...artifact.common, ...artifact.specific } : artifact.store_info;
-      expect(fields).toMatchObject({ url: "https://example.org/rmi-lam.ckpt", timestep: "6h", supported_platforms: ["linux", "macos"], input_characteristics: ["input_source", "lead_time", "base_time"] });
+      expect(fields).toMatchObject({
+        url: "https://example.org/rmi-lam.ckpt",
+        timestep: "6h",
+        supported_platforms: ["linux", "macos"],
+        input_characteristics: ["input_source", "lead_time", "base_time"],
+      });
       expect(fields.pip_package_constraints).toContain("torch==2.5.1");
     }
   });
@@ -51,7 +66,23 @@ describe("extract-basic-metadata --write", () => {
     // the kept flash-attn wheel still restricts the variant to x86_64 and Python 3.12
     expect(after.infrastructure.architectures).toEqual(["x86_64"]);
     expect(after.requirements.pythonVersions).toEqual(["3.12"]);
-    expect(Object.keys(after)).toEqual(["$schema", "schemaVersion", "display", "tags", "publication", "source", "variants", "model", "requirements", "configuration", "infrastructure", "inputs", "outputs", "provenance", "pickle"]);
+    expect(Object.keys(after)).toEqual([
+      "$schema",
+      "schemaVersion",
+      "display",
+      "tags",
+      "publication",
+      "source",
+      "variants",
+      "model",
+      "requirements",
+      "configuration",
+      "infrastructure",
+      "inputs",
+      "outputs",
+      "provenance",
+      "pickle",
+    ]);
     const text = await readFile(file, "utf8");
     expect((await run()).exitCode).toBe(0);
     expect(await readFile(file, "utf8")).toBe(text);
@@ -78,19 +109,31 @@ describe("extract-basic-metadata --write", () => {
   it("answers errors as JSON with --json", async () => {
     const result = await runCli(["extract-basic-metadata", "/nonexistent.ckpt", "--json"]);
     expect(result.exitCode).toBe(1);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { command: "extract-basic-metadata", message: "/nonexistent.ckpt: cannot open (ENOENT)", exitCode: 1 } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { command: "extract-basic-metadata", message: "/nonexistent.ckpt: cannot open (ENOENT)", exitCode: 1 },
+    });
   });
 });
 
 describe("a pickle that calls os.system", () => {
   it("is flagged dangerous in the entry, with a warning", async () => {
-    const python = await execa("python3", ["-c", "import os,pickle,sys\nclass P:\n  def __reduce__(self): return (os.system, ('echo pwned',))\nsys.stdout.buffer.write(pickle.dumps(P(), protocol=2))"], { encoding: "buffer" });
+    const python = await execa(
+      "python3",
+      [
+        "-c",
+        "import os,pickle,sys\nclass P:\n  def __reduce__(self): return (os.system, ('echo pwned',))\nsys.stdout.buffer.write(pickle.dumps(P(), protocol=2))",
+      ],
+      { encoding: "buffer" },
+    );
     const path = await packMetadataFixture("rmi-lam", await tempDir(), { pickle: python.stdout });
     const result = await runCli(["extract-basic-metadata", path, "--url", "https://example.org/x.ckpt", "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
     const entry = JSON.parse(result.stdout).entry;
     expect(entry.pickle.verdict).toBe("dangerous");
     expect(entry.pickle.flagged).toEqual(["posix.system"]);
-    expect(result.stderr).toContain("data.pkl is dangerous by the reviewed list (posix.system: processes, files): verify-unpickling and log-run refuse to load it");
+    expect(result.stderr).toContain(
+      "data.pkl is dangerous by the reviewed list (posix.system: processes, files): verify-unpickling and log-run refuse to load it",
+    );
   });
 });

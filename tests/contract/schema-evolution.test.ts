@@ -19,7 +19,10 @@ describe("the real contract", () => {
 const toSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
 const before = z.strictObject({
   url: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   size: z.number().int().optional(),
   status: z.enum(["unknown", "compatible", "incompatible"]),
   tags: z.record(z.string(), z.string().nullable()).optional(),
@@ -46,7 +49,16 @@ describe("breaking changes are caught", () => {
     expect(kinds(before.extend({ status: z.enum(["unknown", "compatible"]) }))).toEqual(['removed-enum-value status: enum value "incompatible" was removed']);
   });
   it("a tightened constraint", () => {
-    expect(kinds(before.extend({ sha256: z.string().regex(/^[0-9a-f]{128}$/).optional() }))[0]).toMatch(/^narrowed-constraint sha256: pattern changed/);
+    expect(
+      kinds(
+        before.extend({
+          sha256: z
+            .string()
+            .regex(/^[0-9a-f]{128}$/)
+            .optional(),
+        }),
+      )[0],
+    ).toMatch(/^narrowed-constraint sha256: pattern changed/);
   });
   it("but not compatible changes: a new optional field, a new enum value, a widened type", () => {
     expect(kinds(before.extend({ mirrors: z.array(z.string()).optional() }))).toEqual([]);
@@ -93,7 +105,11 @@ describe("versioning", () => {
   });
   it("asks for a snapshot refresh after a compatible change", () => {
     const wider = toSchema(before.extend({ mirrors: z.array(z.string()).optional() }));
-    const a = assessSchemaChange({ previous: { version: 1, schemas: v1 }, current: { version: 1, schemas: { authoring: wider, consuming: wider } }, migrationVersions: [] });
+    const a = assessSchemaChange({
+      previous: { version: 1, schemas: v1 },
+      current: { version: 1, schemas: { authoring: wider, consuming: wider } },
+      migrationVersions: [],
+    });
     expect(a.status).toBe("compatible-change");
   });
 });

@@ -17,7 +17,10 @@ describe("strict authoring", () => {
     doc.source.sha265 = "typo";
     const result = parseEntry(doc);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems).toEqual([{ path: "source.sha265", message: 'unknown field; did you mean "sha256"?', expected: "no such field", found: '"typo"' }]);
+    if (!result.ok)
+      expect(result.problems).toEqual([
+        { path: "source.sha265", message: 'unknown field; did you mean "sha256"?', expected: "no such field", found: '"typo"' },
+      ]);
   });
 
   it("suggests the field meant: a near spelling, another case or snake_case, or the place one level down", async () => {

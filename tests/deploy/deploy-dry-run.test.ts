@@ -70,7 +70,11 @@ beforeAll(async () => {
   // Any request fails the test below: --dry-run must not contact the server.
   server = await startServer({});
   home = await tempDir("deploy-home-");
-  const auto = await runArgv([process.execPath, join(checkout, "tooling/registry.mjs"), "worker", "--server", server.base, "--dry-run"], { PATH: basePath, HOME: home, REGISTRY_WORKER_TOKEN: token }, checkout);
+  const auto = await runArgv(
+    [process.execPath, join(checkout, "tooling/registry.mjs"), "worker", "--server", server.base, "--dry-run"],
+    { PATH: basePath, HOME: home, REGISTRY_WORKER_TOKEN: token },
+    checkout,
+  );
   detected = configuration(auto).platform;
 });
 
@@ -120,7 +124,14 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
       reject: false,
     });
     const printed = configuration(run);
-    expect(printed).toMatchObject({ platform: `linux-${machine}-cuda`, server: server.base, once: true, wait: 60, concurrency: 1, cacheDir: "/var/tmp/fiab-registry-worker-tester" });
+    expect(printed).toMatchObject({
+      platform: `linux-${machine}-cuda`,
+      server: server.base,
+      once: true,
+      wait: 60,
+      concurrency: 1,
+      cacheDir: "/var/tmp/fiab-registry-worker-tester",
+    });
     expect(run.stderr).toContain("job none on");
   });
 
@@ -154,15 +165,28 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
 
   it("the CPU variant runs the same script for the CPU platform", async () => {
     const printed = configuration(
-      await execa("bash", [files.slurmCpu], { cwd: await tempDir(), env: slurmEnv({ REGISTRY_SERVER_URL: server.base, REGISTRY_WORKER_TOKEN: token, REGISTRY_WORKER_EXTRA_ARGS: "--dry-run" }), extendEnv: false, reject: false }),
+      await execa("bash", [files.slurmCpu], {
+        cwd: await tempDir(),
+        env: slurmEnv({ REGISTRY_SERVER_URL: server.base, REGISTRY_WORKER_TOKEN: token, REGISTRY_WORKER_EXTRA_ARGS: "--dry-run" }),
+        extendEnv: false,
+        reject: false,
+      }),
     );
     expect(printed).toMatchObject({ platform: `linux-${machine}-cpu`, once: true, server: server.base });
   });
 
   it.each([
     ["no server", { REGISTRY_WORKER_TOKEN: token }, /REGISTRY_SERVER_URL is not set/],
-    ["no token", { REGISTRY_SERVER_URL: "http://127.0.0.1:1" }, /no token: set REGISTRY_WORKER_TOKEN_FILE .*\.config\/fiab-registry\/worker-token cannot be read/],
-    ["no checkout", { REGISTRY_SERVER_URL: "http://127.0.0.1:1", REGISTRY_WORKER_TOKEN: token, REGISTRY_CHECKOUT: "/nonexistent" }, /\/nonexistent is not a checkout of the registry/],
+    [
+      "no token",
+      { REGISTRY_SERVER_URL: "http://127.0.0.1:1" },
+      /no token: set REGISTRY_WORKER_TOKEN_FILE .*\.config\/fiab-registry\/worker-token cannot be read/,
+    ],
+    [
+      "no checkout",
+      { REGISTRY_SERVER_URL: "http://127.0.0.1:1", REGISTRY_WORKER_TOKEN: token, REGISTRY_CHECKOUT: "/nonexistent" },
+      /\/nonexistent is not a checkout of the registry/,
+    ],
   ])("%s: exits 2 saying what to set, before starting the worker", async (_, env, message) => {
     const run = await execa("bash", [files.slurmGpu], { env: slurmEnv({ ...env, REGISTRY_WORKER_EXTRA_ARGS: "--dry-run" }), extendEnv: false, reject: false });
     expect(run.exitCode).toBe(2);
@@ -180,16 +204,36 @@ describe("Slurm: the script itself, run with bash and no sbatch", () => {
     });
 
     it("takes no job when there is none and exits 0; a refused token is the job's exit 75", async () => {
-      const env = { REGISTRY_SERVER_URL: registry.url, REGISTRY_WORKER_WAIT: "1", REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache"), REGISTRY_WORKER_WORK_DIR: join(await tempDir(), "work") };
-      const idle = await execa("bash", [files.slurmGpu], { env: slurmEnv({ ...env, REGISTRY_WORKER_TOKEN: registry.token.worker }), extendEnv: false, reject: false, timeout: 60_000 });
+      const env = {
+        REGISTRY_SERVER_URL: registry.url,
+        REGISTRY_WORKER_WAIT: "1",
+        REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache"),
+        REGISTRY_WORKER_WORK_DIR: join(await tempDir(), "work"),
+      };
+      const idle = await execa("bash", [files.slurmGpu], {
+        env: slurmEnv({ ...env, REGISTRY_WORKER_TOKEN: registry.token.worker }),
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      });
       expect(idle.exitCode, idle.stderr).toBe(0);
       expect(idle.stdout.trim()).toBe("no job");
-      const refused = await execa("bash", [files.slurmGpu], { env: slurmEnv({ ...env, REGISTRY_WORKER_TOKEN: `${registry.token.worker}x` }), extendEnv: false, reject: false, timeout: 60_000 });
+      const refused = await execa("bash", [files.slurmGpu], {
+        env: slurmEnv({ ...env, REGISTRY_WORKER_TOKEN: `${registry.token.worker}x` }),
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      });
       expect(refused.exitCode, refused.stderr).toBe(75);
     });
 
     it("waits longer than one long poll (REGISTRY_WORKER_WAIT=600) and stops cleanly on SIGTERM", async () => {
-      const env = { REGISTRY_SERVER_URL: registry.url, REGISTRY_WORKER_TOKEN: registry.token.worker, REGISTRY_WORKER_WAIT: "600", REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache") };
+      const env = {
+        REGISTRY_SERVER_URL: registry.url,
+        REGISTRY_WORKER_TOKEN: registry.token.worker,
+        REGISTRY_WORKER_WAIT: "600",
+        REGISTRY_WORKER_CACHE_DIR: join(await tempDir(), "cache"),
+      };
       const waiting = execa("bash", [files.slurmGpu], { env: slurmEnv(env), extendEnv: false, reject: false, timeout: 60_000 });
       let stderr = "";
       let ended = false;
@@ -220,7 +264,8 @@ describe("Kubernetes: the Job's container command and args", () => {
     const env: Record<string, string> = { PATH: basePath };
     for (const entry of container.env) {
       if (entry.valueFrom?.secretKeyRef) env[entry.name] = token;
-      else if (entry.name === "REGISTRY_SERVER_URL") env[entry.name] = server.base; // the operator's edit
+      else if (entry.name === "REGISTRY_SERVER_URL")
+        env[entry.name] = server.base; // the operator's edit
       else env[entry.name] = local(entry.value);
     }
     const argv = [...container.command, ...container.args].map((arg: string) => local(expandKubernetesVars(arg, env)));
@@ -240,9 +285,14 @@ describe("systemd: the unit's ExecStart with the example EnvironmentFile", () =>
     const cache = join(await tempDir(), "cache");
     const work = join(await tempDir(), "work");
     const argv = execStartArgv(service.get("ExecStart")![0]!, env).map((arg) =>
-      arg.replaceAll(checkoutIn.systemd, checkout).replace(/^\/var\/cache\/fiab-registry-worker$/, cache).replace(/^\/var\/tmp\/fiab-registry-worker$/, work),
+      arg
+        .replaceAll(checkoutIn.systemd, checkout)
+        .replace(/^\/var\/cache\/fiab-registry-worker$/, cache)
+        .replace(/^\/var\/tmp\/fiab-registry-worker$/, work),
     );
-    const printed = configuration(await runArgv([...argv, "--dry-run"], { PATH: basePath, ...env }, service.get("WorkingDirectory")![0]!.replace(checkoutIn.systemd, checkout)));
+    const printed = configuration(
+      await runArgv([...argv, "--dry-run"], { PATH: basePath, ...env }, service.get("WorkingDirectory")![0]!.replace(checkoutIn.systemd, checkout)),
+    );
     return { printed, cache, work };
   }
 
@@ -274,8 +324,16 @@ describe("launchd: the plist's ProgramArguments", () => {
     await mkdir(dirname(tokenFile), { recursive: true });
     await writeFile(tokenFile, token, { mode: 0o600 });
     // launchd starts agents with this PATH and no other variables of the shell.
-    const printed = configuration(await runArgv([...argv, "--dry-run"], { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", HOME: macHome }, local(plist.WorkingDirectory)));
-    expect(printed).toMatchObject({ platform: "macos-arm64-mps", server: server.base, once: false, concurrency: 1, cacheDir: local("/Users/fiab/Library/Caches/fiab-registry-worker") });
+    const printed = configuration(
+      await runArgv([...argv, "--dry-run"], { PATH: "/usr/bin:/bin:/usr/sbin:/sbin", HOME: macHome }, local(plist.WorkingDirectory)),
+    );
+    expect(printed).toMatchObject({
+      platform: "macos-arm64-mps",
+      server: server.base,
+      once: false,
+      concurrency: 1,
+      cacheDir: local("/Users/fiab/Library/Caches/fiab-registry-worker"),
+    });
     expect(printed.commandOptions).toContain("--no-sandbox");
   });
 });

@@ -137,14 +137,17 @@ export function execStartArgv(execStart: string, env: Record<string, string>): s
       const split = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(word);
       if (split) return value(split[1]!).split(/\s+/).filter(Boolean);
       const braced = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-      if (/\$[A-Za-z_]/.test(word.replace(braced, ""))) throw new Error(`${files.unit}: ExecStart uses $VAR inside a word, which this test does not model: ${word}`);
+      if (/\$[A-Za-z_]/.test(word.replace(braced, "")))
+        throw new Error(`${files.unit}: ExecStart uses $VAR inside a word, which this test does not model: ${word}`);
       return [word.replace(braced, (_, name: string) => value(name))];
     });
 }
 
 /** The plist as launchd reads it, through python3's plistlib (the format's reference reader here). */
 export function readPlist(path: string): any {
-  const json = execFileSync("python3", ["-c", "import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], 'rb'))))", path], { encoding: "utf8" });
+  const json = execFileSync("python3", ["-c", "import json, plistlib, sys; print(json.dumps(plistlib.load(open(sys.argv[1], 'rb'))))", path], {
+    encoding: "utf8",
+  });
   return JSON.parse(json);
 }
 

@@ -253,10 +253,28 @@ describe("systemd unit", () => {
   });
 
   it("hardens the service without the options that stop bubblewrap or hide the GPU", () => {
-    for (const [key, value] of Object.entries({ NoNewPrivileges: "yes", ProtectSystem: "strict", ProtectHome: "yes", DynamicUser: "yes", CapabilityBoundingSet: "" })) {
+    for (const [key, value] of Object.entries({
+      NoNewPrivileges: "yes",
+      ProtectSystem: "strict",
+      ProtectHome: "yes",
+      DynamicUser: "yes",
+      CapabilityBoundingSet: "",
+    })) {
       expect(one(key), key).toBe(value);
     }
-    for (const key of ["RestrictNamespaces", "PrivateUsers", "PrivateDevices", "DevicePolicy", "ProtectKernelTunables", "ProtectKernelLogs", "ProtectProc", "ProcSubset", "ProtectClock", "SystemCallFilter", "MemoryDenyWriteExecute"]) {
+    for (const key of [
+      "RestrictNamespaces",
+      "PrivateUsers",
+      "PrivateDevices",
+      "DevicePolicy",
+      "ProtectKernelTunables",
+      "ProtectKernelLogs",
+      "ProtectProc",
+      "ProcSubset",
+      "ProtectClock",
+      "SystemCallFilter",
+      "MemoryDenyWriteExecute",
+    ]) {
       expect(service.has(key), `${key} would stop bubblewrap or the GPU`).toBe(false);
     }
     expect(one("RestrictAddressFamilies").split(" ")).toContain("AF_NETLINK");

@@ -12,14 +12,21 @@ import { repoRoot } from "../support/paths.ts";
 import { onPath, parseEnvFile, parseUnit } from "./deploy-files.ts";
 
 const dir = join(repoRoot, "deploy", "server");
-const unitFiles = { server: join(dir, "fiab-registry-server.service"), backup: join(dir, "fiab-registry-backup.service"), timer: join(dir, "fiab-registry-backup.timer") };
+const unitFiles = {
+  server: join(dir, "fiab-registry-server.service"),
+  backup: join(dir, "fiab-registry-backup.service"),
+  timer: join(dir, "fiab-registry-backup.timer"),
+};
 const checkout = "/opt/fiab-model-registry";
 const state = "/var/lib/fiab-registry-server";
 
 const systemdAnalyzeMissing = onPath("systemd-analyze") ? undefined : "systemd-analyze is not on PATH (no systemd on this machine)";
 if (systemdAnalyzeMissing) console.warn(`skipping systemd-analyze verify of the server's units: ${systemdAnalyzeMissing}`);
 
-const units = Object.fromEntries(Object.entries(unitFiles).map(([name, path]) => [name, parseUnit(readFileSync(path, "utf8"))])) as Record<keyof typeof unitFiles, ReturnType<typeof parseUnit>>;
+const units = Object.fromEntries(Object.entries(unitFiles).map(([name, path]) => [name, parseUnit(readFileSync(path, "utf8"))])) as Record<
+  keyof typeof unitFiles,
+  ReturnType<typeof parseUnit>
+>;
 const one = (unit: keyof typeof unitFiles, section: string, key: string) => {
   const values = units[unit].get(section)?.get(key);
   expect(values, `${unit} [${section}] ${key}`).toHaveLength(1);
@@ -90,40 +97,45 @@ describe("the server's systemd units", () => {
     expect(one("timer", "Timer", "OnCalendar")).toBe("daily");
     expect(one("timer", "Timer", "Persistent")).toBe("true");
     // The server runs no checkpoint code: it can be held tighter than a worker.
-    for (const key of ["RestrictNamespaces", "PrivateDevices", "ProtectKernelTunables", "NoNewPrivileges"]) expect(one("server", "Service", key), key).toBe("yes");
+    for (const key of ["RestrictNamespaces", "PrivateDevices", "ProtectKernelTunables", "NoNewPrivileges"])
+      expect(one("server", "Service", key), key).toBe("yes");
     expect(one("server", "Service", "SystemCallFilter")).toBe("@system-service");
   });
 
-  it("run as written: the server answers and stops on SIGTERM within its stop timeout; a backup is made and old ones are cleaned", { timeout: 180_000 }, async () => {
-    const scratch = await tempDir("server-state-");
-    const env = { ...parseEnvFile(readFileSync(join(dir, "server.env.example"), "utf8")), REGISTRY_PORT: "0" };
-    const { url, child } = await served(argv(one("server", "Service", "ExecStart"), env, scratch));
-    try {
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(await (await fetch(`${url}/api/v1/health`)).json()).toMatchObject({ status: "ok", revision: 1 });
-      expect(existsSync(join(scratch, "registry.db"))).toBe(true);
+  it(
+    "run as written: the server answers and stops on SIGTERM within its stop timeout; a backup is made and old ones are cleaned",
+    { timeout: 180_000 },
+    async () => {
+      const scratch = await tempDir("server-state-");
+      const env = { ...parseEnvFile(readFileSync(join(dir, "server.env.example"), "utf8")), REGISTRY_PORT: "0" };
+      const { url, child } = await served(argv(one("server", "Service", "ExecStart"), env, scratch));
+      try {
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(await (await fetch(`${url}/api/v1/health`)).json()).toMatchObject({ status: "ok", revision: 1 });
+        expect(existsSync(join(scratch, "registry.db"))).toBe(true);
 
-      const backups = join(scratch, "backups");
-      spawnSync("mkdir", ["-p", backups]); // StateDirectory= makes it under systemd
-      const backup = argv(one("backup", "Service", "ExecStart"), {}, scratch);
-      const made = await execa(backup[0]!, backup.slice(1), { reject: false });
-      expect(made.exitCode, made.stderr).toBe(0);
-      const files = readdirSync(backups);
-      expect(files).toHaveLength(1);
-      expect(files[0]).toMatch(/^registry-\d{8}T\d{6}Z\.db$/);
-      writeFileSync(join(backups, "registry-20000101T000000Z.db"), "");
-      spawnSync("touch", ["-d", "2000-01-01", join(backups, "registry-20000101T000000Z.db")]);
-      const cleanup = argv(one("backup", "Service", "ExecStartPost"), {}, scratch);
-      expect((await execa(cleanup[0]!, cleanup.slice(1), { reject: false })).exitCode).toBe(0);
-      expect(readdirSync(backups)).toEqual(files);
-    } finally {
-      const started = Date.now();
-      child.kill("SIGTERM");
-      const ended = await child;
-      expect(ended.exitCode).toBe(0);
-      expect(Date.now() - started).toBeLessThan(30_000);
-    }
-  });
+        const backups = join(scratch, "backups");
+        spawnSync("mkdir", ["-p", backups]); // StateDirectory= makes it under systemd
+        const backup = argv(one("backup", "Service", "ExecStart"), {}, scratch);
+        const made = await execa(backup[0]!, backup.slice(1), { reject: false });
+        expect(made.exitCode, made.stderr).toBe(0);
+        const files = readdirSync(backups);
+        expect(files).toHaveLength(1);
+        expect(files[0]).toMatch(/^registry-\d{8}T\d{6}Z\.db$/);
+        writeFileSync(join(backups, "registry-20000101T000000Z.db"), "");
+        spawnSync("touch", ["-d", "2000-01-01", join(backups, "registry-20000101T000000Z.db")]);
+        const cleanup = argv(one("backup", "Service", "ExecStartPost"), {}, scratch);
+        expect((await execa(cleanup[0]!, cleanup.slice(1), { reject: false })).exitCode).toBe(0);
+        expect(readdirSync(backups)).toEqual(files);
+      } finally {
+        const started = Date.now();
+        child.kill("SIGTERM");
+        const ended = await child;
+        expect(ended.exitCode).toBe(0);
+        expect(Date.now() - started).toBeLessThan(30_000);
+      }
+    },
+  );
 });
 
 describe("the server's container image", () => {
@@ -142,7 +154,13 @@ describe("the server's container image", () => {
 
   it("its command serves (here on a free port)", { timeout: 120_000 }, async () => {
     const scratch = await tempDir("image-state-");
-    const command = [...JSON.parse(instruction("ENTRYPOINT")!), ...JSON.parse(instruction("CMD")!)].map((word: string) => word.replaceAll(checkout, repoRoot.replace(/\/$/, "")).replaceAll(state, scratch).replace(/^8080$/, "0").replace(/^0\.0\.0\.0$/, "127.0.0.1"));
+    const command = [...JSON.parse(instruction("ENTRYPOINT")!), ...JSON.parse(instruction("CMD")!)].map((word: string) =>
+      word
+        .replaceAll(checkout, repoRoot.replace(/\/$/, ""))
+        .replaceAll(state, scratch)
+        .replace(/^8080$/, "0")
+        .replace(/^0\.0\.0\.0$/, "127.0.0.1"),
+    );
     const { url, child } = await served(command);
     try {
       expect((await fetch(`${url}/api/v1/health`)).status).toBe(200);

@@ -20,7 +20,8 @@ import { settled, spawnServe } from "../support/registry-server.ts";
 import { slurmUnavailable, startSlurm, type SlurmCluster } from "../support/slurm.ts";
 import { files } from "./deploy-files.ts";
 
-const unavailable = slurmUnavailable() ?? (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
+const unavailable =
+  slurmUnavailable() ?? (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
 if (unavailable && process.env.CI) throw new Error(`CI must run the Slurm tests: ${unavailable}`);
 if (unavailable) console.warn(`skipping the Slurm tests: ${unavailable}`);
 
@@ -56,10 +57,13 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
   let adminToken: string;
 
   const api = async (path: string, init: RequestInit = {}) => fetch(`${serve.url}${path}`, init);
-  const jobsOf = async (): Promise<JobView[]> => ((await (await api(`/api/v1/jobs?checkpoint=${checkpointId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { jobs: JobView[] }).jobs;
+  const jobsOf = async (): Promise<JobView[]> =>
+    ((await (await api(`/api/v1/jobs?checkpoint=${checkpointId}`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { jobs: JobView[] }).jobs;
   const jobOfKind = async (kind: string) => (await jobsOf()).find((j) => j.kind === kind)!;
   const evidence = async () => {
-    const entry = (await (await api(`/api/v1/checkpoints/${checkpointId}`)).json()) as { compatibility?: Record<string, { status: string; evidence: Array<{ check: string; result: string }> }> };
+    const entry = (await (await api(`/api/v1/checkpoints/${checkpointId}`)).json()) as {
+      compatibility?: Record<string, { status: string; evidence: Array<{ check: string; result: string }> }>;
+    };
     return entry.compatibility?.[cpu];
   };
   const jobLog = (id: string) => readFile(join(logs, `fiab-registry-worker-cpu-${id}.log`), "utf8").catch(() => "(no log)");
@@ -75,7 +79,8 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
   }
 
   /** Submits the CPU script from the checkout, as the README does; its log goes to `logs` (--chdir). */
-  const submit = (extra: string[] = [], env: Record<string, string> = {}) => slurm.sbatch([...smaller, `--chdir=${logs}`, ...extra, files.slurmCpu], { cwd: checkout, env: { ...jobEnv, ...env } });
+  const submit = (extra: string[] = [], env: Record<string, string> = {}) =>
+    slurm.sbatch([...smaller, `--chdir=${logs}`, ...extra, files.slurmCpu], { cwd: checkout, env: { ...jobEnv, ...env } });
 
   beforeAll(async () => {
     slurm = await startSlurm();
@@ -94,7 +99,8 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     db = join(dir, "registry.db");
     // verify-unpickling then one log-run per checkpoint: the cheapest jobs that still run the checkpoint.
     serve = await spawnServe(["--db", db, "--platforms", cpu, "--reference-platform", "none", "--lease-seconds", "20"]);
-    const token = async (scope: string, name: string) => (await execa(process.execPath, [join(checkout, "tooling/registry.mjs"), "token", "create", "--db", db, "--scope", scope, "--name", name])).stdout.trim();
+    const token = async (scope: string, name: string) =>
+      (await execa(process.execPath, [join(checkout, "tooling/registry.mjs"), "token", "create", "--db", db, "--scope", scope, "--name", name])).stdout.trim();
     await writeFile(join(home, ".config", "fiab-registry", "worker-token"), `${await token("worker", slurm.node.name)}\n`, { mode: 0o600 });
     adminToken = await token("admin", "slurm-test-admin");
     const registered = await api("/api/v1/register", {
@@ -160,10 +166,14 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     expect(ended.state, cancelledLog).toBe("CANCELLED");
     expect(cancelledLog).toContain("SIGTERM: handing running jobs back");
     // Slurm records the job as cancelled when it signals it; the worker hands the job back after that, while it stops.
-    const handedBack = await until("the worker to hand the log-run back", async () => {
-      const job = await jobOfKind("log-run");
-      return job.state === "leased" ? undefined : job;
-    }, 60_000);
+    const handedBack = await until(
+      "the worker to hand the log-run back",
+      async () => {
+        const job = await jobOfKind("log-run");
+        return job.state === "leased" ? undefined : job;
+      },
+      60_000,
+    );
     expect(handedBack, cancelledLog).toMatchObject({ state: "queued", attempts: 1, reason: expect.stringMatching(/^handed back by /) });
 
     // deploy/README.md's cron line for this partition: the CPU script, this machine's size, the test's server.
@@ -179,8 +189,16 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
       .replace("sbatch deploy/slurm/registry-worker.sbatch", `sbatch ${[...smaller, `--chdir=${logs}`].join(" ")} deploy/slurm/registry-worker-cpu.sbatch`);
     // cron's environment: its own PATH, HOME and SHELL; the settings as variables of the crontab.
     const { REGISTRY_SERVER_URL: _, PATH: __, ...settings } = jobEnv;
-    const cron = () => execa("/bin/sh", ["-c", command], { cwd: jobEnv.HOME!, env: { ...settings, ...slurm.env, PATH: "/usr/bin:/bin", SHELL: "/bin/sh", LOGNAME: "root" }, extendEnv: false, reject: false, timeout: 30_000 });
-    const workers = async (state: string) => (await slurm.run("squeue", ["-h", "--name=fiab-registry-worker-cpu", `--states=${state}`, "-o", "%i"])).stdout.split("\n").filter(Boolean);
+    const cron = () =>
+      execa("/bin/sh", ["-c", command], {
+        cwd: jobEnv.HOME!,
+        env: { ...settings, ...slurm.env, PATH: "/usr/bin:/bin", SHELL: "/bin/sh", LOGNAME: "root" },
+        extendEnv: false,
+        reject: false,
+        timeout: 30_000,
+      });
+    const workers = async (state: string) =>
+      (await slurm.run("squeue", ["-h", "--name=fiab-registry-worker-cpu", `--states=${state}`, "-o", "%i"])).stdout.split("\n").filter(Boolean);
 
     // A worker still waiting in the queue: the line submits nothing.
     const waiting = await submit(["--hold"]);

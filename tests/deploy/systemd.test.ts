@@ -26,7 +26,8 @@ function systemdUnavailable(): string | undefined {
   return undefined;
 }
 
-const unavailable = systemdUnavailable() ?? (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
+const unavailable =
+  systemdUnavailable() ?? (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
 if (unavailable && process.env.CI) throw new Error(`CI must run the systemd unit test: ${unavailable}`);
 if (unavailable) console.warn(`skipping the systemd unit test: ${unavailable}`);
 
@@ -50,14 +51,20 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
   let exited = false;
   const console_: string[] = [];
 
-  const jobOfKind = async (kind: string) => ((await (await registry.call(`/api/v1/jobs?checkpoint=${checkpointId}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs.find((j) => j.kind === kind)!;
+  const jobOfKind = async (kind: string) =>
+    ((await (await registry.call(`/api/v1/jobs?checkpoint=${checkpointId}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs.find(
+      (j) => j.kind === kind,
+    )!;
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s\ncontainer:\n${console_.join("").slice(-6000)}\nserver:\n${registry.logs.slice(-20).join("\n")}`);
+      if (Date.now() > end)
+        throw new Error(
+          `${what}: not within ${timeoutMs / 1000} s\ncontainer:\n${console_.join("").slice(-6000)}\nserver:\n${registry.logs.slice(-20).join("\n")}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -81,7 +88,8 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
     // there), without its secrets, its enabled services and its machine id, then installed as the README says.
     const etc = join(dir, "etc");
     await execa("cp", ["-a", "/etc", etc]);
-    for (const secret of ["shadow", "shadow-", "gshadow", "gshadow-", "ssh", "ssl/private", "munge", "machine-id"]) await rm(join(etc, secret), { recursive: true, force: true });
+    for (const secret of ["shadow", "shadow-", "gshadow", "gshadow-", "ssh", "ssl/private", "munge", "machine-id"])
+      await rm(join(etc, secret), { recursive: true, force: true });
     await rm(join(etc, "systemd", "system"), { recursive: true, force: true });
     await mkdir(join(etc, "systemd", "system", "multi-user.target.wants"), { recursive: true });
     // NSS without nss-systemd, as on a Debian without libnss-systemd: the service's DynamicUser has no name,
@@ -104,7 +112,13 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
       REGISTRY_WORKER_EXTRA_ARGS: "--offline --find-links /srv/wheels --system-site-packages --allow-package tiny_models --allow-private-network",
     };
     await mkdir(join(etc, "fiab-registry-worker"));
-    await writeFile(join(etc, "fiab-registry-worker", "worker.env"), Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(""), { mode: 0o600 });
+    await writeFile(
+      join(etc, "fiab-registry-worker", "worker.env"),
+      Object.entries(settings)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
     // journald forwards the services' output to the console, which is nspawn's output here.
     await mkdir(join(etc, "systemd", "journald.conf.d"), { recursive: true });
     await writeFile(join(etc, "systemd", "journald.conf.d", "console.conf"), "[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\n");
@@ -146,13 +160,17 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
   });
 
   it("the enabled unit's worker takes the verification, and the entry gets its evidence", async () => {
-    const verify = await until("verify-unpickling done", async () => {
-      // A worker that exits at start would only be restarted a minute later, again and again.
-      if (console_.join("").includes(`${unitName}: Main process exited`)) throw new Error(`the worker exited:\n${console_.join("").slice(-6000)}`);
-      const job = await jobOfKind("verify-unpickling");
-      if (job.state === "failed") throw new Error(`verify-unpickling failed: ${job.reason}\n${console_.join("").slice(-6000)}`);
-      return job.state === "done" ? job : undefined;
-    }, 240_000);
+    const verify = await until(
+      "verify-unpickling done",
+      async () => {
+        // A worker that exits at start would only be restarted a minute later, again and again.
+        if (console_.join("").includes(`${unitName}: Main process exited`)) throw new Error(`the worker exited:\n${console_.join("").slice(-6000)}`);
+        const job = await jobOfKind("verify-unpickling");
+        if (job.state === "failed") throw new Error(`verify-unpickling failed: ${job.reason}\n${console_.join("").slice(-6000)}`);
+        return job.state === "done" ? job : undefined;
+      },
+      240_000,
+    );
     // The worker is the container's: its lease owner is the container's host name and the worker's pid there.
     expect(registry.logs.find((l) => l.startsWith(`job ${verify.job} `) && l.includes(" leased to "))).toContain(` leased to ${machine}:`);
     const entry = await (await registry.call(`/api/v1/checkpoints/${checkpointId}`)).json();
@@ -165,7 +183,12 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
     // nspawn turns SIGTERM into an orderly shutdown of the container: systemd stops the unit as `systemctl stop` does.
     container!.kill("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const shutdown = await Promise.race([container!, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 120_000); })]);
+    const shutdown = await Promise.race([
+      container!,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 120_000);
+      }),
+    ]);
     clearTimeout(timer);
     expect(shutdown, console_.join("").slice(-6000)).toBeDefined();
     expect(shutdown!.exitCode, console_.join("").slice(-6000)).toBe(0);
@@ -174,7 +197,9 @@ describe.skipIf(unavailable)("the systemd unit under a real systemd (systemd-nsp
     expect(output).toMatch(/log-run released/);
     const run = await jobOfKind("log-run");
     expect(run).toMatchObject({ state: "queued", attempts: 1, reason: expect.stringMatching(new RegExp(`^handed back by ${machine}:`)) });
-    const results = registry.db.prepare("SELECT j.kind, r.attempt, r.status FROM job_results r JOIN jobs j ON j.id = r.job_id ORDER BY j.kind, r.attempt").all();
+    const results = registry.db
+      .prepare("SELECT j.kind, r.attempt, r.status FROM job_results r JOIN jobs j ON j.id = r.job_id ORDER BY j.kind, r.attempt")
+      .all();
     expect(results.map((r) => `${r.kind} ${r.attempt} ${r.status}`)).toEqual(["log-run 1 released", "verify-unpickling 1 done"]);
   }, 300_000);
 });

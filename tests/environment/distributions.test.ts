@@ -17,7 +17,9 @@ describe("known distributions", () => {
   it("a distribution_names entry that names another distribution for one, or for a module inside one, is a redirect", () => {
     const modules = versions({ aifs: "0.6.1", "anemoi.models": "0.4.0", torch: "2.5.1" });
     const globals = ["aifs.model.AIFS", "anemoi.models.models.AnemoiModelEncProcDec", "torch._utils._rebuild_tensor_v2"];
-    expect(redirectedDistributions({ modules, distributionNames: { aifs: "evil-aifs" }, pickleGlobals: globals })).toEqual([{ importName: "aifs", distribution: "evil-aifs", known: "aifs", expected: "aifs" }]);
+    expect(redirectedDistributions({ modules, distributionNames: { aifs: "evil-aifs" }, pickleGlobals: globals })).toEqual([
+      { importName: "aifs", distribution: "evil-aifs", known: "aifs", expected: "aifs" },
+    ]);
     expect(redirectedDistributions({ modules, distributionNames: { "anemoi.models.layers": "anemoi-models-fast" }, pickleGlobals: globals })).toEqual([
       { importName: "anemoi.models.layers", distribution: "anemoi-models-fast", known: "anemoi.models", expected: "anemoi-models" },
     ]);
@@ -33,13 +35,20 @@ describe("known distributions", () => {
 
   it("a namespace listed instead of the package installs another project: a redirect when the pickle takes from the package", () => {
     const modules = versions({ anemoi: "0.4.0", torch: "2.5.1" });
-    expect(redirectedDistributions({ modules, distributionNames: {}, pickleGlobals: ["anemoi.models.models.X"] })).toEqual([{ importName: "anemoi", distribution: "anemoi", known: "anemoi.models", expected: "anemoi-models" }]);
+    expect(redirectedDistributions({ modules, distributionNames: {}, pickleGlobals: ["anemoi.models.models.X"] })).toEqual([
+      { importName: "anemoi", distribution: "anemoi", known: "anemoi.models", expected: "anemoi-models" },
+    ]);
     expect(redirectedDistributions({ modules, distributionNames: { anemoi: "anemoi-models" }, pickleGlobals: ["anemoi.models.models.X"] })).toEqual([]);
     expect(redirectedDistributions({ modules, distributionNames: { anemoi: "evil" }, pickleGlobals: ["torch.Size"] })).toEqual([]);
   });
 
   it("the requirement of a known package is its own distribution, whatever distribution_names says", () => {
-    const set = requirementSet({ modules: versions({ aifs: "0.6.1", torch: "2.5.1" }), distributionNames: { aifs: "evil-aifs" }, pickleGlobals: ["aifs.model.AIFS"], pickleModules: ["aifs", "torch"] });
+    const set = requirementSet({
+      modules: versions({ aifs: "0.6.1", torch: "2.5.1" }),
+      distributionNames: { aifs: "evil-aifs" },
+      pickleGlobals: ["aifs.model.AIFS"],
+      pickleModules: ["aifs", "torch"],
+    });
     expect(set.requirements).toEqual(["aifs==0.6.1", "torch==2.5.1"]);
   });
 });

@@ -13,7 +13,11 @@ import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { tempDir } from "../support/helpers.ts";
 
 const python = "/usr/bin/python3";
-const unavailable = !findOnPath("bwrap") ? "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)" : !existsSync(python) ? `${python} is missing` : undefined;
+const unavailable = !findOnPath("bwrap")
+  ? "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)"
+  : !existsSync(python)
+    ? `${python} is missing`
+    : undefined;
 if (unavailable && process.env.CI) throw new Error(`CI must run the harness tests: ${unavailable}`);
 if (unavailable) console.warn(`skipping harness tests: ${unavailable}`);
 
@@ -107,12 +111,22 @@ os.write(int(os.environ["REGISTRY_MESSAGE_FD"]), json.dumps(out).encode())
     expect(harness.report, harness.noReport).toBeDefined();
     const stage = harness.report!.stages[0]!;
     expect(stage, stage.output).toMatchObject({ name: "hostile", exitCode: 0, signal: null, timedOut: false });
-    expect(stepAnswer(stage)).toMatchObject({ states: ["T", "t"], sleepers: 4, ptraceHarness: [-1, "Operation not permitted"], fd3: "Bad file descriptor", procFd3: expect.stringMatching(/Permission denied|No such file/), harnessAlive: true });
+    expect(stepAnswer(stage)).toMatchObject({
+      states: ["T", "t"],
+      sleepers: 4,
+      ptraceHarness: [-1, "Operation not permitted"],
+      fd3: "Bad file descriptor",
+      procFd3: expect.stringMatching(/Permission denied|No such file/),
+      harnessAlive: true,
+    });
     expect(processesWith(token)).toEqual([]);
   });
 
   it("what the harness saw is its own: a step that answers and then dies of a signal is reported with the signal", async () => {
-    const liar = await step("liar", `import json, os, ctypes\nfd = int(os.environ["REGISTRY_MESSAGE_FD"])\nos.write(fd, json.dumps({"status": "ok", "exitCode": 0}).encode())\nctypes.string_at(0)\n`);
+    const liar = await step(
+      "liar",
+      `import json, os, ctypes\nfd = int(os.environ["REGISTRY_MESSAGE_FD"])\nos.write(fd, json.dumps({"status": "ok", "exitCode": 0}).encode())\nctypes.string_at(0)\n`,
+    );
     const harness = await runHarness(env, {}, [{ name: "liar", script: liar }], { timeoutMs: 60_000, sandbox: true, readOnly: [dir] });
     expect(harness.report!.stages[0]).toMatchObject({ exitCode: null, signal: "SIGSEGV" });
     expect(stepAnswer(harness.report!.stages[0])).toEqual({ status: "ok", exitCode: 0 });
@@ -127,14 +141,25 @@ os.write(int(os.environ["REGISTRY_MESSAGE_FD"]), json.dumps(out).encode())
   it("a step past its time limit is killed by the harness, which still reports; when it was required, later steps do not run", async () => {
     const slow = await step("slow", "import time\ntime.sleep(600)\n");
     const started = Date.now();
-    const harness = await runHarness(env, {}, [{ name: "slow", script: slow, required: true }, { name: "after", script: slow }], { timeoutMs: 3000, sandbox: true, readOnly: [dir] });
+    const harness = await runHarness(
+      env,
+      {},
+      [
+        { name: "slow", script: slow, required: true },
+        { name: "after", script: slow },
+      ],
+      { timeoutMs: 3000, sandbox: true, readOnly: [dir] },
+    );
     expect(Date.now() - started).toBeLessThan(25_000);
     expect(harness.run.timedOut).toBe(false);
     expect(harness.report!.stages).toMatchObject([{ name: "slow", timedOut: true }]);
   });
 
   it("files left in the scratch are copied to the host's descriptors, capped, and never through a symbolic link", async () => {
-    const writer = await step("writer", "import os\nos.makedirs('trace')\nopen('trace/data', 'wb').write(b'x' * 1000)\nopen('trace/big', 'wb').write(b'y' * 5000)\nos.symlink('/etc/passwd', 'trace/link')\n");
+    const writer = await step(
+      "writer",
+      "import os\nos.makedirs('trace')\nopen('trace/data', 'wb').write(b'x' * 1000)\nopen('trace/big', 'wb').write(b'y' * 5000)\nos.symlink('/etc/passwd', 'trace/link')\n",
+    );
     const out = await tempDir("harness-out-");
     const harness = await runHarness(env, {}, [{ name: "writer", script: writer }], {
       timeoutMs: 60_000,

@@ -19,13 +19,22 @@ if (unavailable) console.warn(`skipping install classification tests: ${unavaila
 describe("classifyInstallFailure", () => {
   it("names the host's causes, and blames the checkpoint only for a conflict among its pins", () => {
     const cases: Array<[string, string, string]> = [
-      ["  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of tiny==9.9.9 and you require tiny==9.9.9, we can conclude that your requirements are unsatisfiable.", "environment-error", "does not hold"],
+      [
+        "  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of tiny==9.9.9 and you require tiny==9.9.9, we can conclude that your requirements are unsatisfiable.",
+        "environment-error",
+        "does not hold",
+      ],
       ["error: Failed to fetch: `http://127.0.0.1:9/simple/tiny/`\n  Caused by: error sending request for url", "environment-error", "could not be reached"],
-      ["  × No solution found when resolving dependencies:\n  ╰─▶ Because b==1.0 depends on a>=2 and you require a==1.0, we can conclude that your requirements are unsatisfiable.", "install-failed", "conflict"],
+      [
+        "  × No solution found when resolving dependencies:\n  ╰─▶ Because b==1.0 depends on a>=2 and you require a==1.0, we can conclude that your requirements are unsatisfiable.",
+        "install-failed",
+        "conflict",
+      ],
       ["OSError: [Errno 28] No space left on device", "environment-error", "disk is full"],
       ["Traceback (most recent call last):\n  something pip did not expect", "environment-error", "without naming a cause"],
     ];
-    for (const [log, status, cause] of cases) expect(classifyInstallFailure(log, { timedOut: false }), log).toMatchObject({ status, cause: expect.stringContaining(cause) });
+    for (const [log, status, cause] of cases)
+      expect(classifyInstallFailure(log, { timedOut: false }), log).toMatchObject({ status, cause: expect.stringContaining(cause) });
     expect(classifyInstallFailure("", { timedOut: true })).toMatchObject({ status: "environment-error", deterministic: false });
     expect(classifyInstallFailure("", { timedOut: false, signal: "SIGKILL" })).toMatchObject({ status: "environment-error" });
   });
@@ -49,7 +58,11 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
       join(conflicting, "pyproject.toml"),
       '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "registry-conflicting"\nversion = "1.0"\ndependencies = ["registry-tiny-models>=0.2"]\n[tool.setuptools]\npackages = ["registry_conflicting"]\n',
     );
-    await execa(torchPython, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", models.wheelhouse, conflicting], { cwd: dir });
+    await execa(
+      torchPython,
+      ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", models.wheelhouse, conflicting],
+      { cwd: dir },
+    );
     await chmod(models.wheelhouse, 0o755);
     env = await createEnvironment({ python: torchPython, systemSitePackages: true, keep: false });
     // A port that was bound and let go: nothing listens there.
@@ -62,13 +75,24 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
     await env?.dispose();
   });
 
-  const install = (requirements: string[], source: Parameters<typeof installRequirements>[2]) => installRequirements(env, requirements, source, { timeoutMs: 300_000, sandbox: true, allowBuilds: false });
+  const install = (requirements: string[], source: Parameters<typeof installRequirements>[2]) =>
+    installRequirements(env, requirements, source, { timeoutMs: 300_000, sandbox: true, allowBuilds: false });
 
   it("an index that cannot be reached is the environment's, not deterministic", async () => {
-    const outcome = await install(["registry-tiny-models==0.1.0"], { indexUrl: `http://127.0.0.1:${closedPort}/simple`, extraIndexUrls: [], findLinks: [], offline: false });
+    const outcome = await install(["registry-tiny-models==0.1.0"], {
+      indexUrl: `http://127.0.0.1:${closedPort}/simple`,
+      extraIndexUrls: [],
+      findLinks: [],
+      offline: false,
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.log).toMatch(/Connection refused/);
-    expect(outcome.failure).toEqual({ status: "environment-error", fault: "environment", deterministic: false, cause: "the package index could not be reached" });
+    expect(outcome.failure).toEqual({
+      status: "environment-error",
+      fault: "environment",
+      deterministic: false,
+      cause: "the package index could not be reached",
+    });
   });
 
   it("a wheel folder without the version asked for is the environment's", async () => {
@@ -78,7 +102,11 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
   });
 
   it("pins that conflict, whatever the index holds, are the checkpoint's, deterministic", async () => {
-    const outcome = await install(["registry-tiny-models==0.1.0", "registry-conflicting==1.0"], { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true });
+    const outcome = await install(["registry-tiny-models==0.1.0", "registry-conflicting==1.0"], {
+      extraIndexUrls: [],
+      findLinks: [models.wheelhouse],
+      offline: true,
+    });
     expect(outcome.log).toMatch(/ResolutionImpossible/);
     expect(outcome.failure).toEqual({ status: "install-failed", fault: "checkpoint", deterministic: true, cause: "the checkpoint's requirements conflict" });
   });

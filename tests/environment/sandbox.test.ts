@@ -16,7 +16,11 @@ import { repoRoot, tempDir } from "../support/helpers.ts";
 import { processGroupAlive } from "../support/processes.ts";
 
 const python = "/usr/bin/python3";
-const unavailable = !findOnPath("bwrap") ? "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)" : !existsSync(python) ? `${python} is missing` : undefined;
+const unavailable = !findOnPath("bwrap")
+  ? "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)"
+  : !existsSync(python)
+    ? `${python} is missing`
+    : undefined;
 if (unavailable && process.env.CI) throw new Error(`CI must run the sandbox tests: ${unavailable}`);
 if (unavailable) console.warn(`skipping sandbox tests: ${unavailable}`);
 
@@ -67,7 +71,8 @@ describe.skipIf(unavailable)("the sandbox", () => {
     });
     afterAll(() => new Promise<void>((done) => server.close(() => done())));
 
-    const probe = "import sys, urllib.request\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\nexcept Exception as error:\n  print('unreachable:', error)";
+    const probe =
+      "import sys, urllib.request\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\nexcept Exception as error:\n  print('unreachable:', error)";
 
     it("a server on the host's 127.0.0.1 is out of reach; with the network shared (pip's case) it is reached", async () => {
       const shared = await runSandboxed([python, "-c", probe, url], { ...base(), network: true });
@@ -86,7 +91,15 @@ describe.skipIf(unavailable)("the sandbox", () => {
   describe("nothing worth reading", () => {
     it("runs as uid 65534 inside, and to the kernel as an unprivileged uid: 65534 when the host user is root, the user's own otherwise", async () => {
       const nap = uniqueNap(3);
-      const running = runSandboxed([python, "-c", "import json, os, pwd, time, sys\nprint(json.dumps([os.getuid(), os.getgid(), os.getgroups(), pwd.getpwuid(os.getuid()).pw_name]), flush=True)\ntime.sleep(float(sys.argv[1]))", nap], base());
+      const running = runSandboxed(
+        [
+          python,
+          "-c",
+          "import json, os, pwd, time, sys\nprint(json.dumps([os.getuid(), os.getgid(), os.getgroups(), pwd.getpwuid(os.getuid()).pw_name]), flush=True)\ntime.sleep(float(sys.argv[1]))",
+          nap,
+        ],
+        base(),
+      );
       let hostUids: number[] = [];
       for (let i = 0; i < 50 && hostUids.length === 0; i++, await sleep(100)) {
         hostUids = processesWith(nap)
@@ -121,14 +134,23 @@ describe.skipIf(unavailable)("the sandbox", () => {
       for (const name of seen.etc) expect(allowed.includes(name) || /^python3(\.\d+)?$/.test(name), name).toBe(true);
       expect(seen.etc).toEqual(expect.arrayContaining(["passwd", "group", "hosts"]));
       expect(seen).toMatchObject({ shadow: "No such file or directory", gshadow: "No such file or directory", root: false, home: false, hostHome: false });
-      expect(seen.passwd).not.toContain(readFileSync("/etc/passwd", "utf8").split("\n").find((line) => line.startsWith("daemon:")) ?? "daemon:");
+      expect(seen.passwd).not.toContain(
+        readFileSync("/etc/passwd", "utf8")
+          .split("\n")
+          .find((line) => line.startsWith("daemon:")) ?? "daemon:",
+      );
       expect(existsSync(homedir())).toBe(true); // the host has a home; the sandbox does not see it
     });
 
     it("what a caller names is readable at its path, and nothing beside it", async () => {
       const readable = await tempDir("sandbox-read-only-");
       await writeFile(join(readable, "input.txt"), "visible");
-      const seen = await inside("import json, os, sys\nprint(json.dumps({'input': open(sys.argv[1]).read(), 'repository': os.path.exists(sys.argv[2]), 'hostTmp': sorted(os.listdir('/tmp'))}))", { readOnly: [join(readable, "input.txt")] }, join(readable, "input.txt"), join(repoRoot, "package.json"));
+      const seen = await inside(
+        "import json, os, sys\nprint(json.dumps({'input': open(sys.argv[1]).read(), 'repository': os.path.exists(sys.argv[2]), 'hostTmp': sorted(os.listdir('/tmp'))}))",
+        { readOnly: [join(readable, "input.txt")] },
+        join(readable, "input.txt"),
+        join(repoRoot, "package.json"),
+      );
       expect(seen.input).toBe("visible");
       expect(seen.repository).toBe(false);
       // The host's /tmp is not there: only the folders leading to what was named.
@@ -140,7 +162,15 @@ describe.skipIf(unavailable)("the sandbox", () => {
     it("writes land only in the capped scratch (/tmp): the repository, the host's /tmp, /etc, /dev and / stay untouched", async () => {
       const id = `sandbox-escape-${process.pid}-${Date.now()}`;
       const writable = await tempDir("sandbox-writable-");
-      const targets = { scratch: `/tmp/${id}`, writable: join(writable, id), repository: join(repoRoot, id), home: join(homedir(), id), etc: `/etc/${id}`, dev: `/dev/${id}`, root: `/${id}` };
+      const targets = {
+        scratch: `/tmp/${id}`,
+        writable: join(writable, id),
+        repository: join(repoRoot, id),
+        home: join(homedir(), id),
+        etc: `/etc/${id}`,
+        dev: `/dev/${id}`,
+        root: `/${id}`,
+      };
       const script = [
         "import errno, json, os, sys",
         "out = {}",
@@ -179,7 +209,10 @@ describe.skipIf(unavailable)("the sandbox", () => {
       const seen = await inside(fill, { memoryLimitMiB: 2048 });
       expect(seen["/tmp/fill"]).toEqual(["No space left on device", limits.scratchMiB]);
       expect(seen["/dev/shm/fill"]).toEqual(["No space left on device", limits.shmMiB]);
-      const data = await runSandboxed([python, "-c", "print([l for l in open('/proc/self/limits') if l.startswith('Max data size')][0].split()[3])"], { ...base(), memoryLimitMiB: 2048 });
+      const data = await runSandboxed([python, "-c", "print([l for l in open('/proc/self/limits') if l.startswith('Max data size')][0].split()[3])"], {
+        ...base(),
+        memoryLimitMiB: 2048,
+      });
       expect(data.stdout.trim()).toBe(String(limits.dataMiB! * 1024 * 1024));
     });
 
@@ -254,7 +287,11 @@ describe.skipIf(unavailable)("the sandbox", () => {
       const dir = await tempDir("timeout-");
       // The child sleeps well past the timeout, so that a loaded machine firing the timer late cannot let it write.
       const nap = uniqueNap(4);
-      const run = await runSandboxed(["/bin/sh", "-c", `setsid sh -c 'sleep ${nap}; touch "$1"' sh ${dir}/late &\nexec sleep 60`], { ...base(), writable: [dir], timeoutMs: 1000 });
+      const run = await runSandboxed(["/bin/sh", "-c", `setsid sh -c 'sleep ${nap}; touch "$1"' sh ${dir}/late &\nexec sleep 60`], {
+        ...base(),
+        writable: [dir],
+        timeoutMs: 1000,
+      });
       expect(run.timedOut).toBe(true);
       expect(run.seconds).toBeLessThan(10);
       expect(processesWith(nap)).toEqual([]);

@@ -38,7 +38,9 @@ async function checkpointFrom(name: string, tinyModels: { version: unknown; dist
     "with zipfile.ZipFile(sys.argv[1], 'a') as archive:",
     "  archive.writestr(archive.namelist()[0].split('/')[0] + '/anemoi-metadata/anemoi.json', json.dumps(meta))",
   ].join("\n");
-  await execa(torchPython, ["-c", script, out, JSON.stringify(tinyModels.version), tinyModels.distribution], { env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" } });
+  await execa(torchPython, ["-c", script, out, JSON.stringify(tinyModels.version), tinyModels.distribution], {
+    env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" },
+  });
   return out;
 }
 
@@ -55,7 +57,10 @@ describe.skipIf(unavailable)("verify-unpickling in the sandbox", () => {
   const server = createServer((request, response) => {
     requests.push(request.url ?? "");
     if (request.url === "/registry_tiny_models-0.1.0-py3-none-any.whl") {
-      readFile(wheel).then((bytes) => response.end(bytes), () => response.writeHead(500).end());
+      readFile(wheel).then(
+        (bytes) => response.end(bytes),
+        () => response.writeHead(500).end(),
+      );
     } else response.writeHead(404).end();
   });
 
@@ -74,7 +79,12 @@ describe.skipIf(unavailable)("verify-unpickling in the sandbox", () => {
     const { run, result } = await verify(checkpoint, "--offline", "--find-links", models.wheelhouse);
     expect(run.exitCode).toBe(0);
     const requirement = "registry-tiny-models @ git+https://example.invalid/tiny-models.git@0123456789abcdef0123456789abcdef01234567";
-    expect(result).toMatchObject({ status: "install-failed", fault: "checkpoint", deterministic: true, requirements: [requirement, expect.stringMatching(/^torch==/)] });
+    expect(result).toMatchObject({
+      status: "install-failed",
+      fault: "checkpoint",
+      deterministic: true,
+      requirements: [requirement, expect.stringMatching(/^torch==/)],
+    });
     expect(result.summary).toContain(`"${requirement}"`);
     expect(result.summary).toContain("--allow-source-requirements");
     expect(result.detail).toMatchObject({ reason: expect.stringContaining("is a VCS requirement"), log: "" });
@@ -83,7 +93,10 @@ describe.skipIf(unavailable)("verify-unpickling in the sandbox", () => {
 
   it("a URL requirement: refused; allowed with --offline, pip cannot reach the host's 127.0.0.1; allowed with the network, it installs", async () => {
     // The pin the registry appends lands in the URL's fragment, where pip ignores it.
-    const checkpoint = await checkpointFrom("url.ckpt", { version: "0.1.0", distribution: `registry-tiny-models @ ${origin}/registry_tiny_models-0.1.0-py3-none-any.whl#` });
+    const checkpoint = await checkpointFrom("url.ckpt", {
+      version: "0.1.0",
+      distribution: `registry-tiny-models @ ${origin}/registry_tiny_models-0.1.0-py3-none-any.whl#`,
+    });
     requests = [];
     const refused = await verify(checkpoint, "--offline");
     expect(refused.result).toMatchObject({ status: "install-failed", summary: expect.stringContaining("is a direct URL requirement") });
@@ -106,16 +119,40 @@ describe.skipIf(unavailable)("verify-unpickling in the sandbox", () => {
     const checkpoint = await makeCheckpoint(models, join(dir, "alloc.ckpt"), "tiny_models.hog.TorchHogNet");
     const { run, result } = await verify(checkpoint, "--offline", "--find-links", models.wheelhouse, "--memory-limit", "2048");
     expect(run.exitCode).toBe(0);
-    expect(result).toMatchObject({ status: "out-of-memory", fault: "checkpoint", detail: { memoryLimitMiB: 2048, error: { type: "builtins.RuntimeError", message: expect.stringContaining("DefaultCPUAllocator: can't allocate memory") } } });
+    expect(result).toMatchObject({
+      status: "out-of-memory",
+      fault: "checkpoint",
+      detail: {
+        memoryLimitMiB: 2048,
+        error: { type: "builtins.RuntimeError", message: expect.stringContaining("DefaultCPUAllocator: can't allocate memory") },
+      },
+    });
   });
 
   describe("without bubblewrap on PATH", () => {
     const withoutBwrap = (checkpoint: string, ...args: string[]) =>
-      execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", ...args], {
-        cwd: repoRoot,
-        reject: false,
-        env: { NO_COLOR: "1", PATH: join(dir, "no-such-folder") },
-      });
+      execa(
+        process.execPath,
+        [
+          join(repoRoot, "tooling", "registry.mjs"),
+          "verify-unpickling",
+          checkpoint,
+          "--python",
+          torchPython,
+          "--offline",
+          "--find-links",
+          models.wheelhouse,
+          "--system-site-packages",
+          "--allow-package",
+          "tiny_models",
+          ...args,
+        ],
+        {
+          cwd: repoRoot,
+          reject: false,
+          env: { NO_COLOR: "1", PATH: join(dir, "no-such-folder") },
+        },
+      );
 
     it("refuses to run, naming the package to install and --no-sandbox, in a record of the environment's failure", async () => {
       const checkpoint = await makeCheckpoint(models, join(dir, "plain.ckpt"), "tiny_models.TinyNet");

@@ -22,10 +22,13 @@ describe("source requirements", () => {
     expect(refusedRequirement([requirement], true)).toBeUndefined();
   });
 
-  it.each(["torch==2.5.1", "anemoi-models==0.4.2", "flash-attn==2.7.4.post1", "torch_geometric", "pkg[extra]==1.0", "tiny==1.0+cu126"])("%s is a release from an index", (requirement) => {
-    expect(sourceKind(requirement)).toBeUndefined();
-    expect(refusedRequirement([requirement], false)).toBeUndefined();
-  });
+  it.each(["torch==2.5.1", "anemoi-models==0.4.2", "flash-attn==2.7.4.post1", "torch_geometric", "pkg[extra]==1.0", "tiny==1.0+cu126"])(
+    "%s is a release from an index",
+    (requirement) => {
+      expect(sourceKind(requirement)).toBeUndefined();
+      expect(refusedRequirement([requirement], false)).toBeUndefined();
+    },
+  );
 
   it("a requirement an installer would read as an option is refused even when source requirements are allowed", () => {
     for (const requirement of ["--index-url=https://example.org/simple", "-e git+https://example.org/x.git"]) {

@@ -57,15 +57,31 @@ describe("the checkpoint's words", () => {
 
 describe("verification records", () => {
   it("are unpickle evidence of the platform they ran on, with the checkpoint's words escaped", () => {
-    const failed = unpickleEvidence(verification("unpickle-error", { summary: "ModuleNotFoundError\u001b]0;x\u0007", checkpointOutput: "Traceback\n\u001b[2Jgone" }));
-    expect(failed).toMatchObject({ platform: "linux-x86_64-cpu", runId: "run-unpickle-error", evidence: { check: "unpickle", result: "fail", summary: "unpickle-error: ModuleNotFoundError\\x1b]0;x\\x07", details: { checkpointOutput: "Traceback\n\\x1b[2Jgone" } } });
-    expect(unpickleEvidence(verification("ok")).evidence).toMatchObject({ result: "pass", environment: { os: "linux", arch: "x86_64", python: "3.13.5", torch: "2.5.1", packages: { torch: "2.5.1" } } });
+    const failed = unpickleEvidence(
+      verification("unpickle-error", { summary: "ModuleNotFoundError\u001b]0;x\u0007", checkpointOutput: "Traceback\n\u001b[2Jgone" }),
+    );
+    expect(failed).toMatchObject({
+      platform: "linux-x86_64-cpu",
+      runId: "run-unpickle-error",
+      evidence: {
+        check: "unpickle",
+        result: "fail",
+        summary: "unpickle-error: ModuleNotFoundError\\x1b]0;x\\x07",
+        details: { checkpointOutput: "Traceback\n\\x1b[2Jgone" },
+      },
+    });
+    expect(unpickleEvidence(verification("ok")).evidence).toMatchObject({
+      result: "pass",
+      environment: { os: "linux", arch: "x86_64", python: "3.13.5", torch: "2.5.1", packages: { torch: "2.5.1" } },
+    });
   });
 
   it("are never evidence when the host's environment failed", () => {
     const noIndex = verification("environment-error", { fault: "environment", deterministic: false });
     expect(() => unpickleEvidence(noIndex)).toThrow(ResultError);
-    expect(() => evidenceFromResult(noIndex, "result.json")).toThrow(/^result\.json: run run-environment-error failed in its host's environment \(environment-error\): it says nothing about the checkpoint$/);
+    expect(() => evidenceFromResult(noIndex, "result.json")).toThrow(
+      /^result\.json: run run-environment-error failed in its host's environment \(environment-error\): it says nothing about the checkpoint$/,
+    );
     // An older record without `fault` is judged by its status.
     expect(faultOf({ status: "environment-error" })).toBe("environment");
     expect(faultOf({ status: "install-failed" })).toBe("environment");
@@ -75,15 +91,33 @@ describe("verification records", () => {
   });
 
   it("say whether they would come out the same again", () => {
-    expect(["unpickle-error", "missing-module", "refused-unsafe", "refused-dependency"].map((s) => isDeterministic({ status: s as VerificationResult["status"] }))).toEqual([true, true, true, true]);
-    expect(["timeout", "out-of-memory", "environment-error"].map((s) => isDeterministic({ status: s as VerificationResult["status"] }))).toEqual([false, false, false]);
+    expect(
+      ["unpickle-error", "missing-module", "refused-unsafe", "refused-dependency"].map((s) => isDeterministic({ status: s as VerificationResult["status"] })),
+    ).toEqual([true, true, true, true]);
+    expect(["timeout", "out-of-memory", "environment-error"].map((s) => isDeterministic({ status: s as VerificationResult["status"] }))).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(isDeterministic({ status: "timeout", deterministic: true })).toBe(true);
   });
 
   it("are refusals of the asked platform when the scan or the dependency rule refused", () => {
     for (const status of ["refused-unsafe", "refused-dependency"] as const) {
-      const refusal = refusalEvidence(verification(status, { summary: "aifs -> evil-aifs is not the reviewed distribution anemoi-models" }), "linux-x86_64-cuda");
-      expect(refusal).toMatchObject({ platform: "linux-x86_64-cuda", evidence: { check: "unpickle", result: "fail", summary: `${status}: aifs -> evil-aifs is not the reviewed distribution anemoi-models`, environment: { os: "linux", arch: "x86_64" }, checkpointSha256: sha } });
+      const refusal = refusalEvidence(
+        verification(status, { summary: "aifs -> evil-aifs is not the reviewed distribution anemoi-models" }),
+        "linux-x86_64-cuda",
+      );
+      expect(refusal).toMatchObject({
+        platform: "linux-x86_64-cuda",
+        evidence: {
+          check: "unpickle",
+          result: "fail",
+          summary: `${status}: aifs -> evil-aifs is not the reviewed distribution anemoi-models`,
+          environment: { os: "linux", arch: "x86_64" },
+          checkpointSha256: sha,
+        },
+      });
       expect(() => unpickleEvidence(verification(status))).toThrow(/refused before running/);
     }
     expect(() => refusalEvidence(verification("ok"), "linux-x86_64-cpu")).toThrow(/not a refusal/);
@@ -96,21 +130,61 @@ describe("verification records", () => {
 
 describe("runs", () => {
   it("a trace is a passed run of the platform", () => {
-    const index = { runId: "trace-1", tool: { name: "fiab-model-registry log-run", version: "0.1.0" }, checkpoint: { sha256: sha, sizeBytes: 10 }, input: { dtype: "float32", device: "cpu" }, path: "forward", modules: [{}, {}], environment: { torch: "2.5.1", python: "3.13.5" }, timingsSeconds: {}, peakMemoryBytes: {} } as unknown as TraceIndex;
+    const index = {
+      runId: "trace-1",
+      tool: { name: "fiab-model-registry log-run", version: "0.1.0" },
+      checkpoint: { sha256: sha, sizeBytes: 10 },
+      input: { dtype: "float32", device: "cpu" },
+      path: "forward",
+      modules: [{}, {}],
+      environment: { torch: "2.5.1", python: "3.13.5" },
+      timingsSeconds: {},
+      peakMemoryBytes: {},
+    } as unknown as TraceIndex;
     expect(runPassEvidence(index, { platform: "linux-x86_64-cpu", trace: { "index.json": sha }, date: "2026-11-20T10:00:00.000Z" })).toMatchObject({
       platform: "linux-x86_64-cpu",
       runId: "trace-1",
-      evidence: { check: "run", result: "pass", summary: "ran on dummy input in float32 on cpu (forward, 2 module calls)", environment: { os: "linux", arch: "x86_64", torch: "2.5.1" }, checkpointSha256: sha },
+      evidence: {
+        check: "run",
+        result: "pass",
+        summary: "ran on dummy input in float32 on cpu (forward, 2 module calls)",
+        environment: { os: "linux", arch: "x86_64", torch: "2.5.1" },
+        checkpointSha256: sha,
+      },
     });
   });
 
   it("a failure is a failed run with its reason and the checkpoint's words; never a bare exit status", () => {
-    const base = { platform: "linux-x86_64-cuda", job: "j", attempt: 3, dtype: "bfloat16", checkpointSha256: sha, date: "2026-11-20T10:00:00.000Z", tool: { name: "fiab-model-registry worker", version: "0.1.0" } };
-    const once = runFailureEvidence({ ...base, failures: 1, reason: "log-run failed (checkpoint): RuntimeError: no kernel image\nmore", output: `${"z".repeat(3000)}\nRuntimeError: no kernel image\u001b[0m` });
-    expect(once).toMatchObject({ runId: "job-j-3", evidence: { check: "run", result: "fail", summary: "log-run failed: log-run failed (checkpoint): RuntimeError: no kernel image", environment: { os: "linux", arch: "x86_64" }, details: { job: "j", dtype: "bfloat16" } } });
+    const base = {
+      platform: "linux-x86_64-cuda",
+      job: "j",
+      attempt: 3,
+      dtype: "bfloat16",
+      checkpointSha256: sha,
+      date: "2026-11-20T10:00:00.000Z",
+      tool: { name: "fiab-model-registry worker", version: "0.1.0" },
+    };
+    const once = runFailureEvidence({
+      ...base,
+      failures: 1,
+      reason: "log-run failed (checkpoint): RuntimeError: no kernel image\nmore",
+      output: `${"z".repeat(3000)}\nRuntimeError: no kernel image\u001b[0m`,
+    });
+    expect(once).toMatchObject({
+      runId: "job-j-3",
+      evidence: {
+        check: "run",
+        result: "fail",
+        summary: "log-run failed: log-run failed (checkpoint): RuntimeError: no kernel image",
+        environment: { os: "linux", arch: "x86_64" },
+        details: { job: "j", dtype: "bfloat16" },
+      },
+    });
     expect(once.evidence.details!.checkpointOutput).toHaveLength(2000);
     expect(String(once.evidence.details!.checkpointOutput).endsWith("RuntimeError: no kernel image\\x1b[0m")).toBe(true);
-    expect(runFailureEvidence({ ...base, failures: 3, reason: "\n", output: undefined }).evidence.summary).toBe("log-run failed 3 times: the run failed without a message");
+    expect(runFailureEvidence({ ...base, failures: 3, reason: "\n", output: undefined }).evidence.summary).toBe(
+      "log-run failed 3 times: the run failed without a message",
+    );
   });
 });
 
@@ -131,14 +205,22 @@ describe("comparisons", () => {
     }) as unknown as ComparisonResult;
 
   it("pass when equivalent or within tolerance, degraded when divergent, fail with NaN where the reference has numbers", () => {
-    expect(["equivalent", "within-tolerance", "divergent"].map((v) => comparisonEvidence(comparison(v as ComparisonResult["verdict"])).evidence.result)).toEqual(["pass", "pass", "degraded"]);
+    expect(
+      ["equivalent", "within-tolerance", "divergent"].map((v) => comparisonEvidence(comparison(v as ComparisonResult["verdict"])).evidence.result),
+    ).toEqual(["pass", "pass", "degraded"]);
     expect(comparisonEvidence(comparison("divergent", 3)).evidence.result).toBe("fail");
     expect(comparisonEvidence(comparison("equivalent")).evidence.summary).toBe("equivalent\\x07 (against linux-x86_64-cpu float64)");
   });
 });
 
 describe("the file a worker hashed", () => {
-  const entry = (source: Record<string, unknown>, tags?: Record<string, string>) => ({ schemaVersion: 1, display: { name: "x" }, ...(tags ? { tags } : {}), source: { url: "https://example.org/x.ckpt", ...source }, compatibility: { "linux-x86_64-cpu": { evidence: ["first"] } } });
+  const entry = (source: Record<string, unknown>, tags?: Record<string, string>) => ({
+    schemaVersion: 1,
+    display: { name: "x" },
+    ...(tags ? { tags } : {}),
+    source: { url: "https://example.org/x.ckpt", ...source },
+    compatibility: { "linux-x86_64-cpu": { evidence: ["first"] } },
+  });
   const observed = { sha256: sha, sizeBytes: 10, date: "2026-11-20T10:00:00.000Z" };
 
   it("is recorded where the entry has no sha256 (and no size)", () => {
@@ -150,12 +232,20 @@ describe("the file a worker hashed", () => {
   it("flags the entry when it disagrees, and keeps the recorded file and its evidence", () => {
     const other = "b".repeat(64);
     const disputed = observeFile(entry({ sizeBytes: 10, sha256: other }), observed);
-    expect(disputed).toMatchObject({ change: "disputed", message: `sha256 differ: a worker downloaded 10 bytes with sha256 ${sha} from source.url on 2026-11-20T10:00:00.000Z; the entry records 10 bytes with sha256 ${other}` });
+    expect(disputed).toMatchObject({
+      change: "disputed",
+      message: `sha256 differ: a worker downloaded 10 bytes with sha256 ${sha} from source.url on 2026-11-20T10:00:00.000Z; the entry records 10 bytes with sha256 ${other}`,
+    });
     const doc = (disputed as unknown as { doc: ReturnType<typeof entry> }).doc;
     expect(doc.source).toEqual({ url: "https://example.org/x.ckpt", sizeBytes: 10, sha256: other });
     expect(doc.compatibility).toEqual(entry({}).compatibility);
     expect(doc.tags).toEqual({ integrity: (disputed as { message: string }).message });
-    expect(observeFile(entry({ sizeBytes: 11 }), observed)).toMatchObject({ change: "disputed", message: expect.stringMatching(/^size differ: .* the entry records 11 bytes$/) });
-    expect(observeFile(entry({ sizeBytes: 10, sha256: other }, { integrity: "earlier", status: "operational" }), observed)).toMatchObject({ change: "already-disputed" });
+    expect(observeFile(entry({ sizeBytes: 11 }), observed)).toMatchObject({
+      change: "disputed",
+      message: expect.stringMatching(/^size differ: .* the entry records 11 bytes$/),
+    });
+    expect(observeFile(entry({ sizeBytes: 10, sha256: other }, { integrity: "earlier", status: "operational" }), observed)).toMatchObject({
+      change: "already-disputed",
+    });
   });
 });

@@ -21,7 +21,16 @@ function result(overrides: Record<string, unknown> = {}) {
     requirements: ["anemoi-models==0.5.0", "torch==2.6.0"],
     requirementNotes: [],
     installed: { torch: "2.6.0" },
-    platform: { key: "linux-x86_64-cuda", os: "linux", arch: "x86_64", python: "3.11.8", torch: "2.6.0", cudaAvailable: true, cudaVersion: "12.4", accelerator: "NVIDIA H100" },
+    platform: {
+      key: "linux-x86_64-cuda",
+      os: "linux",
+      arch: "x86_64",
+      python: "3.11.8",
+      torch: "2.6.0",
+      cudaAvailable: true,
+      cudaVersion: "12.4",
+      accelerator: "NVIDIA H100",
+    },
     durationsSeconds: { unpickle: 1.5 },
     tool: { name: "fiab-model-registry verify-unpickling", version: "0.1.0" },
     date: "2026-11-20T10:00:00.000Z",
@@ -48,13 +57,32 @@ describe("update-metadata", () => {
   it("records evidence per platform, derives the status, and is idempotent", async () => {
     const { entries, file, write } = await setup();
     const pass = await write("pass.json", result());
-    const fail = await write("fail.json", result({ runId: "run-2", status: "missing-module", summary: "module flash_attn is not installed", platform: { key: "macos-arm64-mps", os: "darwin", arch: "arm64", mpsAvailable: true }, date: "2026-11-21T10:00:00.000Z" }));
+    const fail = await write(
+      "fail.json",
+      result({
+        runId: "run-2",
+        status: "missing-module",
+        summary: "module flash_attn is not installed",
+        platform: { key: "macos-arm64-mps", os: "darwin", arch: "arm64", mpsAvailable: true },
+        date: "2026-11-21T10:00:00.000Z",
+      }),
+    );
     const first = await runCli(["update-metadata", id, "--from", pass, "--from", fail, "--entries", entries, "--json"]);
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ checkpointId: id, added: 2, skipped: 0, platforms: { "linux-x86_64-cuda": "compatible", "macos-arm64-mps": "incompatible" } });
+    expect(JSON.parse(first.stdout)).toEqual({
+      checkpointId: id,
+      added: 2,
+      skipped: 0,
+      platforms: { "linux-x86_64-cuda": "compatible", "macos-arm64-mps": "incompatible" },
+    });
     const doc = await readJson(file);
     expect(Object.keys(doc).indexOf("compatibility")).toBe(Object.keys(doc).indexOf("inputs") - 1);
-    expect(doc.compatibility["linux-x86_64-cuda"].evidence[0]).toMatchObject({ check: "unpickle", result: "pass", environment: { accelerator: "NVIDIA H100", cuda: "12.4" }, details: { runId: "run-1" } });
+    expect(doc.compatibility["linux-x86_64-cuda"].evidence[0]).toMatchObject({
+      check: "unpickle",
+      result: "pass",
+      environment: { accelerator: "NVIDIA H100", cuda: "12.4" },
+      details: { runId: "run-1" },
+    });
     const text = await readFile(file, "utf8");
     const again = await runCli(["update-metadata", id, "--from", pass, "--from", fail, "--entries", entries, "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, skipped: 2 });
@@ -64,7 +92,10 @@ describe("update-metadata", () => {
 
   it("lets a later pass supersede an earlier fail of the same check (rule 1)", async () => {
     const { entries, write } = await setup();
-    const older = await write("old.json", result({ runId: "a", status: "missing-module", summary: "module flash_attn is not installed", date: "2026-11-01T00:00:00.000Z" }));
+    const older = await write(
+      "old.json",
+      result({ runId: "a", status: "missing-module", summary: "module flash_attn is not installed", date: "2026-11-01T00:00:00.000Z" }),
+    );
     const newer = await write("new.json", result({ runId: "b", date: "2026-11-02T00:00:00.000Z" }));
     const run = await runCli(["update-metadata", id, "--from", newer, "--from", older, "--entries", entries]);
     expect(run.stdout).toBe("linux-x86_64-cuda: compatible");
@@ -73,7 +104,10 @@ describe("update-metadata", () => {
   it("refuses a record of the host's environment failing: it says nothing about the checkpoint", async () => {
     const { entries, file, write } = await setup();
     const before = await readFile(file, "utf8");
-    const noIndex = await write("no-index.json", result({ runId: "c", status: "environment-error", summary: "pip could not reach the index", fault: "environment", deterministic: false }));
+    const noIndex = await write(
+      "no-index.json",
+      result({ runId: "c", status: "environment-error", summary: "pip could not reach the index", fault: "environment", deterministic: false }),
+    );
     const run = await runCli(["update-metadata", id, "--from", noIndex, "--entries", entries]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/failed in its host's environment \(environment-error\): it says nothing about the checkpoint/);
@@ -99,7 +133,14 @@ describe("update-metadata", () => {
     const otherId = await runCli(["update-metadata", id, "--from", await write("id.json", result({ checkpointId: "imerg-gt" })), "--entries", entries]);
     expect(otherId.exitCode).toBe(1);
     expect(otherId.stderr).toMatch(/the result is for checkpoint imerg-gt, not aifs-global-o48/);
-    const otherSha = await runCli(["update-metadata", id, "--from", await write("sha.json", result({ checkpointSha256: "b".repeat(64) })), "--entries", entries]);
+    const otherSha = await runCli([
+      "update-metadata",
+      id,
+      "--from",
+      await write("sha.json", result({ checkpointSha256: "b".repeat(64) })),
+      "--entries",
+      entries,
+    ]);
     expect(otherSha.exitCode).toBe(1);
     expect(otherSha.stderr).toMatch(/the result's checkpoint sha256 b{64} does not match the entry's a{64}/);
     const unsafe = await runCli(["update-metadata", id, "--from", await write("u.json", result({ status: "refused-unsafe" })), "--entries", entries]);
@@ -115,7 +156,14 @@ describe("update-metadata", () => {
     const escape = await runCli(["update-metadata", "../../x", "--from", await write("r.json", result()), "--entries", entries]);
     expect(escape.exitCode).toBe(1);
     expect(escape.stderr).toContain(`"../../x" is not a checkpoint id`);
-    const proto = await runCli(["update-metadata", id, "--from", await write("p.json", result({ platform: { ...result().platform, key: "__proto__" } })), "--entries", entries]);
+    const proto = await runCli([
+      "update-metadata",
+      id,
+      "--from",
+      await write("p.json", result({ platform: { ...result().platform, key: "__proto__" } })),
+      "--entries",
+      entries,
+    ]);
     expect(proto.exitCode).toBe(1);
     expect(proto.stderr).toMatch(/platform key "__proto__" is not a lowercase platform key/);
     expect(await readFile(file, "utf8")).toBe(before);

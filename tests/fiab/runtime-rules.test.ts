@@ -46,7 +46,8 @@ describe("timestep: earthkit-data's to_timedelta, called by fiab-plugin-ecmwf's 
   });
 
   it("extract-basic-metadata reads config.data.timestep or frequency as anemoi-utils' frequency_to_timedelta does, and writes a 24-hour step 24h", () => {
-    for (const value of ["1d", "1D", "24h", "24H", " 1d ", 24, "24", "24:00", "PT24H", "1440m", "86400s"]) expect(fiabTimestep(value as never), String(value)).toBe("24h");
+    for (const value of ["1d", "1D", "24h", "24H", " 1d ", 24, "24", "24:00", "PT24H", "1440m", "86400s"])
+      expect(fiabTimestep(value as never), String(value)).toBe("24h");
     expect(fiabTimestep("1h30m")).toBe("90m");
     expect(fiabTimestep("1:30")).toBe("90m");
     expect(fiabTimestep(0.5)).toBeUndefined();
@@ -106,7 +107,8 @@ describe("pip_package_constraints: uv pip install in cascade's PackagesEnv.exten
   ];
 
   it.skipIf(noPackaging)("accepts exactly the requirements packaging's Requirement parses", async () => {
-    const script = "import json,sys\nfrom packaging.requirements import Requirement\nout=[]\nfor r in json.load(sys.stdin):\n  try:\n    Requirement(r); out.append(True)\n  except Exception:\n    out.append(False)\nprint(json.dumps(out))";
+    const script =
+      "import json,sys\nfrom packaging.requirements import Requirement\nout=[]\nfor r in json.load(sys.stdin):\n  try:\n    Requirement(r); out.append(True)\n  except Exception:\n    out.append(False)\nprint(json.dumps(out))";
     const { stdout } = await execa(python!, ["-c", script], { input: JSON.stringify(requirements) });
     const packaging = JSON.parse(stdout) as boolean[];
     expect(requirements.map((r) => pipRequirementProblem(r) === undefined)).toEqual(packaging);
@@ -143,7 +145,10 @@ describe("input_qube and output_qube: qubed 0.3's Qube.from_json, through Checkp
     expect(qubeProblem({ ...qube, children: undefined }, "q")).toEqual({ field: "q", message: 'has no "children" list' });
     expect(qubeProblem({ ...qube, values: { ...qube.values, unit: "x" } }, "q")?.message).toBe('.values has "unit", which QEnum.from_json does not take');
     const metadata = { name: { shape: [1, 2], dtype: "str", values: ["pressure"] } };
-    expect(qubeProblem({ ...qube, children: [{ ...level, metadata }] }, "q")).toEqual({ field: "q.children[0].metadata.name", message: "holds 1 values for the shape [1,2] (2)" });
+    expect(qubeProblem({ ...qube, children: [{ ...level, metadata }] }, "q")).toEqual({
+      field: "q.children[0].metadata.name",
+      message: "holds 1 values for the shape [1,2] (2)",
+    });
     expect(qubeProblem({ global: { ...qube, values: { type: "range", dtype: "str", values: [] } } }, "q")?.field).toBe("q.global");
   });
 });
@@ -152,18 +157,24 @@ describe("configuration: AnemoiCheckpointConfiguration, get_input_configuration 
   it("a nested model's region of interest must be one of its input_options regions", async () => {
     expect(runtimeProblems(await fieldsOf("BRIS-Malawi-2025.10"))).toEqual([]);
     expect(runtimeProblems(await fieldsOf("BRIS-2025.10"))).toEqual([
-      { field: "specific.configuration.region_of_interest", message: 'is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires', fix: 'name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option' },
+      {
+        field: "specific.configuration.region_of_interest",
+        message: 'is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires',
+        fix: 'name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option',
+      },
     ]);
   });
 
   it("cutout input (a list of input_options) only for nested models, one region per item", async () => {
     const fields = await fieldsOf("BRIS-Malawi-2025.10");
     expect(runtimeProblems({ ...fields, configuration: { ...fields.configuration, nested_model: false } })[0]?.message).toMatch(/only for nested models/);
-    expect(runtimeProblems({ ...fields, configuration: { ...fields.configuration, input_options: [{ a: {}, b: {} }] } })[0]?.message).toMatch(/exactly one region name/);
+    expect(runtimeProblems({ ...fields, configuration: { ...fields.configuration, input_options: [{ a: {}, b: {} }] } })[0]?.message).toMatch(
+      /exactly one region name/,
+    );
   });
 });
 
-describe("the pydantic models of fiab-core (extra=\"forbid\"): CommonArtifactMetadata and AnemoiCheckpoint", () => {
+describe('the pydantic models of fiab-core (extra="forbid"): CommonArtifactMetadata and AnemoiCheckpoint', () => {
   it("every view of the store's artifacts has exactly their fields and types", async () => {
     const entries = Object.entries(await store()).map(([id, a]) => ({ id, entry: entryFromArtifact(artifactFields(a)) }));
     const core2 = exportStore(entries, "core-2", "test").store.artifacts;
@@ -171,7 +182,9 @@ describe("the pydantic models of fiab-core (extra=\"forbid\"): CommonArtifactMet
     for (const artifact of Object.values(core2)) expect(core2Artifact.safeParse(artifact).success).toBe(true);
     for (const artifact of Object.values(core1)) expect(core1Artifact.safeParse(artifact).success).toBe(true);
     // supported_platforms: fiab_core's Platform, Literal["macos", "linux"]; disk_size_bytes and the GPU minimum: int.
-    expect(core2Artifact.safeParse({ ...Object.values(core2)[0], common: { ...(Object.values(core2)[0] as any).common, supported_platforms: ["windows"] } }).success).toBe(false);
+    expect(
+      core2Artifact.safeParse({ ...Object.values(core2)[0], common: { ...(Object.values(core2)[0] as any).common, supported_platforms: ["windows"] } }).success,
+    ).toBe(false);
   });
 
   it("minimum_gpu_memory_mib, which get_model_checkpoint_compatibility uses to refuse a machine, never carries an estimate", async () => {
@@ -185,4 +198,3 @@ describe("the pydantic models of fiab-core (extra=\"forbid\"): CommonArtifactMet
     expect(JSON.stringify(view)).not.toContain("gpuMemory");
   });
 });
-

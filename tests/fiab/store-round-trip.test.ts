@@ -67,7 +67,9 @@ describe("import-fiab-store then export-fiab-store", () => {
     await writeFile(file, JSON.stringify(doc));
     const exported = await runCli(["export-fiab-store", "--contract", "core-1", "--entries", entries]);
     expect(exported.exitCode).toBe(0);
-    expect(exported.stderr.split("\n").filter((line) => !line.includes(runtimeFailure))).toEqual(["export-fiab-store: imerg-gt left out of the core-1 view: missing source.sizeBytes, model.timestep"]);
+    expect(exported.stderr.split("\n").filter((line) => !line.includes(runtimeFailure))).toEqual([
+      "export-fiab-store: imerg-gt left out of the core-1 view: missing source.sizeBytes, model.timestep",
+    ]);
     expect(Object.keys(JSON.parse(exported.stdout).artifacts)).not.toContain("imerg-gt");
   });
 });

@@ -19,9 +19,16 @@ const refusal = (text: string) => {
 
 describe("the JSON reader", () => {
   it("names the field and the place of a lone surrogate, in values and keys, at any depth", () => {
-    expect(refusal('{"display": {"name": "a\\ud800b"}}')).toEqual({ message: "display.name: the text holds a lone surrogate (\\ud800): text must be well-formed Unicode", path: "display.name", at: "1:22" });
+    expect(refusal('{"display": {"name": "a\\ud800b"}}')).toEqual({
+      message: "display.name: the text holds a lone surrogate (\\ud800): text must be well-formed Unicode",
+      path: "display.name",
+      at: "1:22",
+    });
     expect(refusal('{"a": [1, "ok", "\\udfff"]}')?.path).toBe("a[2]");
-    expect(refusal('{"tags": {"\\udc00x": "y"}}')).toMatchObject({ message: "tags: a key holds a lone surrogate (\\udc00): text must be well-formed Unicode", path: "tags" });
+    expect(refusal('{"tags": {"\\udc00x": "y"}}')).toMatchObject({
+      message: "tags: a key holds a lone surrogate (\\udc00): text must be well-formed Unicode",
+      path: "tags",
+    });
     expect(refusal('{"odd key": {"k": "\\ud83d"}}')?.path).toBe('["odd key"].k');
   });
 
@@ -42,7 +49,12 @@ describe("the contract", () => {
     const parsed = parseEntry(entry);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems).toEqual([
-      { path: "display.description", message: "text holds a lone surrogate (\\ud800): text must be well-formed Unicode", expected: "well-formed Unicode (surrogates only in pairs)", found: '"made from metadata \\ud800"' },
+      {
+        path: "display.description",
+        message: "text holds a lone surrogate (\\ud800): text must be well-formed Unicode",
+        expected: "well-formed Unicode (surrogates only in pairs)",
+        found: '"made from metadata \\ud800"',
+      },
     ]);
   });
 });

@@ -39,7 +39,9 @@ describe("dataset domains", () => {
 
 describe("number labels", () => {
   it("rounds coordinates read from float arrays to three decimals (about 100 m), dropping trailing zeros", () => {
-    expect(boundsText({ north: 72.80300000000001, west: -59.90499999999997, south: 49.5, east: 30.000000000000004 })).toBe("72.803°N to 49.5°N, 59.905°W to 30°E");
+    expect(boundsText({ north: 72.80300000000001, west: -59.90499999999997, south: 49.5, east: 30.000000000000004 })).toBe(
+      "72.803°N to 49.5°N, 59.905°W to 30°E",
+    );
     expect(boundsText({ north: 0.0001, west: 179.9999, south: -0.0004, east: -179.9996 })).toBe("0° to 0°, 180°E to 180°W");
   });
 });

@@ -34,12 +34,20 @@ describe("refusedKind: IPv4", () => {
     expect(refusedKind(address)).toMatch(kind);
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "172.15.255.255", "172.32.0.0", "100.63.255.255", "100.128.0.0", "169.253.0.1", "192.169.0.1", "223.255.255.255", "18.164.0.1"])(
-    "%s (public) is allowed",
-    (address) => {
-      expect(refusedKind(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    "8.8.8.8",
+    "1.1.1.1",
+    "172.15.255.255",
+    "172.32.0.0",
+    "100.63.255.255",
+    "100.128.0.0",
+    "169.253.0.1",
+    "192.169.0.1",
+    "223.255.255.255",
+    "18.164.0.1",
+  ])("%s (public) is allowed", (address) => {
+    expect(refusedKind(address)).toBeUndefined();
+  });
 });
 
 describe("refusedKind: IPv6", () => {
@@ -78,9 +86,12 @@ describe("refusedKind: IPv6", () => {
     expect(refusedKind(address)).toMatch(kind);
   });
 
-  it.each(["2606:4700:4700::1111", "2a00:1450:4001:80b::200e", "2600::", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:0808:0808::1"])("%s (public) is allowed", (address) => {
-    expect(refusedKind(address)).toBeUndefined();
-  });
+  it.each(["2606:4700:4700::1111", "2a00:1450:4001:80b::200e", "2600::", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:0808:0808::1"])(
+    "%s (public) is allowed",
+    (address) => {
+      expect(refusedKind(address)).toBeUndefined();
+    },
+  );
 
   it("refuses text that is not an address", () => {
     expect(refusedKind("example.org")).toBe("not an IP address");

@@ -16,7 +16,11 @@ afterAll(closeAllServers);
 
 const content = randomBytes(256 * 1024);
 const fast = { retries: 0, timeoutMs: 5000, backoffMs: 1, tailBytes: 4096, allowPrivateNetwork: true };
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("should have failed"), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable("should have failed"),
+    (error: unknown) => error as Error,
+  );
 const monday = "Mon, 01 Jan 2024 00:00:00 GMT";
 const tuesday = "Tue, 02 Jan 2024 00:00:00 GMT";
 
@@ -27,7 +31,9 @@ describe("the deadline of a request", () => {
     const error = await failure(openHttpSource(server.fileUrl, { ...fast, retries: 2, deadlineMs: 1500 }));
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(error).toBeInstanceOf(HttpTimeoutError);
-    expect(error.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/file \(Range: bytes=-4096\): body not complete \(after [12] of 4096 bytes\) within the deadline of 1500 ms \(option deadlineMs\)$/);
+    expect(error.message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/file \(Range: bytes=-4096\): body not complete \(after [12] of 4096 bytes\) within the deadline of 1500 ms \(option deadlineMs\)$/,
+    );
     expect(Date.now() - started).toBeLessThan(4000);
     expect(server.stats.requests).toBe(1);
   });

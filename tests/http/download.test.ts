@@ -53,7 +53,10 @@ describe("downloadToHash", () => {
     const sparse = await sparseFile(8 * 1024 * 1024, content.subarray(0, 1000));
     try {
       const server = await serveFile({ path: sparse.path });
-      const expected = createHash("sha256").update(new Uint8Array(8 * 1024 * 1024 - 1000)).update(content.subarray(0, 1000)).digest("hex");
+      const expected = createHash("sha256")
+        .update(new Uint8Array(8 * 1024 * 1024 - 1000))
+        .update(content.subarray(0, 1000))
+        .digest("hex");
       expect((await downloadToHash(server.fileUrl, fast)).sha256).toBe(expected);
     } finally {
       await sparse.remove();
@@ -73,6 +76,8 @@ describe("downloadToHash", () => {
   it("fails on a status other than 200", async () => {
     const server = await startServer({});
     await expect(downloadToHash(server.url("/nothing"), fast)).rejects.toThrow(HttpStatusError);
-    await expect(downloadToHash(server.url("/nothing"), fast)).rejects.toThrow(/GET http:\/\/127\.0\.0\.1:\d+\/nothing: server answered 404 Not Found, expected 200 OK/);
+    await expect(downloadToHash(server.url("/nothing"), fast)).rejects.toThrow(
+      /GET http:\/\/127\.0\.0\.1:\d+\/nothing: server answered 404 Not Found, expected 200 OK/,
+    );
   });
 });

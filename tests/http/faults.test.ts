@@ -2,14 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  HttpNetworkError,
-  HttpStatusError,
-  HttpTimeoutError,
-  RangeMismatchError,
-  RangeNotSupportedError,
-  TooLargeError,
-} from "../../tooling/http/errors.ts";
+import { HttpNetworkError, HttpStatusError, HttpTimeoutError, RangeMismatchError, RangeNotSupportedError, TooLargeError } from "../../tooling/http/errors.ts";
 import { openHttpSource } from "../../tooling/http/range-source.ts";
 import { ByteSourceError } from "../../tooling/source/byte-source.ts";
 import { closeAllServers, file, flaky, serveFile, startServer } from "../support/http-servers.ts";
@@ -18,7 +11,11 @@ afterAll(closeAllServers);
 
 const content = randomBytes(512 * 1024);
 const fast = { retries: 0, timeoutMs: 2000, backoffMs: 1, tailBytes: 4096, allowPrivateNetwork: true };
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("should have failed"), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable("should have failed"),
+    (error: unknown) => error as Error,
+  );
 const tempDownloads = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("fiab-http-")).length;
 
 describe("servers that ignore Range", () => {

@@ -22,7 +22,11 @@ afterAll(closeAllServers);
 
 const MiB = 1024 * 1024;
 const fast = { retries: 0, timeoutMs: 5000, backoffMs: 1, allowPrivateNetwork: true };
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("should have failed"), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable("should have failed"),
+    (error: unknown) => error as Error,
+  );
 
 // 64 MiB of zeros in a few KB: what decoding would have written.
 const zeros = Buffer.alloc(64 * MiB);
@@ -78,7 +82,9 @@ describe("compression bombs are refused before a byte is decoded", () => {
     const server = await bombServer(encoding);
     const path = join(await tempDir(), "model.ckpt.part");
     const progress: number[] = [];
-    const error = await failure(downloadToFile(server.url("/model.ckpt"), path, { ...fast, retries: 2, maxBytes: MiB, onProgress: (done) => progress.push(done) }));
+    const error = await failure(
+      downloadToFile(server.url("/model.ckpt"), path, { ...fast, retries: 2, maxBytes: MiB, onProgress: (done) => progress.push(done) }),
+    );
     expect(error).toBeInstanceOf(ContentEncodingError);
     expect(error.message).toBe(
       `GET ${server.url("/model.ckpt")}: server answered 200 with Content-Encoding "${encoding}" although identity was asked for; ` +
@@ -93,7 +99,9 @@ describe("compression bombs are refused before a byte is decoded", () => {
   it("a download to a hash or to memory is refused the same way", async () => {
     const server = await bombServer("gzip");
     await expect(downloadToHash(server.url("/model.ckpt"), fast)).rejects.toThrow(ContentEncodingError);
-    await expect(downloadToMemory(server.url("/model.ckpt"), { ...fast, maxBytes: 10 * MiB })).rejects.toThrow(/Content-Encoding "gzip" although identity was asked for/);
+    await expect(downloadToMemory(server.url("/model.ckpt"), { ...fast, maxBytes: 10 * MiB })).rejects.toThrow(
+      /Content-Encoding "gzip" although identity was asked for/,
+    );
   });
 
   it("the Range reader refuses an encoded 206, when opening and on later reads", async () => {
@@ -113,7 +121,9 @@ describe("compression bombs are refused before a byte is decoded", () => {
 
   it("identity spelled out is accepted", async () => {
     const content = randomBytes(1000);
-    const server = await startServer({ "/f": (_req, res) => void res.writeHead(200, { "content-encoding": "identity", "content-length": "1000" }).end(content) });
+    const server = await startServer({
+      "/f": (_req, res) => void res.writeHead(200, { "content-encoding": "identity", "content-length": "1000" }).end(content),
+    });
     expect((await downloadToMemory(server.url("/f"), { ...fast, maxBytes: 2000 })).body).toEqual(Buffer.from(content));
   });
 });
@@ -124,7 +134,8 @@ describe("lengths", () => {
     const server = await startServer({
       "/endless": async (_req, res) => {
         res.writeHead(200, { "content-type": "application/octet-stream" });
-        for (let i = 0; i < 10_000 && !res.destroyed; i++) if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+        for (let i = 0; i < 10_000 && !res.destroyed; i++)
+          if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
         res.end();
       },
     });
@@ -147,7 +158,9 @@ describe("lengths", () => {
 
   it("a server sending more than its Content-Length: only the announced bytes are taken", async () => {
     const body = randomBytes(10_000);
-    const raw = await rawServer((socket) => socket.end(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"), body])));
+    const raw = await rawServer((socket) =>
+      socket.end(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"), body])),
+    );
     raws.push(raw);
     const path = join(await tempDir(), "more.part");
     const result = await downloadToFile(raw.url, path, fast);
@@ -156,12 +169,16 @@ describe("lengths", () => {
   });
 
   it("a server sending less than its Content-Length: an error naming both lengths, and no file left", async () => {
-    const raw = await rawServer((socket) => socket.end(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"), randomBytes(1200)])));
+    const raw = await rawServer((socket) =>
+      socket.end(Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"), randomBytes(1200)])),
+    );
     raws.push(raw);
     const path = join(await tempDir(), "less.part");
     const error = await failure(downloadToFile(raw.url, path, { ...fast, retries: 1 }));
     expect(error).toBeInstanceOf(HttpNetworkError);
-    expect(error.message).toMatch(new RegExp(`^GET ${raw.url}( \\(Range: bytes=1200-\\))?: body ended after \\d+ of 5000 bytes .*\\(gave up after 2 attempts\\)$`));
+    expect(error.message).toMatch(
+      new RegExp(`^GET ${raw.url}( \\(Range: bytes=1200-\\))?: body ended after \\d+ of 5000 bytes .*\\(gave up after 2 attempts\\)$`),
+    );
     expect(existsSync(path)).toBe(false);
   });
 
@@ -178,7 +195,13 @@ describe("lengths", () => {
     const path = join(await tempDir(), "resume.part");
     await writeFile(path, content.subarray(0, 1000));
     const raw = await rawServer((socket) =>
-      socket.end(Buffer.concat([Buffer.from("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1000-3999/4000\r\nContent-Length: 3000\r\nConnection: close\r\n\r\n"), content.subarray(1000), randomBytes(5000)])),
+      socket.end(
+        Buffer.concat([
+          Buffer.from("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 1000-3999/4000\r\nContent-Length: 3000\r\nConnection: close\r\n\r\n"),
+          content.subarray(1000),
+          randomBytes(5000),
+        ]),
+      ),
     );
     raws.push(raw);
     expect((await downloadToFile(raw.url, path, fast)).size).toBe(4000);
@@ -202,7 +225,9 @@ describe("slow bodies", () => {
     const started = Date.now();
     const error = await failure(downloadToFile(server.url("/slow"), path, { ...fast, retries: 2, rateGraceMs: 2000, minBytesPerSecond: 1024 }));
     expect(error).toBeInstanceOf(TooSlowError);
-    expect(error.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/slow: download too slow: \d bytes in [\d.]+ s, under the minimum average of 1024 bytes\/s required after 2000 ms/);
+    expect(error.message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/slow: download too slow: \d bytes in [\d.]+ s, under the minimum average of 1024 bytes\/s required after 2000 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(8000);
     expect(existsSync(path)).toBe(false);
     expect(server.stats.requests).toBe(1);

@@ -19,7 +19,11 @@ const content = randomBytes(64 * 1024);
 const fast = { retries: 3, timeoutMs: 2000, backoffMs: 1, tailBytes: 4096 };
 /** The test servers' loopback network allowed, everything else non-public refused. */
 const loopbackOnly = { ...fast, allowedNetworks: ["127.0.0.0/8"] };
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.unreachable("should have failed"), (error: unknown) => error as Error);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable("should have failed"),
+    (error: unknown) => error as Error,
+  );
 
 // Every client socket made in the process, and where those that connected went.
 let sockets: Socket[] = [];
@@ -55,7 +59,9 @@ describe("a URL whose host is not public", () => {
     for (const host of ["0x7f.1", "2130706433", "127.1", "0177.0.0.1", "[::ffff:127.0.0.1]", "[::1]", "0.0.0.0", "[::]"]) {
       const error = await failure(openHttpSource(`http://${host}:${port}/file`, fast));
       expect(error, host).toBeInstanceOf(PrivateNetworkError);
-      expect(error.message, host).toMatch(/ is (a loopback address|an IPv4-mapped address of 127\.0\.0\.1, a loopback address|the unspecified address \(it reaches this machine\)); pass --allow-private-network/);
+      expect(error.message, host).toMatch(
+        / is (a loopback address|an IPv4-mapped address of 127\.0\.0\.1, a loopback address|the unspecified address \(it reaches this machine\)); pass --allow-private-network/,
+      );
     }
     expect(server.stats.requests).toBe(0);
     expect(connected).toEqual([]);
@@ -87,7 +93,9 @@ describe("a URL whose host is not public", () => {
     const allowed = await openHttpSource(server.fileUrl, loopbackOnly);
     expect(allowed.size).toBe(content.byteLength);
     await allowed.close();
-    await expect(openHttpSource(server.fileUrl, { ...fast, allowedNetworks: ["127.0.0.0"] })).rejects.toThrow(/"127\.0\.0\.0" is not a network in CIDR notation/);
+    await expect(openHttpSource(server.fileUrl, { ...fast, allowedNetworks: ["127.0.0.0"] })).rejects.toThrow(
+      /"127\.0\.0\.0" is not a network in CIDR notation/,
+    );
   });
 });
 

@@ -58,18 +58,53 @@ describe("coalesce", () => {
   });
 
   it("merges groups further apart only while a request carries no more unwanted bytes than wanted", () => {
-    expect(coalesce([{ offset: 0, length: 10 }, { offset: 100, length: 10 }], 0, 1e9)).toEqual([
+    expect(
+      coalesce(
+        [
+          { offset: 0, length: 10 },
+          { offset: 100, length: 10 },
+        ],
+        0,
+        1e9,
+      ),
+    ).toEqual([
       { offset: 0, length: 10 },
       { offset: 100, length: 10 },
     ]);
-    expect(coalesce([{ offset: 0, length: 50 }, { offset: 100, length: 50 }], 0, 1e9)).toEqual([{ offset: 0, length: 150 }]);
+    expect(
+      coalesce(
+        [
+          { offset: 0, length: 50 },
+          { offset: 100, length: 50 },
+        ],
+        0,
+        1e9,
+      ),
+    ).toEqual([{ offset: 0, length: 150 }]);
     // The closest pair first; then a group is merged with the next only while the whole stays within twice what it wants.
-    const spread = [{ offset: 0, length: 50 }, { offset: 100, length: 10 }, { offset: 115, length: 10 }, { offset: 300, length: 30 }];
-    expect(coalesce(spread, 0, 1e9)).toEqual([{ offset: 0, length: 125 }, { offset: 300, length: 30 }]);
+    const spread = [
+      { offset: 0, length: 50 },
+      { offset: 100, length: 10 },
+      { offset: 115, length: 10 },
+      { offset: 300, length: 30 },
+    ];
+    expect(coalesce(spread, 0, 1e9)).toEqual([
+      { offset: 0, length: 125 },
+      { offset: 300, length: 30 },
+    ]);
   });
 
   it("does not grow a request beyond the cap", () => {
-    expect(coalesce([{ offset: 0, length: 60 }, { offset: 70, length: 60 }], 100, 100)).toEqual([
+    expect(
+      coalesce(
+        [
+          { offset: 0, length: 60 },
+          { offset: 70, length: 60 },
+        ],
+        100,
+        100,
+      ),
+    ).toEqual([
       { offset: 0, length: 60 },
       { offset: 70, length: 60 },
     ]);

@@ -42,7 +42,12 @@ describe("openHttpSource", () => {
       { offset: 400_000, length: 50 }, // far away: its own request
       { offset: content.byteLength - 1_000, length: 500 }, // already in the cached tail: no request
     ]);
-    expect(server.stats.log.slice(1).map((r) => r.range).sort()).toEqual(["bytes=1000-10299", "bytes=400000-400049"]);
+    expect(
+      server.stats.log
+        .slice(1)
+        .map((r) => r.range)
+        .sort(),
+    ).toEqual(["bytes=1000-10299", "bytes=400000-400049"]);
 
     const before = source.stats.requests;
     expect(await source.read(5_010, 50)).toEqual(new Uint8Array(content.subarray(5_010, 5_060)));
@@ -68,7 +73,10 @@ describe("openHttpSource", () => {
       const source = await openHttpSource(server.fileUrl, fast);
       expect(source.size).toBe(size);
       expect(await source.read(size - marker.byteLength, marker.byteLength)).toEqual(marker);
-      await source.prefetch([{ offset: 4 * 1024 ** 3, length: 4096 }, { offset: 4 * 1024 ** 3 + 5_000, length: 300 }]);
+      await source.prefetch([
+        { offset: 4 * 1024 ** 3, length: 4096 },
+        { offset: 4 * 1024 ** 3 + 5_000, length: 300 },
+      ]);
       expect(await source.read(4 * 1024 ** 3 + 5_000, 300)).toEqual(new Uint8Array(300));
       expect(source.stats.requests).toBe(2);
       expect(source.stats.bytes / size).toBeLessThan(0.001);

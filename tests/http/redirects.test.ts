@@ -51,9 +51,7 @@ describe("redirects", () => {
     const error = await openHttpSource(server.url("/loop-a"), { maxRedirects: 3, allowPrivateNetwork: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TooManyRedirectsError);
     const message = (error as Error).message.replaceAll(server.base, "");
-    expect(message).toBe(
-      "GET /loop-a (Range: bytes=-4096): more than 3 redirects (a redirect loop): /loop-a -> /loop-b -> /loop-a -> /loop-b -> /loop-a",
-    );
+    expect(message).toBe("GET /loop-a (Range: bytes=-4096): more than 3 redirects (a redirect loop): /loop-a -> /loop-b -> /loop-a -> /loop-b -> /loop-a");
     expect(server.stats.requests).toBe(4);
   });
 

@@ -9,7 +9,13 @@ const content = Uint8Array.from({ length: 1000 }, (_, i) => i % 256);
 async function get(url: string, headers: Record<string, string> = {}, method = "GET") {
   const response = await fetch(url, { headers, method });
   const body = new Uint8Array(await response.arrayBuffer());
-  return { status: response.status, range: response.headers.get("content-range"), length: response.headers.get("content-length"), etag: response.headers.get("etag"), body };
+  return {
+    status: response.status,
+    range: response.headers.get("content-range"),
+    length: response.headers.get("content-length"),
+    etag: response.headers.get("etag"),
+    body,
+  };
 }
 
 describe("serveFile", () => {
@@ -17,7 +23,12 @@ describe("serveFile", () => {
     const server = await serveFile(content, { etag: '"e1"' });
     expect(await get(server.fileUrl, { range: "bytes=-10" })).toMatchObject({ status: 206, range: "bytes 990-999/1000", body: content.subarray(990) });
     expect(await get(server.fileUrl, { range: "bytes=-5000" })).toMatchObject({ status: 206, range: "bytes 0-999/1000" });
-    expect(await get(server.fileUrl, { range: "bytes=10-19" })).toMatchObject({ status: 206, range: "bytes 10-19/1000", length: "10", body: content.subarray(10, 20) });
+    expect(await get(server.fileUrl, { range: "bytes=10-19" })).toMatchObject({
+      status: 206,
+      range: "bytes 10-19/1000",
+      length: "10",
+      body: content.subarray(10, 20),
+    });
     expect(await get(server.fileUrl, { range: "bytes=995-" })).toMatchObject({ status: 206, range: "bytes 995-999/1000", body: content.subarray(995) });
     expect(await get(server.fileUrl, { range: "bytes=1000-" })).toMatchObject({ status: 416, range: "bytes */1000" });
     expect(await get(server.fileUrl)).toMatchObject({ status: 200, length: "1000", etag: '"e1"', body: content });

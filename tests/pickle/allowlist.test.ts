@@ -21,16 +21,24 @@ describe("allowlist.json", () => {
   });
 
   it("refuses an edit that breaks it, naming the field", () => {
-    expect(edited((d) => (d.callable["torch.Size"].signatures = [["sizes"]]))).toThrow(/^allowlist\.json: callable\.torch\.Size\.signatures\[0\]\[0\]: unknown type "sizes"/);
-    expect(edited((d) => (d.callable["pathlib.PosixPath"].signatures = [[{ rest: "str" }, "int"]]))).toThrow(/signatures\[0\]\[0\]: a rest argument must come last/);
+    expect(edited((d) => (d.callable["torch.Size"].signatures = [["sizes"]]))).toThrow(
+      /^allowlist\.json: callable\.torch\.Size\.signatures\[0\]\[0\]: unknown type "sizes"/,
+    );
+    expect(edited((d) => (d.callable["pathlib.PosixPath"].signatures = [[{ rest: "str" }, "int"]]))).toThrow(
+      /signatures\[0\]\[0\]: a rest argument must come last/,
+    );
     expect(edited((d) => (d.types["numpy-dtype-spec"].is = { pattern: "(" }))).toThrow(/types\.numpy-dtype-spec\.is: pattern "\(" does not compile/);
     expect(edited((d) => (d.types.ints.is = { anyOf: ["int", "ints"] }))).toThrow(/type "ints" is defined through itself/);
     expect(edited((d) => (d.build.instance.state = "state"))).toThrow(/build\.instance\.state: unknown type "state"/);
     expect(edited((d) => (d.types.codec.is = { anyOf: [{ equals: 1.5 }, "str"] }))).toThrow(/^allowlist\.json: types\.codec\.is/);
     expect(edited((d) => (d.version = 1))).toThrow(/^allowlist\.json: version/);
     expect(edited((d) => (d.callable["builtins.dict"].why = ""))).toThrow(/callable\.builtins\.dict\.why/);
-    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { __orig_class__: "alias" } }))).toThrow(/types\.ordered-dict-origin\.is: unknown type "alias"/);
+    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { __orig_class__: "alias" } }))).toThrow(
+      /types\.ordered-dict-origin\.is: unknown type "alias"/,
+    );
     expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: {} }))).toThrow(/^allowlist\.json: types\.ordered-dict-origin\.is/);
-    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { a: "int", b: "int", c: "int", d: "int", e: "int" } }))).toThrow(/^allowlist\.json: types\.ordered-dict-origin\.is/);
+    expect(edited((d) => (d.types["ordered-dict-origin"].is = { record: { a: "int", b: "int", c: "int", d: "int", e: "int" } }))).toThrow(
+      /^allowlist\.json: types\.ordered-dict-origin\.is/,
+    );
   });
 });

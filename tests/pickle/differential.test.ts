@@ -42,7 +42,9 @@ it("loads what CPython loads, and names the same globals", () => {
     }
     if (scan !== undefined && python.ok) {
       expect({ globals: scan.globals, end: bytes.length - scan.trailingBytes, ids: scan.persistentIds }, context).toEqual({
-        globals: python.globals, end: python.end, ids: python.persistentIds,
+        globals: python.globals,
+        end: python.end,
+        ids: python.persistentIds,
       });
       tally.bothLoad++;
     } else if (scan !== undefined) {

@@ -168,7 +168,11 @@ describe("scanPickle agrees with CPython on python-made pickles", () => {
   it("keeps plain data safe and loadable with weights_only", () => {
     for (let protocol = 0; protocol <= 5; protocol++) {
       expect(scanPickle(pickle(`plain-p${protocol}`).bytes)).toMatchObject({
-        globals: [], modules: [], verdict: "safe", flagged: [], weightsOnlyLoadable: true,
+        globals: [],
+        modules: [],
+        verdict: "safe",
+        flagged: [],
+        weightsOnlyLoadable: true,
       });
     }
   });

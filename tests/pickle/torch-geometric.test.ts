@@ -28,7 +28,16 @@ print(len(memo), sum(1 for i, op in enumerate(ops) if op[0] == "BUILD" and ops[i
   it("is safe with its model's package allowed", () => {
     const scan = scanPickle(pickle, { allowPackages: [PYG_MODEL_PACKAGE] });
     expect(scan).toMatchObject({ verdict: "safe", flagged: [], protocol: 2, trailingBytes: 0 });
-    expect(scan.globals).toEqual(expect.arrayContaining(["typing.OrderedDict", "collections.OrderedDict", "torch_geometric.inspector.Inspector", "torch_geometric.nn.aggr.basic.MeanAggregation", "_operator.getitem", "inspect._empty"]));
+    expect(scan.globals).toEqual(
+      expect.arrayContaining([
+        "typing.OrderedDict",
+        "collections.OrderedDict",
+        "torch_geometric.inspector.Inspector",
+        "torch_geometric.nn.aggr.basic.MeanAggregation",
+        "_operator.getitem",
+        "inspect._empty",
+      ]),
+    );
   });
 
   it("is held back only by the model's own classes without it", () => {
@@ -51,7 +60,8 @@ describe("the state of an OrderedDict, as the scan knows it", () => {
   const alias = g("typing", "OrderedDict");
   const ordered = op.call(g("collections", "OrderedDict"));
   // The state dict made first and kept in the memo (BINPUT 0), the OrderedDict built with it later (BINGET 0).
-  const later = (between: Buffer) => op.pickle(Buffer.concat([op.dict([key, alias]), Buffer.from("q\x000", "latin1"), between, op.build(ordered, Buffer.from("h\x00", "latin1"))]));
+  const later = (between: Buffer) =>
+    op.pickle(Buffer.concat([op.dict([key, alias]), Buffer.from("q\x000", "latin1"), between, op.build(ordered, Buffer.from("h\x00", "latin1"))]));
 
   it("is known when the dict was made shortly before its BUILD", () => {
     expect(scanPickle(later(Buffer.alloc(0))).verdict).toBe("safe");
@@ -59,7 +69,9 @@ describe("the state of an OrderedDict, as the scan knows it", () => {
   });
 
   it("counts against the pickle when more than 1,024 dicts were made in between, or a key was set twice", () => {
-    expect(scanPickle(later(Buffer.concat(Array.from({ length: 1024 }, () => Buffer.from("}0", "latin1"))))).reasons.join()).toMatch(/the state of ordered-dict is a dict with keys other than attribute names, not ordered-dict-origin/);
+    expect(scanPickle(later(Buffer.concat(Array.from({ length: 1024 }, () => Buffer.from("}0", "latin1"))))).reasons.join()).toMatch(
+      /the state of ordered-dict is a dict with keys other than attribute names, not ordered-dict-origin/,
+    );
     // Python keeps one item; the scan counts the items set, and refuses rather than track replacements.
     expect(scanPickle(op.pickle(op.build(ordered, op.setitem(op.dict([key, alias]), key, alias)))).verdict).not.toBe("safe");
   });

@@ -68,7 +68,9 @@ describe("verdicts on python-made pickles", () => {
     for (let protocol = 0; protocol <= 5; protocol++) {
       const scan = scanPickle(bytesOf(`getattr-p${protocol}`));
       expect(scan).toMatchObject({ verdict: "unreviewed", flagged: [USE_OUTSIDE_LIST] });
-      expect(scan.reasons[0]).toMatch(/^<use outside the reviewed list>: builtins\.getattr at byte \d+: argument 1 is what collections\.OrderedDict\(\) returned, where the list allows \(instance, attribute-name\)$/);
+      expect(scan.reasons[0]).toMatch(
+        /^<use outside the reviewed list>: builtins\.getattr at byte \d+: argument 1 is what collections\.OrderedDict\(\) returned, where the list allows \(instance, attribute-name\)$/,
+      );
     }
   });
 
@@ -151,14 +153,30 @@ describe("judgeGlobal", () => {
     // Quantized, sparse, nested and wrapper-subclass tensors hand their arguments to C++ constructors that trust
     // them; no anemoi checkpoint has them, so the list does not review them.
     const unreviewed = ["_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_nested_tensor", "_rebuild_wrapper_subclass"].map((f) => `torch._utils.${f}`);
-    const verdicts = [...WEIGHTS_ONLY_GLOBALS].map((name) => [name, judgeGlobal({ module: name.slice(0, name.lastIndexOf(".")), name: name.slice(name.lastIndexOf(".") + 1) }).verdict]);
-    expect(verdicts.filter(([, v]) => v !== "safe").map(([name]) => name).sort()).toEqual(unreviewed.sort());
+    const verdicts = [...WEIGHTS_ONLY_GLOBALS].map((name) => [
+      name,
+      judgeGlobal({ module: name.slice(0, name.lastIndexOf(".")), name: name.slice(name.lastIndexOf(".") + 1) }).verdict,
+    ]);
+    expect(
+      verdicts
+        .filter(([, v]) => v !== "safe")
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(unreviewed.sort());
   });
 });
 
 describe("weights_only allowlist", () => {
   it("holds the globals of a plain torch.save of tensors", () => {
-    for (const name of ["torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter", "torch.FloatStorage", "torch.BFloat16Storage", "collections.OrderedDict", "torch.bfloat16", "torch.Size"]) {
+    for (const name of [
+      "torch._utils._rebuild_tensor_v2",
+      "torch._utils._rebuild_parameter",
+      "torch.FloatStorage",
+      "torch.BFloat16Storage",
+      "collections.OrderedDict",
+      "torch.bfloat16",
+      "torch.Size",
+    ]) {
       expect(isWeightsOnlyGlobal(name)).toBe(true);
     }
     for (const name of ["builtins.getattr", "torch.nn.modules.linear.Linear", "numpy.core.multiarray._reconstruct", "builtins.eval"]) {

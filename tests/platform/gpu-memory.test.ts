@@ -15,7 +15,10 @@ describe("the GPU memory rule", () => {
   });
 
   it("file size + 32 KiB per grid point + 512 MiB, rounded up to 256 MiB; within 8 % of FIAB's 2,000 MiB for BRIS Europe", () => {
-    const europe = estimateGpuMemory(1_028_464_312, [{ name: "source0", grid: "0.5/0.5", area: "70/-20/20/30" }, { name: "source1", grid: "o48" }])!;
+    const europe = estimateGpuMemory(1_028_464_312, [
+      { name: "source0", grid: "0.5/0.5", area: "70/-20/20/30" },
+      { name: "source1", grid: "o48" },
+    ])!;
     expect(europe).toMatchObject({ mib: 2304, atLeast: false });
     const unrounded = Math.ceil(1_028_464_312 / 2 ** 20) + Math.ceil((21_145 * 32) / 1024) + 512;
     expect(unrounded).toBe(2154);

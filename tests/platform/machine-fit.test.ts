@@ -41,7 +41,12 @@ describe("fits my machine, on the catalog's entries", () => {
 
   it("a Mac: the Linux-only entries, each saying so", async () => {
     const out = await excluded({ os: "macos", arch: "aarch64", gpuMemoryMib: 64 * 1024 });
-    expect(Object.keys(out).sort()).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "imerg-gt"]);
+    expect(Object.keys(out).sort()).toEqual([
+      "aifs-ens-crps-1.0_w_flash_attn",
+      "aifs-single-mse-1.1_w_flash_attn",
+      "aifs-single-mse-1.1_w_flash_attn_aarch64",
+      "imerg-gt",
+    ]);
     expect(out["imerg-gt"]).toEqual(["Runs on Linux only; this machine runs macOS."]);
   });
 
@@ -57,7 +62,10 @@ describe("fits my machine, on the catalog's entries", () => {
     expect(out["aifs-single-mse-1.1_w_flash_attn"]).toEqual(["Needs a GPU (CUDA); this machine has none."]);
     expect(out["aifs-single-mse-1.1_w_sdpa"]).toBeUndefined();
     const sdpa = (await items()).find((i) => i.id === "aifs-single-mse-1.1_w_sdpa")!;
-    expect(machineFit(sdpa.client.fit, { os: "linux", arch: "x86_64", gpuMemoryMib: 0 }).support).toEqual(["Runs on Linux.", "Runs on the CPU, much slower than on a GPU."]);
+    expect(machineFit(sdpa.client.fit, { os: "linux", arch: "x86_64", gpuMemoryMib: 0 }).support).toEqual([
+      "Runs on Linux.",
+      "Runs on the CPU, much slower than on a GPU.",
+    ]);
   });
 });
 
@@ -70,8 +78,18 @@ describe("evidence decides when there is some", () => {
 
   it("a check that failed on this very platform excludes; one that passed removes the caveat", () => {
     const mac: Machine = { os: "macos", arch: "aarch64", gpuMemoryMib: 32 * 1024 };
-    expect(machineFit(facts({ "macos-arm64-mps": { status: "incompatible" } }), mac)).toEqual({ fits: false, reasons: ["Checked on macos-arm64-mps: incompatible."], caveats: [], support: [] });
-    expect(machineFit(facts({ "macos-arm64-mps": { status: "compatible" } }), mac)).toEqual({ fits: true, reasons: [], caveats: ["The GPU memory it needs has not been measured."], support: ["Runs on macOS."] });
+    expect(machineFit(facts({ "macos-arm64-mps": { status: "incompatible" } }), mac)).toEqual({
+      fits: false,
+      reasons: ["Checked on macos-arm64-mps: incompatible."],
+      caveats: [],
+      support: [],
+    });
+    expect(machineFit(facts({ "macos-arm64-mps": { status: "compatible" } }), mac)).toEqual({
+      fits: true,
+      reasons: [],
+      caveats: ["The GPU memory it needs has not been measured."],
+      support: ["Runs on macOS."],
+    });
   });
 
   it("the best status of each accelerator counts, and every accelerator offered is listed", () => {

@@ -14,7 +14,8 @@ describe("platform key", () => {
 
   it("accepts as runnable only three-part keys the contract also accepts", () => {
     for (const key of ["linux-x86_64-cuda", "macos-arm64-mps", "linux-aarch64-cpu"]) expect([key, isRunnablePlatformKey(key)]).toEqual([key, true]);
-    for (const key of ["linux", "linux-x86_64", "Linux-x86_64-cuda", "x_86-x86_64-cpu", "linux-x86_64-", "linux x86_64 cuda"]) expect([key, isRunnablePlatformKey(key)]).toEqual([key, false]);
+    for (const key of ["linux", "linux-x86_64", "Linux-x86_64-cuda", "x_86-x86_64-cpu", "linux-x86_64-", "linux x86_64 cuda"])
+      expect([key, isRunnablePlatformKey(key)]).toEqual([key, false]);
   });
 
   it("formats keys the contract's pattern accepts, whatever the machine calls itself", () => {
@@ -33,7 +34,9 @@ describe("platform key", () => {
       { key: "linux-x86_64-cpu", dtype: "float32" },
     ]);
     for (const dtype of traceDtypes) expect(parsePlatformPlans(`linux-x86_64-cpu:${dtype}`)[0]!.dtype).toBe(dtype);
-    expect(() => parsePlatformPlans("linux-x86_64-cpu:float8")).toThrow('"linux-x86_64-cpu:float8": the dtype must be one of float64, float32, float16, bfloat16');
+    expect(() => parsePlatformPlans("linux-x86_64-cpu:float8")).toThrow(
+      '"linux-x86_64-cpu:float8": the dtype must be one of float64, float32, float16, bfloat16',
+    );
     expect(() => parsePlatformPlans("linux-cuda")).toThrow('"linux-cuda" is not a platform key such as linux-x86_64-cuda');
     expect(() => parsePlatformPlans("linux-x86_64-cpu:float32:x")).toThrow("not a platform key");
     expect(() => parsePlatformPlans("linux-x86_64-cpu,linux-x86_64-cpu:float64")).toThrow("platform linux-x86_64-cpu is listed twice");

@@ -20,7 +20,11 @@ describe("wheel restrictions", () => {
   });
 
   it("the x86_64 flash-attn build of AIFS ENS needs Python 3.10", async () => {
-    expect(wheelRestrictions(await constraints("aifs-ens-crps-1.0_w_flash_attn"))).toMatchObject({ architectures: ["x86_64"], pythonVersions: ["3.10"], needsCuda: true });
+    expect(wheelRestrictions(await constraints("aifs-ens-crps-1.0_w_flash_attn"))).toMatchObject({
+      architectures: ["x86_64"],
+      pythonVersions: ["3.10"],
+      needsCuda: true,
+    });
   });
 
   it("plain requirements restrict nothing", async () => {
@@ -28,10 +32,19 @@ describe("wheel restrictions", () => {
   });
 
   it("reads manylinux and macOS tags, tag sets, pure wheels and direct references", () => {
-    expect(wheelRestrictions(["x @ https://e.org/x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"])).toMatchObject({ architectures: ["x86_64"], operatingSystems: ["linux"], pythonVersions: ["3.11"] });
-    expect(wheelRestrictions(["https://e.org/y-2.0-cp312-cp312-macosx_11_0_arm64.whl"])).toMatchObject({ architectures: ["aarch64"], operatingSystems: ["macos"] });
+    expect(wheelRestrictions(["x @ https://e.org/x-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"])).toMatchObject({
+      architectures: ["x86_64"],
+      operatingSystems: ["linux"],
+      pythonVersions: ["3.11"],
+    });
+    expect(wheelRestrictions(["https://e.org/y-2.0-cp312-cp312-macosx_11_0_arm64.whl"])).toMatchObject({
+      architectures: ["aarch64"],
+      operatingSystems: ["macos"],
+    });
     expect(wheelRestrictions(["https://e.org/z-1.0-py3-none-any.whl"])).toEqual({ needsCuda: false, wheels: [] });
-    expect(wheelRestrictions(["https://e.org/a-1.0-cp310.cp311-abi3-linux_x86_64.whl", "https://e.org/b-1.0-cp311-cp311-linux_x86_64.whl"]).pythonVersions).toEqual(["3.11"]);
+    expect(
+      wheelRestrictions(["https://e.org/a-1.0-cp310.cp311-abi3-linux_x86_64.whl", "https://e.org/b-1.0-cp311-cp311-linux_x86_64.whl"]).pythonVersions,
+    ).toEqual(["3.11"]);
     expect(wheelRestrictions(["flash-attn==2.7.4"]).needsCuda).toBe(true);
   });
 });

@@ -13,7 +13,14 @@ import { copyOfEntries, readJson, repoRoot, runCli, tempDir } from "../support/h
 import { astroBuild } from "../support/site-build.ts";
 
 const committedAt = "2026-03-04T05:06:07Z";
-const gitEnv = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org", GIT_AUTHOR_DATE: committedAt, GIT_COMMITTER_DATE: committedAt };
+const gitEnv = {
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.org",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.org",
+  GIT_AUTHOR_DATE: committedAt,
+  GIT_COMMITTER_DATE: committedAt,
+};
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: { ...process.env, ...gitEnv }, encoding: "utf8" }).trim();
 
 let entries: string;
@@ -67,7 +74,10 @@ describe("revision and publishedAt", () => {
       await rm(join(entries, "zz-draft.json"));
     }
     expect(entriesPublication(entries, { REGISTRY_REVISION: commit })).toEqual({ revision: commit, publishedAt: committedAt });
-    expect(entriesPublication(await copyOfEntries(), { REGISTRY_REVISION: "abc", REGISTRY_PUBLISHED_AT: "2026-01-02T03:04:05+01:00" })).toEqual({ revision: "abc", publishedAt: "2026-01-02T02:04:05Z" });
+    expect(entriesPublication(await copyOfEntries(), { REGISTRY_REVISION: "abc", REGISTRY_PUBLISHED_AT: "2026-01-02T03:04:05+01:00" })).toEqual({
+      revision: "abc",
+      publishedAt: "2026-01-02T02:04:05Z",
+    });
   });
 });
 
@@ -113,7 +123,11 @@ describe("a built and signed site", () => {
     const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]).toString("base64")}\n-----END PUBLIC KEY-----\n`;
     await writeFile(join(site, "..", "public.pem"), pem);
     await writeFile(join(site, "..", "sig.bin"), Buffer.from(signatures[0].signature, "base64"));
-    const out = execFileSync("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", "public.pem", "-rawin", "-in", "site/modelRegistry.json", "-sigfile", "sig.bin"], { cwd: join(site, ".."), encoding: "utf8" });
+    const out = execFileSync(
+      "openssl",
+      ["pkeyutl", "-verify", "-pubin", "-inkey", "public.pem", "-rawin", "-in", "site/modelRegistry.json", "-sigfile", "sig.bin"],
+      { cwd: join(site, ".."), encoding: "utf8" },
+    );
     expect(out).toContain("Signature Verified Successfully");
   });
 
@@ -198,7 +212,10 @@ describe("a built and signed site", () => {
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain("no signing key");
     const rsa = join(site, "..", "rsa.pem");
-    execFileSync(process.execPath, ["-e", `const c=require("node:crypto");require("fs").writeFileSync(${JSON.stringify(rsa)},c.generateKeyPairSync("rsa",{modulusLength:1024}).privateKey.export({type:"pkcs8",format:"pem"}))`]);
+    execFileSync(process.execPath, [
+      "-e",
+      `const c=require("node:crypto");require("fs").writeFileSync(${JSON.stringify(rsa)},c.generateKeyPairSync("rsa",{modulusLength:1024}).privateKey.export({type:"pkcs8",format:"pem"}))`,
+    ]);
     const wrong = await runCli(["sign", site, "--key", rsa]);
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toContain(`${rsa}: an rsa key; expected an Ed25519 key`);
@@ -249,7 +266,13 @@ function parseHeaders(text: string): Array<{ path: string; headers: Record<strin
 }
 
 // Both hosts match * against any characters, and join the values of a header that several rules set.
-const matches = (rule: string, path: string) => new RegExp(`^${rule.split("*").map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, "\\$&")).join(".*")}$`).test(path);
+const matches = (rule: string, path: string) =>
+  new RegExp(
+    `^${rule
+      .split("*")
+      .map((part) => part.replace(/[.?+^$()[\]{}|\\]/g, "\\$&"))
+      .join(".*")}$`,
+  ).test(path);
 function headersFor(rules: ReturnType<typeof parseHeaders>, path: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const rule of rules) if (matches(rule.path, path)) for (const [name, value] of Object.entries(rule.headers)) (out[name] ??= []).push(value);
@@ -262,10 +285,19 @@ describe("the host configuration", () => {
     const registry = await readFile(join(built, "modelRegistry.json"));
     const mutable = { "Access-Control-Allow-Origin": ["*"], "Cache-Control": ["public, max-age=60, must-revalidate"] };
     const immutable = { "Access-Control-Allow-Origin": ["*"], "Cache-Control": ["public, max-age=31536000, immutable"] };
-    for (const path of ["/modelRegistry.json", "/modelRegistry.json.sig", "/keys.json", "/fiab/core-2/artifacts.json", "/fiab/core-2/artifacts.json.sig", "/checkpoints/aifs-single-1.0.json", "/schema/v1/model-registry.json"]) {
+    for (const path of [
+      "/modelRegistry.json",
+      "/modelRegistry.json.sig",
+      "/keys.json",
+      "/fiab/core-2/artifacts.json",
+      "/fiab/core-2/artifacts.json.sig",
+      "/checkpoints/aifs-single-1.0.json",
+      "/schema/v1/model-registry.json",
+    ]) {
       expect(headersFor(rules, path), path).toMatchObject(mutable);
     }
-    for (const path of [`/revisions/${sha256(registry)}/modelRegistry.json`, `/revisions/${sha256(registry)}/modelRegistry.json.sig`]) expect(headersFor(rules, path), path).toMatchObject(immutable);
+    for (const path of [`/revisions/${sha256(registry)}/modelRegistry.json`, `/revisions/${sha256(registry)}/modelRegistry.json.sig`])
+      expect(headersFor(rules, path), path).toMatchObject(immutable);
     expect(headersFor(rules, "/_astro/index.abc123.css")["Cache-Control"]).toEqual(["public, max-age=31536000, immutable"]);
     for (const path of ["/", "/index.html", "/modelRegistry.json", "/revisions/x/modelRegistry.json", "/_astro/a.js", "/fiab/core-1/artifacts.json"]) {
       for (const [name, values] of Object.entries(headersFor(rules, path))) expect(values, `${path} ${name}`).toHaveLength(1);

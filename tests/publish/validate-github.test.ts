@@ -56,7 +56,11 @@ describe("validate --format github", () => {
     const annotations = result.stdout.split("\n");
     expect(annotations).toEqual([
       `::error file=${file},line=${lineOf('"url": "ftp://')},col=5,title=registry validate%3A source.url::source.url: an http(s) URL; found "ftp://example.org/x.ckpt"`,
-      expect.stringMatching(new RegExp(`^::error file=${file.replace(/[.]/g, "\\.")},line=${lineOf('"sourceUrl"')},col=3,title=registry validate%3A sourceUrl::sourceUrl: unknown field.*found "a,b:c%25"$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^::error file=${file.replace(/[.]/g, "\\.")},line=${lineOf('"sourceUrl"')},col=3,title=registry validate%3A sourceUrl::sourceUrl: unknown field.*found "a,b:c%25"$`,
+        ),
+      ),
     ]);
   });
 

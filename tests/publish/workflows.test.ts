@@ -28,7 +28,9 @@ const workflows = files.filter((file) => isWorkflow(readFileSync(join(repoRoot, 
 
 describe("the workflows", () => {
   it("include validate, publish and refresh-metadata", () => {
-    expect(workflows).toEqual(expect.arrayContaining([".github/workflows/validate.yml", ".github/workflows/publish.yml", ".github/workflows/refresh-metadata.yml"]));
+    expect(workflows).toEqual(
+      expect.arrayContaining([".github/workflows/validate.yml", ".github/workflows/publish.yml", ".github/workflows/refresh-metadata.yml"]),
+    );
   });
 
   it.each(workflows)("%s is a valid workflow", async (file) => {
@@ -43,7 +45,9 @@ describe("the workflows", () => {
   });
 
   it("the linter catches a broken workflow (the check above can fail)", () => {
-    expect(lint("on: push\njobs:\n  build:\n    runs-on: 3\n    steps: []\n")).toContain("/jobs/build/runs-on Type of the value is wrong: The value must be string");
+    expect(lint("on: push\njobs:\n  build:\n    runs-on: 3\n    steps: []\n")).toContain(
+      "/jobs/build/runs-on Type of the value is wrong: The value must be string",
+    );
     expect(lint("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    stepz:\n      - run: echo\n").length).toBeGreaterThan(0);
   });
 

@@ -25,7 +25,14 @@ const defects: Record<string, () => LoadedEntry[]> = {
   "a new entry whose mirror is another's URL": () => {
     const copy = like("aila-v2");
     const other = like("imerg-gt");
-    return [{ ...copy, id: "mirror", file: "mirror.json", entry: { ...copy.entry, source: { ...copy.entry.source, url: "https://example.org/m.ckpt", mirrors: [other.entry.source.url] } } }];
+    return [
+      {
+        ...copy,
+        id: "mirror",
+        file: "mirror.json",
+        entry: { ...copy.entry, source: { ...copy.entry.source, url: "https://example.org/m.ckpt", mirrors: [other.entry.source.url] } },
+      },
+    ];
   },
   "an id equal to another but for case": () => {
     const copy = like("aila-v2");
@@ -48,7 +55,13 @@ const defects: Record<string, () => LoadedEntry[]> = {
   },
   "a status the evidence does not give": () => {
     const changed = like("aila-v2");
-    const evidence = { check: "unpickle" as const, result: "fail" as const, date: "2026-11-20T10:00:00Z", tool: { name: "registry", version: "0.1.0" }, environment: { os: "linux" } };
+    const evidence = {
+      check: "unpickle" as const,
+      result: "fail" as const,
+      date: "2026-11-20T10:00:00Z",
+      tool: { name: "registry", version: "0.1.0" },
+      environment: { os: "linux" },
+    };
     changed.entry.compatibility = { "linux-x86_64-cpu": { status: "compatible", statusRule: 1, evidence: [evidence] } } as never;
     return [changed];
   },
@@ -57,7 +70,12 @@ const defects: Record<string, () => LoadedEntry[]> = {
 describe("crossCheckChanged", () => {
   it("finds nothing in a sound write", () => {
     const copy = like("aila-v2");
-    const fresh = { ...copy, id: "aila-v3", file: "aila-v3.json", entry: { ...copy.entry, variants: undefined, source: { url: "https://example.org/aila-v3.ckpt", sizeBytes: 1 } } };
+    const fresh = {
+      ...copy,
+      id: "aila-v3",
+      file: "aila-v3.json",
+      entry: { ...copy.entry, variants: undefined, source: { url: "https://example.org/aila-v3.ckpt", sizeBytes: 1 } },
+    };
     expect(crossCheckChanged(after(fresh), new Set(["aila-v3"]))).toEqual([]);
   });
 

@@ -17,7 +17,12 @@ const cases = readdirSync(root)
   .filter((name) => !name.endsWith(".expected"))
   .map((name) => {
     const folder = statSync(join(root, name)).isDirectory();
-    return { name: folder ? name : basename(name, ".json"), path: join(root, name), folder, expected: folder ? join(root, name, "expected") : join(root, `${basename(name, ".json")}.expected`) };
+    return {
+      name: folder ? name : basename(name, ".json"),
+      path: join(root, name),
+      folder,
+      expected: folder ? join(root, name, "expected") : join(root, `${basename(name, ".json")}.expected`),
+    };
   });
 
 async function reported(c: (typeof cases)[number]): Promise<string> {

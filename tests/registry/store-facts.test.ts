@@ -32,7 +32,11 @@ describe("facts the store implies", () => {
     expect(entry.infrastructure?.architectures).toEqual(["x86_64"]);
     expect(entry.requirements?.pythonVersions).toEqual(["3.10"]);
     expect(entry.model?.task).toBe("ensemble");
-    const existing = { ...entry, model: { ...entry.model, task: "interpolator" as const }, inputs: { ...entry.inputs, datasets: [{ name: "data", grid: "n320" }] } };
+    const existing = {
+      ...entry,
+      model: { ...entry.model, task: "interpolator" as const },
+      inputs: { ...entry.inputs, datasets: [{ name: "data", grid: "n320" }] },
+    };
     const again = withStoreFacts(entryFromArtifact(fields, existing), fields, existing);
     expect(again.model?.task).toBe("interpolator");
     expect(again.inputs?.datasets).toEqual([{ name: "data", grid: "n320" }]);

@@ -43,15 +43,19 @@ describe("validate", () => {
 
   it("reports every problem at once, across files", async () => {
     const problems = await problemsAfter(async (dir) => {
-      await edit(o48, (d) => { d.display.author = 1; d.extra = true; })(dir);
+      await edit(o48, (d) => {
+        d.display.author = 1;
+        d.extra = true;
+      })(dir);
       await edit(sdpa, (d) => (d.schemaVersion = 0))(dir);
     });
     expect(problems).toHaveLength(3);
   });
 
   it("requires the file name to be a valid checkpoint id", async () => {
-    expect(await problemsAfter((dir) => rename(join(dir, `${o48}.json`), join(dir, "aifs global.json"))))
-      .toEqual([`aifs global.json: file name "aifs global" is not a valid checkpoint id: use letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters`]);
+    expect(await problemsAfter((dir) => rename(join(dir, `${o48}.json`), join(dir, "aifs global.json")))).toEqual([
+      `aifs global.json: file name "aifs global" is not a valid checkpoint id: use letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters`,
+    ]);
   });
 
   it("refuses ids that differ only in case", async () => {
@@ -60,7 +64,11 @@ describe("validate", () => {
       doc.source.url += "?other-file";
       await writeFile(join(dir, "IMERG-gt.json"), JSON.stringify(doc));
     });
-    expect(problems).toEqual([expect.stringMatching(/^imerg-gt\.json: id "imerg-gt" differs from "IMERG-gt" \(.*IMERG-gt\.json\) only in case: both would be one file on macOS and Windows$/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^imerg-gt\.json: id "imerg-gt" differs from "IMERG-gt" \(.*IMERG-gt\.json\) only in case: both would be one file on macOS and Windows$/,
+      ),
+    ]);
   });
 
   it("refuses a sha256 shared with an entry that is not a declared variant, and allows it between variants", async () => {
@@ -70,7 +78,6 @@ describe("validate", () => {
     });
     expect(problems).toEqual([expect.stringMatching(/^imerg-gt\.json: source\.sha256: same sha256 as .*aifs-global-o48\.json/)]);
   });
-
 });
 
 describe("validate command", () => {
@@ -82,7 +89,8 @@ describe("validate command", () => {
     // FIAB's store names lam_0 as BRIS-2025.10's region, which its input options do not hold; and three nested
     // models name their limited area but not its bounds.
     const region = `${join(dir, "BRIS-2025.10.json")}: configuration.regionOfInterest: is "lam_0", not one of the input_options regions ("source0", "global"), which get_additional_kwargs requires: FIAB would fail to run it, so FIAB's core-1 and core-2 views leave the entry out; fix: name the forecast region among "source0", "global" in configuration.regionOfInterest, or rename its input option`;
-    const area = (where: string) => `${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`;
+    const area = (where: string) =>
+      `${join(dir, where)}.area: a limited-area dataset without bounds: the catalog cannot draw its map; fix: extract-basic-metadata <url> --write reads them from the checkpoint, or write the area from the publisher's documentation`;
     const areas = ["BRIS-2025.10.json: inputs.datasets[1]", "BRIS-Malawi-2025.10.json: inputs.datasets[0]", "aila-v2.json: inputs.datasets[0]"];
     const summary = `validate: ${catalogEntryCount} entries in ${dir}, no problems, 4 warnings`;
     expect(result.stderr.split("\n")).toEqual([`warning: ${region}`, `warning: ${area(areas[0]!)} (and 2 more like it; --verbose lists each)`, summary]);
@@ -103,8 +111,16 @@ describe("validate command", () => {
     expect(report.ok).toBe(true);
     const read = "npm run -s registry -- extract-basic-metadata 'https://sites.ecmwf.int/repository/fiab/testing/checkpoints/aifs-global-o48.ckpt' --write";
     expect(report.warnings.filter((w: any) => w.file.endsWith(`${o48}.json`))).toEqual([
-      { file: join(dir, `${o48}.json`), path: "source.sizeBytes", message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\` (it records the file's size), or write source.sizeBytes` },
-      { file: join(dir, `${o48}.json`), path: "model.timestep", message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\`, which reads it from the checkpoint` },
+      {
+        file: join(dir, `${o48}.json`),
+        path: "source.sizeBytes",
+        message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\` (it records the file's size), or write source.sizeBytes`,
+      },
+      {
+        file: join(dir, `${o48}.json`),
+        path: "model.timestep",
+        message: `missing, so FIAB's core-1 and core-2 views leave the entry out; fix: run \`${read}\`, which reads it from the checkpoint`,
+      },
     ]);
   });
 

@@ -82,7 +82,11 @@ describe("the rule set", () => {
   it("names the same builtin types as both interpreters implement", async () => {
     const names = Object.keys(allowlistDocument.builtinTypes).sort();
     expect([...BUILTIN_TYPES].sort()).toEqual(names);
-    const python = await execa(torchPython, ["-c", "import json, sys; sys.path.insert(0, sys.argv[1]); import guarded_unpickler; print(json.dumps(sorted(guarded_unpickler.BUILTIN_TYPES)))", join(repoRoot, "tooling", "python")]);
+    const python = await execa(torchPython, [
+      "-c",
+      "import json, sys; sys.path.insert(0, sys.argv[1]); import guarded_unpickler; print(json.dumps(sorted(guarded_unpickler.BUILTIN_TYPES)))",
+      join(repoRoot, "tooling", "python"),
+    ]);
     expect(JSON.parse(python.stdout)).toEqual(names);
   });
 });

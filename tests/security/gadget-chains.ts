@@ -26,7 +26,8 @@ export interface Value {
   tags: ReadonlySet<string>;
 }
 
-const b = (...parts: Array<Buffer | string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Array.isArray(p) ? Buffer.from(p) : p)));
+const b = (...parts: Array<Buffer | string | number[]>): Buffer =>
+  Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Array.isArray(p) ? Buffer.from(p) : p)));
 
 // Opcodes.
 export const op = {
@@ -86,8 +87,10 @@ const numpyDtypeState = (...patch: Array<[number, Buffer]>) => {
   return op.tuple(...items);
 };
 const encoded = (text: string) => op.call(g("_codecs", "encode"), op.str(text), op.str("latin1"));
-const numpyArrayState = (dtype = numpyDtype(), data = encoded("\0".repeat(8)), version = op.int(1), shape = op.tuple(op.int(1))) => op.tuple(version, shape, dtype, op.bool(false), data);
-const numpyArray = () => op.build(op.call(g("numpy.core.multiarray", "_reconstruct"), g("numpy", "ndarray"), op.tuple(op.int(0)), encoded("b")), numpyArrayState());
+const numpyArrayState = (dtype = numpyDtype(), data = encoded("\0".repeat(8)), version = op.int(1), shape = op.tuple(op.int(1))) =>
+  op.tuple(version, shape, dtype, op.bool(false), data);
+const numpyArray = () =>
+  op.build(op.call(g("numpy.core.multiarray", "_reconstruct"), g("numpy", "ndarray"), op.tuple(op.int(0)), encoded("b")), numpyArrayState());
 const forward = () => op.call(g("builtins", "getattr"), instance(), op.str("forward"));
 const parameterKind = () => op.call(g("inspect", "_ParameterKind"), op.int(1));
 const timedelta = () => op.call(g("datetime", "timedelta"), op.int(0), op.int(21600), op.int(0));
@@ -170,7 +173,10 @@ export function canonicalCalls(): Array<{ callable: string; args: Buffer[]; load
     { callable: "torch._utils._rebuild_parameter", args: [tensor(), op.bool(true), orderedDict()] },
     { callable: "torch._utils._rebuild_meta_tensor_no_storage", args: [g("torch", "float32"), op.tuple(op.int(2)), op.tuple(op.int(1)), op.bool(false)] },
     { callable: "torch._utils._rebuild_device_tensor_from_numpy", args: [numpyArray(), g("torch", "float64"), op.str("cpu"), op.bool(false)] },
-    { callable: "torch._tensor._rebuild_from_type_v2", args: [g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...tensorArgs()), op.none()] },
+    {
+      callable: "torch._tensor._rebuild_from_type_v2",
+      args: [g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...tensorArgs()), op.none()],
+    },
     { callable: "builtins.getattr", args: [instance(), op.str("forward")] },
     { callable: "builtins.type", args: [op.none()] },
     { callable: "_operator.getitem", args: [g("typing", "Union"), op.tuple(g("torch", "Tensor"), op.call(g("builtins", "type"), op.none()))] },
@@ -179,7 +185,9 @@ export function canonicalCalls(): Array<{ callable: string; args: Buffer[]; load
 
 /** The signatures of a callable as allowlist.json writes them, each a list of parameter types (a rest last). */
 function signaturesOf(callable: string): Array<{ params: unknown[]; rest?: unknown }> {
-  const rule = (allowlistDocument.callable as Record<string, { signatures: unknown[][] }>)[callable] ?? (allowlistDocument.narrow as Record<string, { signatures: unknown[][] }>)[callable];
+  const rule =
+    (allowlistDocument.callable as Record<string, { signatures: unknown[][] }>)[callable] ??
+    (allowlistDocument.narrow as Record<string, { signatures: unknown[][] }>)[callable];
   if (!rule) throw new Error(`${callable} is not on the list`);
   return rule.signatures.map((s) => {
     const last = s[s.length - 1];
@@ -226,17 +234,28 @@ export function gadgets(markers: string): Value[] {
     }
   }
   out.push(value("getattr with a default", op.call(g("builtins", "getattr"), instance(), op.str("forward"), op.none())));
-  for (const [label, argument] of [["'x'", op.str("x")], ["Identity()", instance()], ["OrderedDict()", orderedDict()]] as const) {
+  for (const [label, argument] of [
+    ["'x'", op.str("x")],
+    ["Identity()", instance()],
+    ["OrderedDict()", orderedDict()],
+  ] as const) {
     out.push(value(`type(${label})`, op.call(g("builtins", "type"), argument)));
   }
   out.push(value("type('X', (), {})", op.call(g("builtins", "type"), op.str("X"), op.tuple(), op.dict())));
-  for (const [label, container] of [["OrderedDict()", orderedDict()], ["{}", op.dict()], ["Identity()", instance()], ["'xy'", op.str("xy")], ["class Identity", g("torch.nn.modules.linear", "Identity")]] as const) {
+  for (const [label, container] of [
+    ["OrderedDict()", orderedDict()],
+    ["{}", op.dict()],
+    ["Identity()", instance()],
+    ["'xy'", op.str("xy")],
+    ["class Identity", g("torch.nn.modules.linear", "Identity")],
+  ] as const) {
     out.push(value(`getitem(${label}, 0)`, op.call(g("_operator", "getitem"), container, op.int(0))));
   }
   out.push(value("getitem(Union, 'x')", op.call(g("_operator", "getitem"), g("typing", "Union"), op.str("x"))));
   out.push(value("getitem(Union, forward)", op.call(g("_operator", "getitem"), g("typing", "Union"), forward())));
   // Object dtypes, and dtypes that become one by their state.
-  for (const spec of ["O", "O8", "|O", "object", "V8", "U8", "S4", "M8", "f8,O"]) out.push(value(`numpy.dtype(${JSON.stringify(spec)})`, op.call(g("numpy", "dtype"), op.str(spec), op.bool(false), op.bool(true))));
+  for (const spec of ["O", "O8", "|O", "object", "V8", "U8", "S4", "M8", "f8,O"])
+    out.push(value(`numpy.dtype(${JSON.stringify(spec)})`, op.call(g("numpy", "dtype"), op.str(spec), op.bool(false), op.bool(true))));
   out.push(value("numpy.dtype('f8') without copy", op.call(g("numpy", "dtype"), op.str("f8"), op.bool(false), op.bool(false))));
   out.push(value("numpy.dtype('f8') alone", op.call(g("numpy", "dtype"), op.str("f8"))));
   const dtypeCall = () => op.call(g("numpy", "dtype"), op.str("f8"), op.bool(false), op.bool(true));
@@ -256,15 +275,35 @@ export function gadgets(markers: string): Value[] {
   const reconstruct = (typecode: Buffer) => op.call(g("numpy.core.multiarray", "_reconstruct"), g("numpy", "ndarray"), op.tuple(op.int(0)), typecode);
   out.push(value("_reconstruct with typecode b'O'", reconstruct(encoded("O"))));
   out.push(value("_reconstruct with typecode 'b' (a str)", reconstruct(op.str("b"))));
-  out.push(value("array with an object dtype", op.build(reconstruct(encoded("b")), numpyArrayState(op.call(g("numpy", "dtype"), op.str("O"), op.bool(false), op.bool(true))))));
+  out.push(
+    value(
+      "array with an object dtype",
+      op.build(reconstruct(encoded("b")), numpyArrayState(op.call(g("numpy", "dtype"), op.str("O"), op.bool(false), op.bool(true)))),
+    ),
+  );
   out.push(value("array with its items as a list", op.build(reconstruct(encoded("b")), numpyArrayState(numpyDtype(), op.list(op.int(1))))));
   out.push(value("array with state version 0", op.build(reconstruct(encoded("b")), numpyArrayState(numpyDtype(), encoded("\0".repeat(8)), op.int(0)))));
-  out.push(value("array with the shape ('a',)", op.build(reconstruct(encoded("b")), numpyArrayState(numpyDtype(), encoded("\0".repeat(8)), op.int(1), op.tuple(op.str("a"))))));
+  out.push(
+    value(
+      "array with the shape ('a',)",
+      op.build(reconstruct(encoded("b")), numpyArrayState(numpyDtype(), encoded("\0".repeat(8)), op.int(1), op.tuple(op.str("a")))),
+    ),
+  );
   out.push(value("array with a dtype global", op.build(reconstruct(encoded("b")), numpyArrayState(g("torch", "float32")))));
-  out.push(value("numpy scalar of an object dtype", op.call(g("numpy.core.multiarray", "scalar"), op.call(g("numpy", "dtype"), op.str("O"), op.bool(false), op.bool(true)), encoded("A".repeat(8)))));
+  out.push(
+    value(
+      "numpy scalar of an object dtype",
+      op.call(g("numpy.core.multiarray", "scalar"), op.call(g("numpy", "dtype"), op.str("O"), op.bool(false), op.bool(true)), encoded("A".repeat(8))),
+    ),
+  );
   // State planted into an object: dunder names, and states that are not a dict of attribute names.
   for (const key of ["__setstate__", "__class__", "__dict__", "__reduce_ex__", "__array_interface__", "__getattr__", "__x__", "x".repeat(257)]) {
-    out.push(value(`Identity() with state ${JSON.stringify(key.slice(0, 20))}`, op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str(key), op.int(1)]))));
+    out.push(
+      value(
+        `Identity() with state ${JSON.stringify(key.slice(0, 20))}`,
+        op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str(key), op.int(1)])),
+      ),
+    );
   }
   const planted = op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str("__setstate__"), g("_codecs", "encode")]));
   out.push(value("Identity() built twice, through a planted __setstate__", op.build(planted, op.dict([op.str("x"), op.int(1)]))));
@@ -292,11 +331,15 @@ export function gadgets(markers: string): Value[] {
 
 /** Where a gadget is put: the issue's chains and the places a value can hide. */
 function contexts(): Array<[string, (gadget: Buffer) => Buffer]> {
-  const planted = (gadget: Buffer) => op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str("dtype"), g("torch", "float32")], [op.str("untyped"), gadget]));
+  const planted = (gadget: Buffer) =>
+    op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str("dtype"), g("torch", "float32")], [op.str("untyped"), gadget]));
   return [
     ["alone", (x) => x],
     ["called by _rebuild_from_type_v2", (x) => op.call(g("torch._tensor", "_rebuild_from_type_v2"), x, g("torch", "Tensor"), op.tuple(), op.dict())],
-    ["as the untyped() of _rebuild_tensor's storage", (x) => op.call(g("torch._utils", "_rebuild_tensor"), planted(x), op.int(0), op.tuple(op.int(1)), op.tuple(op.int(1)))],
+    [
+      "as the untyped() of _rebuild_tensor's storage",
+      (x) => op.call(g("torch._utils", "_rebuild_tensor"), planted(x), op.int(0), op.tuple(op.int(1)), op.tuple(op.int(1))),
+    ],
     ["given to a reviewed class", (x) => op.call(g("torch.nn.modules.linear", "Identity"), x)],
     ["in the state of an object", (x) => op.build(op.newobj(g("torch.nn.modules.linear", "Identity")), op.dict([op.str("attribute"), x]))],
     ["in a list", (x) => op.list(x)],
@@ -320,7 +363,8 @@ export function generateChains(markers: string): Chain[] {
       }
     }
     for (const v of off.filter((v) => v.label === "None" || v.label === "0")) {
-      if (!mayTake(callable, args.length + 1, args.length, v)) add(`${callable}: one argument more, ${v.label}`, op.call(g(module, name), ...args, v.code), false);
+      if (!mayTake(callable, args.length + 1, args.length, v))
+        add(`${callable}: one argument more, ${v.label}`, op.call(g(module, name), ...args, v.code), false);
     }
     const takesArity = (n: number) => signaturesOf(callable).some(({ params, rest }) => n === params.length || (rest !== undefined && n > params.length));
     if (args.length > 0 && !takesArity(args.length - 1)) add(`${callable}: one argument less`, op.call(g(module, name), ...args.slice(0, -1)), false);
@@ -331,12 +375,20 @@ export function generateChains(markers: string): Chain[] {
     for (const v of off) {
       if (mayTake("torch._utils._rebuild_tensor_v2", inner.length, i, v)) continue;
       const mutated = inner.map((arg, j) => (j === i ? v.code : arg));
-      add(`_rebuild_from_type_v2(_rebuild_tensor_v2, Tensor, args with argument ${i + 1} = ${v.label})`, op.call(g("torch._tensor", "_rebuild_from_type_v2"), g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...mutated), op.none()), false);
+      add(
+        `_rebuild_from_type_v2(_rebuild_tensor_v2, Tensor, args with argument ${i + 1} = ${v.label})`,
+        op.call(g("torch._tensor", "_rebuild_from_type_v2"), g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...mutated), op.none()),
+        false,
+      );
     }
   }
   for (const v of off) {
     if (v.label === "None") continue;
-    add(`_rebuild_from_type_v2 with the state ${v.label}`, op.call(g("torch._tensor", "_rebuild_from_type_v2"), g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...inner), v.code), v.tags.has("tensor-state"));
+    add(
+      `_rebuild_from_type_v2 with the state ${v.label}`,
+      op.call(g("torch._tensor", "_rebuild_from_type_v2"), g("torch._utils", "_rebuild_tensor_v2"), g("torch", "Tensor"), op.tuple(...inner), v.code),
+      v.tags.has("tensor-state"),
+    );
   }
 
   // Every gadget, in every context.
@@ -349,7 +401,14 @@ export function generateChains(markers: string): Chain[] {
     const buildable = v.tags.has("instance");
     add(`BUILD on ${v.label}`, op.build(v.code, op.dict([op.str("training"), op.bool(false)])), buildable);
   }
-  add("BUILD on inspect.Parameter", op.build(op.call(g("inspect", "Parameter"), op.str("x"), parameterKind()), op.dict([op.str("_default"), op.int(1)], [op.str("_annotation"), g("torch", "Tensor")])), true);
+  add(
+    "BUILD on inspect.Parameter",
+    op.build(
+      op.call(g("inspect", "Parameter"), op.str("x"), parameterKind()),
+      op.dict([op.str("_default"), op.int(1)], [op.str("_annotation"), g("torch", "Tensor")]),
+    ),
+    true,
+  );
   // An OrderedDict made by typing.OrderedDict() (torch_geometric's hook dicts): its __orig_class__ and nothing else.
   const origin = (...pairs: Array<[Buffer, Buffer]>) => op.dict(...pairs);
   const originKey = op.str("__orig_class__");
@@ -357,8 +416,10 @@ export function generateChains(markers: string): Chain[] {
   add("BUILD on OrderedDict() with its __orig_class__", op.build(orderedDict(), origin([originKey, typingOrderedDict])), true);
   add("BUILD on OrderedDict() with its __orig_class__ by SETITEM", op.build(orderedDict(), op.setitem(op.dict(), originKey, typingOrderedDict)), true);
   for (const v of off) {
-    if (v.label !== "typing.OrderedDict") add(`BUILD on OrderedDict() with __orig_class__ = ${v.label}`, op.build(orderedDict(), origin([originKey, v.code])), false);
-    if (!v.tags.has("ordered-dict")) add(`BUILD on ${v.label} with the state of a typing.OrderedDict()`, op.build(v.code, origin([originKey, typingOrderedDict])), false);
+    if (v.label !== "typing.OrderedDict")
+      add(`BUILD on OrderedDict() with __orig_class__ = ${v.label}`, op.build(orderedDict(), origin([originKey, v.code])), false);
+    if (!v.tags.has("ordered-dict"))
+      add(`BUILD on ${v.label} with the state of a typing.OrderedDict()`, op.build(v.code, origin([originKey, typingOrderedDict])), false);
   }
   const otherStates: Array<[string, Buffer]> = [
     ["a key more", origin([originKey, typingOrderedDict], [op.str("x"), op.int(1)])],
@@ -370,14 +431,21 @@ export function generateChains(markers: string): Chain[] {
     ["{}", op.dict()],
     ["dict([('__orig_class__', typing.OrderedDict)])", op.call(g("builtins", "dict"), op.list(op.tuple(originKey, typingOrderedDict)))],
     ["(None, {'__orig_class__': typing.OrderedDict})", op.tuple(op.none(), origin([originKey, typingOrderedDict]))],
-    ["__orig_class__ = typing.OrderedDict[int, int]", origin([originKey, op.call(g("_operator", "getitem"), typingOrderedDict, op.tuple(g("builtins", "int"), g("builtins", "int")))])],
+    [
+      "__orig_class__ = typing.OrderedDict[int, int]",
+      origin([originKey, op.call(g("_operator", "getitem"), typingOrderedDict, op.tuple(g("builtins", "int"), g("builtins", "int")))]),
+    ],
     ["__orig_class__ = typing.Dict", origin([originKey, g("typing", "Dict")])],
     ["__orig_class__ = collections.OrderedDict", origin([originKey, g("collections", "OrderedDict")])],
   ];
   for (const [label, state] of otherStates) add(`BUILD on OrderedDict() with ${label}`, op.build(orderedDict(), state), false);
   add("typing.OrderedDict() called", op.call(typingOrderedDict), false);
   add("BUILD on a numpy dtype", numpyDtype(), true);
-  add("BUILD on a big-endian numpy dtype", op.build(op.call(g("numpy", "dtype"), op.str("f8"), op.bool(false), op.bool(true)), numpyDtypeState([1, op.str(">")])), true);
+  add(
+    "BUILD on a big-endian numpy dtype",
+    op.build(op.call(g("numpy", "dtype"), op.str("f8"), op.bool(false), op.bool(true)), numpyDtypeState([1, op.str(">")])),
+    true,
+  );
   add("BUILD on a numpy array", numpyArray(), true);
 
   // Items added to every kind of value.

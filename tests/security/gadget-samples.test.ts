@@ -28,9 +28,20 @@ const identity = () => op.newobj(g("torch.nn.modules.linear", "Identity"));
 
 function samples(markers: string, site: string): Record<string, Buffer> {
   const evil = `import pathlib\npathlib.Path(${JSON.stringify(`${markers}/module-written-while-loading`)}).touch()\nclass Evil: pass\n`;
-  const writeModule = op.call(op.call(g("builtins", "getattr"), op.call(g("pathlib", "PosixPath"), op.str(`${site}/anemoi/models/evil.py`)), op.str("write_text")), op.str(evil));
+  const writeModule = op.call(
+    op.call(g("builtins", "getattr"), op.call(g("pathlib", "PosixPath"), op.str(`${site}/anemoi/models/evil.py`)), op.str("write_text")),
+    op.str(evil),
+  );
   return {
-    "rebuild-from-type-calls-a-bound-method": op.pickle(op.call(g("torch._tensor", "_rebuild_from_type_v2"), touch(`${markers}/rebuild-from-type-calls-a-bound-method`), g("torch", "Tensor"), op.tuple(), op.dict())),
+    "rebuild-from-type-calls-a-bound-method": op.pickle(
+      op.call(
+        g("torch._tensor", "_rebuild_from_type_v2"),
+        touch(`${markers}/rebuild-from-type-calls-a-bound-method`),
+        g("torch", "Tensor"),
+        op.tuple(),
+        op.dict(),
+      ),
+    ),
     "rebuild-tensor-calls-storage-untyped": op.pickle(
       op.call(
         g("torch._utils", "_rebuild_tensor"),
@@ -40,8 +51,15 @@ function samples(markers: string, site: string): Record<string, Buffer> {
         op.tuple(op.int(1)),
       ),
     ),
-    "planted-setstate-on-a-model-class": op.pickle(op.build(op.build(identity(), op.dict([op.str("__setstate__"), touch(`${markers}/planted-setstate-on-a-model-class`)])), op.int(0o644))),
-    "planted-setstate-on-an-ordered-dict": op.pickle(op.build(op.build(op.call(g("collections", "OrderedDict")), op.dict([op.str("__setstate__"), touch(`${markers}/planted-setstate-on-an-ordered-dict`)])), op.int(0o644))),
+    "planted-setstate-on-a-model-class": op.pickle(
+      op.build(op.build(identity(), op.dict([op.str("__setstate__"), touch(`${markers}/planted-setstate-on-a-model-class`)])), op.int(0o644)),
+    ),
+    "planted-setstate-on-an-ordered-dict": op.pickle(
+      op.build(
+        op.build(op.call(g("collections", "OrderedDict")), op.dict([op.str("__setstate__"), touch(`${markers}/planted-setstate-on-an-ordered-dict`)])),
+        op.int(0o644),
+      ),
+    ),
     // numpy.core.multiarray.scalar(numpy.dtype("O")): two allowed callables, and numpy takes a NULL object's reference.
     "numpy-scalar-of-an-object-dtype": op.pickle(op.call(g("numpy.core.multiarray", "scalar"), op.call(g("numpy", "dtype"), op.str("O")))),
     "module-written-while-loading": op.pickle(op.tuple(writeModule, g("anemoi.models.evil", "Evil"))),
@@ -94,7 +112,12 @@ describe.skipIf(unavailable)("the issue's samples in real checkpoints", () => {
   });
 
   const load = (name: string, allowlist: string) =>
-    execa(torchPython, ["-c", LOAD, join(dir, `${name}.ckpt`), join(repoRoot, "tooling", "python"), allowlist], { cwd: dir, reject: false, timeout: 120_000, env: { PYTHONPATH: site } });
+    execa(torchPython, ["-c", LOAD, join(dir, `${name}.ckpt`), join(repoRoot, "tooling", "python"), allowlist], {
+      cwd: dir,
+      reject: false,
+      timeout: 120_000,
+      env: { PYTHONPATH: site },
+    });
 
   it("are live: torch.load without the guard runs each (a marker, or numpy crashing the process)", async () => {
     for (const name of Object.keys(pickles)) {
@@ -117,7 +140,9 @@ describe.skipIf(unavailable)("the issue's samples in real checkpoints", () => {
       "rebuild-tensor-calls-storage-untyped": expect.stringMatching(/^Refused: refused call of builtins\.getattr: argument 1 is a pathlib\.PosixPath/),
       "planted-setstate-on-a-model-class": expect.stringMatching(/^Refused: refused call of builtins\.getattr: argument 1 is a pathlib\.PosixPath/),
       "planted-setstate-on-an-ordered-dict": expect.stringMatching(/^Refused: refused call of builtins\.getattr: argument 1 is a pathlib\.PosixPath/),
-      "numpy-scalar-of-an-object-dtype": expect.stringMatching(/^Refused: refused call of numpy\.dtype: 1 arguments, where the list allows \(numpy-dtype-spec, false, true\)$/),
+      "numpy-scalar-of-an-object-dtype": expect.stringMatching(
+        /^Refused: refused call of numpy\.dtype: 1 arguments, where the list allows \(numpy-dtype-spec, false, true\)$/,
+      ),
       // The first pass imports every module before anything is called: one that does not exist yet is never imported.
       "module-written-while-loading": "ModuleNotFoundError: No module named 'anemoi.models.evil'",
     });
@@ -130,7 +155,9 @@ describe.skipIf(unavailable)("the issue's samples in real checkpoints", () => {
     const harmless: Record<string, Buffer> = {
       "dunder-state": op.pickle(op.build(op.build(identity(), op.dict([op.str("__setstate__"), g("torch", "Tensor")])), op.int(0))),
       "state-on-an-ordered-dict": op.pickle(op.build(op.call(g("collections", "OrderedDict")), op.dict([op.str("a"), op.int(1)]))),
-      "state-on-a-class": op.pickle(op.build(g("torch.nn.modules.linear", "Identity"), op.tuple(op.none(), op.dict([op.str("forward"), g("torch", "Tensor")])))),
+      "state-on-a-class": op.pickle(
+        op.build(g("torch.nn.modules.linear", "Identity"), op.tuple(op.none(), op.dict([op.str("forward"), g("torch", "Tensor")]))),
+      ),
     };
     const script = `
 import base64, io, json, sys
@@ -147,7 +174,9 @@ for name, data in json.load(sys.stdin).items():
     const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument)], { input });
     expect(run.stdout.split("\n")).toEqual([
       expect.stringMatching(/^dunder-state Refused refused BUILD on a torch\.nn\.modules\.linear\.Identity: its state is a builtins\.dict, not attributes/),
-      expect.stringMatching(/^state-on-an-ordered-dict Refused refused BUILD on a collections\.OrderedDict: its state is a builtins\.dict, not ordered-dict-origin/),
+      expect.stringMatching(
+        /^state-on-an-ordered-dict Refused refused BUILD on a collections\.OrderedDict: its state is a builtins\.dict, not ordered-dict-origin/,
+      ),
       expect.stringMatching(/^state-on-a-class Refused refused BUILD on class torch\.nn\.modules\.linear\.Identity/),
     ]);
     for (const [name, pickle] of Object.entries(harmless)) expect(scanPickle(pickle).verdict, name).not.toBe("safe");
@@ -169,7 +198,20 @@ describe.skipIf(unavailable)("the issue's samples through verify-unpickling --al
   it.each(["rebuild-from-type-calls-a-bound-method", "planted-setstate-on-a-model-class"])("%s: refused-unsafe, and no file appears", async (name) => {
     const benign = await makeCheckpoint(models, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
     const checkpoint = await checkpointWithPickle(benign, samples(markers, join(dir, "site"))[name]!, join(dir, `${name}.ckpt`));
-    const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--allow-unsafe", "--no-sandbox"]);
+    const run = await runCli([
+      "verify-unpickling",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--offline",
+      "--find-links",
+      models.wheelhouse,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      "--allow-unsafe",
+      "--no-sandbox",
+    ]);
     const result = JSON.parse(run.stdout);
     expect(result.status, result.summary).toBe("refused-unsafe");
     expect(result.summary).toMatch(/refused call of builtins\.getattr: argument 1 is a pathlib\.PosixPath/);
@@ -245,13 +287,20 @@ try:
 except Exception as error:
     print(type(error).__name__, str(error)[:200])
 `;
-    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument), guarded ? "guarded" : "plain"], { input: pickle.toString("base64"), cwd: dir, env: { PYTHONPATH: join(dir, "site") } });
+    const run = await execa(
+      torchPython,
+      ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument), guarded ? "guarded" : "plain"],
+      { input: pickle.toString("base64"), cwd: dir, env: { PYTHONPATH: join(dir, "site") } },
+    );
     return run.stdout;
   };
-  const state = (...pairs: Array<[string, Buffer]>) => op.dict([op.str("training"), op.bool(false)], ...pairs.map(([k, v]) => [op.str(k), v] as [Buffer, Buffer]));
+  const state = (...pairs: Array<[string, Buffer]>) =>
+    op.dict([op.str("training"), op.bool(false)], ...pairs.map(([k, v]) => [op.str(k), v] as [Buffer, Buffer]));
 
   it("runs torch_geometric's MessagePassing.__setstate__ with its module writer disarmed: it keeps the plain propagate", async () => {
-    const pickle = op.pickle(op.build(op.newobj(g("torch_geometric.nn.conv.message_passing", "GraphConv")), state(["inspector", op.list(op.str("marker_module"))])));
+    const pickle = op.pickle(
+      op.build(op.newobj(g("torch_geometric.nn.conv.message_passing", "GraphConv")), state(["inspector", op.list(op.str("marker_module"))])),
+    );
     expect(scanPickle(pickle).verdict).toBe("safe"); // the scan cannot see what a class's __setstate__ does: the guard can
     expect(await load(pickle, false)).toMatch(/^loaded <module 'jinja_propagate'/);
     expect(readdirSync(markers)).toEqual(["template-imported"]);
@@ -262,7 +311,9 @@ except Exception as error:
 
   it("refuses BUILD on a class whose own __setstate__ the list has not reviewed, before it runs", async () => {
     const pickle = op.pickle(op.build(op.newobj(g("anemoi.models", "Custom")), state(["marker", op.str(join(markers, "custom-setstate"))])));
-    expect(await load(pickle, true)).toBe("Refused refused BUILD on a anemoi.models.Custom: its __setstate__ (anemoi.models.Custom.__setstate__) is not reviewed (setstate in tooling/pickle/allowlist.json)");
+    expect(await load(pickle, true)).toBe(
+      "Refused refused BUILD on a anemoi.models.Custom: its __setstate__ (anemoi.models.Custom.__setstate__) is not reviewed (setstate in tooling/pickle/allowlist.json)",
+    );
     expect(readdirSync(markers)).toEqual([]);
     expect(await load(pickle, false)).toMatch(/^loaded/);
     expect(readdirSync(markers)).toEqual(["custom-setstate"]);
@@ -359,13 +410,25 @@ describe.skipIf(unavailable)("real-shaped checkpoints through the guard", () => 
   });
 
   const roundTrip = async (make: string, pkg: string, dtype: string, shape: number[], checkpoint: string) => {
-    const run = await execa(torchPython, ["-c", ROUND_TRIP, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistWith([pkg])), checkpoint, make, dtype, JSON.stringify(shape)], {
-      env: { PYTHONPATH: [dir, join(dir, "tiny-models")].join(":") },
-    });
+    const run = await execa(
+      torchPython,
+      ["-c", ROUND_TRIP, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistWith([pkg])), checkpoint, make, dtype, JSON.stringify(shape)],
+      {
+        env: { PYTHONPATH: [dir, join(dir, "tiny-models")].join(":") },
+      },
+    );
     return JSON.parse(run.stdout);
   };
   const dataPickle = async (checkpoint: string) => {
-    const run = await execa(torchPython, ["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read(next(n for n in z.namelist() if n.endswith('/data.pkl'))))", checkpoint], { encoding: "buffer" });
+    const run = await execa(
+      torchPython,
+      [
+        "-c",
+        "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read(next(n for n in z.namelist() if n.endswith('/data.pkl'))))",
+        checkpoint,
+      ],
+      { encoding: "buffer" },
+    );
     return new Uint8Array(run.stdout);
   };
 
@@ -375,12 +438,15 @@ describe.skipIf(unavailable)("real-shaped checkpoints through the guard", () => 
     expect(await roundTrip("-", "tiny_models", "float32", [1, 2, 1, 40, 3], checkpoint)).toEqual({ type: "tiny_models.TinyNet", same: true });
   });
 
-  it.each(["float64", "float32", "bfloat16"])("a model shaped like the H200 trace toy, in %s: safe by the scan, loaded by the guard, the same forecast", async (dtype) => {
-    const checkpoint = join(dir, `h200-toy-${dtype}.ckpt`);
-    expect(await roundTrip("h200_toy.ToyModel", "h200_toy", dtype, [1, 2, 1, 64, 10], checkpoint)).toEqual({ type: "h200_toy.ToyModel", same: true });
-    const scan = scanPickle(await dataPickle(checkpoint), { allowPackages: ["h200_toy"] });
-    expect(scan).toMatchObject({ verdict: "safe", flagged: [] });
-    expect(scan.globals).toEqual(expect.arrayContaining(["h200_toy.ToyModel", "h200_toy.WindowAttention", "torch._utils._rebuild_parameter"]));
-    expect((await readFile(checkpoint)).length).toBeGreaterThan(10_000);
-  });
+  it.each(["float64", "float32", "bfloat16"])(
+    "a model shaped like the H200 trace toy, in %s: safe by the scan, loaded by the guard, the same forecast",
+    async (dtype) => {
+      const checkpoint = join(dir, `h200-toy-${dtype}.ckpt`);
+      expect(await roundTrip("h200_toy.ToyModel", "h200_toy", dtype, [1, 2, 1, 64, 10], checkpoint)).toEqual({ type: "h200_toy.ToyModel", same: true });
+      const scan = scanPickle(await dataPickle(checkpoint), { allowPackages: ["h200_toy"] });
+      expect(scan).toMatchObject({ verdict: "safe", flagged: [] });
+      expect(scan.globals).toEqual(expect.arrayContaining(["h200_toy.ToyModel", "h200_toy.WindowAttention", "torch._utils._rebuild_parameter"]));
+      expect((await readFile(checkpoint)).length).toBeGreaterThan(10_000);
+    },
+  );
 });

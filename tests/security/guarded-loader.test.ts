@@ -60,7 +60,15 @@ describe.skipIf(unavailable)("the guarded loader on the real AIFS pickle", () =>
   });
 
   it("unpickles it in full", async () => {
-    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), join(dir, "stubs"), join(dir, "data.pkl"), JSON.stringify(allowlistDocument), "aifs,torch_geometric,omegaconf,flash_attn"]);
+    const run = await execa(torchPython, [
+      "-c",
+      script,
+      join(repoRoot, "tooling", "python"),
+      join(dir, "stubs"),
+      join(dir, "data.pkl"),
+      JSON.stringify(allowlistDocument),
+      "aifs,torch_geometric,omegaconf,flash_attn",
+    ]);
     expect(JSON.parse(run.stdout)).toEqual({ type: "aifs.model.model.AIFSModelGNN", forward: true, orderedDictOrigins: 0 });
   });
 });
@@ -71,7 +79,15 @@ describe.skipIf(unavailable).each(PYG_CHECKPOINTS)("the guarded loader on the to
   const load = async (data: Buffer) => {
     const dir = await tempDir("guarded-pyg-");
     await writeFile(join(dir, "data.pkl"), data);
-    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), join(dir, "stubs"), join(dir, "data.pkl"), allowlist, `torch_geometric,${PYG_MODEL_PACKAGE}`]);
+    const run = await execa(torchPython, [
+      "-c",
+      script,
+      join(repoRoot, "tooling", "python"),
+      join(dir, "stubs"),
+      join(dir, "data.pkl"),
+      allowlist,
+      `torch_geometric,${PYG_MODEL_PACKAGE}`,
+    ]);
     return JSON.parse(run.stdout);
   };
 
@@ -80,6 +96,8 @@ describe.skipIf(unavailable).each(PYG_CHECKPOINTS)("the guarded loader on the to
   });
 
   it.each(Object.keys(pygMutations(pickle)))("refuses it when the OrderedDicts' state has %s", async (mutation) => {
-    expect(await load(pygMutations(pickle)[mutation]!)).toEqual({ refused: expect.stringMatching(/^refused BUILD on a collections\.OrderedDict: its state is .*, not ordered-dict-origin$/) });
+    expect(await load(pygMutations(pickle)[mutation]!)).toEqual({
+      refused: expect.stringMatching(/^refused BUILD on a collections\.OrderedDict: its state is .*, not ordered-dict-origin$/),
+    });
   });
 });

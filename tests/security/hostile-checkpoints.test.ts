@@ -38,7 +38,19 @@ describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", ()
   });
 
   const verify = (checkpoint: string, ...args: string[]) =>
-    runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", ...args]);
+    runCli([
+      "verify-unpickling",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--offline",
+      "--find-links",
+      models.wheelhouse,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      ...args,
+    ]);
 
   // A direct call, a gadget the denylist never knew, a file writer through getattr, and a narrow form abused.
   const chosen = ["os-system", "uuid-command-stdout", "pathlib-touch", "getattr-private-attribute"];
@@ -65,7 +77,16 @@ describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", ()
 
   it("loads the benign checkpoint of a package allowed with --allow-package, and refuses it without", async () => {
     expect(JSON.parse((await verify(benign)).stdout).status).toBe("ok");
-    const without = await runCli(["verify-unpickling", benign, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages"]);
+    const without = await runCli([
+      "verify-unpickling",
+      benign,
+      "--python",
+      torchPython,
+      "--offline",
+      "--find-links",
+      models.wheelhouse,
+      "--system-site-packages",
+    ]);
     expect(JSON.parse(without.stdout)).toMatchObject({ status: "refused-unsafe", detail: { flagged: expect.arrayContaining(["tiny_models.TinyNet"]) } });
   });
 });
@@ -98,7 +119,19 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
 
   const hostile = (name: string, ...extra: string[]) => makeCheckpoint(models, join(dir, `${name}.ckpt`), `tiny_models.hostile.${name}`, ...extra);
   const verify = async (checkpoint: string, ...args: string[]) => {
-    const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", ...args]);
+    const run = await runCli([
+      "verify-unpickling",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--offline",
+      "--find-links",
+      models.wheelhouse,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      ...args,
+    ]);
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(verificationResult.safeParse(result).success).toBe(true);
@@ -109,7 +142,13 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
     const { result } = await verify(await hostile("ReadsHost"));
     expect(result).toMatchObject({ status: "unpickle-error", fault: "checkpoint", deterministic: true });
     const found = JSON.parse(/host files: (\{.*\})/.exec(result.checkpointOutput)![1]!);
-    expect(found).toEqual({ "/etc/shadow": "No such file or directory", "/etc/gshadow": "No such file or directory", "/etc/ssh": "No such file or directory", "/root": "No such file or directory", "/home": "No such file or directory" });
+    expect(found).toEqual({
+      "/etc/shadow": "No such file or directory",
+      "/etc/gshadow": "No such file or directory",
+      "/etc/ssh": "No such file or directory",
+      "/root": "No such file or directory",
+      "/home": "No such file or directory",
+    });
     expect(`${result.summary}${result.checkpointOutput}`).not.toMatch(/root:[^:]*:\d+/);
   });
 
@@ -207,7 +246,17 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
       ].join("\n");
       await execa(torchPython, ["-c", script, checkpoint], { env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" } });
       const { port } = index.address() as AddressInfo;
-      const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--index-url", `http://127.0.0.1:${port}/simple/`, "--system-site-packages", "--allow-package", "tiny_models"]);
+      const run = await runCli([
+        "verify-unpickling",
+        checkpoint,
+        "--python",
+        torchPython,
+        "--index-url",
+        `http://127.0.0.1:${port}/simple/`,
+        "--system-site-packages",
+        "--allow-package",
+        "tiny_models",
+      ]);
       const result = JSON.parse(run.stdout);
       expect(result).toMatchObject({ status: "refused-dependency", fault: "checkpoint", deterministic: true, detail: { flagged: ["aifs"] } });
       expect(result.summary).toContain('aifs -> "evil-aifs" (aifs is aifs)');

@@ -41,7 +41,12 @@ describe("the hostile corpus", () => {
     const live = Object.entries(samples).filter(([name, s]) => s.fires && !(noTorch && needTorch(name)));
     for (const [, sample] of live) {
       // Each in its own process, in the scratch folder: what a payload does stays there.
-      await execa(python, ["-c", "import pickle, sys; pickle.loads(sys.stdin.buffer.read())"], { input: Buffer.from(sample.pickle, "base64"), cwd: markers, reject: false, timeout: 60_000 });
+      await execa(python, ["-c", "import pickle, sys; pickle.loads(sys.stdin.buffer.read())"], {
+        input: Buffer.from(sample.pickle, "base64"),
+        cwd: markers,
+        reject: false,
+        timeout: 60_000,
+      });
     }
     for (let i = 0; i < 40 && readdirSync(markers).length < live.length; i++) await sleep(100); // Popen children finish late
     expect(readdirSync(markers).sort()).toEqual(live.map(([name]) => name).sort());
@@ -73,7 +78,11 @@ for name, sample in samples.items():
         outcome[name] = "failed otherwise: %s: %s" % (type(error).__name__, error)
 print(json.dumps(outcome))
 `;
-    const run = await execa(python, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument)], { input: JSON.stringify(samples), cwd: markers, timeout: 120_000 });
+    const run = await execa(python, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument)], {
+      input: JSON.stringify(samples),
+      cwd: markers,
+      timeout: 120_000,
+    });
     const outcome: Record<string, string> = JSON.parse(run.stdout);
     expect(Object.keys(outcome).sort()).toEqual(Object.keys(samples).sort());
     expect(Object.entries(outcome).filter(([, text]) => !text.startsWith("refused: "))).toEqual([]);

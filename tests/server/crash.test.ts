@@ -80,7 +80,8 @@ describe("a registry server killed during registrations", () => {
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       })();
-      for (const [, rid] of answered) expect(await settled(second, `/api/v1/registrations/${rid}`, 120_000)).toMatchObject({ registration: rid, state: "registered" });
+      for (const [, rid] of answered)
+        expect(await settled(second, `/api/v1/registrations/${rid}`, 120_000)).toMatchObject({ registration: rid, state: "registered" });
       await reader;
       expect(reads).toBeGreaterThan(0);
 
@@ -90,7 +91,11 @@ describe("a registry server killed during registrations", () => {
       try {
         expect(check.prepare("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
         // One registration per URL, each registered: none lost (answered ones), none made twice.
-        const rows = check.prepare("SELECT url, state, count(*) AS n FROM registrations GROUP BY url, state").all() as Array<{ url: string; state: string; n: number }>;
+        const rows = check.prepare("SELECT url, state, count(*) AS n FROM registrations GROUP BY url, state").all() as Array<{
+          url: string;
+          state: string;
+          n: number;
+        }>;
         expect(rows.every((r) => r.n === 1 && r.state === "registered")).toBe(true);
         for (const url of answered.keys()) expect(rows.some((r) => r.url === url)).toBe(true);
         const entryCount = Number((check.prepare("SELECT count(*) AS n FROM entries").get() as { n: number }).n);

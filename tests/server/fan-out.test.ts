@@ -45,13 +45,37 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   let files: Awaited<ReturnType<typeof startServer>>;
   const workers: Array<{ process: ResultPromise; log: string[] }> = [];
 
-  const jobsOf = async (query: string): Promise<JobView[]> => ((await (await registry.call(`/api/v1/jobs?${query}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs;
+  const jobsOf = async (query: string): Promise<JobView[]> =>
+    ((await (await registry.call(`/api/v1/jobs?${query}`, { as: "admin" })).json()) as { jobs: JobView[] }).jobs;
 
   function startWorker(cacheDir: string) {
     const log: string[] = [];
     const child = execa(
       process.execPath,
-      [join(repoRoot, "tooling", "registry.mjs"), "worker", "--server", registry.url, "--platform", cpu, "--wait", "2", "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--allow-private-network", "--cache-dir", cacheDir, "--work-dir", join(dir, `work-${workers.length}`), "--json"],
+      [
+        join(repoRoot, "tooling", "registry.mjs"),
+        "worker",
+        "--server",
+        registry.url,
+        "--platform",
+        cpu,
+        "--wait",
+        "2",
+        "--python",
+        torchPython,
+        "--offline",
+        "--find-links",
+        models.wheelhouse,
+        "--system-site-packages",
+        "--allow-package",
+        "tiny_models",
+        "--allow-private-network",
+        "--cache-dir",
+        cacheDir,
+        "--work-dir",
+        join(dir, `work-${workers.length}`),
+        "--json",
+      ],
       { env: { REGISTRY_WORKER_TOKEN: registry.token.worker }, reject: false },
     );
     child.stderr!.on("data", (chunk: Buffer) => log.push(chunk.toString()));
@@ -65,7 +89,10 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s\n${workers.map((w, i) => `worker ${i}:\n${w.log.join("").slice(-3000)}`).join("\n")}\nserver:\n${registry.logs.slice(-30).join("\n")}`);
+      if (Date.now() > end)
+        throw new Error(
+          `${what}: not within ${timeoutMs / 1000} s\n${workers.map((w, i) => `worker ${i}:\n${w.log.join("").slice(-3000)}`).join("\n")}\nserver:\n${registry.logs.slice(-30).join("\n")}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -75,11 +102,17 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     models = await buildTinyModels(dir);
     const tiny = await makeCheckpoint(models, join(dir, "tiny-fanout.ckpt"), "tiny_models.TinyNet");
     markers = join(dir, "markers");
-    const corpus = JSON.parse((await execa(torchPython, [join(repoRoot, "tests", "support", "hostile_pickles.py"), markers])).stdout) as Record<string, { pickle: string }>;
+    const corpus = JSON.parse((await execa(torchPython, [join(repoRoot, "tests", "support", "hostile_pickles.py"), markers])).stdout) as Record<
+      string,
+      { pickle: string }
+    >;
     const hostile = await checkpointWithPickle(tiny, Buffer.from(corpus["os-system"]!.pickle, "base64"), join(dir, "hostile-fanout.ckpt"));
     files = await startServer({ "/tiny-fanout.ckpt": file({ path: tiny }), "/hostile-fanout.ckpt": file({ path: hostile }) });
     registry = await startTestRegistry({
-      platforms: [{ key: cpu, dtype: "float32" }, { key: unserved, dtype: "bfloat16" }],
+      platforms: [
+        { key: cpu, dtype: "float32" },
+        { key: unserved, dtype: "bfloat16" },
+      ],
       referencePlatform: cpu,
       leaseSeconds: 4,
       jobAttempts: 3,
@@ -146,7 +179,11 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     expect(checks).toEqual(["compare-runs pass", "run pass", "unpickle pass"]);
     expect(entry.compatibility[unserved]).toBeUndefined();
     // The plain file server gave no digest; the workers hashed the download, and the entry records it now.
-    expect(entry.source.sha256).toBe(createHash("sha256").update(await readFile(join(dir, "tiny-fanout.ckpt"))).digest("hex"));
+    expect(entry.source.sha256).toBe(
+      createHash("sha256")
+        .update(await readFile(join(dir, "tiny-fanout.ckpt")))
+        .digest("hex"),
+    );
     // Two workers, four jobs on this host, and the checkpoint was downloaded whole once (the rest were the
     // registration's Range reads).
     expect(files.stats.log.filter((r) => r.path === "/tiny-fanout.ckpt" && r.range === undefined)).toHaveLength(1);
@@ -154,7 +191,13 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     // A result sent again changes nothing; a late one from the killed attempt is refused.
     const revision = (await (await registry.call("/api/v1/health")).json()).revision;
     const verify = (await jobsOf(`checkpoint=tiny-fanout&platform=${cpu}`)).find((j) => j.kind === "verify-unpickling")!;
-    const post = (job: string, body: unknown) => registry.call(`/api/v1/jobs/${job}/result`, { method: "POST", as: "worker", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const post = (job: string, body: unknown) =>
+      registry.call(`/api/v1/jobs/${job}/result`, {
+        method: "POST",
+        as: "worker",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const again = await post(verify.job, { attempt: verify.attempts, status: "done", result: { kind: "verify-unpickling" } });
     expect(again.status).toBe(200);
     expect((await again.json()).duplicate).toBe(true);
@@ -168,7 +211,10 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
   it("leaves a platform with no worker queued, visibly, without holding up the others", async () => {
     const queued = await jobsOf(`platform=${unserved}&state=queued`);
     expect(queued.map((j) => `${j.checkpoint.id} ${j.kind}`).sort()).toEqual(["hostile-fanout verify-unpickling", "tiny-fanout verify-unpickling"]);
-    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], { reject: false, env: { REGISTRY_TOKEN: registry.token.worker } });
+    const cli = await execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "jobs", "--server", registry.url, "--state", "queued"], {
+      reject: false,
+      env: { REGISTRY_TOKEN: registry.token.worker },
+    });
     expect(cli.exitCode, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`queued    ${unserved}`);
   });
@@ -187,7 +233,9 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
     for (const j of jobs.filter((j) => j.kind !== "verify-unpickling")) expect(`${j.kind} ${j.state}`).toBe(`${j.kind} cancelled`);
     const entry = await (await registry.call("/api/v1/checkpoints/hostile-fanout")).json();
     expect(entry.compatibility[cpu].status).toBe("incompatible");
-    expect(entry.compatibility[cpu].evidence).toMatchObject([{ check: "unpickle", result: "fail", summary: expect.stringMatching(/^refused-unsafe: refused before running any Python/) }]);
+    expect(entry.compatibility[cpu].evidence).toMatchObject([
+      { check: "unpickle", result: "fail", summary: expect.stringMatching(/^refused-unsafe: refused before running any Python/) },
+    ]);
     expect(existsSync(markers) ? readdirSync(markers) : []).toEqual([]);
   }, 150_000);
 

@@ -89,7 +89,10 @@ describe("every error is a problem document", () => {
     const wrongMethod = await registry.call("/api/v1/checkpoints", { method: "DELETE" });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD");
-    expect(await wrongMethod.json()).toMatchObject({ type: "urn:fiab-model-registry:problem:method-not-allowed", detail: "/api/v1/checkpoints answers GET, HEAD, not DELETE" });
+    expect(await wrongMethod.json()).toMatchObject({
+      type: "urn:fiab-model-registry:problem:method-not-allowed",
+      detail: "/api/v1/checkpoints answers GET, HEAD, not DELETE",
+    });
     const getRegister = await registry.call("/api/v1/register");
     expect([getRegister.status, getRegister.headers.get("allow")]).toEqual([405, "PUT"]);
     const withParam = await registry.call("/api/v1/checkpoints/some-id/verify");
@@ -112,12 +115,19 @@ describe("every error is a problem document", () => {
     ["bytes that are not HTTP", "HELLO THERE\r\n\r\n"],
     ["a bad Content-Length", "PUT /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"],
     ["two different Content-Lengths", "PUT /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello"],
-    ["a bad chunk size", "PUT /api/v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n"],
+    [
+      "a bad chunk size",
+      "PUT /api/v1/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n",
+    ],
   ])("framing errors (%s): 400", async (_what, raw) => {
     const answer = await rawExchange(raw);
     expect(answer.status).toBe(400);
     expect(answer.headers["content-type"]).toBe(problemType);
-    expect(JSON.parse(answer.body)).toMatchObject({ type: "urn:fiab-model-registry:problem:bad-request", status: 400, detail: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_\w+\)$/) });
+    expect(JSON.parse(answer.body)).toMatchObject({
+      type: "urn:fiab-model-registry:problem:bad-request",
+      status: 400,
+      detail: expect.stringMatching(/^the request is not valid HTTP\/1\.1 \(HPE_\w+\)$/),
+    });
   });
 
   it("a compressed request body is refused, not decoded", async () => {
@@ -134,18 +144,35 @@ describe("every error is a problem document", () => {
 describe("strings must be well-formed Unicode", () => {
   it("a lone surrogate in a registration's URL is refused naming the field, and nothing is registered", async () => {
     const before = registry.db.prepare("SELECT count(*) AS n FROM registrations").get();
-    const response = await registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": "https://example.org/\\ud800.ckpt"}' });
+    const response = await registry.call("/api/v1/register", {
+      method: "PUT",
+      as: "register",
+      headers: { "content-type": "application/json" },
+      body: '{"url": "https://example.org/\\ud800.ckpt"}',
+    });
     expect(response.status).toBe(400);
     const problem = await response.json();
-    expect(problem.detail).toBe("the request body is refused: url: the text holds a lone surrogate (\\ud800): text must be well-formed Unicode (line 1, column 9)");
+    expect(problem.detail).toBe(
+      "the request body is refused: url: the text holds a lone surrogate (\\ud800): text must be well-formed Unicode (line 1, column 9)",
+    );
     expect(problem.errors).toEqual([{ path: "url", message: "the text holds a lone surrogate (\\ud800): text must be well-formed Unicode" }]);
     expect(registry.db.prepare("SELECT count(*) AS n FROM registrations").get()).toEqual(before);
   });
 
   it("so is one in an id, and a pair (an emoji) is fine where the field allows it", async () => {
-    const lone = await registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": "https://example.org/m.ckpt", "id": "x\\udc00"}' });
+    const lone = await registry.call("/api/v1/register", {
+      method: "PUT",
+      as: "register",
+      headers: { "content-type": "application/json" },
+      body: '{"url": "https://example.org/m.ckpt", "id": "x\\udc00"}',
+    });
     expect((await lone.json()).errors).toEqual([{ path: "id", message: "the text holds a lone surrogate (\\udc00): text must be well-formed Unicode" }]);
-    const pair = await registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": "https://example.org/\\ud83d\\ude00.ckpt"}' });
+    const pair = await registry.call("/api/v1/register", {
+      method: "PUT",
+      as: "register",
+      headers: { "content-type": "application/json" },
+      body: '{"url": "https://example.org/\\ud83d\\ude00.ckpt"}',
+    });
     expect(pair.status).toBe(202);
   });
 });
@@ -179,7 +206,16 @@ describe("what a failed registration says", () => {
 
   it("a checkpoint URL answered with a gzip body: refused, naming the URL and the encoding", async () => {
     const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
-    const server = await startServer({ "/bomb.ckpt": (_req, res) => void res.writeHead(206, { "content-encoding": "gzip", "content-range": `bytes 0-${bomb.byteLength - 1}/${bomb.byteLength}`, "content-length": String(bomb.byteLength) }).end(bomb) });
+    const server = await startServer({
+      "/bomb.ckpt": (_req, res) =>
+        void res
+          .writeHead(206, {
+            "content-encoding": "gzip",
+            "content-range": `bytes 0-${bomb.byteLength - 1}/${bomb.byteLength}`,
+            "content-length": String(bomb.byteLength),
+          })
+          .end(bomb),
+    });
     const accepted = await register(registry, { url: server.url("/bomb.ckpt") });
     const failed = await settled(registry, (await accepted.json()).location);
     expect(failed.state).toBe("failed");

@@ -33,7 +33,12 @@ describe("registry token", () => {
       expect(listed.stdout).toMatch(new RegExp(`^${id}  ops  admin  created \\S+$`, "m"));
       expect(listed.stdout).not.toContain("fmr_");
 
-      const call = () => fetch(`${registry.url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.org/ops-model.ckpt" }) });
+      const call = () =>
+        fetch(`${registry.url}/api/v1/register`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ url: "https://example.org/ops-model.ckpt" }),
+        });
       expect((await call()).status).toBe(202);
       const revoked = await runCli(["token", "revoke", "ops", "--db", registry.dbPath]);
       expect(revoked.exitCode, revoked.stderr).toBe(0);
@@ -53,11 +58,17 @@ describe("registry token", () => {
     const registry = await startTestRegistry();
     try {
       expect((await runCli(["token", "create", "--db", registry.dbPath])).stderr).toBe("registry token: token create needs --scope register, worker or admin");
-      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "root"])).stderr).toBe('registry token: --scope must be one of register, worker, admin, got "root"');
+      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "root"])).stderr).toBe(
+        'registry token: --scope must be one of register, worker, admin, got "root"',
+      );
       expect((await runCli(["token", "mint", "--db", registry.dbPath])).stderr).toBe('registry token: unknown action "mint": use create, revoke, list');
-      expect((await runCli(["token", "revoke", "nobody", "--db", registry.dbPath])).stderr).toBe(`registry token: no token named or with id "nobody" in ${registry.dbPath}`);
+      expect((await runCli(["token", "revoke", "nobody", "--db", registry.dbPath])).stderr).toBe(
+        `registry token: no token named or with id "nobody" in ${registry.dbPath}`,
+      );
       await runCli(["token", "create", "--db", registry.dbPath, "--scope", "register", "--name", "twin"]);
-      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "register", "--name", "twin"])).stderr).toBe('registry token: a token named "twin" exists already; choose another --name');
+      expect((await runCli(["token", "create", "--db", registry.dbPath, "--scope", "register", "--name", "twin"])).stderr).toBe(
+        'registry token: a token named "twin" exists already; choose another --name',
+      );
     } finally {
       await registry.close();
     }
@@ -147,8 +158,15 @@ describe("registry sync-entries", () => {
 
       const sync = await runCli(["sync-entries", "--server", registry.url, "--out", entries, "--json"]);
       expect(sync.exitCode).toBe(1);
-      expect(JSON.parse(sync.stdout)).toMatchObject({ since: 1, revision: 3, changed: [{ id: "beta", change: "updated" }], conflicts: [{ id: "alpha", why: "edited in the folder since revision 1, and changed on the server" }] });
-      expect(sync.stderr).toMatch(/^sync-entries: alpha: edited in the folder since revision 1, and changed on the server; kept the folder's \(--force takes the server's\)$/m);
+      expect(JSON.parse(sync.stdout)).toMatchObject({
+        since: 1,
+        revision: 3,
+        changed: [{ id: "beta", change: "updated" }],
+        conflicts: [{ id: "alpha", why: "edited in the folder since revision 1, and changed on the server" }],
+      });
+      expect(sync.stderr).toMatch(
+        /^sync-entries: alpha: edited in the folder since revision 1, and changed on the server; kept the folder's \(--force takes the server's\)$/m,
+      );
       expect((await readJson(join(entries, "beta.json"))).provenance).toBeDefined();
       expect((await readJson(join(entries, "alpha.json"))).display.description).toBe("Edited by a person");
       expect((await readJson(join(entries, "gamma.json"))).display.description).toBe("Also edited by a person");
@@ -173,7 +191,9 @@ describe("registry sync-entries", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/changes: .*404/);
     expect(readdirSync(out)).toEqual(before);
-    expect((await runCli(["sync-entries", "--server", "ftp://x", "--out", out])).stderr).toBe("registry sync-entries: --server must be an http(s) URL, got ftp:");
+    expect((await runCli(["sync-entries", "--server", "ftp://x", "--out", out])).stderr).toBe(
+      "registry sync-entries: --server must be an http(s) URL, got ftp:",
+    );
   });
 });
 
@@ -185,7 +205,9 @@ describe("registry serve", () => {
       // In a scratch folder: nothing to import (never the live entries/).
       const taken = await runCli(["serve", "--db", join(await tempDir(), "r.db"), "--port", port], { cwd: await tempDir() });
       expect(taken.exitCode).toBe(1);
-      expect(taken.stderr).toMatch(new RegExp(`^registry serve: cannot listen: 127\\.0\\.0\\.1:${port} is in use \\(another server\\?\\); pass another --port$`, "m"));
+      expect(taken.stderr).toMatch(
+        new RegExp(`^registry serve: cannot listen: 127\\.0\\.0\\.1:${port} is in use \\(another server\\?\\); pass another --port$`, "m"),
+      );
       const badPort = await runCli(["serve", "--port", "70000"]);
       expect([badPort.exitCode, badPort.stderr]).toEqual([2, "registry serve: --port must be at most 65535, got 70000"]);
     } finally {
@@ -208,7 +230,9 @@ describe("one server per database", () => {
         `registry serve: ${db}: another registry server uses this database (process ${first.child.pid} on ${hostname()}, listening on ${first.url}, started ${JSON.parse(await readFile(`${db}.lock.json`, "utf8")).startedAt}); run one server per database, or stop that one first`,
       );
       // The same in this process: the lock is sqlite's, and holds between connections of one process too.
-      await expect(startTestRegistry({ db, entriesDir: entries })).rejects.toThrow(`${db}: another registry server uses this database (process ${first.child.pid}`);
+      await expect(startTestRegistry({ db, entriesDir: entries })).rejects.toThrow(
+        `${db}: another registry server uses this database (process ${first.child.pid}`,
+      );
 
       const token = await runCli(["token", "create", "--db", db, "--scope", "register"]);
       expect(token.exitCode, token.stderr).toBe(0);
@@ -235,7 +259,11 @@ describe("one server per database", () => {
 });
 
 describe("the access log", () => {
-  const answered = (stderr: string) => stderr.split("\n").filter((line) => line.startsWith("{") && line.includes('"msg":"answered"')).map((line) => JSON.parse(line));
+  const answered = (stderr: string) =>
+    stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{") && line.includes('"msg":"answered"'))
+      .map((line) => JSON.parse(line));
   async function logOf(args: string[], requests: (url: string) => Promise<unknown>, expected: number) {
     const dir = await tempDir();
     const server = await spawnServe(["--db", join(dir, "r.db"), "--entries", await copyOfEntries(), ...args]);
@@ -287,7 +315,9 @@ describe("the database", () => {
     expect(raw.prepare("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     raw.exec(`PRAGMA user_version = ${migrations.at(-1)!.version + 1}`);
     raw.close();
-    expect(() => openDatabase(path)).toThrow(`${path}: the database is at schema ${migrations.at(-1)!.version + 1}, newer than this registry knows (${migrations.at(-1)!.version}); update the registry`);
+    expect(() => openDatabase(path)).toThrow(
+      `${path}: the database is at schema ${migrations.at(-1)!.version + 1}, newer than this registry knows (${migrations.at(-1)!.version}); update the registry`,
+    );
   });
 
   it("refuses to start on entries that are not valid, naming them", async () => {

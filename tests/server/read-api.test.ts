@@ -83,7 +83,10 @@ describe("GET /api/v1/checkpoints", () => {
         expect(browser.headers, url).toMatchObject({ etag, "access-control-allow-origin": "*", "access-control-expose-headers": "ETag, Location" });
       }
     }
-    const head = await registry.call("/api/v1/checkpoints/aila-v2", { method: "HEAD", headers: { "if-none-match": (await registry.call("/api/v1/checkpoints/aila-v2", { method: "HEAD" })).headers.get("etag")! } });
+    const head = await registry.call("/api/v1/checkpoints/aila-v2", {
+      method: "HEAD",
+      headers: { "if-none-match": (await registry.call("/api/v1/checkpoints/aila-v2", { method: "HEAD" })).headers.get("etag")! },
+    });
     expect(head.status).toBe(304);
   });
 
@@ -153,9 +156,11 @@ describe("documents made from each entry's part", () => {
       const entries = await loadValidEntries(dir);
       expect(entries.map((e) => e.id).slice(0, 2)).toEqual(["20", "3"]);
       const text = async (path: string) => (await numbered.call(path, { headers: { "accept-encoding": "identity" } })).text();
-      const registryText = (revision: number, list: LoadedEntry[]) => JSON.stringify(modelRegistryDocument(list)).replace(/^\{"schemaVersion":1,/, `{"schemaVersion":1,"revision":${revision},`);
+      const registryText = (revision: number, list: LoadedEntry[]) =>
+        JSON.stringify(modelRegistryDocument(list)).replace(/^\{"schemaVersion":1,/, `{"schemaVersion":1,"revision":${revision},`);
       expect(await text("/api/v1/checkpoints")).toBe(registryText(1, entries));
-      for (const contract of ["core-1", "core-2"] as const) expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(entries, contract).store));
+      for (const contract of ["core-1", "core-2"] as const)
+        expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(entries, contract).store));
       // A registration adds an entry, with a number for its id; the next documents hold it, in place.
       const files = await serveCheckpoints(["7"]);
       const answer = await register(numbered, { url: files.urlOf("7") });
@@ -164,7 +169,8 @@ describe("documents made from each entry's part", () => {
       const after = [...entries, added].sort((a, b) => byCodePoint(a.id, b.id));
       expect(await text("/api/v1/checkpoints")).toBe(registryText(2, after));
       expect(Object.keys(JSON.parse(await text("/api/v1/checkpoints")).checkpoints).slice(0, 4)).toEqual(["3", "7", "20", "BRIS-2025.10"]);
-      for (const contract of ["core-1", "core-2"] as const) expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(after, contract).store));
+      for (const contract of ["core-1", "core-2"] as const)
+        expect(await text(`/api/v1/checkpoints?contract=${contract}`)).toBe(JSON.stringify(fiabView(after, contract).store));
       await files.close();
     } finally {
       await numbered.close();
@@ -224,7 +230,8 @@ describe("the declared routes", () => {
       const problem = response.status >= 400 ? JSON.parse(text) : undefined;
       expect([response.status, problem?.detail ?? ""], `${route.method} ${path}`).not.toEqual([404, expect.stringMatching(/^no route for/)]);
       expect(response.status, `${route.method} ${path}`).not.toBe(405);
-      if (route.scope) expect([response.status, problem?.detail], `${route.method} ${path}`).toEqual([401, `this needs a bearer token with the "${route.scope}" scope`]);
+      if (route.scope)
+        expect([response.status, problem?.detail], `${route.method} ${path}`).toEqual([401, `this needs a bearer token with the "${route.scope}" scope`]);
     }
   });
 });

@@ -55,7 +55,11 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
   });
 
   it("serves from a relative --db, runs every job on a worker, and records the comparison", async () => {
-    const server = execa(process.execPath, [cli, "serve", "--db", "registry.db", "--port", "0", "--platforms", cpu, "--allow-private-network", "--lease-seconds", "30"], { cwd, reject: false, env: { NO_COLOR: "1" }, buffer: false });
+    const server = execa(
+      process.execPath,
+      [cli, "serve", "--db", "registry.db", "--port", "0", "--platforms", cpu, "--allow-private-network", "--lease-seconds", "30"],
+      { cwd, reject: false, env: { NO_COLOR: "1" }, buffer: false },
+    );
     serve = server as unknown as ResultPromise;
     server.stderr.on("data", (chunk: Buffer) => logs.serve.push(chunk.toString()));
     url = await new Promise<string>((resolve, reject) => {
@@ -73,14 +77,44 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
     expect(registerToken.exitCode, registerToken.stderr).toBe(0);
 
     const files = await startServer({ "/tiny-readme.ckpt": file({ path: checkpoint }) });
-    const put = await fetch(`${url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${registerToken.stdout.trim()}`, "content-type": "application/json" }, body: JSON.stringify({ url: files.url("/tiny-readme.ckpt") }) });
+    const put = await fetch(`${url}/api/v1/register`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${registerToken.stdout.trim()}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: files.url("/tiny-readme.ckpt") }),
+    });
     expect(put.status, await put.clone().text()).toBe(202);
 
-    const child = execa(process.execPath, [cli, "worker", "--server", url, "--platform", cpu, "--wait", "2", "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--allow-private-network", "--cache-dir", "cache", "--work-dir", "work"], {
-      cwd,
-      reject: false,
-      env: { REGISTRY_WORKER_TOKEN: workerToken.stdout.trim(), NO_COLOR: "1" },
-    });
+    const child = execa(
+      process.execPath,
+      [
+        cli,
+        "worker",
+        "--server",
+        url,
+        "--platform",
+        cpu,
+        "--wait",
+        "2",
+        "--python",
+        torchPython,
+        "--offline",
+        "--find-links",
+        models.wheelhouse,
+        "--system-site-packages",
+        "--allow-package",
+        "tiny_models",
+        "--allow-private-network",
+        "--cache-dir",
+        "cache",
+        "--work-dir",
+        "work",
+      ],
+      {
+        cwd,
+        reject: false,
+        env: { REGISTRY_WORKER_TOKEN: workerToken.stdout.trim(), NO_COLOR: "1" },
+      },
+    );
     worker = child as unknown as ResultPromise;
     child.stderr.on("data", (chunk: Buffer) => logs.worker.push(chunk.toString()));
 
@@ -88,7 +122,11 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
     let jobs: JobView[] = [];
     for (;;) {
       // Listing jobs needs a worker or admin token (they name the workers' hosts), as the README's line says.
-      const listed = await execa(process.execPath, [cli, "jobs", "--server", url, "--checkpoint", "tiny-readme", "--json"], { cwd, reject: false, env: { NO_COLOR: "1", REGISTRY_TOKEN: workerToken.stdout.trim() } });
+      const listed = await execa(process.execPath, [cli, "jobs", "--server", url, "--checkpoint", "tiny-readme", "--json"], {
+        cwd,
+        reject: false,
+        env: { NO_COLOR: "1", REGISTRY_TOKEN: workerToken.stdout.trim() },
+      });
       expect(listed.exitCode, listed.stderr).toBe(0);
       jobs = (JSON.parse(listed.stdout) as { jobs: JobView[] }).jobs;
       const compare = jobs.find((j) => j.kind === "compare-runs");
@@ -98,12 +136,25 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
       }
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
-    expect(jobs.map((j) => `${j.kind}${j.role ? ` ${j.role}` : ""} ${j.state}`).sort()).toEqual(["compare-runs done", "log-run candidate done", "log-run reference done", "verify-unpickling done"]);
+    expect(jobs.map((j) => `${j.kind}${j.role ? ` ${j.role}` : ""} ${j.state}`).sort()).toEqual([
+      "compare-runs done",
+      "log-run candidate done",
+      "log-run reference done",
+      "verify-unpickling done",
+    ]);
 
     const entry = await (await fetch(`${url}/api/v1/checkpoints/tiny-readme`)).json();
-    expect(entry.compatibility[cpu].evidence.map((e: { check: string; result: string }) => `${e.check} ${e.result}`).sort()).toEqual(["compare-runs pass", "run pass", "unpickle pass"]);
+    expect(entry.compatibility[cpu].evidence.map((e: { check: string; result: string }) => `${e.check} ${e.result}`).sort()).toEqual([
+      "compare-runs pass",
+      "run pass",
+      "unpickle pass",
+    ]);
     // The worker hashed the download: the entry registered through the server has its sha256 now.
-    expect(entry.source.sha256).toBe(createHash("sha256").update(await readFile(checkpoint)).digest("hex"));
+    expect(entry.source.sha256).toBe(
+      createHash("sha256")
+        .update(await readFile(checkpoint))
+        .digest("hex"),
+    );
     // Everything relative stayed in the working directory.
     for (const path of ["registry.db", "registry.db.blobs", "cache"]) expect(existsSync(join(cwd, path)), path).toBe(true);
   }, 420_000);

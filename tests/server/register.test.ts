@@ -26,7 +26,13 @@ describe("registering a checkpoint", () => {
     expect(response.status).toBe(202);
     const accepted = await response.json();
     expect(response.headers.get("location")).toBe(`/api/v1/registrations/${accepted.registration}`);
-    expect(accepted).toMatchObject({ url: files.urlOf("aifs-test"), id: "aifs-test", state: "queued", attempts: 0, location: response.headers.get("location") });
+    expect(accepted).toMatchObject({
+      url: files.urlOf("aifs-test"),
+      id: "aifs-test",
+      state: "queued",
+      attempts: 0,
+      location: response.headers.get("location"),
+    });
 
     const done = await settled(registry, accepted.location);
     expect(done).toMatchObject({ state: "registered", attempts: 1, revision: before + 1 });
@@ -72,7 +78,9 @@ describe("registering a checkpoint", () => {
     expect((await taken.json()).detail).toMatch(/^the id "aila-v2" is taken by another checkpoint \(https:\/\/.*\); pass another "id"$/);
     const renamed = await register(registry, { url: files.urlOf("aifs-test"), id: "renamed" });
     expect(renamed.status).toBe(409);
-    expect((await renamed.json()).detail).toBe(`${files.urlOf("aifs-test")} is registered as "aifs-test" (registration ${registry.db.prepare("SELECT id FROM registrations WHERE url = ?").get(files.urlOf("aifs-test"))!.id}), not "renamed"`);
+    expect((await renamed.json()).detail).toBe(
+      `${files.urlOf("aifs-test")} is registered as "aifs-test" (registration ${registry.db.prepare("SELECT id FROM registrations WHERE url = ?").get(files.urlOf("aifs-test"))!.id}), not "renamed"`,
+    );
   });
 
   it("refuses an id being registered for another URL", async () => {
@@ -81,7 +89,9 @@ describe("registering a checkpoint", () => {
     expect(first.status).toBe(202);
     const second = await register(registry, { url: files.urlOf("pending-b"), id: "pending-id" });
     expect(second.status).toBe(409);
-    expect((await second.json()).detail).toMatch(/^the id "pending-id" is being registered for another checkpoint \(http:\/\/127\.0\.0\.1:\d+\/m\/slow\.ckpt, registration [0-9a-f-]+\); pass another "id"$/);
+    expect((await second.json()).detail).toMatch(
+      /^the id "pending-id" is being registered for another checkpoint \(http:\/\/127\.0\.0\.1:\d+\/m\/slow\.ckpt, registration [0-9a-f-]+\); pass another "id"$/,
+    );
     expect(await settled(registry, (await first.json()).location)).toMatchObject({ state: "registered" });
   });
 
@@ -98,19 +108,75 @@ describe("registering a checkpoint", () => {
 
 describe("refusals, each a problem document with nothing written", () => {
   const cases: Array<[string, () => Promise<Response>, number, RegExp | string]> = [
-    ["no token", () => registry.call("/api/v1/register", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" }), 401, 'this needs a bearer token with the "register" scope'],
-    ["an unknown token", () => fetch(`${registry.url}/api/v1/register`, { method: "PUT", headers: { authorization: "Bearer fmr_not-a-real-token", "content-type": "application/json" }, body: "{}" }), 401, "the token is not valid (unknown or revoked)"],
-    ["a token of another scope", () => registry.call("/api/v1/register", { method: "PUT", as: "worker", headers: { "content-type": "application/json" }, body: "{}" }), 403, /has the "worker" scope; this needs "register"$/],
-    ["malformed JSON", () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": ' }), 400, "the request body is not valid JSON: invalid JSON: Unexpected end of JSON input (line 1, column 9)"],
-    ["an empty body", () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: "" }), 400, "the request body is empty; send a JSON object"],
-    ["a body that is not JSON", () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "text/plain" }, body: "url=x" }), 415, "send the body as application/json"],
+    [
+      "no token",
+      () => registry.call("/api/v1/register", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" }),
+      401,
+      'this needs a bearer token with the "register" scope',
+    ],
+    [
+      "an unknown token",
+      () =>
+        fetch(`${registry.url}/api/v1/register`, {
+          method: "PUT",
+          headers: { authorization: "Bearer fmr_not-a-real-token", "content-type": "application/json" },
+          body: "{}",
+        }),
+      401,
+      "the token is not valid (unknown or revoked)",
+    ],
+    [
+      "a token of another scope",
+      () => registry.call("/api/v1/register", { method: "PUT", as: "worker", headers: { "content-type": "application/json" }, body: "{}" }),
+      403,
+      /has the "worker" scope; this needs "register"$/,
+    ],
+    [
+      "malformed JSON",
+      () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": ' }),
+      400,
+      "the request body is not valid JSON: invalid JSON: Unexpected end of JSON input (line 1, column 9)",
+    ],
+    [
+      "an empty body",
+      () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: "" }),
+      400,
+      "the request body is empty; send a JSON object",
+    ],
+    [
+      "a body that is not JSON",
+      () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "text/plain" }, body: "url=x" }),
+      415,
+      "send the body as application/json",
+    ],
     ["a huge body", () => register(registry, { url: `https://example.org/${"x".repeat(20_000)}.ckpt` }), 413, "the request body is over the 16384-byte limit"],
     ["a wrong type", () => register(registry, { url: 42 }), 400, "the registration request is not valid"],
     ["an unknown field", () => register(registry, { url: "https://example.org/m.ckpt", sha256: "00" }), 400, "the registration request is not valid"],
     ["a URL that is not http(s)", () => register(registry, { url: "ftp://example.org/m.ckpt" }), 400, "the registration request is not valid"],
-    ["a URL with credentials", () => register(registry, { url: "https://user:secret@example.org/m.ckpt" }), 400, "url: credentials in a URL are refused (they would be published with the entry)"],
-    ["a URL without a usable file name", () => register(registry, { url: "https://example.org/" }), 400, 'no checkpoint id can be made from the URL\'s file name; pass "id"'],
-    ["a prototype key", () => registry.call("/api/v1/register", { method: "PUT", as: "register", headers: { "content-type": "application/json" }, body: '{"url": "https://example.org/m.ckpt", "__proto__": {"x": 1}}' }), 400, /^the request body is not valid JSON: .*__proto__.* \(line 1, column 39\)$/],
+    [
+      "a URL with credentials",
+      () => register(registry, { url: "https://user:secret@example.org/m.ckpt" }),
+      400,
+      "url: credentials in a URL are refused (they would be published with the entry)",
+    ],
+    [
+      "a URL without a usable file name",
+      () => register(registry, { url: "https://example.org/" }),
+      400,
+      'no checkpoint id can be made from the URL\'s file name; pass "id"',
+    ],
+    [
+      "a prototype key",
+      () =>
+        registry.call("/api/v1/register", {
+          method: "PUT",
+          as: "register",
+          headers: { "content-type": "application/json" },
+          body: '{"url": "https://example.org/m.ckpt", "__proto__": {"x": 1}}',
+        }),
+      400,
+      /^the request body is not valid JSON: .*__proto__.* \(line 1, column 39\)$/,
+    ],
   ];
 
   for (const [what, send, status, detail] of cases) {
@@ -142,7 +208,12 @@ describe("refusals, each a problem document with nothing written", () => {
   it("refuses a revoked token at once", async () => {
     const { createToken, revokeToken } = await import("../../tooling/server/tokens.ts");
     const made = createToken(registry.db, "register", "soon-revoked");
-    const send = () => fetch(`${registry.url}/api/v1/register`, { method: "PUT", headers: { authorization: `Bearer ${made.token}`, "content-type": "application/json" }, body: JSON.stringify({ url: files.urlOf("renamed") }) });
+    const send = () =>
+      fetch(`${registry.url}/api/v1/register`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${made.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: files.urlOf("renamed") }),
+      });
     revokeToken(registry.db, "soon-revoked");
     expect((await send()).status).toBe(401);
   });
@@ -185,7 +256,12 @@ describe("the rate limit", () => {
       expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
       expect((await refused.json()).detail).toBe("this token may register 3 checkpoints a minute; retry in 1 minute");
       // Another token has its own allowance.
-      const other = await limited.call("/api/v1/register", { method: "PUT", as: "admin", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.org/m-5.ckpt" }) });
+      const other = await limited.call("/api/v1/register", {
+        method: "PUT",
+        as: "admin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: "https://example.org/m-5.ckpt" }),
+      });
       expect(other.status).toBe(202);
     } finally {
       await limited.close();

@@ -15,7 +15,10 @@ import { astroBuild } from "../support/site-build.ts";
 async function treeDigest(dir: string): Promise<Record<string, string>> {
   const files = (await fg("**/*", { cwd: dir, onlyFiles: true, dot: true })).sort();
   const digest: Record<string, string> = {};
-  for (const file of files) digest[file] = createHash("sha256").update(await readFile(join(dir, file))).digest("hex");
+  for (const file of files)
+    digest[file] = createHash("sha256")
+      .update(await readFile(join(dir, file)))
+      .digest("hex");
   return digest;
 }
 
@@ -63,7 +66,11 @@ describe("published files", () => {
     // interest is not among its input options (FIAB's get_additional_kwargs would raise).
     const core2 = await readJson(join(site, "fiab", "core-2", "artifacts.json"));
     const store = await readJson(fixture("fiab/artifacts.core-2.json"));
-    expect(Object.keys(core2.artifacts).sort()).toEqual(Object.keys(store.artifacts).filter((id) => id !== "BRIS-2025.10").sort());
+    expect(Object.keys(core2.artifacts).sort()).toEqual(
+      Object.keys(store.artifacts)
+        .filter((id) => id !== "BRIS-2025.10")
+        .sort(),
+    );
     for (const [id, artifact] of Object.entries<any>(core2.artifacts)) {
       expect(artifact.common.display_description, id).not.toBe("");
       expect({ ...artifact, common: { ...artifact.common, display_description: "" } }, id).toEqual(store.artifacts[id]);
@@ -88,10 +95,12 @@ describe("published files", () => {
 
   it("gives every page its own title and description", async () => {
     const pages = await fg("**/*.html", { cwd: site });
-    const heads = await Promise.all(pages.map(async (p) => {
-      const html = await readFile(join(site, p), "utf8");
-      return { title: /<title>([^<]+)<\/title>/.exec(html)?.[1], description: /<meta name="description" content="([^"]+)"/.exec(html)?.[1] };
-    }));
+    const heads = await Promise.all(
+      pages.map(async (p) => {
+        const html = await readFile(join(site, p), "utf8");
+        return { title: /<title>([^<]+)<\/title>/.exec(html)?.[1], description: /<meta name="description" content="([^"]+)"/.exec(html)?.[1] };
+      }),
+    );
     expect(heads.every((h) => h.title && h.description && h.description.length > 40)).toBe(true);
     expect(new Set(heads.map((h) => h.title)).size).toBe(pages.length);
   });

@@ -36,7 +36,13 @@ async function prepareEntries(): Promise<string> {
   const checkpoint = await packMetadataFixture("single-o48-1.1", await tempDir());
   const extracted = await runCli(["extract-basic-metadata", checkpoint, "--id", o48, "--write", "--entries", dir]);
   expect(extracted.exitCode, extracted.stderr).toBe(0);
-  const evidence = (result: string) => ({ check: "unpickle", result, date: "2026-11-20T10:00:00Z", tool: { name: "fiab-model-registry verify-unpickling", version: "0.1.0" }, environment: { os: "linux", arch: "x86_64" } });
+  const evidence = (result: string) => ({
+    check: "unpickle",
+    result,
+    date: "2026-11-20T10:00:00Z",
+    tool: { name: "fiab-model-registry verify-unpickling", version: "0.1.0" },
+    environment: { os: "linux", arch: "x86_64" },
+  });
   await editJson(join(dir, `${sdpa}.json`), (d) => {
     d.compatibility = {
       "linux-x86_64-cuda": { status: "compatible", statusRule: 1, evidence: [evidence("pass")] },
@@ -88,10 +94,12 @@ async function search(page: Page, text: string): Promise<void> {
 }
 
 /** What a run needs in MiB, as the catalog reads it: FIAB's minimum, else the stated or estimated figure. */
-const gpuNeed = (e: any): number | null | undefined => (e.infrastructure?.minimumGpuMemoryMib !== undefined ? e.infrastructure.minimumGpuMemoryMib : e.infrastructure?.gpuMemory?.mib);
+const gpuNeed = (e: any): number | null | undefined =>
+  e.infrastructure?.minimumGpuMemoryMib !== undefined ? e.infrastructure.minimumGpuMemoryMib : e.infrastructure?.gpuMemory?.mib;
 
 const facet = (page: Page, key: string, value: string) => page.locator(`fieldset[data-facet="${key}"] input[value="${value}"]`);
-const facetCount = async (page: Page, key: string, value: string) => Number(await page.locator(`fieldset[data-facet="${key}"] label:has(input[value="${value}"]) [data-count]`).textContent());
+const facetCount = async (page: Page, key: string, value: string) =>
+  Number(await page.locator(`fieldset[data-facet="${key}"] label:has(input[value="${value}"]) [data-count]`).textContent());
 
 describe.skipIf(unavailable)("the catalog in Chromium", () => {
   it("lists every entry, and narrows it with combined facets whose counts follow", async () => {
@@ -138,7 +146,13 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => e.model?.task === "ensemble"));
     await search(page, "n320");
     // The grid a model reads (its datasets) or the one FIAB fetches its input on (input options).
-    expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => JSON.stringify([e.configuration?.inputOptions ?? "", e.inputs?.datasets ?? []]).toLowerCase().includes('"n320"')));
+    expect((await shownIds(page)).sort()).toEqual(
+      idsWhere((e) =>
+        JSON.stringify([e.configuration?.inputOptions ?? "", e.inputs?.datasets ?? []])
+          .toLowerCase()
+          .includes('"n320"'),
+      ),
+    );
     await search(page, "cuda");
     expect((await shownIds(page)).sort()).toEqual(idsWhere((e) => e.infrastructure?.supportedOs?.includes("linux")));
     await search(page, "lam");
@@ -216,7 +230,10 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await page.close();
   });
 
-  for (const [device, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]] as const) {
+  for (const [device, viewport] of [
+    ["desktop", { width: 1280, height: 900 }],
+    ["phone", { width: 390, height: 844 }],
+  ] as const) {
     it(`a person picks a global model that fits a 24 GB GPU in five actions, every card saying why (${device}, ${viewport.width} px)`, async () => {
       const on = await browser.newContext({ viewport, ...(device === "phone" ? { isMobile: true, hasTouch: true } : {}) });
       const page = await open("/", on);
@@ -232,16 +249,26 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
       for (const act of actions) await act();
       // The browser filled in Linux and x86_64; the person typed only the GPU memory.
       expect(new URL(page.url()).search).toBe("?domain=global&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=24");
-      const fitting = idsWhere((e) => e.inputs?.datasets?.length > 0 && e.inputs.datasets.every((d: any) => d.domain === "global") && !(e.infrastructure?.architectures ?? ["x86_64"]).every((a: string) => a !== "x86_64") && (gpuNeed(e) ?? 0) <= 24 * 1024);
+      const fitting = idsWhere(
+        (e) =>
+          e.inputs?.datasets?.length > 0 &&
+          e.inputs.datasets.every((d: any) => d.domain === "global") &&
+          !(e.infrastructure?.architectures ?? ["x86_64"]).every((a: string) => a !== "x86_64") &&
+          (gpuNeed(e) ?? 0) <= 24 * 1024,
+      );
       expect(fitting.length).toBeGreaterThanOrEqual(5);
       expect((await shownIds(page)).sort()).toEqual(fitting);
       for (const id of fitting) {
         const note = page.locator(`[id="entry-${id}"] .fit-note`);
         expect(await note.isVisible(), id).toBe(true);
-        expect(await note.textContent(), id).toMatch(/^Fits: Runs on Linux\. Needs (about|at least)? ?[\d.]+ GiB of GPU memory( \((estimated|measured)\))?; this machine has 24 GiB\./);
+        expect(await note.textContent(), id).toMatch(
+          /^Fits: Runs on Linux\. Needs (about|at least)? ?[\d.]+ GiB of GPU memory( \((estimated|measured)\))?; this machine has 24 GiB\./,
+        );
       }
       // What does not fit is listed apart, each with its reason.
-      expect(await page.textContent("#fit-summary")).toContain(`1 not for this machine, and why:${registry[aarch64].display.name} (${aarch64}): Built for aarch64 only (a platform-specific wheel); this machine is x86_64.`);
+      expect(await page.textContent("#fit-summary")).toContain(
+        `1 not for this machine, and why:${registry[aarch64].display.name} (${aarch64}): Built for aarch64 only (a platform-specific wheel); this machine is x86_64.`,
+      );
       // The first card is in view after the last action, on the phone too.
       expect(await page.locator("#entries > li.entry:not([hidden])").first().isVisible()).toBe(true);
       const top = await page.locator("#shown").boundingBox();
@@ -307,7 +334,18 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await page.close();
   });
 
-  const pageTypes = ["/", `/?os=macos&task=ensemble&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=1`, "/?domain=global&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=24", `/checkpoints/${europe}/`, `/checkpoints/${o48}/`, `/checkpoints/${sdpa}/`, "/contract/", `/compare/?a=${sdpa}&b=${aarch64}`, "/compare/", "/no-such-page/"];
+  const pageTypes = [
+    "/",
+    `/?os=macos&task=ensemble&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=1`,
+    "/?domain=global&fit=1&fit-os=linux&fit-arch=x86_64&fit-gpu=24",
+    `/checkpoints/${europe}/`,
+    `/checkpoints/${o48}/`,
+    `/checkpoints/${sdpa}/`,
+    "/contract/",
+    `/compare/?a=${sdpa}&b=${aarch64}`,
+    "/compare/",
+    "/no-such-page/",
+  ];
 
   it.each(pageTypes)("does not scroll sideways on a 390 px phone: %s", async (path) => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
@@ -323,7 +361,13 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await page.addScriptTag({ content: axeSource });
     const violations = await page.evaluate(async () => {
       const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+      return result.violations.map(
+        (v: any) =>
+          `${v.id}: ${v.help} (${v.nodes
+            .map((n: any) => n.target.join(" "))
+            .slice(0, 3)
+            .join(", ")})`,
+      );
     });
     expect(violations).toEqual([]);
     await page.close();

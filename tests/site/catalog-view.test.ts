@@ -19,7 +19,10 @@ describe("catalog view", () => {
     expect(view.shown).toHaveLength(7);
     expect(view.counts.os.get("linux")).toBe(11);
     expect(view.counts.task.get("ensemble")).toBe(1);
-    expect([...view.counts.arch]).toEqual([["x86_64", 7], ["aarch64", 7]]);
+    expect([...view.counts.arch]).toEqual([
+      ["x86_64", 7],
+      ["aarch64", 7],
+    ]);
   });
 
   it("ORs values within a facet and ANDs facets", () => {
@@ -42,7 +45,14 @@ describe("catalog view", () => {
 
   it("facets by domain, the limited area's region and the finest grid spacing, and sorts finest first", () => {
     const global = catalogView(items, state({ facets: { domain: ["global"] } }));
-    expect([...global.shown].sort()).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-ens-crps-1.0_w_sdpa", "aifs-global-o48", "aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "aifs-single-mse-1.1_w_sdpa"]);
+    expect([...global.shown].sort()).toEqual([
+      "aifs-ens-crps-1.0_w_flash_attn",
+      "aifs-ens-crps-1.0_w_sdpa",
+      "aifs-global-o48",
+      "aifs-single-mse-1.1_w_flash_attn",
+      "aifs-single-mse-1.1_w_flash_attn_aarch64",
+      "aifs-single-mse-1.1_w_sdpa",
+    ]);
     expect([...global.counts.region]).toEqual([["unknown", 6]]);
     const regions = catalogView(items, state({})).counts.region;
     expect(Object.fromEntries(regions)).toEqual({ "Nordic countries": 1, Malawi: 1, Europe: 1, unknown: 8 });
@@ -70,7 +80,12 @@ describe("catalog view", () => {
     const view = catalogView(items, state({ fit: { os: "macos", arch: "aarch64", gpuMemoryMib: 65536 } }));
     expect(view.shown).toHaveLength(7);
     expect(view.support.get("aifs-global-o48")).toEqual(["Runs on macOS.", "Needs about 1.25 GiB of GPU memory (estimated); this machine has 64 GiB."]);
-    expect(view.excluded.map((x) => x.id).sort()).toEqual(["aifs-ens-crps-1.0_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn", "aifs-single-mse-1.1_w_flash_attn_aarch64", "imerg-gt"]);
+    expect(view.excluded.map((x) => x.id).sort()).toEqual([
+      "aifs-ens-crps-1.0_w_flash_attn",
+      "aifs-single-mse-1.1_w_flash_attn",
+      "aifs-single-mse-1.1_w_flash_attn_aarch64",
+      "imerg-gt",
+    ]);
   });
 });
 

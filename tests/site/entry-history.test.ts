@@ -12,7 +12,17 @@ async function repoWithHistory(): Promise<string> {
   const entries = join(repo, "entries");
   await mkdir(entries);
   const git = (args: string[], date: string) =>
-    execa("git", args, { cwd: repo, env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.org", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.org" } });
+    execa("git", args, {
+      cwd: repo,
+      env: {
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.org",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.org",
+      },
+    });
   await git(["init", "-q"], "2026-01-01T00:00:00Z");
   await writeFile(join(entries, "a.json"), "{}\n");
   await writeFile(join(entries, "b.json"), "{}\n");

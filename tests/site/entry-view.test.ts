@@ -10,7 +10,10 @@ describe("platformStatuses and tags", () => {
     ]);
   });
   it("sorts tags by key", () => {
-    expect(sortedTags({ status: "demo", beta: null })).toEqual([["beta", null], ["status", "demo"]]);
+    expect(sortedTags({ status: "demo", beta: null })).toEqual([
+      ["beta", null],
+      ["status", "demo"],
+    ]);
     expect(sortedTags(undefined)).toEqual([]);
   });
   it("maps unexpected words to the neutral status class", () => {

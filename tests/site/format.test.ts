@@ -69,7 +69,9 @@ describe("small helpers", () => {
 
 describe("card descriptions", () => {
   it("keep the first sentence, cut at a word past 240 characters", () => {
-    expect(firstSentence("AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km). This build uses flash-attention 2.")).toBe("AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km).");
+    expect(firstSentence("AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km). This build uses flash-attention 2.")).toBe(
+      "AIFS Single v1.1, ECMWF's model: one forecast in 6-hour steps (about 31 km).",
+    );
     expect(firstSentence("A model at 2.5 km. over the Nordics")).toBe("A model at 2.5 km. over the Nordics");
     const long = `${"word ".repeat(80)}end.`;
     expect(firstSentence(long).length).toBeLessThanOrEqual(241);

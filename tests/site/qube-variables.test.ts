@@ -62,10 +62,14 @@ describe("fromQube shapes", () => {
   });
 
   it("names level types from metadata, else from MARS, and ignores other axes", () => {
-    const qube = node("root", ["root"], [
-      node("levtype", ["ml"], [node("step", [0, 6], [node("param", ["t"], [node("level", [137, 1])])])], { name: { values: ["hybrid"] } }),
-      node("levtype", ["sol"], [node("param", ["vsw"], [node("level", [1, 2])])]),
-    ]);
+    const qube = node(
+      "root",
+      ["root"],
+      [
+        node("levtype", ["ml"], [node("step", [0, 6], [node("param", ["t"], [node("level", [137, 1])])])], { name: { values: ["hybrid"] } }),
+        node("levtype", ["sol"], [node("param", ["vsw"], [node("level", [1, 2])])]),
+      ],
+    );
     const groups = fromQube(qube)[0]?.groups ?? [];
     expect(groups.map((g) => [g.levtype, g.name, g.levels])).toEqual([
       ["ml", "hybrid", [1, 137]],

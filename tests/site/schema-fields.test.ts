@@ -8,7 +8,25 @@ const byPath = new Map(rows.map((r) => [r.path, r]));
 describe("schemaFields on the real contract", () => {
   it("lists every top-level field with its presence", () => {
     const top = rows.filter((r) => r.depth === 0).map((r) => r.path);
-    expect(top).toEqual(["$schema", "schemaVersion", "display", "tags", "publication", "source", "variants", "model", "requirements", "configuration", "infrastructure", "compatibility", "inputs", "outputs", "provenance", "pickle", "sources"]);
+    expect(top).toEqual([
+      "$schema",
+      "schemaVersion",
+      "display",
+      "tags",
+      "publication",
+      "source",
+      "variants",
+      "model",
+      "requirements",
+      "configuration",
+      "infrastructure",
+      "compatibility",
+      "inputs",
+      "outputs",
+      "provenance",
+      "pickle",
+      "sources",
+    ]);
     expect(byPath.get("display")?.presence).toBe("required");
     expect(byPath.get("display.comment")?.presence).toBe("optional");
     expect(byPath.get("schemaVersion")?.type).toBe("number = 1");
@@ -17,7 +35,10 @@ describe("schemaFields on the real contract", () => {
   it("carries descriptions, enum values, defaults and key rules", () => {
     expect(byPath.get("source.url")?.description).toBe("Where FIAB downloads the checkpoint file from.");
     expect(byPath.get("infrastructure.supportedOs")?.enumValues).toEqual(['"linux"', '"macos"']);
-    expect(byPath.get("compatibility.*.status")).toMatchObject({ defaultValue: '"unknown"', enumValues: ['"unknown"', '"compatible"', '"degraded"', '"incompatible"'] });
+    expect(byPath.get("compatibility.*.status")).toMatchObject({
+      defaultValue: '"unknown"',
+      enumValues: ['"unknown"', '"compatible"', '"degraded"', '"incompatible"'],
+    });
     expect(byPath.get("compatibility")?.keys).toMatch(/^A platform: os-arch-accelerator/);
     expect(byPath.get("compatibility.*.evidence[].tool.name")?.presence).toBe("required");
     expect(byPath.get("tags")?.type).toBe("map<string, string | null>");

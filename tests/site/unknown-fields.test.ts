@@ -14,7 +14,9 @@ describe("what an entry does not say yet", () => {
     expect(groups[0]!.fields).not.toContain("grids and domain");
     expect(groups[0]!.fields).toContain("SHA-256 of the file");
     expect(groups[0]!.fields).not.toContain("time step");
-    expect(groups[0]!.commands).toEqual(["npm run -s registry -- extract-basic-metadata 'https://sites.ecmwf.int/repository/fiab/testing/checkpoints/aifs-global-o48.ckpt' --write"]);
+    expect(groups[0]!.commands).toEqual([
+      "npm run -s registry -- extract-basic-metadata 'https://sites.ecmwf.int/repository/fiab/testing/checkpoints/aifs-global-o48.ckpt' --write",
+    ]);
     expect(groups[1]!.fields).toEqual(["release date", "links (model card, paper, home page)"]);
     expect(groups[2]!.fields).toEqual(["compatibility with any platform"]);
   });
@@ -51,7 +53,9 @@ describe("usage", () => {
     const entry = await real("aifs-single-mse-1.1_w_sdpa");
     expect(checkpointFileName(entry.source.url)).toBe("aifs-single-mse-1.1_sdpa.ckpt");
     const usage = usageOf(entry, ["core-1", "core-2"]);
-    expect(usage.download).toBe("curl -fL -o 'aifs-single-mse-1.1_sdpa.ckpt' 'https://sites.ecmwf.int/repository/fiab/ecmwf/checkpoints/aifs-single-mse-1.1_sdpa.ckpt'");
+    expect(usage.download).toBe(
+      "curl -fL -o 'aifs-single-mse-1.1_sdpa.ckpt' 'https://sites.ecmwf.int/repository/fiab/ecmwf/checkpoints/aifs-single-mse-1.1_sdpa.ckpt'",
+    );
     expect(usage.checksum).toBeUndefined();
     const withDigest = usageOf({ ...entry, source: { ...entry.source, sha256: "a".repeat(64) } }, []);
     expect(withDigest.fiab).toBeUndefined();

@@ -28,7 +28,8 @@ export function mutate(input: Uint8Array, rng: Random, maxRounds = 4): Uint8Arra
       case 1: // overwrite a byte (often an opcode)
         if (at < bytes.length) bytes[at] = rng.int(256);
         break;
-      case 2: { // insert random bytes
+      case 2: {
+        // insert random bytes
         const extra = Uint8Array.from({ length: 1 + rng.int(8) }, () => rng.int(256));
         bytes = concat(bytes.subarray(0, at), extra, bytes.subarray(at));
         break;
@@ -39,7 +40,8 @@ export function mutate(input: Uint8Array, rng: Random, maxRounds = 4): Uint8Arra
       case 4: // truncate
         bytes = bytes.slice(0, at);
         break;
-      default: { // copy a slice from elsewhere: keeps opcodes plausible
+      default: {
+        // copy a slice from elsewhere: keeps opcodes plausible
         const from = rng.int(bytes.length);
         const piece = bytes.slice(from, from + 1 + rng.int(64));
         bytes = concat(bytes.subarray(0, at), piece, bytes.subarray(at));

@@ -53,11 +53,26 @@ export function syntheticArray(key: string, info: ArrayInfo): Uint8Array {
 }
 
 /** Writes `<dir>/<name>.ckpt` and returns its path. */
-export async function packMetadataFixture(name: string, dir: string, options: ZipOptions & { extra?: Member[]; pickle?: Uint8Array; metadataPath?: string; metadataMethod?: "stored" | "deflate"; edit?: (meta: any) => void; fileName?: string } = {}): Promise<string> {
+export async function packMetadataFixture(
+  name: string,
+  dir: string,
+  options: ZipOptions & {
+    extra?: Member[];
+    pickle?: Uint8Array;
+    metadataPath?: string;
+    metadataMethod?: "stored" | "deflate";
+    edit?: (meta: any) => void;
+    fileName?: string;
+  } = {},
+): Promise<string> {
   const meta = readMetadataFixture(name);
   options.edit?.(meta);
   const arrays: Member[] = supportingArrays(meta).map(({ key, info }) => ({ path: info.path.split("/").slice(1).join("/"), data: syntheticArray(key, info) }));
-  const metadata: Member = { path: options.metadataPath ?? "anemoi-metadata/anemoi.json", data: Buffer.from(JSON.stringify(meta)), method: options.metadataMethod ?? "stored" };
+  const metadata: Member = {
+    path: options.metadataPath ?? "anemoi-metadata/anemoi.json",
+    data: Buffer.from(JSON.stringify(meta)),
+    method: options.metadataMethod ?? "stored",
+  };
   const path = join(dir, options.fileName ?? `${name}.ckpt`);
   await writeTorchZip(path, [...torchMembers(options.pickle), ...(options.extra ?? []), metadata, ...arrays], { zip64: true, root: "archive", ...options });
   return path;

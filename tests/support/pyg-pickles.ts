@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { zipMember } from "./aifs-pickle.ts";
 import { fixture } from "./paths.ts";
 
-export const PYG_CHECKPOINTS = ["pyg_toy-GraphToy-float32-saved-cpu.ckpt", "pyg_toy-GraphToy-float32-saved-cuda.ckpt"].map((name) => fixture(`torch-2.11/${name}`));
+export const PYG_CHECKPOINTS = ["pyg_toy-GraphToy-float32-saved-cpu.ckpt", "pyg_toy-GraphToy-float32-saved-cuda.ckpt"].map((name) =>
+  fixture(`torch-2.11/${name}`),
+);
 
 /** The package of the model's own classes (the script that made them), allowed as --allow-package would. */
 export const PYG_MODEL_PACKAGE = "pyg_toy";

@@ -12,7 +12,9 @@ export const torchPython = "/usr/bin/python3";
 export async function torchUnavailable(): Promise<string | undefined> {
   if (!existsSync(torchPython)) return `${torchPython} is missing`;
   const probe = await execa(torchPython, ["-c", "import torch, setuptools, wheel, venv"], { reject: false });
-  return probe.exitCode === 0 ? undefined : `${torchPython} cannot import torch, setuptools, wheel and venv (apt-get install python3-torch python3-setuptools python3-wheel python3-venv)`;
+  return probe.exitCode === 0
+    ? undefined
+    : `${torchPython} cannot import torch, setuptools, wheel and venv (apt-get install python3-torch python3-setuptools python3-wheel python3-venv)`;
 }
 
 export interface TinyModels {
@@ -26,7 +28,9 @@ export async function buildTinyModels(dir: string): Promise<TinyModels> {
   const wheelhouse = join(dir, "wheelhouse");
   await cp(fixture("python/tiny-models"), source, { recursive: true });
   await mkdir(wheelhouse, { recursive: true });
-  await execa(torchPython, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", wheelhouse, source], { cwd: dir });
+  await execa(torchPython, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", wheelhouse, source], {
+    cwd: dir,
+  });
   return { source, wheelhouse };
 }
 

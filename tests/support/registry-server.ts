@@ -42,10 +42,16 @@ export async function startTestRegistry(options: Partial<ServerOptions> = {}): P
     log: (message) => logs.push(message),
     ...options,
   });
-  const token = Object.fromEntries((["register", "worker", "admin"] as const).map((scope) => [scope, createToken(server.db, scope).token])) as Record<Scope, string>;
+  const token = Object.fromEntries((["register", "worker", "admin"] as const).map((scope) => [scope, createToken(server.db, scope).token])) as Record<
+    Scope,
+    string
+  >;
   const call = (path: string, init: RequestInit & { as?: Scope } = {}) => {
     const { as, headers, ...rest } = init;
-    return fetch(`${server.url}${path}`, { ...rest, headers: { ...(as ? { authorization: `Bearer ${token[as]}` } : {}), ...(headers as Record<string, string>) } });
+    return fetch(`${server.url}${path}`, {
+      ...rest,
+      headers: { ...(as ? { authorization: `Bearer ${token[as]}` } : {}), ...(headers as Record<string, string>) },
+    });
   };
   return Object.assign(server, { dbPath, entriesDir, token, logs, call });
 }
@@ -73,7 +79,9 @@ export async function serveCheckpoints(names: readonly string[], options: { dela
   const routes: Record<string, Route> = {};
   for (const name of names) {
     const route = file(checkpointBytes);
-    routes[`/m/${name}.ckpt`] = options.delayMs ? (req, res, context) => new Promise((resolve) => setTimeout(() => resolve(route(req, res, context)), options.delayMs)) : route;
+    routes[`/m/${name}.ckpt`] = options.delayMs
+      ? (req, res, context) => new Promise((resolve) => setTimeout(() => resolve(route(req, res, context)), options.delayMs))
+      : route;
   }
   const server = await startServer(routes);
   return Object.assign(server, { urlOf: (name: string) => server.url(`/m/${name}.ckpt`) });

@@ -38,7 +38,8 @@ export async function readRemotely(path: string, options: HttpSourceOptions = {}
   try {
     const source = await openHttpSource(server.fileUrl, { allowPrivateNetwork: true, ...options });
     let roundTrips = server.stats.requests;
-    const counted = <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
+    const counted =
+      <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
         const before = server.stats.requests;
         const result = await step(...args);

@@ -39,7 +39,12 @@ export function signatureFile(document: Uint8Array, ...keys: TestKey[]): Uint8Ar
 /** The fixture entries (copies of the shipped ones) by id. */
 export function realEntries(): Record<string, any> {
   const dir = fixtureEntriesDir;
-  return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), "utf8"))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), "utf8"))]),
+  );
 }
 
 export function registryDocument(checkpoints: Record<string, unknown>, extra: Record<string, unknown> = {}): Uint8Array {

@@ -40,7 +40,11 @@ export interface SlurmCluster {
   /** What Slurm's client commands need in their environment (SLURM_CONF). */
   env: Record<string, string>;
   /** Runs a Slurm client command (sbatch, squeue, scancel...) against this cluster. */
-  run(command: string, args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
+  run(
+    command: string,
+    args: string[],
+    options?: { cwd?: string; env?: Record<string, string> },
+  ): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }>;
   /** `sbatch --parsable`: the job id. */
   sbatch(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<string>;
   /** The job's state while slurmctld knows it (`scontrol show job`), e.g. RUNNING; undefined once forgotten. */
@@ -108,10 +112,20 @@ export async function startSlurm(): Promise<SlurmCluster> {
       const ids = jobs.stdout.split("\n").filter(Boolean);
       if (ids.length > 0) {
         await execa("scancel", ids, { env, reject: false });
-        await until("the jobs to end", async () => ((await execa("squeue", ["-h", "-o", "%i"], { env, reject: false })).stdout.trim() === "" ? true : undefined), 90_000, logs).catch(() => undefined);
+        await until(
+          "the jobs to end",
+          async () => ((await execa("squeue", ["-h", "-o", "%i"], { env, reject: false })).stdout.trim() === "" ? true : undefined),
+          90_000,
+          logs,
+        ).catch(() => undefined);
       }
       // Each job-step daemon removes its socket from the spool folder as it exits.
-      await until("the job-step daemons to exit", async () => ((await readdir(at("spool"))).some((name) => /_\d+\.\d+$/.test(name)) ? undefined : true), 30_000, logs).catch(() => undefined);
+      await until(
+        "the job-step daemons to exit",
+        async () => ((await readdir(at("spool"))).some((name) => /_\d+\.\d+$/.test(name)) ? undefined : true),
+        30_000,
+        logs,
+      ).catch(() => undefined);
     }
     for (const { child } of daemons.reverse()) {
       child.kill("SIGTERM");
@@ -126,8 +140,22 @@ export async function startSlurm(): Promise<SlurmCluster> {
     const socket = at("munge", "munge.socket");
     const key = at("munge-key", "munge.key");
     await writeFile(key, randomBytes(1024), { mode: 0o400 });
-    start("munged", ["munged", "--foreground", "--force", `--socket=${socket}`, `--key-file=${key}`, `--pid-file=${at("munge", "munged.pid")}`, `--seed-file=${at("munge-key", "munged.seed")}`, `--log-file=${at("log", "munged.log")}`]);
-    await until("munged to answer", async () => ((await execa("munge", ["-S", socket, "-n"], { reject: false })).exitCode === 0 ? true : undefined), 15_000, logs);
+    start("munged", [
+      "munged",
+      "--foreground",
+      "--force",
+      `--socket=${socket}`,
+      `--key-file=${key}`,
+      `--pid-file=${at("munge", "munged.pid")}`,
+      `--seed-file=${at("munge-key", "munged.seed")}`,
+      `--log-file=${at("log", "munged.log")}`,
+    ]);
+    await until(
+      "munged to answer",
+      async () => ((await execa("munge", ["-S", socket, "-n"], { reject: false })).exitCode === 0 ? true : undefined),
+      15_000,
+      logs,
+    );
 
     const node = await nodeLine();
     const [controllerPort, nodePort] = [await freePort(), await freePort()];
@@ -167,10 +195,21 @@ export async function startSlurm(): Promise<SlurmCluster> {
     await writeFile(env.SLURM_CONF, conf);
     start("slurmctld", ["slurmctld", "-D", "-f", env.SLURM_CONF]);
     start("slurmd", ["slurmd", "-D", "-f", env.SLURM_CONF]);
-    await until("the node to be idle", async () => ((await execa("sinfo", ["-h", "-N", "-o", "%T"], { env, reject: false })).stdout.trim() === "idle" ? true : undefined), 60_000, logs);
+    await until(
+      "the node to be idle",
+      async () => ((await execa("sinfo", ["-h", "-N", "-o", "%T"], { env, reject: false })).stdout.trim() === "idle" ? true : undefined),
+      60_000,
+      logs,
+    );
 
     const run: SlurmCluster["run"] = async (command, args, options = {}) => {
-      const result = await execa(command, args, { ...(options.cwd ? { cwd: options.cwd } : {}), env: { ...options.env, ...env }, extendEnv: false, reject: false, timeout: 30_000 });
+      const result = await execa(command, args, {
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        env: { ...options.env, ...env },
+        extendEnv: false,
+        reject: false,
+        timeout: 30_000,
+      });
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     };
     const state = async (id: string) => {

@@ -22,7 +22,8 @@ export async function serveSite(dir: string, options: { gzip?: boolean } = {}): 
     dev: false,
     etag: true,
     gzip: options.gzip ?? false,
-    setHeaders: (res, pathname) => res.setHeader("cache-control", pathname.startsWith("/_astro/") ? "public, max-age=31536000, immutable" : "public, max-age=0, must-revalidate"),
+    setHeaders: (res, pathname) =>
+      res.setHeader("cache-control", pathname.startsWith("/_astro/") ? "public, max-age=31536000, immutable" : "public, max-age=0, must-revalidate"),
     onNoMatch: (_req, res) => {
       res.statusCode = 404;
       res.setHeader("content-type", "text/html; charset=utf-8");
@@ -52,7 +53,17 @@ export interface RunningBrowser {
 
 /** A headless Chromium that talks to nothing but the pages it is sent to; playwright gives it a fresh profile. */
 export async function launchChromium(extraArgs: string[] = []): Promise<RunningBrowser> {
-  const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs];
+  const args = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    ...extraArgs,
+  ];
   const browser = await chromium.launch({ executablePath: chromiumPath, args, headless: true });
   return { browser, close: () => browser.close() };
 }

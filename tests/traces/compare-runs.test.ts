@@ -27,7 +27,9 @@ describe("metrics", () => {
     const special = [0, -0, 1e-300, NaN, Infinity, -Infinity];
     const pairs = Array.from({ length: 200 }, (_, q) => {
       const n = 1 + ((q * 37) % 300);
-      const a = Float64Array.from({ length: n }, (_, i) => (q % 7 === 0 && i % 11 === 0 ? special[i % special.length]! : random() * 10 ** Math.round(random() * 6)));
+      const a = Float64Array.from({ length: n }, (_, i) =>
+        q % 7 === 0 && i % 11 === 0 ? special[i % special.length]! : random() * 10 ** Math.round(random() * 6),
+      );
       const b = a.map((x, i) => (q % 5 === 0 && i % 13 === 0 ? special[(i + q) % special.length]! : x * (1 + random() * 1e-6) + random() * 1e-9 * (q % 3)));
       return [a, b] as const;
     });

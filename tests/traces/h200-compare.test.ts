@@ -47,7 +47,11 @@ describe("H200 runs against the CPU float64 reference", () => {
     expect(result.summary).toContain(`B ${dtype} (u = 2^-${dtype === "float32" ? 24 : 8}`);
     const { update } = evidenceFromResult(await readJson(json), json);
     expect(update.platform).toBe("linux-x86_64-cuda");
-    expect(update.evidence).toMatchObject({ check: "compare-runs", result: "pass", summary: expect.stringContaining(matmul === "tf32" ? "matmul tf32 (u = 2^-11)" : `${dtype} (u = `) });
+    expect(update.evidence).toMatchObject({
+      check: "compare-runs",
+      result: "pass",
+      summary: expect.stringContaining(matmul === "tf32" ? "matmul tf32 (u = 2^-11)" : `${dtype} (u = `),
+    });
   });
 
   it("element by element (the old verdict) the bfloat16 run reads as divergent at the first Linear: the bug this fixes", async () => {
@@ -131,7 +135,11 @@ describe("a real divergence in an H200 trace is still found and named first", ()
     await perturbModule(copy, "blocks.0.attn.proj", { noiseRelL2: 0.2 }, "inputs");
     const { result } = await compare(copy);
     expect(result.verdict).toBe("divergent");
-    expect(result.firstDivergent).toMatchObject({ index: 3, name: "blocks.0.attn.proj", reason: expect.stringMatching(/^its input already differs by relative L2 [12]\.\d+e-1, more than the modules before it explain/) });
+    expect(result.firstDivergent).toMatchObject({
+      index: 3,
+      name: "blocks.0.attn.proj",
+      reason: expect.stringMatching(/^its input already differs by relative L2 [12]\.\d+e-1, more than the modules before it explain/),
+    });
   });
 
   it("a few wrong elements are found by the tail test even when the relative L2 stays inside the budget", async () => {
@@ -151,6 +159,10 @@ describe("a real divergence in an H200 trace is still found and named first", ()
     const { result } = await compare(copy);
     const judged = result.modules.find((m: any) => m.name === layer);
     expect(judged.metrics.relL2).toBeLessThan(judged.allowedRelL2);
-    expect(result.firstDivergent).toMatchObject({ index: 17, name: layer, reason: expect.stringMatching(/^an element off by more than 8x the allowed relative error/) });
+    expect(result.firstDivergent).toMatchObject({
+      index: 17,
+      name: layer,
+      reason: expect.stringMatching(/^an element off by more than 8x the allowed relative error/),
+    });
   });
 });

@@ -19,7 +19,21 @@ const traces: Record<string, string> = {};
 
 async function logRun(name: string, ...args: string[]) {
   const out = join(dir, name);
-  const run = await runCli(["log-run", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--out", out, ...args]);
+  const run = await runCli([
+    "log-run",
+    checkpoint,
+    "--python",
+    torchPython,
+    "--offline",
+    "--find-links",
+    models.wheelhouse,
+    "--system-site-packages",
+    "--allow-package",
+    "tiny_models",
+    "--out",
+    out,
+    ...args,
+  ]);
   expect(run.exitCode, run.stderr).toBe(0);
   traces[name] = out;
   return out;
@@ -31,7 +45,21 @@ async function compare(a: string, b: string, ...args: string[]) {
   return { run, json, result: run.exitCode === 2 ? undefined : await readJson(json).catch(() => undefined) };
 }
 
-const moduleNames = ["encoder", "processor.0.linear", "processor.0.activation", "processor.0", "processor.1.linear", "processor.1.activation", "processor.1", "processor.2.linear", "processor.2.activation", "processor.2", "processor", "norm", "decoder"];
+const moduleNames = [
+  "encoder",
+  "processor.0.linear",
+  "processor.0.activation",
+  "processor.0",
+  "processor.1.linear",
+  "processor.1.activation",
+  "processor.1",
+  "processor.2.linear",
+  "processor.2.activation",
+  "processor.2",
+  "processor",
+  "norm",
+  "decoder",
+];
 
 describe.skipIf(unavailable)("log-run and compare-runs", () => {
   beforeAll(async () => {
@@ -44,7 +72,13 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
 
   it("log-run writes a trace: deterministic input from the metadata, every module in call order, final output whole", async () => {
     const index = await readJson(join(traces.f64!, "index.json"));
-    expect(index).toMatchObject({ kind: "log-run-trace", traceVersion: 1, path: "predict_step", steps: 1, input: { seed: 0, dtype: "float64", device: "cpu", tensors: [{ name: "data", shape: [1, 2, 1, 40, 3] }] } });
+    expect(index).toMatchObject({
+      kind: "log-run-trace",
+      traceVersion: 1,
+      path: "predict_step",
+      steps: 1,
+      input: { seed: 0, dtype: "float64", device: "cpu", tensors: [{ name: "data", shape: [1, 2, 1, 40, 3] }] },
+    });
     expect(index.modules.map((m: any) => m.name)).toEqual(moduleNames);
     expect(index.modules[0].outputs[0]).toMatchObject({ shape: [1, 1, 40, 16], dtype: "float64", sample: { file: "samples.f64", count: 640 } });
     expect(index.finalOutputs).toEqual([{ name: "step 0", shape: [1, 1, 40, 3], dtype: "float64", values: { file: "outputs.f64", offset: 0, count: 120 } }]);
@@ -64,7 +98,22 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
   });
 
   it("says so when asked to go through anemoi-inference where it is not installed", async () => {
-    const run = await runCli(["log-run", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--out", join(dir, "via"), "--via", "anemoi-inference"]);
+    const run = await runCli([
+      "log-run",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--offline",
+      "--find-links",
+      models.wheelhouse,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      "--out",
+      join(dir, "via"),
+      "--via",
+      "anemoi-inference",
+    ]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain("--via anemoi-inference: anemoi-inference is not installed in the environment");
   });
@@ -75,7 +124,9 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(result.verdict).toBe("within-tolerance");
     expect(result.profile).toEqual({ name: "float32", rtol: 1.3e-6, atol: 1e-5 });
     expect(result.budget.candidate).toMatchObject({ dtype: "float32", matmul: "float32", storageUnit: 2 ** -24, source: "recorded" });
-    expect(result.summary).toMatch(/^within-tolerance of the precision of the runs \(A float64 \(u = 2\^-53; settings recorded\), B float32 \(u = 2\^-24; settings recorded\)\)/);
+    expect(result.summary).toMatch(
+      /^within-tolerance of the precision of the runs \(A float64 \(u = 2\^-53; settings recorded\), B float32 \(u = 2\^-24; settings recorded\)\)/,
+    );
     expect(result.modules.map((m: any) => m.name)).toEqual(moduleNames);
     expect(result.modules.every((m: any) => m.verdict === "within-tolerance")).toBe(true);
     expect(run.stdout.split("\n")).toHaveLength(2 + moduleNames.length);
@@ -129,7 +180,9 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect([...kept]).toEqual(Array.from({ length: 50 }, (_, i) => whole[Math.floor((i * 120) / 50)]));
     const mixed = await compare(traces.f64!, sampled);
     expect(mixed.run.exitCode).toBe(1);
-    expect(mixed.run.stderr).toContain('final output "step 0" has 120 values in A and 50 in B (of 120): make both traces with the same log-run --final-samples');
+    expect(mixed.run.stderr).toContain(
+      'final output "step 0" has 120 values in A and 50 in B (of 120): make both traces with the same log-run --final-samples',
+    );
     const f32 = await logRun("f32-final-50", "--dtype", "float32", "--final-samples", "50");
     const both = await compare(sampled, f32);
     expect(both.result?.verdict).toBe("within-tolerance");
@@ -137,14 +190,30 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
 
   it("update-metadata records a compare result, and the catalog page shows it", async () => {
     const entries = join(dir, "entries");
-    const extract = await runCli(["extract-basic-metadata", join(dir, "tiny.ckpt"), "--id", "tiny", "--url", "https://example.org/tiny.ckpt", "--hash", "--write", "--entries", entries]);
+    const extract = await runCli([
+      "extract-basic-metadata",
+      join(dir, "tiny.ckpt"),
+      "--id",
+      "tiny",
+      "--url",
+      "https://example.org/tiny.ckpt",
+      "--hash",
+      "--write",
+      "--entries",
+      entries,
+    ]);
     expect(extract.exitCode, extract.stderr).toBe(0);
     const { json } = await compare(traces.f32!, traces.perturbed!);
     const update = await runCli(["update-metadata", "tiny", "--from", json, "--entries", entries]);
     expect(update.exitCode, update.stderr).toBe(0);
     expect(update.stdout).toBe("linux-x86_64-cpu: degraded");
     const site = join(dir, "site");
-    const build = await execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", site], { cwd: repoRoot, env: { REGISTRY_ENTRIES: entries }, reject: false, all: true });
+    const build = await execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", site], {
+      cwd: repoRoot,
+      env: { REGISTRY_ENTRIES: entries },
+      reject: false,
+      all: true,
+    });
     expect(build.exitCode, build.all).toBe(0);
     const page = await readFile(join(site, "checkpoints", "tiny", "index.html"), "utf8");
     expect(page).toContain("compare-runs");

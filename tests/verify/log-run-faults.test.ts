@@ -33,7 +33,18 @@ describe.skipIf(unavailable)("log-run's failures", () => {
   });
 
   const logRun = (checkpoint: string, ...source: string[]) =>
-    runCli(["log-run", checkpoint, "--python", torchPython, "--system-site-packages", "--allow-package", "tiny_models", "--out", join(dir, `trace-${Math.random().toString(36).slice(2)}`), ...source]);
+    runCli([
+      "log-run",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      "--out",
+      join(dir, `trace-${Math.random().toString(36).slice(2)}`),
+      ...source,
+    ]);
   const lastLine = (stderr: string) => stderr.trimEnd().split("\n").at(-1)!;
 
   it("a model that raises while loading: exit 1, the checkpoint's fault, its words escaped on one line", async () => {

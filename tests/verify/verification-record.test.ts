@@ -21,7 +21,12 @@ const record = (extra: Record<string, unknown>) => ({
 
 describe("the verification record", () => {
   it("takes the two new statuses, a fault, determinism and the checkpoint's output", () => {
-    for (const status of ["refused-dependency", "environment-error"]) expect(verificationResult.safeParse(record({ status, fault: status === "environment-error" ? "environment" : "checkpoint", deterministic: status !== "environment-error" })).success).toBe(true);
+    for (const status of ["refused-dependency", "environment-error"])
+      expect(
+        verificationResult.safeParse(
+          record({ status, fault: status === "environment-error" ? "environment" : "checkpoint", deterministic: status !== "environment-error" }),
+        ).success,
+      ).toBe(true);
     expect(verificationResult.safeParse(record({ fault: "worker" })).success).toBe(false);
     expect(verificationResult.safeParse(record({ checkpointOutput: "x".repeat(checkpointOutputMaxChars) })).success).toBe(true);
     expect(verificationResult.safeParse(record({ checkpointOutput: "x".repeat(checkpointOutputMaxChars + 1) })).success).toBe(false);

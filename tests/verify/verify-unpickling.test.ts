@@ -34,7 +34,21 @@ async function closedPort(): Promise<number> {
 
 async function verify(checkpoint: string, ...args: string[]) {
   const out = join(dir, `result-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models", "--out", out, ...args]);
+  const run = await runCli([
+    "verify-unpickling",
+    checkpoint,
+    "--python",
+    torchPython,
+    "--offline",
+    "--find-links",
+    models.wheelhouse,
+    "--system-site-packages",
+    "--allow-package",
+    "tiny_models",
+    "--out",
+    out,
+    ...args,
+  ]);
   const result = existsSync(out) ? await readJson(out) : undefined;
   if (result) expect(verificationResult.safeParse(result).success).toBe(true);
   return { run, result, out };
@@ -50,7 +64,13 @@ describe.skipIf(unavailable)("verify-unpickling", () => {
     const checkpoint = await makeCheckpoint(models, join(dir, "ok.ckpt"), "tiny_models.TinyNet");
     const { run, result, out } = await verify(checkpoint);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(result).toMatchObject({ status: "ok", fault: "none", deterministic: true, requirements: ["registry-tiny-models==0.1.0", expect.stringMatching(/^torch==/)], weightsOnlyLoadable: false });
+    expect(result).toMatchObject({
+      status: "ok",
+      fault: "none",
+      deterministic: true,
+      requirements: ["registry-tiny-models==0.1.0", expect.stringMatching(/^torch==/)],
+      weightsOnlyLoadable: false,
+    });
     // Read by the host after installing and before loading, not reported by the loader.
     expect(result.installed["registry-tiny-models"]).toBe("0.1.0");
     expect(result.installed.torch).toMatch(/^1\./);
@@ -58,13 +78,28 @@ describe.skipIf(unavailable)("verify-unpickling", () => {
     expect(Object.keys(result.durationsSeconds)).toEqual(expect.arrayContaining(["scan", "environment", "install", "inspect", "unpickle"]));
 
     const entries = join(dir, "entries");
-    const extract = await runCli(["extract-basic-metadata", checkpoint, "--id", "tiny", "--url", "https://example.org/tiny.ckpt", "--hash", "--write", "--entries", entries]);
+    const extract = await runCli([
+      "extract-basic-metadata",
+      checkpoint,
+      "--id",
+      "tiny",
+      "--url",
+      "https://example.org/tiny.ckpt",
+      "--hash",
+      "--write",
+      "--entries",
+      entries,
+    ]);
     expect(extract.exitCode, extract.stderr).toBe(0);
     const update = await runCli(["update-metadata", "tiny", "--from", out, "--entries", entries]);
     expect(update.exitCode, update.stderr).toBe(0);
     expect(update.stdout).toBe("linux-x86_64-cpu: compatible");
     const entry = await readJson(join(entries, "tiny.json"));
-    expect(entry.compatibility["linux-x86_64-cpu"]).toMatchObject({ status: "compatible", statusRule: 1, evidence: [{ check: "unpickle", result: "pass", checkpointSha256: result.checkpointSha256 }] });
+    expect(entry.compatibility["linux-x86_64-cpu"]).toMatchObject({
+      status: "compatible",
+      statusRule: 1,
+      evidence: [{ check: "unpickle", result: "pass", checkpointSha256: result.checkpointSha256 }],
+    });
     expect((await runCli(["validate", "--entries", entries])).exitCode).toBe(0);
   });
 
@@ -72,7 +107,13 @@ describe.skipIf(unavailable)("verify-unpickling", () => {
     const checkpoint = await makeCheckpoint(models, join(dir, "missing.ckpt"), "tiny_models.TinyNet", "--omit", "tiny_models");
     const { run, result } = await verify(checkpoint);
     expect(run.exitCode).toBe(0);
-    expect(result).toMatchObject({ status: "missing-module", fault: "checkpoint", deterministic: true, summary: "module tiny_models is not installed", detail: { module: "tiny_models" } });
+    expect(result).toMatchObject({
+      status: "missing-module",
+      fault: "checkpoint",
+      deterministic: true,
+      summary: "module tiny_models is not installed",
+      detail: { module: "tiny_models" },
+    });
     expect(result.checkpointOutput).toMatch(/ModuleNotFoundError: No module named 'tiny_models'$/);
     expect(result.requirementNotes).toContain("the pickle imports tiny_models, which the metadata's module versions do not list: not installed");
   });
@@ -88,15 +129,39 @@ describe.skipIf(unavailable)("verify-unpickling", () => {
   it("a worker without a reachable package index (an HPC node) records environment-error, not a failure of the checkpoint", async () => {
     const checkpoint = await makeCheckpoint(models, join(dir, "no-index.ckpt"), "tiny_models.TinyNet");
     const out = join(dir, "no-index.json");
-    const run = await runCli(["verify-unpickling", checkpoint, "--python", torchPython, "--index-url", `http://127.0.0.1:${await closedPort()}/simple`, "--system-site-packages", "--allow-package", "tiny_models", "--out", out]);
+    const run = await runCli([
+      "verify-unpickling",
+      checkpoint,
+      "--python",
+      torchPython,
+      "--index-url",
+      `http://127.0.0.1:${await closedPort()}/simple`,
+      "--system-site-packages",
+      "--allow-package",
+      "tiny_models",
+      "--out",
+      out,
+    ]);
     expect(run.exitCode, run.stderr).toBe(0);
     const result = await readJson(out);
-    expect(result).toMatchObject({ status: "environment-error", fault: "environment", deterministic: false, detail: { cause: "the package index could not be reached" } });
+    expect(result).toMatchObject({
+      status: "environment-error",
+      fault: "environment",
+      deterministic: false,
+      detail: { cause: "the package index could not be reached" },
+    });
     expect(result.status).not.toBe("install-failed");
   });
 
   it("refused-unsafe: a pickle calling os.system is refused, and no Python process touches it", async () => {
-    const pickle = await execa(torchPython, ["-c", "import os,pickle,sys\nclass P:\n  def __reduce__(self): return (os.system, ('touch pwned',))\nsys.stdout.buffer.write(pickle.dumps(P(), protocol=2))"], { encoding: "buffer" });
+    const pickle = await execa(
+      torchPython,
+      [
+        "-c",
+        "import os,pickle,sys\nclass P:\n  def __reduce__(self): return (os.system, ('touch pwned',))\nsys.stdout.buffer.write(pickle.dumps(P(), protocol=2))",
+      ],
+      { encoding: "buffer" },
+    );
     const checkpoint = await packMetadataFixture("rmi-lam", await tempDir(), { pickle: pickle.stdout });
     const marker = join(dir, "python-was-run");
     const spy = join(dir, "spy-python");

@@ -65,7 +65,18 @@ class HostileServer {
 
 function lease(job: Record<string, unknown>, top: Record<string, unknown> = {}) {
   return {
-    job: { job: randomUUID(), kind: "verify-unpickling", platform: cpu, checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt" }, after: [], state: "leased", attempts: 1, maxAttempts: 3, createdAt: new Date().toISOString(), ...job },
+    job: {
+      job: randomUUID(),
+      kind: "verify-unpickling",
+      platform: cpu,
+      checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt" },
+      after: [],
+      state: "leased",
+      attempts: 1,
+      maxAttempts: 3,
+      createdAt: new Date().toISOString(),
+      ...job,
+    },
     attempt: 1,
     leaseSeconds: 60,
     ...top,
@@ -112,42 +123,84 @@ describe("a worker against a hostile server", () => {
   afterAll(() => server.close());
 
   const worker = (args: string[]) =>
-    execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "worker", "--server", server.url, "--platform", cpu, "--work-dir", work, "--cache-dir", cache, "--allow-private-network", ...args], {
-      env: { REGISTRY_WORKER_TOKEN: "fmr_hostile-test", NO_COLOR: "1" },
-      reject: false,
-      timeout: 60_000,
-    });
+    execa(
+      process.execPath,
+      [
+        join(repoRoot, "tooling", "registry.mjs"),
+        "worker",
+        "--server",
+        server.url,
+        "--platform",
+        cpu,
+        "--work-dir",
+        work,
+        "--cache-dir",
+        cache,
+        "--allow-private-network",
+        ...args,
+      ],
+      {
+        env: { REGISTRY_WORKER_TOKEN: "fmr_hostile-test", NO_COLOR: "1" },
+        reject: false,
+        timeout: 60_000,
+      },
+    );
 
   const cases: Array<[string, unknown, RegExp, boolean]> = [
-    ["a job id and attempt that climb out of --work-dir", lease({ job: "../../canary/x" }, { attempt: "/.." }), /job\.job: a job id \(a lowercase UUID\)/, false],
+    [
+      "a job id and attempt that climb out of --work-dir",
+      lease({ job: "../../canary/x" }, { attempt: "/.." }),
+      /job\.job: a job id \(a lowercase UUID\)/,
+      false,
+    ],
     ["the issue's job id ../../tmp/x", lease({ job: "../../tmp/x" }), /job\.job: /, false],
-    ["a crafted sha256 that names a lock outside --cache-dir", lease({ checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt", sha256: "../../x", sizeBytes: 10 } }), /job\.checkpoint\.sha256: a lowercase sha256/, true],
+    [
+      "a crafted sha256 that names a lock outside --cache-dir",
+      lease({ checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt", sha256: "../../x", sizeBytes: 10 } }),
+      /job\.checkpoint\.sha256: a lowercase sha256/,
+      true,
+    ],
     ["a URL to a local file", lease({ checkpoint: { id: "tiny", url: "file:///etc/passwd" } }), /job\.checkpoint\.url: /, true],
     ["a huge checkpoint id", lease({ checkpoint: { id: `a${"b".repeat(60_000)}`, url: "https://example.org/tiny.ckpt" } }), /job\.checkpoint\.id: /, true],
-    ["a lease over the size a worker reads", lease({ checkpoint: { id: "tiny", url: `https://example.org/${"x".repeat(1_000_000)}` } }), /the lease is over 65536 bytes/, false],
+    [
+      "a lease over the size a worker reads",
+      lease({ checkpoint: { id: "tiny", url: `https://example.org/${"x".repeat(1_000_000)}` } }),
+      /the lease is over 65536 bytes/,
+      false,
+    ],
     ["an answer that is not JSON", "<html>\u001b[2J", /the lease is not JSON/, false],
   ];
 
-  it.each(cases)("refuses %s, touches nothing outside its folders, and exits 0", async (_, hostile, problem, reported) => {
-    const before = await tree(root, [work, cache]);
-    server.leases = [hostile];
-    server.calls = [];
-    const run = await worker(["--once", "--wait", "1", "--json"]);
-    expect(run.exitCode, run.stderr).toBe(0);
-    const summary = JSON.parse(run.stdout);
-    expect(summary.jobs).toHaveLength(1);
-    expect(summary.jobs[0]).toMatchObject({ status: "refused", reason: expect.stringMatching(problem) });
-    expect(run.stderr).toMatch(/worker: the worker refused the lease: /);
-    expect(run.stderr).not.toMatch(/\u001b/);
-    expect(await tree(root, [work, cache])).toEqual(before);
-    // Only the lease and, when the job id and attempt are usable, the refusal reach the server; no other path.
-    const results = server.calls.filter((c) => c.path !== "/api/v1/jobs/lease");
-    if (reported) {
-      const job = (hostile as { job: { job: string } }).job.job;
-      expect(results).toEqual([{ method: "POST", path: `/api/v1/jobs/${job}/result`, body: { attempt: 1, status: "failed", fault: "environment", deterministic: false, reason: expect.stringMatching(problem) } }]);
-    } else expect(results).toEqual([]);
-    expect(await readdir(work)).toEqual([]);
-  }, 90_000);
+  it.each(cases)(
+    "refuses %s, touches nothing outside its folders, and exits 0",
+    async (_, hostile, problem, reported) => {
+      const before = await tree(root, [work, cache]);
+      server.leases = [hostile];
+      server.calls = [];
+      const run = await worker(["--once", "--wait", "1", "--json"]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.jobs).toHaveLength(1);
+      expect(summary.jobs[0]).toMatchObject({ status: "refused", reason: expect.stringMatching(problem) });
+      expect(run.stderr).toMatch(/worker: the worker refused the lease: /);
+      expect(run.stderr).not.toMatch(/\u001b/);
+      expect(await tree(root, [work, cache])).toEqual(before);
+      // Only the lease and, when the job id and attempt are usable, the refusal reach the server; no other path.
+      const results = server.calls.filter((c) => c.path !== "/api/v1/jobs/lease");
+      if (reported) {
+        const job = (hostile as { job: { job: string } }).job.job;
+        expect(results).toEqual([
+          {
+            method: "POST",
+            path: `/api/v1/jobs/${job}/result`,
+            body: { attempt: 1, status: "failed", fault: "environment", deterministic: false, reason: expect.stringMatching(problem) },
+          },
+        ]);
+      } else expect(results).toEqual([]);
+      expect(await readdir(work)).toEqual([]);
+    },
+    90_000,
+  );
 
   it("goes on after a refused lease: a long-running worker refuses two and runs the next it can", async () => {
     const before = await tree(root, [work, cache]);
@@ -155,7 +208,11 @@ describe("a worker against a hostile server", () => {
     // Answers to its results that are no JSON do not stop it either.
     server.resultAnswer = "<html>\u001b[2J";
     const valid = lease({ checkpoint: { id: "tiny", url: `${server.url}/missing.ckpt` } });
-    server.leases = [lease({ job: "../../canary/x" }, { attempt: "/.." }), lease({ checkpoint: { id: "tiny", url: "https://example.org/x", sha256: "../../x" } }), valid];
+    server.leases = [
+      lease({ job: "../../canary/x" }, { attempt: "/.." }),
+      lease({ checkpoint: { id: "tiny", url: "https://example.org/x", sha256: "../../x" } }),
+      valid,
+    ];
     const child = worker(["--wait", "1"]);
     const deadline = Date.now() + 60_000;
     while (server.leaseCalls() < 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -165,7 +222,13 @@ describe("a worker against a hostile server", () => {
     expect(server.leaseCalls()).toBeGreaterThanOrEqual(5);
     // The valid lease ran: its download failed (404), reported as the environment's failure, not the checkpoint's.
     const posted = server.calls.find((c) => c.path === `/api/v1/jobs/${valid.job.job}/result`);
-    expect(posted?.body).toMatchObject({ attempt: 1, status: "failed", fault: "environment", deterministic: false, reason: expect.stringMatching(/^the download of .*\/missing\.ckpt failed: /) });
+    expect(posted?.body).toMatchObject({
+      attempt: 1,
+      status: "failed",
+      fault: "environment",
+      deterministic: false,
+      reason: expect.stringMatching(/^the download of .*\/missing\.ckpt failed: /),
+    });
     expect(await tree(root, [work, cache])).toEqual(before);
     expect(await readdir(work)).toEqual([]);
     expect((await stat(join(root, "canary", "keep.txt"))).isFile()).toBe(true);

@@ -11,7 +11,15 @@ const jobId = "0b6f1c52-6a4e-4f8e-9a57-2a1c1f7e8d90";
 
 function lease(job: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return {
-    job: { job: jobId, kind: "verify-unpickling", platform: cpu, checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt", sha256: "a".repeat(64), sizeBytes: 10 }, state: "leased", extra: "ignored", ...job },
+    job: {
+      job: jobId,
+      kind: "verify-unpickling",
+      platform: cpu,
+      checkpoint: { id: "tiny", url: "https://example.org/tiny.ckpt", sha256: "a".repeat(64), sizeBytes: 10 },
+      state: "leased",
+      extra: "ignored",
+      ...job,
+    },
     attempt: 1,
     leaseSeconds: 120,
     ...top,
@@ -29,7 +37,11 @@ describe("a lease", () => {
     ["a job id that is a path", lease({ job: "../../tmp/x" }), /^job\.job: a job id \(a lowercase UUID\)/],
     ["an attempt that is a path", lease({}, { attempt: "/.." }), /^attempt: wrong type; expected number; found "\/\.\."/],
     ["an attempt that is no whole number", lease({}, { attempt: 1.5 }), /^attempt: /],
-    ["a crafted sha256", lease({ checkpoint: { id: "tiny", url: "https://example.org/x", sha256: "../../x" } }), /^job\.checkpoint\.sha256: a lowercase sha256/],
+    [
+      "a crafted sha256",
+      lease({ checkpoint: { id: "tiny", url: "https://example.org/x", sha256: "../../x" } }),
+      /^job\.checkpoint\.sha256: a lowercase sha256/,
+    ],
     ["a URL that is a file", lease({ checkpoint: { id: "tiny", url: "file:///etc/shadow" } }), /^job\.checkpoint\.url: an http or https URL/],
     ["a URL with credentials", lease({ checkpoint: { id: "tiny", url: "https://user:secret@example.org/x" } }), /^job\.checkpoint\.url: /],
     ["a huge URL", lease({ checkpoint: { id: "tiny", url: `https://example.org/${"x".repeat(100_000)}` } }), /^job\.checkpoint\.url: /],
@@ -64,6 +76,7 @@ describe("a path from the server", () => {
   it("is a direct child of its folder or refused", () => {
     expect(childOf(root, `${jobId}-1`)).toBe(join(root, `${jobId}-1`));
     expect(childOf("relative/dir", "x")).toBe(join(process.cwd(), "relative/dir", "x"));
-    for (const name of ["..", "../x", "a/../../x", "/etc/passwd", "x/y", "", ".", "../../tmp/x-/..", "x/.."]) expect(() => childOf(root, name), name).toThrow(/is not a name inside \/srv\/worker\/work/);
+    for (const name of ["..", "../x", "a/../../x", "/etc/passwd", "x/y", "", ".", "../../tmp/x-/..", "x/.."])
+      expect(() => childOf(root, name), name).toThrow(/is not a name inside \/srv\/worker\/work/);
   });
 });

@@ -13,7 +13,12 @@ const cpu = "linux-x86_64-cpu";
 
 function leaseOf(n: number, leaseSeconds = 60): Lease {
   return {
-    job: { job: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, kind: "verify-unpickling", platform: cpu, checkpoint: { id: `tiny-${n}`, url: `https://example.org/tiny-${n}.ckpt` } },
+    job: {
+      job: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+      kind: "verify-unpickling",
+      platform: cpu,
+      checkpoint: { id: `tiny-${n}`, url: `https://example.org/tiny-${n}.ckpt` },
+    },
     attempt: 1,
     leaseSeconds,
   };
@@ -71,7 +76,11 @@ const runsUntilStopped =
   (lease, _server, _settings, signal) =>
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ attempt: lease.attempt, status: "failed", reason: "never stopped within 20 s" }), 20_000);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve({ attempt: lease.attempt, status: "released", reason: `the worker stopped during ${lease.job.kind}` })), { once: true });
+      signal.addEventListener(
+        "abort",
+        () => (clearTimeout(timer), resolve({ attempt: lease.attempt, status: "released", reason: `the worker stopped during ${lease.job.kind}` })),
+        { once: true },
+      );
       started();
     });
 
@@ -83,7 +92,14 @@ function options(server: FakeJobServer, more: Partial<WorkerOptions>): WorkerOpt
     once: false,
     waitSeconds: 1,
     concurrency: 1,
-    settings: { cacheDir: "/nonexistent/cache", workDir: "/nonexistent/work", commandOptions: [], allowPrivateNetwork: false, downloadTimeoutMs: 1_000, log: () => undefined },
+    settings: {
+      cacheDir: "/nonexistent/cache",
+      workDir: "/nonexistent/work",
+      commandOptions: [],
+      allowPrivateNetwork: false,
+      downloadTimeoutMs: 1_000,
+      log: () => undefined,
+    },
     stop: new AbortController().signal,
     log: (message) => logged.push(message),
     runJob: passes,
@@ -133,7 +149,9 @@ describe("the worker loop", () => {
     const stop = new AbortController();
     const summary = await runWorker(options(server, { stop: stop.signal, runJob: runsUntilStopped(() => stop.abort()) }));
     expect(summary.jobs).toEqual([{ job: leaseOf(1).job.job, kind: "verify-unpickling", status: "released", duplicate: false }]);
-    expect(server.results).toEqual([{ job: leaseOf(1).job.job, result: { attempt: 1, status: "released", reason: "the worker stopped during verify-unpickling" } }]);
+    expect(server.results).toEqual([
+      { job: leaseOf(1).job.job, result: { attempt: 1, status: "released", reason: "the worker stopped during verify-unpickling" } },
+    ]);
   });
 
   it("stops with the reason when the server refuses the token, and with --once when it cannot be reached", async () => {

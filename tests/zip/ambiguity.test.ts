@@ -57,14 +57,18 @@ describe("archive ambiguity", () => {
 
   it("refuses member names equal but for case", async () => {
     const error = await refusal(await makeZip({ ...torchLike, "archive/Data.pkl": "\x80\x02]q\x00." }));
-    expect(error.message).toMatch(/members "archive\/data\.pkl" and "archive\/Data\.pkl" have the same name but for case \(torch looks names up case-insensitively\): refused \(at byte offset \d+\)$/);
+    expect(error.message).toMatch(
+      /members "archive\/data\.pkl" and "archive\/Data\.pkl" have the same name but for case \(torch looks names up case-insensitively\): refused \(at byte offset \d+\)$/,
+    );
   });
 
   it("refuses a second end-of-central-directory record hidden in the comment", async () => {
     const inner = await readFile(await makeZip({ "archive/data.pkl": "\x80\x02]q\x00." }));
     // The comment is a whole second archive, which ends with its own EOCD.
     const error = await refusal(await makeZip(torchLike, { comment: inner.toString("latin1") }));
-    expect(error.message).toMatch(/more than one end-of-central-directory signature \(also at \d+\): another archive may hide in the comment or the data; refused \(at byte offset \d+\)$/);
+    expect(error.message).toMatch(
+      /more than one end-of-central-directory signature \(also at \d+\): another archive may hide in the comment or the data; refused \(at byte offset \d+\)$/,
+    );
   });
 
   it("refuses bytes before the first member: a legacy torch pickle with an archive after it", async () => {

@@ -51,7 +51,8 @@ export function nameFromMetadata(m: Extraction["mapped"], id: string): string {
     ...(grids.length > 0 ? [`${grids.join(" and ")} grid${grids.length > 1 ? "s" : ""}`] : []),
     ...(m.model.timestep ? [`${m.model.timestep} steps`] : []),
   ];
-  const trained = m.provenance.trainingTimestamp && /^\d{4}-\d{2}/.test(m.provenance.trainingTimestamp) ? ` (trained ${m.provenance.trainingTimestamp.slice(0, 7)})` : "";
+  const trained =
+    m.provenance.trainingTimestamp && /^\d{4}-\d{2}/.test(m.provenance.trainingTimestamp) ? ` (trained ${m.provenance.trainingTimestamp.slice(0, 7)})` : "";
   // Nothing but "Model" says nothing: the id is then the better name.
   if (parts.length === 1 && !task && !domain) return id;
   return `${parts.join(", ")}${trained}`.slice(0, 200);
@@ -77,14 +78,25 @@ export function entryFromExtraction(x: Extraction, source: SourceFacts, id: stri
     display: e?.display ?? { name: nameFromMetadata(m, id), author: "", description: "" },
     tags: e?.tags,
     publication: e?.publication,
-    source: defined({ ...e?.source, url: source.url, sizeBytes: source.sizeBytes, sha256: source.sha256 ?? e?.source.sha256, etag: source.etag ?? e?.source.etag }),
+    source: defined({
+      ...e?.source,
+      url: source.url,
+      sizeBytes: source.sizeBytes,
+      sha256: source.sha256 ?? e?.source.sha256,
+      etag: source.etag ?? e?.source.etag,
+    }),
     variants: e?.variants,
     model: defined({ ...m.model, timestep: keptTimestep(e?.model?.timestep, m.model.timestep, warnings) }),
     requirements: defined({ ...m.requirements, pythonVersions: wheels.pythonVersions ?? e?.requirements?.pythonVersions, pipConstraints }),
     configuration: e?.configuration ?? (m.ensemble ? { ensemble: { supported: true, ...(membersPerDevice ? { membersPerDevice } : {}) } } : undefined),
     infrastructure: defined({
       ...e?.infrastructure,
-      supportedOs: keepOrFill("infrastructure.supportedOs", e?.infrastructure?.supportedOs, needsFlashAttention ? ["linux" as const] : ["linux" as const, "macos" as const], []),
+      supportedOs: keepOrFill(
+        "infrastructure.supportedOs",
+        e?.infrastructure?.supportedOs,
+        needsFlashAttention ? ["linux" as const] : ["linux" as const, "macos" as const],
+        [],
+      ),
       architectures: wheels.architectures ?? e?.infrastructure?.architectures,
     }),
     compatibility: e?.compatibility,

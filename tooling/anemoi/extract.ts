@@ -58,7 +58,10 @@ function membersToRead(entries: readonly ZipEntry[]): ZipEntry[] {
 function findMetadata(archive: CheckpointArchive): ZipEntry {
   for (const name of metadataNames) {
     const found = archive.byBasename(name);
-    if (found.length > 1) throw new ExtractionError(`${archive.source.name}: ${found.length} metadata entries (${found.map((e) => e.name).join(", ")}); a checkpoint has exactly one`);
+    if (found.length > 1)
+      throw new ExtractionError(
+        `${archive.source.name}: ${found.length} metadata entries (${found.map((e) => e.name).join(", ")}); a checkpoint has exactly one`,
+      );
     if (found.length === 1) return found[0]!;
   }
   throw new ExtractionError(`${archive.source.name}: no anemoi metadata (${metadataNames.join(" or ")}) in the archive; is this an anemoi checkpoint?`);
@@ -100,7 +103,11 @@ async function limitedAreaBounds(archive: CheckpointArchive, meta: unknown, mapp
 }
 
 /** `allowPackages`: packages whose classes the pickle scan accepts besides the reviewed list's (--allow-package). */
-export async function extractCheckpoint(source: ByteSource, limits: ExtractLimits = defaultExtractLimits, allowPackages: readonly string[] = []): Promise<Extraction> {
+export async function extractCheckpoint(
+  source: ByteSource,
+  limits: ExtractLimits = defaultExtractLimits,
+  allowPackages: readonly string[] = [],
+): Promise<Extraction> {
   // Over HTTP: the end records, then the rest of the directory with what its last entries show is wanted
   // (anemoi appends its metadata last), then what is still missing: three requests, each exact.
   const archive = await openCheckpointArchive(source, { wanted: membersToRead });
@@ -118,4 +125,3 @@ export async function extractCheckpoint(source: ByteSource, limits: ExtractLimit
   await limitedAreaBounds(archive, meta, mapped, limits, warnings);
   return { root: archive.root, metadataPath: metadataEntry.name, mapped, pickle, warnings };
 }
-

@@ -11,7 +11,6 @@ import { pinVersion } from "./pins.ts";
 import { describeVersion, pinnedModules, pythonMinor, readModuleVersions, type ModuleVersion } from "./versions.ts";
 import { byCodePoint } from "../../src/text/code-point-order.ts";
 
-
 export interface MappedMetadata {
   model: Model;
   inputs: Inputs;
@@ -68,7 +67,8 @@ function datasetInfo(meta: Json, name: string, multi: boolean): Dataset {
   const request = obj(multi ? at(meta, "dataset", name, "data_request") : at(meta, "dataset", "data_request"));
   const grid = str(request?.grid);
   const area = request?.area;
-  const areaText = typeof area === "string" ? area : Array.isArray(area) && area.length === 4 && area.every((n) => typeof n === "number") ? area.join("/") : undefined;
+  const areaText =
+    typeof area === "string" ? area : Array.isArray(area) && area.length === 4 && area.every((n) => typeof n === "number") ? area.join("/") : undefined;
   const gridPoints = gridPointsFrom(meta, multi ? name : undefined);
   return withDomain({ name, ...(grid ? { grid } : {}), ...(areaText ? { area: areaText } : {}), ...(gridPoints !== undefined ? { gridPoints } : {}) });
 }
@@ -101,7 +101,8 @@ export function mapMetadata(meta: Json): MappedMetadata {
   const warn = (m: string) => warnings.push(m);
   const version = str(at(meta, "version"));
   const multi = version !== undefined && Number.parseFloat(version) >= 2;
-  if (version !== undefined && !["1.0", "2.0"].includes(version)) warn(`metadata version ${version} is not one this tool was written for; read as ${multi ? "2.0" : "1.0"}`);
+  if (version !== undefined && !["1.0", "2.0"].includes(version))
+    warn(`metadata version ${version} is not one this tool was written for; read as ${multi ? "2.0" : "1.0"}`);
 
   const datasetNames = multi ? (strings(at(meta, "metadata_inference", "dataset_names")) ?? Object.keys(obj(at(meta, "dataset")) ?? {})) : ["data"];
   const nested = multi && datasetNames.length > 1;

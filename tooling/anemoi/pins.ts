@@ -30,8 +30,11 @@ function fiabPin(distribution: string, v: ModuleVersion): Pin {
 }
 
 function exactPin(distribution: string, v: ModuleVersion, keepLocalLabels: boolean): Pin {
-  if (v.source?.startsWith("git+")) return { requirement: `${distribution} @ ${v.source}`, notes: [`${distribution}: installed from git at training time; pinned to that commit`] };
-  const notes = v.source ? [`${distribution}: installed from ${v.source} at training time; pinned to its version ${v.version}, which a package index may not have`] : [];
+  if (v.source?.startsWith("git+"))
+    return { requirement: `${distribution} @ ${v.source}`, notes: [`${distribution}: installed from git at training time; pinned to that commit`] };
+  const notes = v.source
+    ? [`${distribution}: installed from ${v.source} at training time; pinned to its version ${v.version}, which a package index may not have`]
+    : [];
   const [publicVersion, local] = v.version.split("+", 2) as [string, string | undefined];
   if (local && !keepLocalLabels) {
     notes.push(`${distribution}: local label +${local} dropped (${v.version} -> ${publicVersion}); pass --keep-local-labels with an index that serves it`);

@@ -37,5 +37,10 @@ export function qubeOf(variables: readonly Variable[]): QubeNode {
     byLevtype.set(v.levtype, [...(byLevtype.get(v.levtype) ?? []), v]);
   }
   const levtypes = [...byLevtype.keys()].sort(compareLevelTypes);
-  return node("root", "str", ["root"], levtypes.map((l) => levtypeNode(l, byLevtype.get(l)!)));
+  return node(
+    "root",
+    "str",
+    ["root"],
+    levtypes.map((l) => levtypeNode(l, byLevtype.get(l)!)),
+  );
 }

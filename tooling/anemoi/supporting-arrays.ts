@@ -63,7 +63,10 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 
 /** "north/west/south/east" of the selected points, longitudes in [-180, 180). */
 export function boundsOf(latitudes: Float64Array, longitudes: Float64Array, mask?: Uint8Array): string | undefined {
-  let north = -Infinity, south = Infinity, west = Infinity, east = -Infinity;
+  let north = -Infinity,
+    south = Infinity,
+    west = Infinity,
+    east = -Infinity;
   for (let i = 0; i < latitudes.length; i++) {
     if (mask && !mask[i]) continue;
     const lat = latitudes[i]!;

@@ -13,7 +13,18 @@ export interface DatasetVariables {
 }
 
 /** Forcings anemoi computes from time and position; in files without variables_metadata. */
-const computedForcings = new Set(["cos_latitude", "cos_longitude", "sin_latitude", "sin_longitude", "cos_julian_day", "cos_local_time", "sin_julian_day", "sin_local_time", "insolation", "cos_solar_zenith_angle"]);
+const computedForcings = new Set([
+  "cos_latitude",
+  "cos_longitude",
+  "sin_latitude",
+  "sin_longitude",
+  "cos_julian_day",
+  "cos_local_time",
+  "sin_julian_day",
+  "sin_local_time",
+  "insolation",
+  "cos_solar_zenith_angle",
+]);
 /** Fields constant in time, for files without variables_metadata. */
 const constantFields = new Set(["lsm", "z", "sdor", "slor", "orog", "slt", "cl", "cvh", "cvl"]);
 
@@ -28,7 +39,8 @@ function marsKeys(name: string, metadata: Record<string, Json> | undefined, warn
     if (metadata.computed_forcing === true) return undefined;
     const mars = obj(metadata.mars);
     if (!mars) return undefined;
-    const level = typeof mars.levelist === "number" ? mars.levelist : typeof mars.levelist === "string" && /^\d+$/.test(mars.levelist) ? Number(mars.levelist) : undefined;
+    const level =
+      typeof mars.levelist === "number" ? mars.levelist : typeof mars.levelist === "string" && /^\d+$/.test(mars.levelist) ? Number(mars.levelist) : undefined;
     const keys: MarsKeys = {};
     if (str(mars.param)) keys.param = str(mars.param)!;
     if (str(mars.levtype)) keys.levtype = str(mars.levtype)!;
@@ -50,7 +62,13 @@ function categoryOf(name: string, role: Role, metadata: Record<string, Json> | u
   return constant ? "constant" : "forcing";
 }
 
-function makeVariable(name: string, role: Role, dataset: string | undefined, variablesMetadata: Record<string, Json> | undefined, warn: (m: string) => void): Variable {
+function makeVariable(
+  name: string,
+  role: Role,
+  dataset: string | undefined,
+  variablesMetadata: Record<string, Json> | undefined,
+  warn: (m: string) => void,
+): Variable {
   const metadata = variablesMetadata ? obj(variablesMetadata[name]) : undefined;
   const keys = marsKeys(name, metadata, warn);
   return { name, category: categoryOf(name, role, metadata), ...(dataset ? { dataset } : {}), ...keys };
@@ -110,12 +128,17 @@ export function multiDatasetVariables(meta: Json, dataset: string, nested: boole
   const diagnostic = new Set(strings(types.diagnostic) ?? []);
   const vm = obj(at(meta, "dataset", dataset, "variables_metadata"));
   if (!vm) warn(`dataset ${dataset}: no variables_metadata: MARS keys guessed from variable names`);
-  const byIndex = (index: Record<string, Json>) => Object.entries(index).sort((a, b) => Number(a[1]) - Number(b[1])).map(([n]) => n);
+  const byIndex = (index: Record<string, Json>) =>
+    Object.entries(index)
+      .sort((a, b) => Number(a[1]) - Number(b[1]))
+      .map(([n]) => n);
   const role = (name: string) => roleOf(name, forcing, diagnostic);
   const label = nested ? dataset : undefined;
   return {
     dataset,
     inputs: byIndex(inputIndex).map((n) => makeVariable(n, role(n), label, vm, warn)),
-    outputs: byIndex(outputIndex ?? {}).filter((n) => !forcing.has(n)).map((n) => makeVariable(n, role(n), label, vm, warn)),
+    outputs: byIndex(outputIndex ?? {})
+      .filter((n) => !forcing.has(n))
+      .map((n) => makeVariable(n, role(n), label, vm, warn)),
   };
 }

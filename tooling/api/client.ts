@@ -91,7 +91,10 @@ export class ApiClient {
         ...(options.body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (error) {
-      const why = (error as Error).name === "TimeoutError" ? `no answer within ${options.timeoutMs / 1000} s` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+      const why =
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${options.timeoutMs / 1000} s`
+          : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
       throw new ServerCallError(`${method} ${url}: ${why}`, undefined, { cause: error });
     }
     if (response.ok) return response;
@@ -112,7 +115,12 @@ export class ApiClient {
     try {
       return await readAnswerBytes(response, options.maxBytes);
     } catch (error) {
-      const why = error instanceof OversizedAnswer ? error.message : (error as Error).name === "TimeoutError" ? `no answer within ${options.timeoutMs / 1000} s` : (error as Error).message;
+      const why =
+        error instanceof OversizedAnswer
+          ? error.message
+          : (error as Error).name === "TimeoutError"
+            ? `no answer within ${options.timeoutMs / 1000} s`
+            : (error as Error).message;
       throw new ServerCallError(`${method} ${this.url(path)}: ${why}`, error instanceof OversizedAnswer ? response.status : undefined, { cause: error });
     }
   }

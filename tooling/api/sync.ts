@@ -39,7 +39,8 @@ function baseUrl(server: string): URL {
   } catch {
     throw new RegistryError(`--server ${JSON.stringify(server)} is not a URL`, { exitCode: 2 });
   }
-  if (base.protocol !== "http:" && base.protocol !== "https:") throw new RegistryError(`--server must be an http(s) URL, got ${base.protocol}`, { exitCode: 2 });
+  if (base.protocol !== "http:" && base.protocol !== "https:")
+    throw new RegistryError(`--server must be an http(s) URL, got ${base.protocol}`, { exitCode: 2 });
   return base;
 }
 
@@ -63,7 +64,10 @@ async function getJson(api: ApiClient, path: string, options: SyncOptions, missi
 /** An entry as the server publishes it, back in entry-file form ($schema), checked against the contract. */
 function asEntry(url: string, id: string, published: unknown): Entry {
   const parsed = parseEntry({ $schema: entrySchemaReference, ...(published as object) });
-  if (!parsed.ok) throw new RegistryError(`${url}: the server's entry "${id}" does not satisfy this tooling's contract (${parsed.problems[0]?.message}); use the server's version of the tooling`);
+  if (!parsed.ok)
+    throw new RegistryError(
+      `${url}: the server's entry "${id}" does not satisfy this tooling's contract (${parsed.problems[0]?.message}); use the server's version of the tooling`,
+    );
   return parsed.entry;
 }
 
@@ -98,7 +102,9 @@ export async function planSync(server: string, dir: string, existing: readonly L
   const checkpointsUrl = api.url("/checkpoints");
   const document = (await getJson(api, "/checkpoints", options)) as { schemaVersion?: unknown; checkpoints?: Record<string, unknown> };
   if (document?.schemaVersion !== schemaVersion) {
-    throw new RegistryError(`${checkpointsUrl}: the server publishes schema version ${String(document?.schemaVersion)}, this tooling writes ${schemaVersion}; use the server's version of the tooling`);
+    throw new RegistryError(
+      `${checkpointsUrl}: the server publishes schema version ${String(document?.schemaVersion)}, this tooling writes ${schemaVersion}; use the server's version of the tooling`,
+    );
   }
   const local = new Map(existing.map((e) => [e.id, e.entry]));
   const since = changes.since;
@@ -116,7 +122,14 @@ export async function planSync(server: string, dir: string, existing: readonly L
     const before = earlier === undefined ? undefined : asEntry(api.url(earlierPath), id, earlier);
     if (!mine && !before) plan.drafts.push({ id, entry: target });
     else if (mine && before && same(mine, before)) plan.drafts.push({ id, entry: target });
-    else plan.conflicts.push({ id, entry: target, why: mine ? `edited in the folder since revision ${since}, and changed on the server` : `removed from the folder since revision ${since}, and changed on the server` });
+    else
+      plan.conflicts.push({
+        id,
+        entry: target,
+        why: mine
+          ? `edited in the folder since revision ${since}, and changed on the server`
+          : `removed from the folder since revision ${since}, and changed on the server`,
+      });
   }
   return plan;
 }

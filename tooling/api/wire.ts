@@ -64,7 +64,10 @@ export const problem = z
     status: z.number(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().describe("Each invalid field of a request."),
+    errors: z
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("Each invalid field of a request."),
   })
   .describe("An error, as an RFC 9457 problem document.");
 export type Problem = z.output<typeof problem>;
@@ -126,7 +129,9 @@ export const job = z
     dtype: traceDtype.optional().describe("log-run: the precision of the run."),
     role: z.enum(["reference", "candidate"]).optional().describe("log-run: the CPU float64 reference, or a run judged against it."),
     after: z.array(z.string()).describe("Jobs that must be done first."),
-    state: z.enum(jobStates).describe("waiting (for the jobs in after), queued, leased (a worker runs it), done, failed (see reason), cancelled (a job it waited for did not pass)."),
+    state: z
+      .enum(jobStates)
+      .describe("waiting (for the jobs in after), queued, leased (a worker runs it), done, failed (see reason), cancelled (a job it waited for did not pass)."),
     attempts: z.number().describe("How many times it was leased; each lease is attempt n, sent with its heartbeats and result."),
     handedBack: z.number().optional().describe("Leases handed back by their worker (SIGTERM); they do not count against maxAttempts."),
     maxAttempts: z.number(),
@@ -136,8 +141,16 @@ export const job = z
     startedAt: z.string().optional(),
     finishedAt: z.string().optional(),
     reason: z.string().optional().describe("Why it failed or was cancelled, or why its last attempt ended."),
-    fault: z.enum(jobFaults).optional().describe("Whose failure its last failed attempt was: the checkpoint's (recorded as evidence when it is final) or the worker's environment (retried on another worker, never evidence)."),
-    output: z.string().optional().describe("The last lines of stderr of its last failed attempt, control characters escaped: for a checkpoint's failure, its own words."),
+    fault: z
+      .enum(jobFaults)
+      .optional()
+      .describe(
+        "Whose failure its last failed attempt was: the checkpoint's (recorded as evidence when it is final) or the worker's environment (retried on another worker, never evidence).",
+      ),
+    output: z
+      .string()
+      .optional()
+      .describe("The last lines of stderr of its last failed attempt, control characters escaped: for a checkpoint's failure, its own words."),
     outcome: z.string().optional().describe("What it found, in one line (e.g. the verification status, the verdict)."),
     trace: z.record(z.string(), sha256Hex).optional().describe("log-run: the trace's files as uploaded blobs (name -> sha256)."),
     revision: z.number().optional().describe("The registry revision that recorded its evidence."),
@@ -149,10 +162,16 @@ export const jobsQuery = z.object({
   state: z.enum(jobStates).optional(),
   platform: platformKey.optional(),
   checkpoint: checkpointId.optional(),
-  limit: z.string().regex(/^\d{1,4}$/, "a number up to 9999").optional().describe("At most this many, newest first (default 500)."),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, "a number up to 9999")
+    .optional()
+    .describe("At most this many, newest first (default 500)."),
 });
 
-export const jobsDocument = z.strictObject({ jobs: z.array(job), counts: z.record(z.string(), z.number()).describe("Jobs per state, over all jobs.") }).describe("Verification jobs.");
+export const jobsDocument = z
+  .strictObject({ jobs: z.array(job), counts: z.record(z.string(), z.number()).describe("Jobs per state, over all jobs.") })
+  .describe("Verification jobs.");
 
 export const leaseRequest = z
   .strictObject({
@@ -175,20 +194,34 @@ export const heartbeatRequest = z.strictObject({ attempt: z.number().int().posit
 export const jobResultRequest = z
   .strictObject({
     attempt: z.number().int().positive(),
-    status: z.enum(["done", "failed", "released"]).describe("done: the check ran (whatever it found); failed: it could not run or the checkpoint failed (see fault); released: handed back unstarted or interrupted (SIGTERM)."),
+    status: z
+      .enum(["done", "failed", "released"])
+      .describe(
+        "done: the check ran (whatever it found); failed: it could not run or the checkpoint failed (see fault); released: handed back unstarted or interrupted (SIGTERM).",
+      ),
     reason: z.string().max(4000).optional(),
     fault: z
       .enum(jobFaults)
       .optional()
-      .describe("failed: checkpoint (its own failure: evidence once final) or environment (the worker's: no index, disk full, host out of memory; retried on another worker, never evidence). Absent: environment."),
-    deterministic: z.boolean().optional().describe("failed: whether running again on the same kind of host gives the same result; a deterministic checkpoint failure is recorded at once, not retried."),
+      .describe(
+        "failed: checkpoint (its own failure: evidence once final) or environment (the worker's: no index, disk full, host out of memory; retried on another worker, never evidence). Absent: environment.",
+      ),
+    deterministic: z
+      .boolean()
+      .optional()
+      .describe(
+        "failed: whether running again on the same kind of host gives the same result; a deterministic checkpoint failure is recorded at once, not retried.",
+      ),
     output: z.string().max(8000).optional().describe("failed: the last lines of the command's stderr (the server escapes and caps them)."),
     checkpoint: z
       .strictObject({ sha256: sha256Hex, sizeBytes: z.number().int().nonnegative() })
       .optional()
       .describe("The file the worker downloaded and hashed: recorded on an entry that has no sha256; one that disagrees with the entry flags it."),
     result: z.record(z.string(), z.unknown()).optional().describe("verify-unpickling: its result record."),
-    trace: z.strictObject({ "index.json": sha256Hex, "samples.f64": sha256Hex, "outputs.f64": sha256Hex }).optional().describe("log-run: the trace files, uploaded first as blobs."),
+    trace: z
+      .strictObject({ "index.json": sha256Hex, "samples.f64": sha256Hex, "outputs.f64": sha256Hex })
+      .optional()
+      .describe("log-run: the trace files, uploaded first as blobs."),
   })
   .describe("The end of a leased job.");
 export type JobResultRequest = z.output<typeof jobResultRequest>;

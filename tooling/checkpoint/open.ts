@@ -60,7 +60,12 @@ export async function checkpointDigest(opened: OpenedCheckpoint, target: string,
     if (linked && /^[0-9a-f]{64}$/.test(linked) && (remote.linkedSize === undefined || remote.linkedSize === source.size)) return linked;
     if (!options.hash) return undefined;
     const { downloadToHash } = await import("../http/download.ts");
-    const result = await downloadToHash(target, { timeoutMs: options.timeoutMs, allowPrivateNetwork: options.allowPrivateNetwork, maxBytes: source.size, ...progress });
+    const result = await downloadToHash(target, {
+      timeoutMs: options.timeoutMs,
+      allowPrivateNetwork: options.allowPrivateNetwork,
+      maxBytes: source.size,
+      ...progress,
+    });
     if (result.size !== source.size) options.warn(`${target} served ${result.size} bytes while hashing, ${source.size} when read`);
     return result.sha256;
   }
@@ -69,5 +74,9 @@ export async function checkpointDigest(opened: OpenedCheckpoint, target: string,
 
 /** A checkpoint id from a file name: "aifs-single-mse-1.1.ckpt" -> "aifs-single-mse-1.1". */
 export function idFromFileName(fileName: string): string {
-  return fileName.replace(/\.(ckpt|pt|pth|zip)$/i, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 128);
+  return fileName
+    .replace(/\.(ckpt|pt|pth|zip)$/i, "")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "")
+    .slice(0, 128);
 }

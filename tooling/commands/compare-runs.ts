@@ -18,7 +18,11 @@ export default defineCommand({
   ],
   options: {
     elementwise: { type: "boolean", description: "judge elements by rtol/atol (the looser dtype's profile) instead of the precision budget" },
-    profile: { type: "string", choices: traceDtypes, description: "tolerance profile of --elementwise (default: the looser of the two runs); implies --elementwise" },
+    profile: {
+      type: "string",
+      choices: traceDtypes,
+      description: "tolerance profile of --elementwise (default: the looser of the two runs); implies --elementwise",
+    },
     rtol: { type: "number", accept: "non-negative", valueName: "R", description: "relative tolerance (overrides the profile's); implies --elementwise" },
     atol: { type: "number", accept: "non-negative", valueName: "A", description: "absolute tolerance (overrides the profile's); implies --elementwise" },
     out: { type: "string", valueName: "FILE", description: "write the result record (for update-metadata) to FILE" },
@@ -38,7 +42,10 @@ export default defineCommand({
     if (options.json) out(formatJson(result));
     else {
       const lines = [`verdict: ${result.verdict}`, result.summary];
-      for (const m of result.modules) lines.push(`${String(m.index).padStart(4)} ${m.verdict.padEnd(16)} ${`${m.name}${m.output ? `[${m.output}]` : ""}`.padEnd(40)} max abs ${m.metrics.maxAbs === null ? "–" : m.metrics.maxAbs.toExponential(2)}${m.allowedRelL2 !== undefined && m.metrics.relL2 !== null ? ` rel L2 ${m.metrics.relL2.toExponential(2)} of ${m.allowedRelL2.toExponential(2)} allowed` : ""}${m.metrics.nanMismatches ? ` NaN ${m.metrics.nanMismatches}` : ""}`);
+      for (const m of result.modules)
+        lines.push(
+          `${String(m.index).padStart(4)} ${m.verdict.padEnd(16)} ${`${m.name}${m.output ? `[${m.output}]` : ""}`.padEnd(40)} max abs ${m.metrics.maxAbs === null ? "–" : m.metrics.maxAbs.toExponential(2)}${m.allowedRelL2 !== undefined && m.metrics.relL2 !== null ? ` rel L2 ${m.metrics.relL2.toExponential(2)} of ${m.allowedRelL2.toExponential(2)} allowed` : ""}${m.metrics.nanMismatches ? ` NaN ${m.metrics.nanMismatches}` : ""}`,
+        );
       out(lines.join("\n"));
     }
     if (result.unaligned.length) log(`compare-runs: ${result.unaligned.length} module calls are in only one trace`);

@@ -7,7 +7,7 @@ import { entriesOption, requireEntriesDir } from "./shared/options.ts";
 
 export default defineCommand({
   description:
-    "Entries that lack a field the contract version requires, or hold a value FIAB's runtime raises on (a time\nstep earthkit-data cannot parse, a pip requirement uv refuses, a nested model's region not among its inputs),\nare left out, with a warning naming them and the fields. Time steps are published in the one-unit form FIAB\nparses (\"24h\", not \"1d\"). The document goes to stdout as JSON.",
+    'Entries that lack a field the contract version requires, or hold a value FIAB\'s runtime raises on (a time\nstep earthkit-data cannot parse, a pip requirement uv refuses, a nested model\'s region not among its inputs),\nare left out, with a warning naming them and the fields. Time steps are published in the one-unit form FIAB\nparses ("24h", not "1d"). The document goes to stdout as JSON.',
   options: {
     contract: { type: "string", choices: fiabContracts, description: "FIAB store contract version", default: "core-2" },
     "display-name": { type: "string", valueName: "NAME", description: "the store's display_name", default: site.storeDisplayName },

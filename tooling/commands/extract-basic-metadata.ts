@@ -11,7 +11,7 @@ import { byteProgress } from "./shared/progress.ts";
 
 export default defineCommand({
   description:
-    "Reads only the zip directory, the metadata JSON, data.pkl (scanned, never unpickled) and, for limited-area\nmodels, the coordinate arrays: over HTTP with Range requests, a few hundred KB of a multi-GB file. Prints\nthe entry; --write creates or updates entries/<id>.json instead (printing one line, or the whole result with\n--json), refreshing what was read from the file and keeping what people wrote (display, tags, configuration,\nvariants, evidence, and FIAB fields already present). A new entry is named from its metadata (task, domain,\ngrids, time step). Time steps are written as FIAB's runtime parses them: one unit, a day as \"24h\". A local\nfile needs --url only to be written.",
+    'Reads only the zip directory, the metadata JSON, data.pkl (scanned, never unpickled) and, for limited-area\nmodels, the coordinate arrays: over HTTP with Range requests, a few hundred KB of a multi-GB file. Prints\nthe entry; --write creates or updates entries/<id>.json instead (printing one line, or the whole result with\n--json), refreshing what was read from the file and keeping what people wrote (display, tags, configuration,\nvariants, evidence, and FIAB fields already present). A new entry is named from its metadata (task, domain,\ngrids, time step). Time steps are written as FIAB\'s runtime parses them: one unit, a day as "24h". A local\nfile needs --url only to be written.',
   positionals: [{ name: "target", label: "path | URL", description: "a checkpoint file, or an http(s) URL (Hugging Face resolve URLs work)" }],
   options: {
     id: { type: "string", valueName: "ID", description: "checkpoint id (default: the file name without .ckpt)" },
@@ -48,7 +48,9 @@ export default defineCommand({
     const id = options.id ?? idFromFileName(reading.fileName);
     if (!checkpointIdPattern.test(id)) throw new CliError(`"${id}" is not a valid checkpoint id; pass --id`, 2);
     // What writing needs is loaded only to write.
-    const registry = options.write ? { ...(await import("../../src/registry/validate.ts")), ...(await import("../../src/registry/write-entries.ts")) } : undefined;
+    const registry = options.write
+      ? { ...(await import("../../src/registry/validate.ts")), ...(await import("../../src/registry/write-entries.ts")) }
+      : undefined;
     const existingEntries: LoadedEntry[] = registry && existsSync(dir) ? await registry.loadValidEntries(dir) : [];
     const existing = existingEntries.find((e) => e.id === id)?.entry;
     const url = options.url ?? (isUrl(target) ? target : existing?.source.url);
@@ -71,7 +73,9 @@ export default defineCommand({
     }
     for (const w of allWarnings) log(`warning: ${w}`);
     if (extraction.pickle && extraction.pickle.verdict !== "safe") {
-      log(`warning: data.pkl is ${extraction.pickle.verdict} by the reviewed list (${extraction.pickle.reasons.slice(0, 3).join("; ")}): verify-unpickling and log-run refuse to load it`);
+      log(
+        `warning: data.pkl is ${extraction.pickle.verdict} by the reviewed list (${extraction.pickle.reasons.slice(0, 3).join("; ")}): verify-unpickling and log-run refuse to load it`,
+      );
     }
 
     if (transfer.requests > 0) log(`extract-basic-metadata: ${transfer.requests} requests, ${transfer.bytes} of ${transfer.fileBytes} bytes`);

@@ -13,7 +13,10 @@ export default defineCommand({
     "Each artifact becomes entries/<local id>.json. Fields the store describes are replaced; everything else in\nan existing entry (provenance, compatibility, hand-written fields) is kept. Artifacts of one checkpoint file\n(same URL, or same name and size) list each other as variants. Nothing is written unless every resulting\nentry validates.",
   positionals: [{ name: "store", label: "store.json", description: "a FIAB store document: {display_name, artifacts}" }],
   options: { entries: entriesOption, json: jsonOption },
-  examples: ["npm run -s registry -- import-fiab-store artifacts.json", "npm run -s registry -- import-fiab-store artifacts.json --entries /tmp/entries --json"],
+  examples: [
+    "npm run -s registry -- import-fiab-store artifacts.json",
+    "npm run -s registry -- import-fiab-store artifacts.json --entries /tmp/entries --json",
+  ],
   async run({ options, args, out, log }) {
     const dir = options.entries;
     const artifacts = readStoreDocument(await readJsonFile(args.store, maxStoreBytes), args.store);

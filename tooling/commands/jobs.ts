@@ -16,11 +16,27 @@ const shown = (text: unknown, max = 300) => strangerText(String(text ?? ""), max
 function lines(job: Job): string[] {
   const what = `${shown(job.kind)}${job.dtype ? ` ${shown(job.dtype)}` : ""}${job.role === "reference" ? " (reference)" : ""}`;
   const why =
-    job.state === "leased" ? `by ${shown(job.leaseOwner ?? "?")} until ${shown(job.leaseExpiresAt ?? "?")}`
-    : job.state === "done" && !job.fault ? shown(job.outcome ?? "")
-    : `${job.fault ? `(${shown(job.fault)}) ` : ""}${shown(job.reason ?? job.outcome ?? "")}`;
-  const head = [shown(job.job).slice(0, 8), shown(job.state).padEnd(9), shown(job.platform).padEnd(20), shown(job.checkpoint.id).padEnd(32), what.padEnd(26), why].join(" ").trimEnd();
-  const tail = job.output ? strangerText(job.output, 2000).split("\n").slice(-5).map((l) => `    | ${l}`) : [];
+    job.state === "leased"
+      ? `by ${shown(job.leaseOwner ?? "?")} until ${shown(job.leaseExpiresAt ?? "?")}`
+      : job.state === "done" && !job.fault
+        ? shown(job.outcome ?? "")
+        : `${job.fault ? `(${shown(job.fault)}) ` : ""}${shown(job.reason ?? job.outcome ?? "")}`;
+  const head = [
+    shown(job.job).slice(0, 8),
+    shown(job.state).padEnd(9),
+    shown(job.platform).padEnd(20),
+    shown(job.checkpoint.id).padEnd(32),
+    what.padEnd(26),
+    why,
+  ]
+    .join(" ")
+    .trimEnd();
+  const tail = job.output
+    ? strangerText(job.output, 2000)
+        .split("\n")
+        .slice(-5)
+        .map((l) => `    | ${l}`)
+    : [];
   return [head, ...tail];
 }
 
@@ -37,7 +53,10 @@ export default defineCommand({
     "token-file": { type: "string", valueName: "FILE", description: "a file holding a worker or admin token (admin for --verify; else REGISTRY_TOKEN)" },
     json: jsonOption,
   },
-  examples: ["REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --state queued", "REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --verify aifs-single-mse-1.1_w_sdpa"],
+  examples: [
+    "REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --state queued",
+    "REGISTRY_TOKEN=fmr_... npm run -s registry -- jobs --server http://127.0.0.1:8080 --verify aifs-single-mse-1.1_w_sdpa",
+  ],
   async run({ options, out }) {
     if (!options.server) throw new UsageError("pass --server URL");
     let token = process.env.REGISTRY_TOKEN?.trim();
@@ -45,15 +64,22 @@ export default defineCommand({
       try {
         token = readFileSync(options["token-file"], "utf8").trim();
       } catch (error) {
-        throw new CliError(`--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+        throw new CliError(
+          `--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+          2,
+        );
       }
     }
-    if (!token) throw new UsageError(`${options.verify ? "--verify needs an admin token" : "listing jobs needs a worker or admin token"}: set REGISTRY_TOKEN or pass --token-file FILE`);
+    if (!token)
+      throw new UsageError(
+        `${options.verify ? "--verify needs an admin token" : "listing jobs needs a worker or admin token"}: set REGISTRY_TOKEN or pass --token-file FILE`,
+      );
     const { ApiClient } = await import("../api/client.ts");
     const api = new ApiClient(options.server, token);
     const call = async (method: string, path: string) => {
       const answer = (await api.json(method, path, { timeoutMs: 30_000, maxBytes: maxAnswerBytes })) as { jobs?: unknown; counts?: unknown } | null;
-      if (!Array.isArray(answer?.jobs) || (method === "GET" && (typeof answer.counts !== "object" || answer.counts === null))) throw new CliError(`${method} ${api.url(path)}: not a registry server's list of jobs; is ${api.server} a registry server?`);
+      if (!Array.isArray(answer?.jobs) || (method === "GET" && (typeof answer.counts !== "object" || answer.counts === null)))
+        throw new CliError(`${method} ${api.url(path)}: not a registry server's list of jobs; is ${api.server} a registry server?`);
       return answer;
     };
     if (options.verify) {
@@ -68,7 +94,9 @@ export default defineCommand({
     const document = (await call("GET", `/jobs?${query}`)) as { jobs: Job[]; counts: Record<string, number> };
     if (options.json) out(JSON.stringify(document, null, 2));
     else {
-      const counts = Object.entries(document.counts).map(([state, n]) => `${Number(n)} ${shown(state, 20)}`).join(", ");
+      const counts = Object.entries(document.counts)
+        .map(([state, n]) => `${Number(n)} ${shown(state, 20)}`)
+        .join(", ");
       out([...document.jobs.flatMap(lines), `${document.jobs.length} shown; all jobs: ${counts || "none"}`].join("\n"));
     }
     return 0;

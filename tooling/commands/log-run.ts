@@ -20,11 +20,33 @@ export default defineCommand({
     steps: { type: "number", accept: "positive integer", valueName: "N", description: "model steps (rolled out)", default: 1 },
     out: { type: "string", valueName: "DIR", description: "trace folder", default: "trace" },
     samples: { type: "number", accept: "positive integer", valueName: "N", description: "elements sampled per module output", default: 1024 },
-    "final-samples": { type: "number", accept: "positive integer", valueName: "N", description: "keep N sampled elements of each step's final output instead of all of it (a bounded trace; compare traces made with the same N)" },
-    via: { type: "string", choices: drivePaths, description: "drive the model through anemoi-inference (when installed in the environment) or call it directly", default: "auto" },
+    "final-samples": {
+      type: "number",
+      accept: "positive integer",
+      valueName: "N",
+      description: "keep N sampled elements of each step's final output instead of all of it (a bounded trace; compare traces made with the same N)",
+    },
+    via: {
+      type: "string",
+      choices: drivePaths,
+      description: "drive the model through anemoi-inference (when installed in the environment) or call it directly",
+      default: "auto",
+    },
     env: { type: "string", valueName: "NAME=VALUE", multiple: true, description: "environment variable for the model process (repeatable)" },
-    timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: `time limit of the run (pip has its own: ${installTimeoutMs / 60_000} minutes)`, default: 1800 },
-    "memory-limit": { type: "number", accept: "positive integer", valueName: "MiB", description: "memory limit (data segment) of pip and of the run; by default 3/4 of this machine's memory", default: defaultMemoryLimitMiB },
+    timeout: {
+      type: "number",
+      accept: "positive",
+      valueName: "SECONDS",
+      description: `time limit of the run (pip has its own: ${installTimeoutMs / 60_000} minutes)`,
+      default: 1800,
+    },
+    "memory-limit": {
+      type: "number",
+      accept: "positive integer",
+      valueName: "MiB",
+      description: "memory limit (data segment) of pip and of the run; by default 3/4 of this machine's memory",
+      default: defaultMemoryLimitMiB,
+    },
     ...environmentOptions,
   },
   examples: ["npm run -s registry -- log-run model.ckpt --dtype float64 --out traces/cpu-f64 --offline --find-links wheels --system-site-packages"],
@@ -54,7 +76,8 @@ export default defineCommand({
     try {
       index = await logRun(await checkpointFile(args.target, options), settings);
     } catch (error) {
-      const fault = error instanceof LogRunError ? error.fault : error instanceof HttpSourceError || error instanceof CheckpointFileError ? "environment" : undefined;
+      const fault =
+        error instanceof LogRunError ? error.fault : error instanceof HttpSourceError || error instanceof CheckpointFileError ? "environment" : undefined;
       if (fault === undefined) throw error;
       // What a worker reads: one escaped, capped line, last on stderr, with whose fault it is.
       log(`log-run failed (${fault}): ${capText(strangerText((error as Error).message, 8000).replace(/\s*\n\s*/g, " | "), 2000)}`);

@@ -36,12 +36,16 @@ export default defineCommand({
       for (const kind of ["authoring", "consuming"] as const) {
         await writeFileAtomic(join(options.dir, `v${schemaVersion}`, schemaFileNames[kind]), formatJson(schemas[kind]));
       }
-      for (const [file, schema] of Object.entries(wrapperJsonSchemas())) await writeFileAtomic(join(options.dir, `v${schemaVersion}`, file), formatJson(schema));
+      for (const [file, schema] of Object.entries(wrapperJsonSchemas()))
+        await writeFileAtomic(join(options.dir, `v${schemaVersion}`, file), formatJson(schema));
       log(`schema: wrote ${join(options.dir, `v${schemaVersion}`)}/ (${assessment.message})`);
       return 0;
     }
     const staleWrappers = wrappers.filter((w) => w.status !== "current");
-    for (const w of staleWrappers) log(`schema: ${join(options.dir, `v${schemaVersion}`, w.file)} is ${w.status === "missing" ? "missing" : "behind the code"}; refresh it with \`npm run schema:update\``);
+    for (const w of staleWrappers)
+      log(
+        `schema: ${join(options.dir, `v${schemaVersion}`, w.file)} is ${w.status === "missing" ? "missing" : "behind the code"}; refresh it with \`npm run schema:update\``,
+      );
     log(`schema: ${assessment.message}`);
     return assessment.status === "current" && staleWrappers.length === 0 ? 0 : 1;
   },

@@ -8,13 +8,17 @@ export default defineCommand({
   positionals: [{ name: "dir", label: "DIR", description: "the built site (e.g. dist)", required: false }],
   options: {
     key: { type: "string", multiple: true, valueName: "FILE", description: "a PEM PKCS#8 Ed25519 private key" },
-    "generate-key": { type: "string", valueName: "FILE", description: "write a new Ed25519 private key to FILE (refuses to overwrite) and print its public key" },
+    "generate-key": {
+      type: "string",
+      valueName: "FILE",
+      description: "write a new Ed25519 private key to FILE (refuses to overwrite) and print its public key",
+    },
     json: jsonOption,
   },
   examples: [
     "npm run -s registry -- sign --generate-key ~/.config/fiab-registry/signing-key.pem",
     "npm run -s registry -- sign dist --key ~/.config/fiab-registry/signing-key.pem",
-    "REGISTRY_SIGNING_KEY=\"$(cat key.pem)\" npm run -s registry -- sign dist",
+    'REGISTRY_SIGNING_KEY="$(cat key.pem)" npm run -s registry -- sign dist',
   ],
   async run({ options, args, out, log }) {
     const { generateSigningKey, signingKeyFromPem } = await import("../publish/signing-keys.ts");

@@ -10,7 +10,13 @@ export default defineCommand({
     out: { ...entriesOption, description: "the entries folder to write" },
     force: { type: "boolean", description: "write the server's version of conflicting entries too" },
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", default: 60, description: "HTTP timeout" },
-    "max-bytes": { type: "number", accept: "positive integer", valueName: "BYTES", default: 1024 ** 3, description: "largest document accepted from the server" },
+    "max-bytes": {
+      type: "number",
+      accept: "positive integer",
+      valueName: "BYTES",
+      default: 1024 ** 3,
+      description: "largest document accepted from the server",
+    },
     json: jsonOption,
   },
   examples: ["npm run -s registry -- sync-entries --server http://127.0.0.1:8080 --out entries/"],
@@ -29,11 +35,26 @@ export default defineCommand({
     // The revision is recorded only once nothing is left behind, so that a conflict is raised again next time.
     if (open.length === 0) await writeSyncState(dir, plan.server, plan.revision);
     if (options.json) {
-      out(JSON.stringify({ server: plan.server, since: plan.since, revision: plan.revision, changed: changed.map((w) => ({ id: w.id, file: w.file, change: w.change })), conflicts: plan.conflicts.map(({ id, why }) => ({ id, why })) }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            server: plan.server,
+            since: plan.since,
+            revision: plan.revision,
+            changed: changed.map((w) => ({ id: w.id, file: w.file, change: w.change })),
+            conflicts: plan.conflicts.map(({ id, why }) => ({ id, why })),
+          },
+          null,
+          2,
+        ),
+      );
     } else for (const w of changed) out(`${w.change} ${w.file}`);
-    for (const c of plan.conflicts) log(`sync-entries: ${c.id}: ${c.why}${options.force ? "; took the server's (--force)" : "; kept the folder's (--force takes the server's)"}`);
+    for (const c of plan.conflicts)
+      log(`sync-entries: ${c.id}: ${c.why}${options.force ? "; took the server's (--force)" : "; kept the folder's (--force takes the server's)"}`);
     const range = plan.revision > plan.since ? `revisions ${plan.since + 1}-${plan.revision}` : `no change since revision ${plan.since}`;
-    log(`sync-entries: ${plan.server} ${range}: ${changed.length} written${open.length > 0 ? `, ${open.length} conflict${open.length === 1 ? "" : "s"} left` : ""}`);
+    log(
+      `sync-entries: ${plan.server} ${range}: ${changed.length} written${open.length > 0 ? `, ${open.length} conflict${open.length === 1 ? "" : "s"} left` : ""}`,
+    );
     return open.length > 0 ? 1 : 0;
   },
 });

@@ -33,9 +33,11 @@ export default defineCommand({
     const updates: EvidenceUpdate[] = [];
     for (const result of options.from) {
       const { update, identity } = evidenceFromResult(await readJsonFile(result, maxResultBytes), result);
-      if (identity.checkpointId !== undefined && identity.checkpointId !== id) throw new CliError(`${result}: the result is for checkpoint ${identity.checkpointId}, not ${id}`);
+      if (identity.checkpointId !== undefined && identity.checkpointId !== id)
+        throw new CliError(`${result}: the result is for checkpoint ${identity.checkpointId}, not ${id}`);
       const sha = entry.source.sha256;
-      if (sha && identity.checkpointSha256 !== sha) throw new CliError(`${result}: the result's checkpoint sha256 ${identity.checkpointSha256 ?? "(none)"} does not match the entry's ${sha}`);
+      if (sha && identity.checkpointSha256 !== sha)
+        throw new CliError(`${result}: the result's checkpoint sha256 ${identity.checkpointSha256 ?? "(none)"} does not match the entry's ${sha}`);
       if (!sha) log(`warning: ${id} has no source.sha256 to check ${result} against`);
       updates.push(update);
     }
@@ -44,9 +46,20 @@ export default defineCommand({
     if (!check.success) throw new CliError(`the updated entry would not be readable: ${problemsFromZod(check.error, next).map(formatProblem).join("; ")}`);
     const nextText = formatJson(next);
     if (nextText !== text) await writeFileAtomic(file, nextText);
-    const summary = { checkpointId: id, added, skipped: updates.length - added, platforms: Object.fromEntries(Object.entries(next.compatibility as Record<string, { status: string }>).map(([k, v]) => [k, v.status])) };
+    const summary = {
+      checkpointId: id,
+      added,
+      skipped: updates.length - added,
+      platforms: Object.fromEntries(Object.entries(next.compatibility as Record<string, { status: string }>).map(([k, v]) => [k, v.status])),
+    };
     log(`update-metadata: ${id}: ${added} new record${added === 1 ? "" : "s"}, ${summary.skipped} already recorded`);
-    out(options.json ? JSON.stringify(summary, null, 2) : Object.entries(summary.platforms).map(([k, v]) => `${k}: ${v}`).join("\n"));
+    out(
+      options.json
+        ? JSON.stringify(summary, null, 2)
+        : Object.entries(summary.platforms)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join("\n"),
+    );
     return 0;
   },
 });

@@ -6,7 +6,7 @@ import { entriesOption, jsonOption, requireEntriesDir } from "./shared/options.t
 
 export default defineCommand({
   description:
-    "Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform's status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nand saying what fixes each: an entry FIAB's views leave out (a missing field, with the extract-basic-metadata\ncommand that fills it, or a value FIAB's runtime would fail on), a time step FIAB cannot parse (\"1d\": write\n\"24h\"), a limited area without bounds, an empty description or author, an estimate without its rule. Warnings\nof one kind are shown once with how many more there are; --verbose shows every one.",
+    'Checks JSON syntax (with line:column), the strict contract (unknown fields are errors, with the field probably\nmeant), ids (file names), variants listed on both sides, URLs and sha256 shared only by declared variants, and\nthat each platform\'s status follows from its evidence. Exits 1 when anything is wrong. Warns, without failing,\nand saying what fixes each: an entry FIAB\'s views leave out (a missing field, with the extract-basic-metadata\ncommand that fills it, or a value FIAB\'s runtime would fail on), a time step FIAB cannot parse ("1d": write\n"24h"), a limited area without bounds, an empty description or author, an estimate without its rule. Warnings\nof one kind are shown once with how many more there are; --verbose shows every one.',
   options: {
     entries: entriesOption,
     json: jsonOption,
@@ -20,7 +20,11 @@ export default defineCommand({
       description: "github: problems and warnings as GitHub annotations on the field's line (::error file=,line=::)",
     },
   },
-  examples: ["npm run -s registry -- validate", "npm run -s registry -- validate --entries my-entries --json", "npm run -s registry -- validate --format github"],
+  examples: [
+    "npm run -s registry -- validate",
+    "npm run -s registry -- validate --entries my-entries --json",
+    "npm run -s registry -- validate --format github",
+  ],
   async run({ options, out, log }) {
     const dir = await requireEntriesDir(options.entries);
     const { files, problems, warnings } = await checkEntries(dir);

@@ -8,7 +8,12 @@ export default defineCommand({
     "Checks a published site as a reader would trust it: every registry document (modelRegistry.json, the FIAB\nviews, their copies under revisions/) has a signature by a trusted key over its exact bytes, every copy\nunder revisions/<sha256>/ holds bytes with that hash, every current document has its copy, and every\ndocument validates (consuming entry schema, FIAB's store contracts). Trusted keys: --public-key (raw\nbase64 or a PEM file); without one, the site's own keys.json, which proves integrity but not origin.\nPrints each problem as <path>: <what>, and exits 1 if there is any.",
   positionals: [{ name: "dir", label: "DIR", description: "the published site (e.g. dist, or a mirror's copy)" }],
   options: {
-    "public-key": { type: "string", multiple: true, valueName: "FILE|BASE64", description: "a trusted Ed25519 public key: base64 of its raw 32 bytes, or a file holding that or a PEM key" },
+    "public-key": {
+      type: "string",
+      multiple: true,
+      valueName: "FILE|BASE64",
+      description: "a trusted Ed25519 public key: base64 of its raw 32 bytes, or a file holding that or a PEM key",
+    },
     json: jsonOption,
   },
   examples: [
@@ -38,7 +43,9 @@ export default defineCommand({
     if (options.json) out(JSON.stringify({ ok: result.problems.length === 0, ...result }, null, 2));
     else for (const p of result.problems) out(`${p.path}: ${p.message}`);
     const n = result.problems.length;
-    log(`verify-publication: ${result.documents} documents in ${args.dir}, keys ${result.keyIds.join(", ") || "none"}: ${n === 0 ? "all signed, pinned and valid" : `${n} problem${n === 1 ? "" : "s"}`}`);
+    log(
+      `verify-publication: ${result.documents} documents in ${args.dir}, keys ${result.keyIds.join(", ") || "none"}: ${n === 0 ? "all signed, pinned and valid" : `${n} problem${n === 1 ? "" : "s"}`}`,
+    );
     return n === 0 ? 0 : 1;
   },
 });

@@ -9,8 +9,30 @@ import { isRunnablePlatformKey } from "../../src/platform/platform-key.ts";
 
 // The environment options a job's commands take as they are; --allow-unsafe is not among them: a worker runs
 // strangers' checkpoints, and only what the scan calls safe.
-const passed = ["python", "index-url", "extra-index-url", "find-links", "offline", "system-site-packages", "keep-local-labels", "allow-package", "allow-source-requirements", "no-sandbox"] as const;
-const { python, "index-url": indexUrl, "extra-index-url": extraIndexUrl, "find-links": findLinks, offline, "system-site-packages": systemSitePackages, "keep-local-labels": keepLocalLabels, "allow-package": allowPackage, "allow-source-requirements": allowSourceRequirements, "no-sandbox": noSandbox } = environmentOptions;
+const passed = [
+  "python",
+  "index-url",
+  "extra-index-url",
+  "find-links",
+  "offline",
+  "system-site-packages",
+  "keep-local-labels",
+  "allow-package",
+  "allow-source-requirements",
+  "no-sandbox",
+] as const;
+const {
+  python,
+  "index-url": indexUrl,
+  "extra-index-url": extraIndexUrl,
+  "find-links": findLinks,
+  offline,
+  "system-site-packages": systemSitePackages,
+  "keep-local-labels": keepLocalLabels,
+  "allow-package": allowPackage,
+  "allow-source-requirements": allowSourceRequirements,
+  "no-sandbox": noSandbox,
+} = environmentOptions;
 
 /** Exit status when the server cannot be reached or refuses the token (EX_TEMPFAIL: a scheduler may retry). */
 const unreachableExit = 75;
@@ -22,10 +44,26 @@ export default defineCommand({
     server: { type: "string", valueName: "URL", description: "the registry server, e.g. https://registry.example.org" },
     token: { type: "string", valueName: "TOKEN", description: "a token with the worker scope (visible in ps; prefer REGISTRY_WORKER_TOKEN or --token-file)" },
     "token-file": { type: "string", valueName: "FILE", description: "a file holding the token" },
-    platform: { type: "string", valueName: "auto|KEY", default: "auto", description: "the platform key this host runs jobs for, e.g. linux-x86_64-cuda (auto: OS, architecture, nvidia-smi or Apple silicon)" },
+    platform: {
+      type: "string",
+      valueName: "auto|KEY",
+      default: "auto",
+      description: "the platform key this host runs jobs for, e.g. linux-x86_64-cuda (auto: OS, architecture, nvidia-smi or Apple silicon)",
+    },
     once: { type: "boolean", description: "take at most one job per slot, then exit" },
-    wait: { type: "number", accept: "non-negative integer", valueName: "SECONDS", description: "with --once, how long to wait for a job (default 60); otherwise each long poll (default 30, at most 60)" },
-    concurrency: { type: "number", accept: "positive integer", valueName: "N", default: 1, description: "jobs run at once (each verification needs the checkpoint's memory)" },
+    wait: {
+      type: "number",
+      accept: "non-negative integer",
+      valueName: "SECONDS",
+      description: "with --once, how long to wait for a job (default 60); otherwise each long poll (default 30, at most 60)",
+    },
+    concurrency: {
+      type: "number",
+      accept: "positive integer",
+      valueName: "N",
+      default: 1,
+      description: "jobs run at once (each verification needs the checkpoint's memory)",
+    },
     "cache-dir": { type: "string", valueName: "DIR", default: defaultCacheDir(), description: "checkpoint cache of this host, shared by its workers" },
     "work-dir": { type: "string", valueName: "DIR", default: join(tmpdir(), "fiab-registry-worker"), description: "scratch folder of running jobs" },
     python,
@@ -39,9 +77,17 @@ export default defineCommand({
     "allow-source-requirements": allowSourceRequirements,
     "no-sandbox": noSandbox,
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: "time limit of each checkpoint process (default: the command's own)" },
-    "memory-limit": { type: "number", accept: "positive integer", valueName: "MiB", description: "memory limit of each checkpoint process (default: the command's own)" },
+    "memory-limit": {
+      type: "number",
+      accept: "positive integer",
+      valueName: "MiB",
+      description: "memory limit of each checkpoint process (default: the command's own)",
+    },
     "allow-private-network": { type: "boolean", description: "download checkpoints from loopback and private addresses too (tests, closed networks)" },
-    "dry-run": { type: "boolean", description: "detect the platform, check the options and the token's presence, print the configuration and exit without contacting the server" },
+    "dry-run": {
+      type: "boolean",
+      description: "detect the platform, check the options and the token's presence, print the configuration and exit without contacting the server",
+    },
     json: jsonOption,
   },
   examples: [
@@ -65,10 +111,16 @@ export default defineCommand({
       try {
         token = readFileSync(options["token-file"], "utf8").trim();
       } catch (error) {
-        throw new CliError(`--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+        throw new CliError(
+          `--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+          2,
+        );
       }
     }
-    if (!token) throw new UsageError("no token: set REGISTRY_WORKER_TOKEN, or pass --token-file FILE (a token with the worker scope: `registry token create --scope worker`)");
+    if (!token)
+      throw new UsageError(
+        "no token: set REGISTRY_WORKER_TOKEN, or pass --token-file FILE (a token with the worker scope: `registry token create --scope worker`)",
+      );
     const wait = options.wait ?? (options.once ? 60 : 30);
     if (!options.once && wait > 60) throw new UsageError("--wait is at most 60 seconds for a long-running worker (each long poll)");
     const commandOptions: string[] = [];
@@ -82,7 +134,16 @@ export default defineCommand({
     if (options["memory-limit"] !== undefined) commandOptions.push("--memory-limit", String(options["memory-limit"]));
     if (options["allow-private-network"]) commandOptions.push("--allow-private-network");
     if (options["no-sandbox"]) log("worker: warning: --no-sandbox: checkpoints run without bubblewrap (no network or file-system confinement)");
-    const configuration = { platform, server: server.href.replace(/\/$/, ""), once: options.once, wait, concurrency: options.concurrency, cacheDir: options["cache-dir"], workDir: options["work-dir"], commandOptions };
+    const configuration = {
+      platform,
+      server: server.href.replace(/\/$/, ""),
+      once: options.once,
+      wait,
+      concurrency: options.concurrency,
+      cacheDir: options["cache-dir"],
+      workDir: options["work-dir"],
+      commandOptions,
+    };
     if (options["dry-run"]) {
       out(JSON.stringify({ dryRun: true, ...configuration }, null, 2));
       return 0;
@@ -104,12 +165,21 @@ export default defineCommand({
       waitSeconds: wait,
       concurrency: options.concurrency,
       stop: stop.signal,
-      settings: { cacheDir: options["cache-dir"], workDir: options["work-dir"], commandOptions, allowPrivateNetwork: options["allow-private-network"], downloadTimeoutMs: 60_000, log },
+      settings: {
+        cacheDir: options["cache-dir"],
+        workDir: options["work-dir"],
+        commandOptions,
+        allowPrivateNetwork: options["allow-private-network"],
+        downloadTimeoutMs: 60_000,
+        log,
+      },
       log,
     });
     process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
     if (summary.unreachable) log(`worker: stopped: ${summary.unreachable}`);
-    const lines = summary.jobs.map((j) => (j.status === "refused" ? `${j.job} refused: ${j.reason ?? ""}` : `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`));
+    const lines = summary.jobs.map((j) =>
+      j.status === "refused" ? `${j.job} refused: ${j.reason ?? ""}` : `${j.job} ${j.kind} ${j.status}${j.duplicate ? " (already recorded)" : ""}`,
+    );
     if (options.json) out(JSON.stringify(summary, null, 2));
     else if (lines.length > 0 || !summary.unreachable) out(lines.length > 0 ? lines.join("\n") : "no job");
     return summary.unreachable ? unreachableExit : 0;

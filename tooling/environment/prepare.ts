@@ -11,7 +11,16 @@ import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { FileSource } from "../source/file-source.ts";
 import { sha256OfFile } from "../source/sha256.ts";
 import { RegistryError } from "../../src/errors.ts";
-import { createEnvironment, installedFacts, installRequirements, pythonVersion, type InstalledFacts, type InstallFailureKind, type PackageSource, type PythonEnvironment } from "./python-env.ts";
+import {
+  createEnvironment,
+  installedFacts,
+  installRequirements,
+  pythonVersion,
+  type InstalledFacts,
+  type InstallFailureKind,
+  type PackageSource,
+  type PythonEnvironment,
+} from "./python-env.ts";
 import { redirectedDistributions, refusedRequirement, requirementSet } from "./requirements.ts";
 import { allowlistWith } from "../pickle/allowlist.ts";
 import { requireBubblewrap } from "./sandbox.ts";
@@ -83,7 +92,14 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
     // unsafe one: nothing of it runs. Anything else (a read error of this machine) is not the checkpoint's.
     if (!(error instanceof RegistryError)) throw error;
     const sha256 = file.sha256 ?? (await timed("hash", () => sha256OfFile(file.path)));
-    return { sha256, sizeBytes: source.size, requirements: [], notes: [], durations, refused: { status: "refused-unsafe", summary: `refused before running any Python: ${error.message}`, flagged: [] } };
+    return {
+      sha256,
+      sizeBytes: source.size,
+      requirements: [],
+      notes: [],
+      durations,
+      refused: { status: "refused-unsafe", summary: `refused before running any Python: ${error.message}`, flagged: [] },
+    };
   } finally {
     await source.close();
   }
@@ -99,28 +115,62 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   const prepared: Prepared = { extraction, sha256, sizeBytes: source.size, requirements, notes, durations };
   if (!pickle || (pickle.verdict !== "safe" && !settings.allowUnsafe)) {
     const why = pickle ? `the pickle is ${pickle.verdict} (${pickle.reasons.slice(0, 5).join("; ")})` : "the checkpoint has no data.pkl to scan";
-    return { ...prepared, refused: { status: "refused-unsafe", summary: `refused before running any Python: ${why}; see tooling/pickle/allowlist.json, --allow-package for a package you reviewed`, flagged: pickle?.flagged ?? [] } };
+    return {
+      ...prepared,
+      refused: {
+        status: "refused-unsafe",
+        summary: `refused before running any Python: ${why}; see tooling/pickle/allowlist.json, --allow-package for a package you reviewed`,
+        flagged: pickle?.flagged ?? [],
+      },
+    };
   }
-  const redirects = redirectedDistributions({ modules: extraction.mapped.moduleVersions, distributionNames: extraction.mapped.distributionNames, pickleGlobals: pickle.globals });
+  const redirects = redirectedDistributions({
+    modules: extraction.mapped.moduleVersions,
+    distributionNames: extraction.mapped.distributionNames,
+    pickleGlobals: pickle.globals,
+  });
   if (redirects.length > 0) {
     const said = redirects.map((r) => `${r.importName} -> "${r.distribution}" (${r.known} is ${r.expected})`).join("; ");
     return {
       ...prepared,
-      refused: { status: "refused-dependency", summary: `refused before installing anything: the checkpoint's metadata would install a known import package from another distribution: ${said}; see tooling/environment/distributions.json`, flagged: redirects.map((r) => r.importName) },
+      refused: {
+        status: "refused-dependency",
+        summary: `refused before installing anything: the checkpoint's metadata would install a known import package from another distribution: ${said}; see tooling/environment/distributions.json`,
+        flagged: redirects.map((r) => r.importName),
+      },
     };
   }
   const refusal = refusedRequirement(requirements, settings.allowSourceRequirements);
-  if (refusal) return { ...prepared, installFailure: { summary: refusal.split("\n")[0]!, reason: refusal, log: "", kind: { status: "install-failed", fault: "checkpoint", deterministic: true, cause: "a requirement names code outside any package index" } } };
-  if (settings.noSandbox) settings.log("warning: --no-sandbox: the checkpoint's code and its package installation run without bubblewrap, with the network and the whole file system; only a process group and the limits hold");
+  if (refusal)
+    return {
+      ...prepared,
+      installFailure: {
+        summary: refusal.split("\n")[0]!,
+        reason: refusal,
+        log: "",
+        kind: { status: "install-failed", fault: "checkpoint", deterministic: true, cause: "a requirement names code outside any package index" },
+      },
+    };
+  if (settings.noSandbox)
+    settings.log(
+      "warning: --no-sandbox: the checkpoint's code and its package installation run without bubblewrap, with the network and the whole file system; only a process group and the limits hold",
+    );
   else await requireBubblewrap();
   const trainedWith = extraction.mapped.provenance.python;
   const interpreter = await pythonVersion(settings.python);
   if (trainedWith && trainedWith.split(".").slice(0, 2).join(".") !== interpreter.split(".").slice(0, 2).join(".")) {
     settings.log(`warning: the checkpoint was trained with Python ${trainedWith}; ${settings.python} is ${interpreter}`);
   }
-  const env = await timed("environment", () => createEnvironment({ python: settings.python, systemSitePackages: settings.systemSitePackages, keep: settings.keepEnv }));
+  const env = await timed("environment", () =>
+    createEnvironment({ python: settings.python, systemSitePackages: settings.systemSitePackages, keep: settings.keepEnv }),
+  );
   const install = await timed("install", () =>
-    installRequirements(env, requirements, settings.source, { timeoutMs: installTimeoutMs, sandbox: !settings.noSandbox, memoryLimitMiB: settings.memoryLimitMiB, allowBuilds: settings.allowSourceRequirements }),
+    installRequirements(env, requirements, settings.source, {
+      timeoutMs: installTimeoutMs,
+      sandbox: !settings.noSandbox,
+      memoryLimitMiB: settings.memoryLimitMiB,
+      allowBuilds: settings.allowSourceRequirements,
+    }),
   ).catch(async (error: unknown) => {
     await env.dispose();
     throw error;
@@ -128,7 +178,15 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   if (!install.ok) {
     await env.dispose();
     const kind = install.failure!;
-    return { ...prepared, installFailure: { summary: `pip could not install the requirements (${kind.cause}): ${install.reason?.split("\n")[0] ?? ""}`, reason: install.reason, log: install.log, kind } };
+    return {
+      ...prepared,
+      installFailure: {
+        summary: `pip could not install the requirements (${kind.cause}): ${install.reason?.split("\n")[0] ?? ""}`,
+        reason: install.reason,
+        log: install.log,
+        kind,
+      },
+    };
   }
   try {
     const installed = await timed("inspect", () => installedFacts(env, { sandbox: !settings.noSandbox, systemSitePackages: settings.systemSitePackages }));

@@ -47,7 +47,14 @@ async function onPath(command: string): Promise<boolean> {
 
 export async function pythonVersion(python: string): Promise<string> {
   const result = await execa(python, ["-c", "import platform; print(platform.python_version())"], { reject: false });
-  if (result.exitCode !== 0) throw new EnvironmentError(`cannot run Python "${python}": ${String(result.stderr || result.message).split("\n").slice(-1)[0]}`);
+  if (result.exitCode !== 0)
+    throw new EnvironmentError(
+      `cannot run Python "${python}": ${
+        String(result.stderr || result.message)
+          .split("\n")
+          .slice(-1)[0]
+      }`,
+    );
   return String(result.stdout).trim();
 }
 
@@ -66,7 +73,9 @@ export async function createEnvironment(options: EnvironmentOptions): Promise<Py
   if (result.exitCode === 0) await chmod(dir, 0o755);
   if (result.exitCode !== 0) {
     await dispose();
-    throw new EnvironmentError(`cannot create a virtual environment with ${useUv ? "uv" : `${options.python} -m venv`}: ${String(result.stderr).trim().split("\n").slice(-3).join(" ")}`);
+    throw new EnvironmentError(
+      `cannot create a virtual environment with ${useUv ? "uv" : `${options.python} -m venv`}: ${String(result.stderr).trim().split("\n").slice(-3).join(" ")}`,
+    );
   }
   const base = await execa(python, ["-c", "import json, sys; print(json.dumps(sorted({sys.base_prefix, sys.base_exec_prefix})))"], { reject: false });
   if (base.exitCode !== 0) {
@@ -134,13 +143,20 @@ export interface InstallOutcome {
 
 /** The host's side: the index could not be reached, or does not hold what was asked for, or the machine failed. */
 const environmentCauses: Array<[RegExp, string]> = [
-  [/NewConnectionError|Failed to establish a new connection|Connection refused|ConnectTimeout|Max retries exceeded|Temporary failure in name resolution|Name or service not known|Network is unreachable|No route to host|Could not fetch URL|ProxyError|SSLError|error sending request|tcp connect error|dns error|Failed to fetch/i, "the package index could not be reached"],
-  [/No matching distribution found|Could not find a version that satisfies|from versions: none|there is no version of|not found in the package registry|no wheels with a matching|has no wheels|requires a different Python/i, "the configured index or wheel folder does not hold a version or wheel the requirements name"],
+  [
+    /NewConnectionError|Failed to establish a new connection|Connection refused|ConnectTimeout|Max retries exceeded|Temporary failure in name resolution|Name or service not known|Network is unreachable|No route to host|Could not fetch URL|ProxyError|SSLError|error sending request|tcp connect error|dns error|Failed to fetch/i,
+    "the package index could not be reached",
+  ],
+  [
+    /No matching distribution found|Could not find a version that satisfies|from versions: none|there is no version of|not found in the package registry|no wheels with a matching|has no wheels|requires a different Python/i,
+    "the configured index or wheel folder does not hold a version or wheel the requirements name",
+  ],
   [/No space left on device|Errno 28|ENOSPC|Disk quota exceeded/i, "the disk is full"],
   [/MemoryError|Cannot allocate memory|out of memory/i, "the installer ran out of memory"],
 ];
 /** The checkpoint's side: the versions it pins cannot be installed together, whatever the index holds. */
-const conflict = /ResolutionImpossible|conflicting dependencies|these package versions have conflicting|because .* depends on .* and you require|we can conclude that your requirements are unsatisfiable/i;
+const conflict =
+  /ResolutionImpossible|conflicting dependencies|these package versions have conflicting|because .* depends on .* and you require|we can conclude that your requirements are unsatisfiable/i;
 
 /**
  * Whose failure pip's (or uv's) is, from its log. The checkpoint is blamed only for a conflict among its own
@@ -156,14 +172,32 @@ export function classifyInstallFailure(log: string, outcome: { timedOut: boolean
   return environment("the installer failed without naming a cause");
 }
 
-export async function installRequirements(env: PythonEnvironment, requirements: readonly string[], source: PackageSource, options: InstallOptions): Promise<InstallOutcome> {
+export async function installRequirements(
+  env: PythonEnvironment,
+  requirements: readonly string[],
+  source: PackageSource,
+  options: InstallOptions,
+): Promise<InstallOutcome> {
   if (requirements.length === 0) return { ok: true, log: "" };
   const wheelsOnly = options.allowBuilds ? [] : env.tool === "uv" ? ["--no-build"] : ["--only-binary", ":all:"];
   const uv = env.tool === "uv" ? uvBinary() : undefined;
   const command =
     uv !== undefined
       ? [uv, "pip", "install", "--python", env.python, "--no-cache", ...wheelsOnly, ...sourceArgs(source), ...requirements]
-      : [env.python, "-m", "pip", "install", "--no-input", "--disable-pip-version-check", "--no-cache-dir", "--progress-bar", "off", ...wheelsOnly, ...sourceArgs(source), ...requirements];
+      : [
+          env.python,
+          "-m",
+          "pip",
+          "install",
+          "--no-input",
+          "--disable-pip-version-check",
+          "--no-cache-dir",
+          "--progress-bar",
+          "off",
+          ...wheelsOnly,
+          ...sourceArgs(source),
+          ...requirements,
+        ];
   const ours = Object.fromEntries(Object.entries(process.env).filter(([name]) => passedOn.test(name)));
   // Downloads go to the environment's folder on disk, not to the sandbox's scratch, which is memory.
   const downloads = join(env.dir, ".install-tmp");
@@ -172,7 +206,16 @@ export async function installRequirements(env: PythonEnvironment, requirements: 
     sandbox: options.sandbox,
     python: env.python,
     // HOME in the sandbox's scratch: no cache, no user configuration, nothing kept.
-    env: { ...ours, PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`, TMPDIR: downloads, LANG: "C.UTF-8", PIP_NO_INPUT: "1", PIP_NO_CACHE_DIR: "1", UV_NO_CACHE: "1", UV_PYTHON_DOWNLOADS: "never" },
+    env: {
+      ...ours,
+      PATH: `${join(env.dir, "bin")}:/usr/bin:/bin`,
+      TMPDIR: downloads,
+      LANG: "C.UTF-8",
+      PIP_NO_INPUT: "1",
+      PIP_NO_CACHE_DIR: "1",
+      UV_NO_CACHE: "1",
+      UV_PYTHON_DOWNLOADS: "never",
+    },
     timeoutMs: options.timeoutMs,
     memoryLimitMiB: options.memoryLimitMiB,
     readOnly: [...env.readOnly, ...localSources(source), ...(uv !== undefined && uv.startsWith("/") ? [uv] : [])],
@@ -183,7 +226,9 @@ export async function installRequirements(env: PythonEnvironment, requirements: 
   const log = result.output;
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, log };
   const errors = log.split("\n").filter((line) => /^(ERROR|error)\b|×|No matching distribution|Could not find/.test(line.trim()));
-  const reason = result.timedOut ? `timed out after ${options.timeoutMs / 1000} s` : (errors.length > 0 ? errors : log.split("\n").slice(-5)).join("\n").trim() || `exit ${result.exitCode}`;
+  const reason = result.timedOut
+    ? `timed out after ${options.timeoutMs / 1000} s`
+    : (errors.length > 0 ? errors : log.split("\n").slice(-5)).join("\n").trim() || `exit ${result.exitCode}`;
   return { ok: false, reason, log, failure: classifyInstallFailure(log, result) };
 }
 
@@ -201,21 +246,26 @@ export interface InstalledFacts {
  * library only: no installed package's code runs), in the sandbox, with the environment read-only.
  */
 export async function installedFacts(env: PythonEnvironment, options: { sandbox: boolean; systemSitePackages: boolean }): Promise<InstalledFacts> {
-  const run = await runSandboxed([env.python, "-I", "-S", "-B", pythonScript("installed.py"), ...(options.systemSitePackages ? ["--system-site-packages"] : [])], {
-    sandbox: options.sandbox,
-    python: env.python,
-    env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
-    timeoutMs: 120_000,
-    memoryLimitMiB: 2048,
-    readOnly: [env.dir, ...env.readOnly, dirname(pythonScript("installed.py"))],
-    writable: [],
-  });
+  const run = await runSandboxed(
+    [env.python, "-I", "-S", "-B", pythonScript("installed.py"), ...(options.systemSitePackages ? ["--system-site-packages"] : [])],
+    {
+      sandbox: options.sandbox,
+      python: env.python,
+      env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
+      timeoutMs: 120_000,
+      memoryLimitMiB: 2048,
+      readOnly: [env.dir, ...env.readOnly, dirname(pythonScript("installed.py"))],
+      writable: [],
+    },
+  );
   try {
     if (run.exitCode !== 0) throw new Error(run.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${run.exitCode}`);
     const facts = JSON.parse(run.stdout) as InstalledFacts;
     if (typeof facts.python !== "string" || typeof facts.distributions !== "object" || !Array.isArray(facts.importable)) throw new Error("unexpected answer");
     // Names and versions are the installed packages' metadata: a stranger's text.
-    const distributions = Object.fromEntries(Object.entries(facts.distributions).map(([name, version]) => [strangerText(name, 200), strangerText(String(version), 200)]));
+    const distributions = Object.fromEntries(
+      Object.entries(facts.distributions).map(([name, version]) => [strangerText(name, 200), strangerText(String(version), 200)]),
+    );
     return { python: facts.python, distributions, importable: facts.importable.filter((name) => typeof name === "string") };
   } catch (error) {
     throw new EnvironmentError(`cannot read what is installed in the environment: ${(error as Error).message}`);

@@ -21,7 +21,10 @@ export const knownDistributions: Readonly<Record<string, string>> = known.distri
 
 /** A distribution name as PEP 503 compares them: lowercase, runs of "-", "_" and "." as one "-". */
 export function normalizedDistribution(name: string): string {
-  return name.trim().toLowerCase().replace(/[-_.]+/g, "-");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[-_.]+/g, "-");
 }
 
 /** The known import package that `importName` is, lies in, or holds (a namespace such as "anemoi"), if any. */
@@ -44,7 +47,11 @@ export interface Redirect {
  * imports from a known package, a module_versions provider whose distribution is not that package's (the
  * namespace "anemoi" listed instead of "anemoi.models", installing a project called "anemoi").
  */
-export function redirectedDistributions(input: { modules: ReadonlyMap<string, ModuleVersion>; distributionNames: Readonly<Record<string, string>>; pickleGlobals: readonly string[] }): Redirect[] {
+export function redirectedDistributions(input: {
+  modules: ReadonlyMap<string, ModuleVersion>;
+  distributionNames: Readonly<Record<string, string>>;
+  pickleGlobals: readonly string[];
+}): Redirect[] {
   const redirects: Redirect[] = [];
   const seen = new Set<string>();
   const add = (importName: string, distribution: string, knownName: string) => {

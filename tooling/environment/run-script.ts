@@ -56,7 +56,9 @@ const stageReport = z.object({
 const harnessReport = z.object({
   harness: z.literal(1),
   stages: z.array(stageReport),
-  outputs: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative(), missing: z.string().optional(), tooLarge: z.boolean().optional() })).optional(),
+  outputs: z
+    .array(z.object({ path: z.string(), bytes: z.number().int().nonnegative(), missing: z.string().optional(), tooLarge: z.boolean().optional() }))
+    .optional(),
 });
 
 export type StageReport = z.output<typeof stageReport>;
@@ -122,7 +124,9 @@ export async function runHarness(env: PythonEnvironment, spec: unknown, steps: r
 function readReport(run: SandboxResult): { report: HarnessReport | undefined; noReport?: string } {
   if (run.reportTooLarge) return { report: undefined, noReport: "the harness's report was over its cap" };
   if (!run.report || run.report.length === 0) {
-    const why = run.timedOut ? "the sandbox was killed at the time limit" : `the sandbox ended (${run.signal ?? `exit ${run.exitCode}`}) without the harness's report`;
+    const why = run.timedOut
+      ? "the sandbox was killed at the time limit"
+      : `the sandbox ended (${run.signal ?? `exit ${run.exitCode}`}) without the harness's report`;
     const stderr = lastLines(run.stderr, 5);
     return { report: undefined, noReport: stderr ? `${why}: ${stderr}` : why };
   }
@@ -148,7 +152,15 @@ export function stepAnswer(stage: StageReport | undefined): Record<string, unkno
 
 /** The last `count` non-empty lines of a text, escaped. */
 export function lastLines(text: string, count: number): string {
-  return strangerText(text.trimEnd().split("\n").filter((line) => line.trim() !== "").slice(-count).join("\n"), 4000);
+  return strangerText(
+    text
+      .trimEnd()
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .slice(-count)
+      .join("\n"),
+    4000,
+  );
 }
 
 /**

@@ -107,7 +107,13 @@ export const sandboxProcessLimit = 1024;
 const scratchShare = 1 / 8;
 
 export function sandboxLimits(memoryLimitMiB: number | undefined, sandboxed: boolean): SandboxLimits {
-  if (!memoryLimitMiB) return { dataMiB: undefined, scratchMiB: sandboxed ? 1024 : undefined, shmMiB: sandboxed ? 64 : undefined, processes: sandboxed ? sandboxProcessLimit : undefined };
+  if (!memoryLimitMiB)
+    return {
+      dataMiB: undefined,
+      scratchMiB: sandboxed ? 1024 : undefined,
+      shmMiB: sandboxed ? 64 : undefined,
+      processes: sandboxed ? sandboxProcessLimit : undefined,
+    };
   if (!sandboxed) return { dataMiB: memoryLimitMiB, scratchMiB: undefined, shmMiB: undefined, processes: undefined };
   const scratchMiB = Math.max(16, Math.floor(memoryLimitMiB * scratchShare));
   const shmMiB = Math.max(8, Math.min(256, Math.floor(memoryLimitMiB / 16)));
@@ -149,7 +155,12 @@ const isRoot = () => process.getuid?.() === 0;
 /** Runs `argv` once; bubblewrap's complaint when it cannot. */
 async function probe(argv: string[]): Promise<string | undefined> {
   const run = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 10_000, stdin: "ignore" });
-  return run.exitCode === 0 ? undefined : String(run.stderr || run.message).trim().split("\n").slice(-1)[0];
+  return run.exitCode === 0
+    ? undefined
+    : String(run.stderr || run.message)
+        .trim()
+        .split("\n")
+        .slice(-1)[0];
 }
 
 /**
@@ -165,13 +176,38 @@ export function findBubblewrap(): Promise<Bubblewrap | string | undefined> {
     const userns = ["--unshare-user", ...(disableUserns ? ["--disable-userns"] : []), "--uid", String(sandboxUid), "--gid", String(sandboxUid)];
     if (isRoot()) {
       const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) ?? findOnPath("setpriv");
-      if (!setpriv) return `the registry runs as root, and its sandbox then needs setpriv (util-linux) to run as uid ${sandboxUid}: install it, run as an unprivileged user, or pass --no-sandbox`;
+      if (!setpriv)
+        return `the registry runs as root, and its sandbox then needs setpriv (util-linux) to run as uid ${sandboxUid}: install it, run as an unprivileged user, or pass --no-sandbox`;
       // setpriv to the uid, and that uid making a user namespace (what the harness does for every process it starts).
-      const why = await probe([path, ...rootOuter(false), ...system, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", setpriv, ...dropTo(), path, "--unshare-user", "--ro-bind", "/", "/", "--", "true"]);
-      return why === undefined ? { path, disableUserns, setpriv } : `${path} cannot make a sandbox here as root (${why}); pass --no-sandbox to run with a process group and limits only`;
+      const why = await probe([
+        path,
+        ...rootOuter(false),
+        ...system,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--",
+        setpriv,
+        ...dropTo(),
+        path,
+        "--unshare-user",
+        "--ro-bind",
+        "/",
+        "/",
+        "--",
+        "true",
+      ]);
+      return why === undefined
+        ? { path, disableUserns, setpriv }
+        : `${path} cannot make a sandbox here as root (${why}); pass --no-sandbox to run with a process group and limits only`;
     }
     const why = await probe([path, "--unshare-all", ...userns, ...system, "--proc", "/proc", "--dev", "/dev", "--", "true"]);
-    return why === undefined ? { path, disableUserns } : `${path} cannot make a sandbox here (${why}); pass --no-sandbox to run with a process group and limits only`;
+    return why === undefined
+      ? { path, disableUserns }
+      : `${path} cannot make a sandbox here (${why}); pass --no-sandbox to run with a process group and limits only`;
   })();
   return found;
 }
@@ -196,14 +232,25 @@ const hardwarePaths = ["/sys/bus", "/sys/class", "/sys/dev", "/sys/devices"];
  * configuration (pip with the network), the time zone, the OS description (pip's user agent, platform
  * checks), and Python's own configuration folders on Debian (sitecustomize).
  */
-const etcFiles = ["/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl/certs", "/etc/ssl/openssl.cnf", "/etc/pki/tls/certs", "/etc/pki/ca-trust/extracted", "/etc/localtime", "/etc/os-release"];
+const etcFiles = [
+  "/etc/ld.so.cache",
+  "/etc/alternatives",
+  "/etc/ssl/certs",
+  "/etc/ssl/openssl.cnf",
+  "/etc/pki/tls/certs",
+  "/etc/pki/ca-trust/extracted",
+  "/etc/localtime",
+  "/etc/os-release",
+];
 /** The installers' configuration (a site's own index): pip and uv only, never while a checkpoint loads. */
 const installerEtcFiles = ["/etc/pip.conf", "/etc/xdg/pip", "/etc/uv"];
 
 /** passwd, group and hosts of the sandbox: root, the sandbox's user and localhost; nothing of the host's. */
 async function writeEtc(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  await writeFile(join(dir, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${sandboxUid}:${sandboxUid}:sandbox:/tmp:/usr/sbin/nologin\n`, { mode: 0o644 });
+  await writeFile(join(dir, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:${sandboxUid}:${sandboxUid}:sandbox:/tmp:/usr/sbin/nologin\n`, {
+    mode: 0o644,
+  });
   await writeFile(join(dir, "group"), `root:x:0:\nsandbox:x:${sandboxUid}:\n`, { mode: 0o644 });
   await writeFile(join(dir, "hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost\n", { mode: 0o644 });
 }
@@ -214,7 +261,11 @@ function etcArgs(written: string, options: Pick<SandboxOptions, "network" | "ins
   const files = [...etcFiles, ...(options.installerConfiguration ? installerEtcFiles : [])];
   try {
     // Debian's /usr/lib/python3.X/sitecustomize.py is a symlink into /etc/python3.X.
-    files.push(...readdirSync("/etc").filter((name) => /^python3(\.\d+)?$/.test(name)).map((name) => `/etc/${name}`));
+    files.push(
+      ...readdirSync("/etc")
+        .filter((name) => /^python3(\.\d+)?$/.test(name))
+        .map((name) => `/etc/${name}`),
+    );
   } catch {
     // no /etc to read
   }
@@ -276,7 +327,9 @@ function fileSystemArgs(options: SandboxOptions, etc: string, limits: SandboxLim
   // Outer folders first, so that a path inside another is mounted over it with its own mode; the folders
   // leading to them made here, traversable by the sandbox's uid whatever the host's modes are.
   const readOnly = options.readOnly.map((p) => resolve(p)).filter((p) => !underSystem(p)); // already there, read-only
-  const binds = [...readOnly.map((p) => ["--ro-bind", p] as const), ...options.writable.map((p) => ["--bind", resolve(p)] as const)].sort((a, b) => depth(a[1]) - depth(b[1]));
+  const binds = [...readOnly.map((p) => ["--ro-bind", p] as const), ...options.writable.map((p) => ["--bind", resolve(p)] as const)].sort(
+    (a, b) => depth(a[1]) - depth(b[1]),
+  );
   const made = new Set<string>(["/", "/tmp", "/etc", "/dev", "/proc", "/sys", ...systemPaths, ...binds.map(([, p]) => p)]);
   for (const [, path] of binds) {
     const parents: string[] = [];
@@ -295,7 +348,20 @@ function fileSystemArgs(options: SandboxOptions, etc: string, limits: SandboxLim
 
 /** The privileged bubblewrap under root: every namespace but the user's, and only the capabilities setpriv needs. */
 function rootOuter(network: boolean): string[] {
-  return ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try", ...(network ? [] : ["--unshare-net"]), "--die-with-parent", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"];
+  return [
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    ...(network ? [] : ["--unshare-net"]),
+    "--die-with-parent",
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
+  ];
 }
 
 /** setpriv's hand-over to the unprivileged uid: real, effective and saved ids, no supplementary groups. */
@@ -334,10 +400,15 @@ function harnessArgv(command: readonly string[], options: SandboxOptions, root: 
 function limited(command: readonly string[], limits: SandboxLimits, root: boolean): { argv: string[]; limited: boolean } {
   if (!limits.dataMiB && !limits.processes) return { argv: [...command], limited: false };
   if (prlimit) {
-    const flags = [...(limits.dataMiB ? [`--data=${limits.dataMiB * 1024 * 1024}`] : []), ...(limits.processes && !root ? [`--nproc=${limits.processes}`] : []), "--core=0"];
+    const flags = [
+      ...(limits.dataMiB ? [`--data=${limits.dataMiB * 1024 * 1024}`] : []),
+      ...(limits.processes && !root ? [`--nproc=${limits.processes}`] : []),
+      "--core=0",
+    ];
     return { argv: [prlimit, ...flags, "--", ...command], limited: limits.dataMiB !== undefined };
   }
-  if (process.platform !== "win32" && limits.dataMiB) return { argv: ["/bin/sh", "-c", `ulimit -d ${limits.dataMiB * 1024} && ulimit -c 0 && exec "$@"`, "sh", ...command], limited: true };
+  if (process.platform !== "win32" && limits.dataMiB)
+    return { argv: ["/bin/sh", "-c", `ulimit -d ${limits.dataMiB * 1024} && ulimit -c 0 && exec "$@"`, "sh", ...command], limited: true };
   return { argv: [...command], limited: false };
 }
 
@@ -422,7 +493,8 @@ export async function runSandboxed(command: readonly string[], options: SandboxO
       }
     }
     for (const path of options.outputs ?? []) outputs.push(openSync(path, "w", 0o644));
-    const channels: Array<"pipe" | "ignore" | number> = options.reportBytes !== undefined || outputs.length > 0 ? [options.reportBytes !== undefined ? "pipe" : "ignore", ...outputs] : [];
+    const channels: Array<"pipe" | "ignore" | number> =
+      options.reportBytes !== undefined || outputs.length > 0 ? [options.reportBytes !== undefined ? "pipe" : "ignore", ...outputs] : [];
     const infoFd = 3 + channels.length;
     if (bwrap) channels.push("pipe");
     const visible = { ...options, readOnly: [...options.readOnly, dirname(pythonScript("harness.py"))] };

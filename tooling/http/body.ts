@@ -3,12 +3,7 @@ import { HttpStatusError, RangeMismatchError, TooLargeError } from "./errors.ts"
 import { networkError, type Exchange, type HttpStats, type ResponseHeaders } from "./request.ts";
 
 /** Feeds the body to `onChunk`; `expected` (when known) only words the errors. Always closes the exchange. */
-export async function readBody(
-  exchange: Exchange,
-  stats: HttpStats,
-  onChunk: (chunk: Uint8Array) => void | Promise<void>,
-  expected?: number,
-): Promise<number> {
+export async function readBody(exchange: Exchange, stats: HttpStats, onChunk: (chunk: Uint8Array) => void | Promise<void>, expected?: number): Promise<number> {
   const { url, range, watchdog } = exchange;
   const of = expected === undefined ? "" : ` of ${expected}`;
   let received = 0;
@@ -46,13 +41,18 @@ export async function collectBody(exchange: Exchange, stats: HttpStats, length: 
   const { url, range } = exchange;
   const buffer = new Uint8Array(length);
   let filled = 0;
-  await readBody(exchange, stats, (chunk) => {
-    if (filled + chunk.byteLength > length) {
-      throw new RangeMismatchError(`body is longer than the ${length} bytes announced`, { url, range });
-    }
-    buffer.set(chunk, filled);
-    filled += chunk.byteLength;
-  }, length);
+  await readBody(
+    exchange,
+    stats,
+    (chunk) => {
+      if (filled + chunk.byteLength > length) {
+        throw new RangeMismatchError(`body is longer than the ${length} bytes announced`, { url, range });
+      }
+      buffer.set(chunk, filled);
+      filled += chunk.byteLength;
+    },
+    length,
+  );
   if (filled < length) {
     // A clean end before the announced length: most likely a proxy cut it short, worth another try.
     throw new RangeMismatchError(`body ended after ${filled} of ${length} bytes`, { url, range, retryable: true });

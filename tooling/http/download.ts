@@ -49,7 +49,11 @@ function checkArriving(url: string, received: number, cap: number, announced: nu
  * One whole-file GET, its body fed to a fresh `sink` on every attempt (a failure mid-stream restarts from zero:
  * a half-fed hash cannot be rewound), within the cap, the announced length checked.
  */
-async function wholeFile<T>(url: string, options: DownloadOptions, sink: () => { add(chunk: Uint8Array): void; done(headers: ResponseHeaders): T }): Promise<DownloadResult & T> {
+async function wholeFile<T>(
+  url: string,
+  options: DownloadOptions,
+  sink: () => { add(chunk: Uint8Array): void; done(headers: ResponseHeaders): T },
+): Promise<DownloadResult & T> {
   const { onProgress, maxBytes: _cap, ...httpOptions } = options;
   const cap = capOf(options);
   const client = new HttpClient(checkUrl(url), resolveHttpOptions(httpOptions));
@@ -63,12 +67,17 @@ async function wholeFile<T>(url: string, options: DownloadOptions, sink: () => {
     }
     const into = sink();
     let size = 0;
-    await readBody(exchange, client.stats, (chunk) => {
-      size += chunk.byteLength;
-      checkArriving(exchange.url, size, cap, total);
-      into.add(chunk);
-      onProgress?.(size, total);
-    }, total);
+    await readBody(
+      exchange,
+      client.stats,
+      (chunk) => {
+        size += chunk.byteLength;
+        checkArriving(exchange.url, size, cap, total);
+        into.add(chunk);
+        onProgress?.(size, total);
+      },
+      total,
+    );
     if (total !== undefined && size !== total) throw new HttpNetworkError(`body ended after ${size} of ${total} bytes`, { url: exchange.url, retryable: true });
     return { ...into.done(exchange.response.headers), size, finalUrl: exchange.url, linkedEtag: client.linkedEtag, stats: client.stats };
   });
@@ -84,7 +93,10 @@ export async function downloadToHash(url: string, options: DownloadOptions = {})
 }
 
 /** A small document (a registry's JSON), held in memory: the same client and checks, with a cap it must fit in. */
-export async function downloadToMemory(url: string, options: DownloadOptions & { maxBytes: number }): Promise<DownloadResult & { body: Uint8Array; etag: string | undefined }> {
+export async function downloadToMemory(
+  url: string,
+  options: DownloadOptions & { maxBytes: number },
+): Promise<DownloadResult & { body: Uint8Array; etag: string | undefined }> {
   return wholeFile(url, options, () => {
     const chunks: Uint8Array[] = [];
     return { add: (chunk) => chunks.push(chunk), done: (headers) => ({ body: Buffer.concat(chunks), etag: headers.get("etag") ?? undefined }) };
@@ -144,16 +156,22 @@ export async function downloadToFile(url: string, path: string, options: Downloa
       const file = await openPart(path, have > 0);
       let done = have;
       try {
-        await readBody(exchange, client.stats, async (chunk) => {
-          done += chunk.byteLength;
-          checkArriving(exchange.url, done, cap, total);
-          for (let written = 0; written < chunk.byteLength; ) written += (await file.write(chunk, written, chunk.byteLength - written)).bytesWritten;
-          onProgress?.(done, total);
-        }, total === undefined ? undefined : total - have);
+        await readBody(
+          exchange,
+          client.stats,
+          async (chunk) => {
+            done += chunk.byteLength;
+            checkArriving(exchange.url, done, cap, total);
+            for (let written = 0; written < chunk.byteLength;) written += (await file.write(chunk, written, chunk.byteLength - written)).bytesWritten;
+            onProgress?.(done, total);
+          },
+          total === undefined ? undefined : total - have,
+        );
       } finally {
         await file.close();
       }
-      if (total !== undefined && done !== total) throw new HttpNetworkError(`body ended after ${done} of ${total} bytes`, { url: exchange.url, retryable: true });
+      if (total !== undefined && done !== total)
+        throw new HttpNetworkError(`body ended after ${done} of ${total} bytes`, { url: exchange.url, retryable: true });
       return { size: done, finalUrl: at, linkedEtag: client.linkedEtag, stats: client.stats };
     });
   } catch (error) {

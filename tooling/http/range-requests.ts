@@ -42,7 +42,12 @@ export async function requestTail(client: HttpClient, url: string, options: Reso
   });
 }
 
-async function acceptWholeBody(exchange: Exchange, client: HttpClient, options: ResolvedSourceOptions, base: Pick<Opened, "finalUrl" | "validators">): Promise<Opened> {
+async function acceptWholeBody(
+  exchange: Exchange,
+  client: HttpClient,
+  options: ResolvedSourceOptions,
+  base: Pick<Opened, "finalUrl" | "validators">,
+): Promise<Opened> {
   const { url, range } = exchange;
   const length = contentLength(exchange.response.headers);
   // No bigger than the tail we asked for: taking it all costs nothing extra.
@@ -74,7 +79,11 @@ export async function requestRange(client: HttpClient, opened: Opened, start: nu
     const { url, range, response } = exchange;
     if (response.status === 200) {
       discardBody(exchange);
-      throw new RangeNotSupportedError("server answered 200 with the whole file, though it honoured Range when the file was opened", { url, range, status: 200 });
+      throw new RangeNotSupportedError("server answered 200 with the whole file, though it honoured Range when the file was opened", {
+        url,
+        range,
+        status: 200,
+      });
     }
     if (response.status !== 206) throw statusError(exchange, "206 Partial Content");
     checkSameFile(opened.validators, exchange);

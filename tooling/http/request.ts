@@ -155,7 +155,7 @@ export class HttpClient {
   async send(url: string, range?: string, { wholeFile = false } = {}): Promise<Exchange> {
     const chain = [url];
     const deadlineAt = wholeFile ? undefined : Date.now() + this.options.deadlineMs;
-    for (let current = url; ; ) {
+    for (let current = url; ;) {
       const watchdog = new Watchdog(this.options, deadlineAt);
       this.stats.requests += 1;
       let response: Response;
@@ -182,11 +182,18 @@ export class HttpClient {
       const protocol = next === undefined ? undefined : new URL(next).protocol;
       if (next === undefined || (protocol !== "http:" && protocol !== "https:")) {
         // A redirect is the server's word, not the user's: it may not lead to file:, data: or anything but http(s).
-        throw new HttpStatusError(`redirect ${response.status} to ${JSON.stringify(location)}, which is not an http(s) URL`, { url: current, range, status: response.status });
+        throw new HttpStatusError(`redirect ${response.status} to ${JSON.stringify(location)}, which is not an http(s) URL`, {
+          url: current,
+          range,
+          status: response.status,
+        });
       }
       if (chain.length > this.options.maxRedirects) {
         const loop = chain.includes(next) ? " (a redirect loop)" : "";
-        throw new TooManyRedirectsError(`more than ${this.options.maxRedirects} redirects${loop}: ${chain.map(displayUrl).join(" -> ")} -> ${displayUrl(next)}`, { url, range });
+        throw new TooManyRedirectsError(
+          `more than ${this.options.maxRedirects} redirects${loop}: ${chain.map(displayUrl).join(" -> ")} -> ${displayUrl(next)}`,
+          { url, range },
+        );
       }
       chain.push(next);
       current = next;

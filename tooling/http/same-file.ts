@@ -33,10 +33,19 @@ function difference(first: Validators, now: Validators): string | undefined {
   }
   if (first.etag === undefined && first.lastModified === undefined) return undefined;
   if (first.lastModified !== undefined && now.lastModified !== undefined) {
-    return sameDate(first.lastModified, now.lastModified) ? undefined : `Last-Modified changed from ${first.lastModified} to ${now.lastModified} since the file was opened`;
+    return sameDate(first.lastModified, now.lastModified)
+      ? undefined
+      : `Last-Modified changed from ${first.lastModified} to ${now.lastModified} since the file was opened`;
   }
-  const had = [first.etag === undefined ? "" : `ETag ${first.etag}`, first.lastModified === undefined ? "" : `Last-Modified ${first.lastModified}`].filter(Boolean).join(" and ");
-  const has = now.etag === undefined && now.lastModified === undefined ? "neither" : now.etag === undefined ? `only Last-Modified ${now.lastModified}` : `only ETag ${now.etag}`;
+  const had = [first.etag === undefined ? "" : `ETag ${first.etag}`, first.lastModified === undefined ? "" : `Last-Modified ${first.lastModified}`]
+    .filter(Boolean)
+    .join(" and ");
+  const has =
+    now.etag === undefined && now.lastModified === undefined
+      ? "neither"
+      : now.etag === undefined
+        ? `only Last-Modified ${now.lastModified}`
+        : `only ETag ${now.etag}`;
   return `cannot tell this is the file opened (${had}): this response has ${has}`;
 }
 

@@ -26,19 +26,24 @@ export async function spoolToTempFile(exchange: Exchange, stats: HttpStats, maxB
     const handle = await open(path, "w");
     let written = 0;
     try {
-      await readBody(exchange, stats, async (chunk) => {
-        written += chunk.byteLength;
-        if (written > maxBytes) {
-          throw new TooLargeError(`whole-file download passed the limit of ${maxBytes} bytes`, { url: exchange.url, range: exchange.range });
-        }
-        if (announced !== undefined && written > announced) {
-          throw new RangeMismatchError(`body is longer than the ${announced} bytes announced`, { url: exchange.url, range: exchange.range });
-        }
-        // write() may write less than asked; loop until the chunk is down.
-        for (let done = 0; done < chunk.byteLength; ) {
-          done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
-        }
-      }, announced);
+      await readBody(
+        exchange,
+        stats,
+        async (chunk) => {
+          written += chunk.byteLength;
+          if (written > maxBytes) {
+            throw new TooLargeError(`whole-file download passed the limit of ${maxBytes} bytes`, { url: exchange.url, range: exchange.range });
+          }
+          if (announced !== undefined && written > announced) {
+            throw new RangeMismatchError(`body is longer than the ${announced} bytes announced`, { url: exchange.url, range: exchange.range });
+          }
+          // write() may write less than asked; loop until the chunk is down.
+          for (let done = 0; done < chunk.byteLength;) {
+            done += (await handle.write(chunk, done, chunk.byteLength - done)).bytesWritten;
+          }
+        },
+        announced,
+      );
     } finally {
       await handle.close();
     }

@@ -136,7 +136,8 @@ export function parseAllowlist(value: unknown, source: string): AllowlistDocumen
   const doc = parsed.data;
   const defined = definedTypes(doc);
   for (const [path, expr] of typeUses(doc)) {
-    for (const name of namesIn(expr)) if (!defined.has(name)) throw new Error(`${source}: ${path}: unknown type "${name}" (not in builtinTypes, types, or any callable's returns)`);
+    for (const name of namesIn(expr))
+      if (!defined.has(name)) throw new Error(`${source}: ${path}: unknown type "${name}" (not in builtinTypes, types, or any callable's returns)`);
     for (const pattern of patternsIn(expr)) {
       try {
         new RegExp(pattern, "u");

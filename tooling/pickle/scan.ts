@@ -63,7 +63,12 @@ export function scanPickle(bytes: Uint8Array, options: PickleScanOptions = {}): 
   const limits = normalizeLimits(options);
   const { protocol, found, usage, persistentIds, opcodes, end } = walk(bytes, limits, options.allowPackages);
   const scanned = found.globals;
-  const judged = judgeGlobals(scanned, { isCalled: (i) => found.isCalled(i), computedCalls: found.computedCalls, usageViolations: usage.violations, usageCount: usage.count }, formatGlobal, options.allowPackages);
+  const judged = judgeGlobals(
+    scanned,
+    { isCalled: (i) => found.isCalled(i), computedCalls: found.computedCalls, usageViolations: usage.violations, usageCount: usage.count },
+    formatGlobal,
+    options.allowPackages,
+  );
   const order = judged.flagged.map((name, i) => [name, judged.reasons[i]!] as const).sort(([a], [b]) => byCodePoint(a, b));
   return {
     protocol,

@@ -60,13 +60,12 @@ function lossyUtf8(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }
 
-const hexValue = (c: number) =>
-  c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+const hexValue = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
 
 /** `raw_unicode_escape` (UNICODE): only \uXXXX and \UXXXXXXXX are escapes; other bytes are Latin-1. */
 export function decodeRawUnicodeEscape(bytes: Uint8Array): string | undefined {
   let text = "";
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const c = bytes[i++]!;
     const next = bytes[i];
     if (c !== 0x5c || (next !== 0x75 && next !== 0x55)) {
@@ -88,13 +87,22 @@ export function decodeRawUnicodeEscape(bytes: Uint8Array): string | undefined {
 }
 
 const SIMPLE_ESCAPES: Record<number, number> = {
-  0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x62: 0x08, 0x66: 0x0c, 0x74: 0x09, 0x6e: 0x0a, 0x72: 0x0d, 0x76: 0x0b, 0x61: 0x07,
+  0x5c: 0x5c,
+  0x27: 0x27,
+  0x22: 0x22,
+  0x62: 0x08,
+  0x66: 0x0c,
+  0x74: 0x09,
+  0x6e: 0x0a,
+  0x72: 0x0d,
+  0x76: 0x0b,
+  0x61: 0x07,
 };
 
 /** `PyBytes_DecodeEscape` (STRING): Python's bytes-literal escapes; unknown ones stay as written. */
 export function decodeEscapes(bytes: Uint8Array): Uint8Array | undefined {
   const out: number[] = [];
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const c = bytes[i++]!;
     if (c !== 0x5c) {
       out.push(c);
@@ -104,7 +112,8 @@ export function decodeEscapes(bytes: Uint8Array): Uint8Array | undefined {
     const e = bytes[i++]!;
     const simple = SIMPLE_ESCAPES[e];
     if (simple !== undefined) out.push(simple);
-    else if (e === 0x0a) continue; // backslash-newline: a line continuation
+    else if (e === 0x0a)
+      continue; // backslash-newline: a line continuation
     else if (e >= 0x30 && e <= 0x37) {
       let value = e - 0x30;
       for (let n = 0; n < 2 && i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; n++) value = value * 8 + bytes[i++]! - 0x30;

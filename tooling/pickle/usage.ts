@@ -3,12 +3,49 @@
 // state, the containers items are added to, the persistent ids. The loader (guarded_unpickler.py) checks the
 // same rules on the values themselves; here they are checked on what the walk knows of each value (values.ts),
 // and anything it cannot know where a rule needs it counts against the pickle.
-import { allowlistDocument, buildRules, containerRules, globRegExp, persistentIdType, typeDefinitions, type Allowed, type CallRule, type Signature, type TypeExpr } from "./allowlist.ts";
+import {
+  allowlistDocument,
+  buildRules,
+  containerRules,
+  globRegExp,
+  persistentIdType,
+  typeDefinitions,
+  type Allowed,
+  type CallRule,
+  type Signature,
+  type TypeExpr,
+} from "./allowlist.ts";
 import { decodeStrValue } from "./strings.ts";
 import {
-  BYTES, DICT_UNTRACKED, FALSE, FLOAT, INT, LIST, NONE, OPAQUE, SET, STORAGE, TRUE,
-  globalIndex, isBytesLiteral, isDict, isEncoded, isGlobal, isInt, isResult, isSmallInt, isStrLiteral, isTrackedDict, isTuple,
-  knownBytes, resultOf, smallIntValue, strLiteralEquals, type Values, encodedValue, RESULT_TAG,
+  BYTES,
+  DICT_UNTRACKED,
+  FALSE,
+  FLOAT,
+  INT,
+  LIST,
+  NONE,
+  OPAQUE,
+  SET,
+  STORAGE,
+  TRUE,
+  globalIndex,
+  isBytesLiteral,
+  isDict,
+  isEncoded,
+  isGlobal,
+  isInt,
+  isResult,
+  isSmallInt,
+  isStrLiteral,
+  isTrackedDict,
+  isTuple,
+  knownBytes,
+  resultOf,
+  smallIntValue,
+  strLiteralEquals,
+  type Values,
+  encodedValue,
+  RESULT_TAG,
 } from "./values.ts";
 
 export interface UsageContext {
@@ -39,12 +76,31 @@ interface CompiledCall {
 }
 
 /** The types calls return: only values of these can be call results. */
-const resultTypes = new Set([...Object.values(allowlistDocument.callable), ...Object.values(allowlistDocument.narrow)].map((rule) => rule.returns).concat(allowlistDocument.classReturns));
+const resultTypes = new Set(
+  [...Object.values(allowlistDocument.callable), ...Object.values(allowlistDocument.narrow)].map((rule) => rule.returns).concat(allowlistDocument.classReturns),
+);
 
 /** The builtin types of allowlist.json this interpreter implements (#fits); the list may name no other. */
 export const BUILTIN_TYPES: ReadonlySet<string> = new Set([
-  "any", "none", "bool", "int", "float", "str", "bytes", "list", "tuple", "dict", "set", "storage", "storage-type",
-  "hooks", "rebuild-args", "tensor-state", "tensor-metadata", "attributes", "annotation",
+  "any",
+  "none",
+  "bool",
+  "int",
+  "float",
+  "str",
+  "bytes",
+  "list",
+  "tuple",
+  "dict",
+  "set",
+  "storage",
+  "storage-type",
+  "hooks",
+  "rebuild-args",
+  "tensor-state",
+  "tensor-metadata",
+  "attributes",
+  "annotation",
 ]);
 const unimplemented = Object.keys(allowlistDocument.builtinTypes).filter((name) => !BUILTIN_TYPES.has(name));
 if (unimplemented.length > 0) throw new Error(`tooling/pickle/allowlist.json: builtin types the scan does not implement: ${unimplemented.join(", ")}`);
@@ -55,7 +111,6 @@ const KEPT = 10;
 const MAX_DEPTH = 8;
 /** Where no call's arguments are at hand (BUILD, containers, persistent ids). */
 const NO_ARGS = OPAQUE;
-
 
 export class Usage {
   readonly #ctx: UsageContext;
@@ -92,7 +147,8 @@ export class Usage {
       if (this.#violated()) this.violations.push(`${call.name} at byte ${offset}: ${this.#mismatch(args, call.rule.signatures)}`);
     }
     // _codecs.encode(text, "latin1") is how protocol 2 writes bytes: keep which text, for bytesEqual.
-    if (call.encodes && values.tupleLength(args) > 0 && isStrLiteral(this.#ctx.bytes, values.tupleItem(args, 0))) return encodedValue(values.tupleItem(args, 0));
+    if (call.encodes && values.tupleLength(args) > 0 && isStrLiteral(this.#ctx.bytes, values.tupleItem(args, 0)))
+      return encodedValue(values.tupleItem(args, 0));
     return RESULT_TAG - index;
   }
 
@@ -113,23 +169,29 @@ export class Usage {
     const kind = this.#resultType(target);
     const rule = kind === undefined ? undefined : buildRules.get(kind);
     if (!rule) {
-      if (this.#violated()) this.violations.push(`BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`);
+      if (this.#violated())
+        this.violations.push(
+          `BUILD at byte ${offset}: sets state on ${this.#describe(target)}; only on ${[...buildRules.keys()].join(", ")} objects made by this pickle`,
+        );
       return;
     }
-    if (!this.#fits(state, rule.state, NO_ARGS, 0)) if (this.#violated()) this.violations.push(`BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
+    if (!this.#fits(state, rule.state, NO_ARGS, 0))
+      if (this.#violated()) this.violations.push(`BUILD at byte ${offset}: the state of ${kind} is ${this.#describe(state)}, not ${rule.state}`);
   }
 
   /** SETITEM(S), APPEND(S), ADDITEMS on `target`. */
   container(op: ContainerOp, target: number, offset: number): void {
     const allowed = containerRules[op];
     const check = (this.#containers[op] ??= this.#check(allowed.length === 1 ? allowed[0]! : { anyOf: allowed }));
-    if (!check(target, NO_ARGS, 0) && this.#violated()) this.violations.push(`${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
+    if (!check(target, NO_ARGS, 0) && this.#violated())
+      this.violations.push(`${op.toUpperCase()} at byte ${offset}: adds items to ${this.#describe(target)}; only to ${allowed.join(", ")}`);
   }
 
   /** PERSID/BINPERSID with the id `value`. */
   persistentId(value: number, offset: number): void {
     const check = (this.#persistentId ??= this.#check(persistentIdType));
-    if (!check(value, NO_ARGS, 0) && this.#violated()) this.violations.push(`persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
+    if (!check(value, NO_ARGS, 0) && this.#violated())
+      this.violations.push(`persistent id at byte ${offset}: ${this.#describe(value)}, not a ${persistentIdType}`);
   }
 
   /** Counts a violation; whether to write its line (only the first few: a hostile pickle may have millions). */
@@ -168,7 +230,8 @@ export class Usage {
     if (same) {
       for (let i = 0; i < n; i++) {
         const arg = values.tupleItem(args, i);
-        if (!this.#fits(arg, i < same.params.length ? same.params[i]! : same.rest!, args, 0)) return `argument ${i + 1} is ${this.#describe(arg)}, where the list allows ${shapes.join(" or ")}`;
+        if (!this.#fits(arg, i < same.params.length ? same.params[i]! : same.rest!, args, 0))
+          return `argument ${i + 1} is ${this.#describe(arg)}, where the list allows ${shapes.join(" or ")}`;
       }
     }
     return `called with ${n} argument${n === 1 ? "" : "s"}; the list allows ${shapes.join(" or ")}`;
@@ -285,18 +348,30 @@ export class Usage {
     const defined = typeDefinitions.get(name);
     if (defined !== undefined) return this.#check(defined);
     switch (name) {
-      case "any": return () => true;
-      case "none": return (value) => value === NONE;
-      case "bool": return (value) => value === TRUE || value === FALSE;
-      case "int": return (value) => isInt(value);
-      case "float": return (value) => value === FLOAT;
-      case "str": return (value) => isStrLiteral(bytes, value);
-      case "bytes": return (value) => value === BYTES || isBytesLiteral(bytes, value) || isEncoded(value);
-      case "list": return (value) => value === LIST;
-      case "tuple": return (value) => isTuple(value);
-      case "dict": return (value) => isDict(value);
-      case "set": return (value) => value === SET;
-      case "storage": return (value) => value === STORAGE;
+      case "any":
+        return () => true;
+      case "none":
+        return (value) => value === NONE;
+      case "bool":
+        return (value) => value === TRUE || value === FALSE;
+      case "int":
+        return (value) => isInt(value);
+      case "float":
+        return (value) => value === FLOAT;
+      case "str":
+        return (value) => isStrLiteral(bytes, value);
+      case "bytes":
+        return (value) => value === BYTES || isBytesLiteral(bytes, value) || isEncoded(value);
+      case "list":
+        return (value) => value === LIST;
+      case "tuple":
+        return (value) => isTuple(value);
+      case "dict":
+        return (value) => isDict(value);
+      case "set":
+        return (value) => value === SET;
+      case "storage":
+        return (value) => value === STORAGE;
       case "storage-type": {
         const storageTypes: Array<boolean | undefined> = [];
         return (value) => {
@@ -305,10 +380,14 @@ export class Usage {
           return (storageTypes[index] ??= this.#ctx.globalUse(index)?.use === "reference" && this.#ctx.globalName(index).endsWith("Storage"));
         };
       }
-      case "hooks": return (value) => this.#resultType(value) === "ordered-dict";
-      case "attributes": return (value) => values.hasAttributeKeysOnly(value);
-      case "tensor-state": return (value) => value === NONE || values.hasAttributeKeysOnly(value);
-      case "tensor-metadata": return (value) => value === NONE || isDict(value);
+      case "hooks":
+        return (value) => this.#resultType(value) === "ordered-dict";
+      case "attributes":
+        return (value) => values.hasAttributeKeysOnly(value);
+      case "tensor-state":
+        return (value) => value === NONE || values.hasAttributeKeysOnly(value);
+      case "tensor-metadata":
+        return (value) => value === NONE || isDict(value);
       case "annotation": {
         const annotation: Check = (value, args, depth) => {
           if (isGlobal(value) || value === NONE) return true;
@@ -317,15 +396,17 @@ export class Usage {
         };
         return annotation;
       }
-      case "rebuild-args": return (value, args) => {
-        const func = values.tupleLength(args) > 0 ? values.tupleItem(args, 0) : OPAQUE;
-        if (!isGlobal(func)) return false;
-        const index = globalIndex(func);
-        let call = this.#calls[index];
-        if (call === undefined) call = this.#calls[index] = this.#compileCall(index);
-        return call !== null && this.#fitsAnySignature(value, call.signatures);
-      };
-      default: return () => false;
+      case "rebuild-args":
+        return (value, args) => {
+          const func = values.tupleLength(args) > 0 ? values.tupleItem(args, 0) : OPAQUE;
+          if (!isGlobal(func)) return false;
+          const index = globalIndex(func);
+          let call = this.#calls[index];
+          if (call === undefined) call = this.#calls[index] = this.#compileCall(index);
+          return call !== null && this.#fitsAnySignature(value, call.signatures);
+        };
+      default:
+        return () => false;
     }
   }
 
@@ -340,10 +421,18 @@ export class Usage {
     if (isResult(value)) return `what ${this.#ctx.globalName(resultOf(value))}() returned`;
     if (isSmallInt(value)) return `the int ${smallIntValue(value)}`;
     if (isTuple(value)) return this.#ctx.values.tupleLength(value) >= 0 ? "a tuple" : "a tuple whose items are no longer known";
-    if (isTrackedDict(value) || value === DICT_UNTRACKED) return this.#ctx.values.hasAttributeKeysOnly(value) ? "a dict" : "a dict with keys other than attribute names";
+    if (isTrackedDict(value) || value === DICT_UNTRACKED)
+      return this.#ctx.values.hasAttributeKeysOnly(value) ? "a dict" : "a dict with keys other than attribute names";
     const kinds: Record<number, string> = {
-      [OPAQUE]: "a value made while unpickling", [INT]: "an int", [TRUE]: "True", [FALSE]: "False", [FLOAT]: "a float", [NONE]: "None",
-      [LIST]: "a list", [SET]: "a set", [STORAGE]: "a persistent object",
+      [OPAQUE]: "a value made while unpickling",
+      [INT]: "an int",
+      [TRUE]: "True",
+      [FALSE]: "False",
+      [FLOAT]: "a float",
+      [NONE]: "None",
+      [LIST]: "a list",
+      [SET]: "a set",
+      [STORAGE]: "a persistent object",
     };
     return kinds[value] ?? "an object";
   }
@@ -357,7 +446,9 @@ function show(expr: TypeExpr): string {
   if ("equals" in expr) return JSON.stringify(expr.equals);
   if ("bytesEqual" in expr) return `b${JSON.stringify(expr.bytesEqual)}`;
   if ("pattern" in expr) return `/${expr.pattern}/`;
-  if ("record" in expr) return `{${Object.entries(expr.record).map(([key, type]) => `${JSON.stringify(key)}: ${show(type)}`).join(", ")}}`;
+  if ("record" in expr)
+    return `{${Object.entries(expr.record)
+      .map(([key, type]) => `${JSON.stringify(key)}: ${show(type)}`)
+      .join(", ")}}`;
   return expr.global.join("|");
 }
-

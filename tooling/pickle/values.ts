@@ -85,9 +85,12 @@ export const isBytesLiteral = (bytes: Uint8Array, v: number) => v >= 0 && LITERA
 export function bytesLiteral(bytes: Uint8Array, offset: number): Uint8Array {
   const at = offset + 1;
   switch (bytes[offset]) {
-    case OP.SHORT_BINBYTES: return bytes.subarray(at + 1, at + 1 + bytes[at]!);
-    case OP.BINBYTES: return bytes.subarray(at + 4, at + 4 + u32(bytes, at));
-    default: return bytes.subarray(at + 8, at + 8 + u64(bytes, at));
+    case OP.SHORT_BINBYTES:
+      return bytes.subarray(at + 1, at + 1 + bytes[at]!);
+    case OP.BINBYTES:
+      return bytes.subarray(at + 4, at + 4 + u32(bytes, at));
+    default:
+      return bytes.subarray(at + 8, at + 8 + u64(bytes, at));
   }
 }
 
@@ -145,14 +148,21 @@ function isAttributeNameBytes(bytes: Uint8Array, start: number, n: number): bool
 export function isAttributeNameAt(bytes: Uint8Array, offset: number): boolean {
   const at = offset + 1;
   switch (bytes[offset]) {
-    case OP.SHORT_BINUNICODE: case OP.SHORT_BINSTRING: return isAttributeNameBytes(bytes, at + 1, bytes[at]!);
-    case OP.BINUNICODE: case OP.BINSTRING: return isAttributeNameBytes(bytes, at + 4, u32(bytes, at));
-    case OP.BINUNICODE8: return isAttributeNameBytes(bytes, at + 8, u64(bytes, at));
-    case OP.UNICODE: case OP.STRING: {
+    case OP.SHORT_BINUNICODE:
+    case OP.SHORT_BINSTRING:
+      return isAttributeNameBytes(bytes, at + 1, bytes[at]!);
+    case OP.BINUNICODE:
+    case OP.BINSTRING:
+      return isAttributeNameBytes(bytes, at + 4, u32(bytes, at));
+    case OP.BINUNICODE8:
+      return isAttributeNameBytes(bytes, at + 8, u64(bytes, at));
+    case OP.UNICODE:
+    case OP.STRING: {
       const text = decodeStrValue(bytes, offset);
       return text !== undefined && isAttributeName(text);
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -162,10 +172,17 @@ export function strLiteralEquals(bytes: Uint8Array, offset: number, text: string
   let start: number;
   let n: number;
   switch (bytes[offset]) {
-    case OP.SHORT_BINUNICODE: [start, n] = [at + 1, bytes[at]!]; break;
-    case OP.BINUNICODE: [start, n] = [at + 4, u32(bytes, at)]; break;
-    case OP.BINUNICODE8: [start, n] = [at + 8, u64(bytes, at)]; break;
-    default: return isStrLiteral(bytes, offset) && decodeStrValue(bytes, offset) === text;
+    case OP.SHORT_BINUNICODE:
+      [start, n] = [at + 1, bytes[at]!];
+      break;
+    case OP.BINUNICODE:
+      [start, n] = [at + 4, u32(bytes, at)];
+      break;
+    case OP.BINUNICODE8:
+      [start, n] = [at + 8, u64(bytes, at)];
+      break;
+    default:
+      return isStrLiteral(bytes, offset) && decodeStrValue(bytes, offset) === text;
   }
   if (n !== want.length) return false;
   for (let i = 0; i < n; i++) if (bytes[start + i] !== want[i]) return false;

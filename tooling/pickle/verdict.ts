@@ -27,53 +27,132 @@ type Rule = readonly [pattern: string, why: string];
 
 export const DANGEROUS: readonly Rule[] = [
   // Running code from strings, code objects or debuggers.
-  ["builtins.eval", "runs code"], ["builtins.exec", "runs code"], ["builtins.compile", "makes code objects"],
-  ["builtins.__import__", "imports any module"], ["builtins.breakpoint", "starts a debugger"],
-  ["builtins.input", "reads the terminal"], ["builtins.__build_class__", "makes classes from functions"],
-  ["code.*", "runs code"], ["codeop.*", "compiles code"], ["runpy.*", "runs modules"],
-  ["importlib.*", "imports any module"], ["imp.*", "imports any module"], ["pkgutil.*", "resolves any dotted name"],
-  ["pydoc.*", "resolves any dotted name, runs a pager"], ["types.CodeType", "makes code objects"],
-  ["types.FunctionType", "makes functions from code"], ["types.LambdaType", "makes functions from code"],
-  ["marshal.*", "loads code objects"], ["ctypes.*", "native calls"], ["_ctypes.*", "native calls"],
-  ["pdb.*", "runs code"], ["bdb.*", "runs code"], ["timeit.*", "runs code"], ["cProfile.*", "runs code"],
-  ["profile.*", "runs code"], ["trace.*", "runs code"], ["doctest.*", "runs code"], ["sys.*", "interpreter state"],
-  ["operator.attrgetter", "dotted attribute access"], ["_operator.attrgetter", "dotted attribute access"],
-  ["operator.methodcaller", "calls any method"], ["_operator.methodcaller", "calls any method"],
-  ["functools.partial", "binds calls run later"], ["_functools.partial", "binds calls run later"],
+  ["builtins.eval", "runs code"],
+  ["builtins.exec", "runs code"],
+  ["builtins.compile", "makes code objects"],
+  ["builtins.__import__", "imports any module"],
+  ["builtins.breakpoint", "starts a debugger"],
+  ["builtins.input", "reads the terminal"],
+  ["builtins.__build_class__", "makes classes from functions"],
+  ["code.*", "runs code"],
+  ["codeop.*", "compiles code"],
+  ["runpy.*", "runs modules"],
+  ["importlib.*", "imports any module"],
+  ["imp.*", "imports any module"],
+  ["pkgutil.*", "resolves any dotted name"],
+  ["pydoc.*", "resolves any dotted name, runs a pager"],
+  ["types.CodeType", "makes code objects"],
+  ["types.FunctionType", "makes functions from code"],
+  ["types.LambdaType", "makes functions from code"],
+  ["marshal.*", "loads code objects"],
+  ["ctypes.*", "native calls"],
+  ["_ctypes.*", "native calls"],
+  ["pdb.*", "runs code"],
+  ["bdb.*", "runs code"],
+  ["timeit.*", "runs code"],
+  ["cProfile.*", "runs code"],
+  ["profile.*", "runs code"],
+  ["trace.*", "runs code"],
+  ["doctest.*", "runs code"],
+  ["sys.*", "interpreter state"],
+  ["operator.attrgetter", "dotted attribute access"],
+  ["_operator.attrgetter", "dotted attribute access"],
+  ["operator.methodcaller", "calls any method"],
+  ["_operator.methodcaller", "calls any method"],
+  ["functools.partial", "binds calls run later"],
+  ["_functools.partial", "binds calls run later"],
   ["functools.partialmethod", "binds calls run later"],
-  ["torch._dynamo.guards.GuardBuilder.get", "evaluates a string"], ["torch.fx.graph_module.*", "execs source code"],
-  ["torch.jit.*", "compiles and loads TorchScript"], ["torch._inductor.codecache.*", "compiles and loads code"],
-  ["torch.utils.cpp_extension.*", "compiles and loads native code"], ["torch.ops.load_library", "loads native code"],
-  ["torch.classes.load_library", "loads native code"], ["torch._utils._import_dotted_name", "imports any name"],
-  ["numpy.testing.*", "runstring execs code"], ["numpy.f2py.*", "runs a compiler"], ["numpy.distutils.*", "runs a compiler"],
-  ["numpy.ctypeslib.*", "loads native code"], ["hydra.utils.*", "instantiates any dotted name"],
+  ["torch._dynamo.guards.GuardBuilder.get", "evaluates a string"],
+  ["torch.fx.graph_module.*", "execs source code"],
+  ["torch.jit.*", "compiles and loads TorchScript"],
+  ["torch._inductor.codecache.*", "compiles and loads code"],
+  ["torch.utils.cpp_extension.*", "compiles and loads native code"],
+  ["torch.ops.load_library", "loads native code"],
+  ["torch.classes.load_library", "loads native code"],
+  ["torch._utils._import_dotted_name", "imports any name"],
+  ["numpy.testing.*", "runstring execs code"],
+  ["numpy.f2py.*", "runs a compiler"],
+  ["numpy.distutils.*", "runs a compiler"],
+  ["numpy.ctypeslib.*", "loads native code"],
+  ["hydra.utils.*", "instantiates any dotted name"],
   ["hydra._internal.*", "instantiates any dotted name"],
   // Processes and signals.
-  ["os.*", "processes, files"], ["posix.*", "processes, files"], ["nt.*", "processes, files"],
-  ["subprocess.*", "processes"], ["_posixsubprocess.*", "processes"], ["pty.*", "processes"],
-  ["multiprocessing.*", "processes"], ["_multiprocessing.*", "processes"], ["concurrent.*", "processes"],
-  ["signal.*", "signals"], ["asyncio.*", "processes, sockets"], ["venv.*", "processes"], ["ensurepip.*", "processes"],
+  ["os.*", "processes, files"],
+  ["posix.*", "processes, files"],
+  ["nt.*", "processes, files"],
+  ["subprocess.*", "processes"],
+  ["_posixsubprocess.*", "processes"],
+  ["pty.*", "processes"],
+  ["multiprocessing.*", "processes"],
+  ["_multiprocessing.*", "processes"],
+  ["concurrent.*", "processes"],
+  ["signal.*", "signals"],
+  ["asyncio.*", "processes, sockets"],
+  ["venv.*", "processes"],
+  ["ensurepip.*", "processes"],
   // Files.
-  ["builtins.open", "files"], ["io.open", "files"], ["io.open_code", "files"], ["io.FileIO", "files"],
-  ["_io.open", "files"], ["_io.open_code", "files"], ["_io.FileIO", "files"], ["codecs.open", "files"],
-  ["fileinput.*", "files"], ["tempfile.*", "creates files"], ["shutil.*", "copies and deletes files"],
-  ["numpy.fromfile", "files"], ["numpy.memmap", "files"], ["numpy.core.memmap.*", "files"], ["numpy._core.memmap.*", "files"],
-  ["numpy.save", "files"], ["numpy.savez", "files"], ["numpy.savez_compressed", "files"], ["numpy.savetxt", "files"],
-  ["numpy.loadtxt", "files"], ["numpy.genfromtxt", "files"], ["torch.save", "files"], ["torch.from_file", "files"],
+  ["builtins.open", "files"],
+  ["io.open", "files"],
+  ["io.open_code", "files"],
+  ["io.FileIO", "files"],
+  ["_io.open", "files"],
+  ["_io.open_code", "files"],
+  ["_io.FileIO", "files"],
+  ["codecs.open", "files"],
+  ["fileinput.*", "files"],
+  ["tempfile.*", "creates files"],
+  ["shutil.*", "copies and deletes files"],
+  ["numpy.fromfile", "files"],
+  ["numpy.memmap", "files"],
+  ["numpy.core.memmap.*", "files"],
+  ["numpy._core.memmap.*", "files"],
+  ["numpy.save", "files"],
+  ["numpy.savez", "files"],
+  ["numpy.savez_compressed", "files"],
+  ["numpy.savetxt", "files"],
+  ["numpy.loadtxt", "files"],
+  ["numpy.genfromtxt", "files"],
+  ["torch.save", "files"],
+  ["torch.from_file", "files"],
   // Network.
-  ["socket.*", "network"], ["_socket.*", "network"], ["ssl.*", "network"], ["http.*", "network"],
-  ["urllib.*", "network"], ["urllib3.*", "network"], ["requests.*", "network"], ["httpx.*", "network"],
-  ["aiohttp.*", "network"], ["webbrowser.*", "opens a browser"], ["antigravity.*", "opens a browser on import"],
-  ["smtplib.*", "network"], ["ftplib.*", "network"], ["telnetlib.*", "network"], ["poplib.*", "network"],
-  ["imaplib.*", "network"], ["nntplib.*", "network"], ["xmlrpc.*", "network"], ["socketserver.*", "network"],
+  ["socket.*", "network"],
+  ["_socket.*", "network"],
+  ["ssl.*", "network"],
+  ["http.*", "network"],
+  ["urllib.*", "network"],
+  ["urllib3.*", "network"],
+  ["requests.*", "network"],
+  ["httpx.*", "network"],
+  ["aiohttp.*", "network"],
+  ["webbrowser.*", "opens a browser"],
+  ["antigravity.*", "opens a browser on import"],
+  ["smtplib.*", "network"],
+  ["ftplib.*", "network"],
+  ["telnetlib.*", "network"],
+  ["poplib.*", "network"],
+  ["imaplib.*", "network"],
+  ["nntplib.*", "network"],
+  ["xmlrpc.*", "network"],
+  ["socketserver.*", "network"],
   // Loading further pickles (each one a new, unscanned payload).
-  ["pickle.*", "loads pickles"], ["_pickle.*", "loads pickles"], ["dill.*", "loads pickles"],
-  ["cloudpickle.*", "loads pickles"], ["joblib.*", "loads pickles"], ["shelve.*", "loads pickles"],
-  ["pandas.read_pickle", "loads pickles"], ["pandas.io.pickle.*", "loads pickles"], ["numpy.load", "loads pickles"],
-  ["numpy.lib.npyio.*", "loads pickles"], ["numpy.lib._npyio_impl.*", "loads pickles"], ["torch.load", "loads pickles"],
-  ["torch.serialization.load", "loads pickles"], ["torch.serialization._load", "loads pickles"],
-  ["torch.serialization.save", "files"], ["torch.storage._load_from_bytes", "loads pickles"],
-  ["torch.hub.*", "downloads and runs code"], ["torch.package.*", "loads pickled packages"],
+  ["pickle.*", "loads pickles"],
+  ["_pickle.*", "loads pickles"],
+  ["dill.*", "loads pickles"],
+  ["cloudpickle.*", "loads pickles"],
+  ["joblib.*", "loads pickles"],
+  ["shelve.*", "loads pickles"],
+  ["pandas.read_pickle", "loads pickles"],
+  ["pandas.io.pickle.*", "loads pickles"],
+  ["numpy.load", "loads pickles"],
+  ["numpy.lib.npyio.*", "loads pickles"],
+  ["numpy.lib._npyio_impl.*", "loads pickles"],
+  ["torch.load", "loads pickles"],
+  ["torch.serialization.load", "loads pickles"],
+  ["torch.serialization._load", "loads pickles"],
+  ["torch.serialization.save", "files"],
+  ["torch.storage._load_from_bytes", "loads pickles"],
+  ["torch.hub.*", "downloads and runs code"],
+  ["torch.package.*", "loads pickled packages"],
   ["torch.utils._config_module.*", "loads pickles"],
 ];
 
@@ -103,7 +182,22 @@ function matchRule(set: RuleSet, candidate: string): string | undefined {
  * Modules that, named as a bare attribute ("torch" + "os": torch imported os), can only be the
  * module itself; other tree roots ("trace", "profile", "code") are also common function names.
  */
-const REEXPORTED_MODULES = new Set(["os", "posix", "nt", "sys", "subprocess", "socket", "shutil", "pickle", "_pickle", "importlib", "ctypes", "runpy", "pty", "marshal"]);
+const REEXPORTED_MODULES = new Set([
+  "os",
+  "posix",
+  "nt",
+  "sys",
+  "subprocess",
+  "socket",
+  "shutil",
+  "pickle",
+  "_pickle",
+  "importlib",
+  "ctypes",
+  "runpy",
+  "pty",
+  "marshal",
+]);
 
 /**
  * Names under which the global may really be found. With protocol 4 a name may be a dotted path
@@ -117,7 +211,12 @@ function candidates({ module, name }: ScannedGlobal): string[] {
   const last = parts[parts.length - 1]!;
   if (REEXPORTED_MODULES.has(last)) found.push(last);
   // Modules keep private aliases of what they import (threading._os is os, enum.bltns is builtins).
-  const unaliased = found.map((c) => c.split(".").map((part) => (part === "bltns" ? "builtins" : part.replace(/^_+(?=[a-z])/, ""))).join("."));
+  const unaliased = found.map((c) =>
+    c
+      .split(".")
+      .map((part) => (part === "bltns" ? "builtins" : part.replace(/^_+(?=[a-z])/, "")))
+      .join("."),
+  );
   return [...found, ...unaliased].map((c) => c.replace(/^__builtins?__\./, "builtins."));
 }
 
@@ -160,14 +259,23 @@ export interface CallFindings {
   usageCount: number;
 }
 
-export function judgeGlobals(globals: readonly ScannedGlobal[], calls: CallFindings, format: (g: ScannedGlobal) => string, extraPackages: readonly string[] = []): PickleJudgement {
+export function judgeGlobals(
+  globals: readonly ScannedGlobal[],
+  calls: CallFindings,
+  format: (g: ScannedGlobal) => string,
+  extraPackages: readonly string[] = [],
+): PickleJudgement {
   const byVerdict: Record<Verdict, Array<[string, string]>> = { safe: [], unreviewed: [], dangerous: [] };
   globals.forEach((global, index) => {
     const judged = judgeGlobal(global, calls.isCalled(index), extraPackages);
     byVerdict[judged.verdict].push([format(global), judged.why]);
   });
   const { computedCalls } = calls;
-  if (computedCalls > 0) byVerdict.unreviewed.push([COMPUTED_CALL, `${computedCalls} call${computedCalls === 1 ? "" : "s"} of a value made while unpickling (a getattr result, an object): only reviewed globals may be called`]);
+  if (computedCalls > 0)
+    byVerdict.unreviewed.push([
+      COMPUTED_CALL,
+      `${computedCalls} call${computedCalls === 1 ? "" : "s"} of a value made while unpickling (a getattr result, an object): only reviewed globals may be called`,
+    ]);
   for (const violation of calls.usageViolations) byVerdict.unreviewed.push([USE_OUTSIDE_LIST, violation]);
   const more = calls.usageCount - calls.usageViolations.length;
   if (more > 0) byVerdict.unreviewed.push([USE_OUTSIDE_LIST, `and ${more} more use${more === 1 ? "" : "s"} outside the list`]);

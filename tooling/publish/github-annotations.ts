@@ -13,7 +13,11 @@ const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace
 export async function githubAnnotations(problems: readonly Problem[], level: "error" | "warning"): Promise<string[]> {
   const texts = new Map<string, Promise<string | undefined>>();
   const textOf = (file: string) => {
-    if (!texts.has(file)) texts.set(file, readFile(file, "utf8").catch(() => undefined));
+    if (!texts.has(file))
+      texts.set(
+        file,
+        readFile(file, "utf8").catch(() => undefined),
+      );
     return texts.get(file)!;
   };
   const lines: string[] = [];

@@ -28,7 +28,8 @@ export function keysText(keys: readonly SigningKey[]): string {
 /** Reads every document before writing anything, so that a site with a bad copy gets no signature at all. */
 export async function signSite(dir: string, keys: readonly SigningKey[]): Promise<SignResult> {
   const { current, copies } = await listSiteDocuments(dir);
-  if (!current.includes("modelRegistry.json")) throw new PublishError(`${dir}: no modelRegistry.json; is this a built registry site (npm run build writes dist/)?`);
+  if (!current.includes("modelRegistry.json"))
+    throw new PublishError(`${dir}: no modelRegistry.json; is this a built registry site (npm run build writes dist/)?`);
   const documents = new Map<string, Buffer>();
   try {
     for (const path of [...current, ...copies]) documents.set(path, (await readSiteFile(dir, path, maxDocumentBytes))!);
@@ -39,7 +40,8 @@ export async function signSite(dir: string, keys: readonly SigningKey[]): Promis
   for (const [path, bytes] of documents) {
     const copy = parseContentAddressedPath(path);
     // Signing a copy whose bytes are not what its path names would vouch for a broken pin.
-    if (copy && sha256Hex(bytes) !== copy.sha256) throw new PublishError(`${join(dir, path)}: its bytes hash to ${sha256Hex(bytes)}, not the ${copy.sha256} its path names; rebuild the site`);
+    if (copy && sha256Hex(bytes) !== copy.sha256)
+      throw new PublishError(`${join(dir, path)}: its bytes hash to ${sha256Hex(bytes)}, not the ${copy.sha256} its path names; rebuild the site`);
   }
   for (const path of current) {
     const copy = `revisions/${sha256Hex(documents.get(path)!)}/${path}`;

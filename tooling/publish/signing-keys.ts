@@ -50,7 +50,8 @@ export function publicKeyFromText(text: string, source: string): PublicKey {
     return { keyId: keyIdOf(raw), publicKey: raw };
   }
   const raw = /^[A-Za-z0-9+/]{43}=$/.test(trimmed) ? Buffer.from(trimmed, "base64") : undefined;
-  if (!raw || raw.length !== 32) throw new PublishError(`${source}: expected the base64 of a raw 32-byte Ed25519 public key (44 characters) or a PEM public key`);
+  if (!raw || raw.length !== 32)
+    throw new PublishError(`${source}: expected the base64 of a raw 32-byte Ed25519 public key (44 characters) or a PEM public key`);
   return { keyId: keyIdOf(raw), publicKey: raw };
 }
 

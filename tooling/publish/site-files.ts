@@ -44,7 +44,10 @@ export async function listSiteDocuments(dir: string): Promise<SiteDocuments> {
   const entries = await readdir(revisions, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of entries) {
     if (entry.isDirectory()) continue;
-    const path = `${revisionsDir}/${join(entry.parentPath, entry.name).slice(revisions.length + 1).split("\\").join("/")}`;
+    const path = `${revisionsDir}/${join(entry.parentPath, entry.name)
+      .slice(revisions.length + 1)
+      .split("\\")
+      .join("/")}`;
     const document = path.endsWith(".sig") ? path.slice(0, -4) : path;
     if (!parseContentAddressedPath(document)) strays.push(path);
     else if (document === path) copies.push(path);

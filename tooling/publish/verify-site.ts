@@ -48,7 +48,9 @@ function checkSchema(path: string, doc: unknown, schema: z.ZodType, what: string
 
 function schemaOf(documentPath: string): { schema: z.ZodType; what: string } {
   const contract = fiabContracts.find((c) => documentPath === `fiab/${c}/artifacts.json`) as FiabContract | undefined;
-  return contract ? { schema: fiabStoreSchemas[contract], what: `FIAB ${contract} store` } : { schema: modelRegistrySchema(), what: "modelRegistry.json (schema/v1/model-registry.json)" };
+  return contract
+    ? { schema: fiabStoreSchemas[contract], what: `FIAB ${contract} store` }
+    : { schema: modelRegistrySchema(), what: "modelRegistry.json (schema/v1/model-registry.json)" };
 }
 
 async function read(dir: string, path: string, max: number, problems: PublicationProblem[]): Promise<Buffer | undefined> {
@@ -73,13 +75,20 @@ async function listedKeys(dir: string, problems: PublicationProblem[]): Promise<
   const keys: PublicKey[] = [];
   for (const [i, key] of signingKeysSchema.parse(doc).keys.entries()) {
     const raw = Buffer.from(key.publicKey, "base64");
-    if (keyIdOf(raw) !== key.keyId) problems.push({ path: "keys.json", message: `keys[${i}].keyId is ${key.keyId}, but its public key's id is ${keyIdOf(raw)}` });
+    if (keyIdOf(raw) !== key.keyId)
+      problems.push({ path: "keys.json", message: `keys[${i}].keyId is ${key.keyId}, but its public key's id is ${keyIdOf(raw)}` });
     else keys.push({ keyId: key.keyId, publicKey: raw });
   }
   return keys;
 }
 
-async function checkSignatures(dir: string, path: string, bytes: Buffer, trusted: ReadonlyMap<string, PublicKey>, problems: PublicationProblem[]): Promise<void> {
+async function checkSignatures(
+  dir: string,
+  path: string,
+  bytes: Buffer,
+  trusted: ReadonlyMap<string, PublicKey>,
+  problems: PublicationProblem[],
+): Promise<void> {
   const sigPath = `${path}.sig`;
   const sigBytes = await read(dir, sigPath, maxSmallFileBytes, problems);
   if (!sigBytes) {
@@ -93,7 +102,11 @@ async function checkSignatures(dir: string, path: string, bytes: Buffer, trusted
     const key = trusted.get(signature.keyId);
     if (!key) continue;
     if (verifyBytes(bytes, Buffer.from(signature.signature, "base64"), key)) valid++;
-    else problems.push({ path: sigPath, message: `signatures[${i}] by key ${signature.keyId} does not match the bytes of ${path} (changed after signing, or a forged signature)` });
+    else
+      problems.push({
+        path: sigPath,
+        message: `signatures[${i}] by key ${signature.keyId} does not match the bytes of ${path} (changed after signing, or a forged signature)`,
+      });
   }
   if (valid === 0 && !problems.some((p) => p.path === sigPath)) {
     problems.push({ path: sigPath, message: `no signature by a trusted key (trusted: ${[...trusted.keys()].join(", ") || "none"})` });
@@ -116,7 +129,8 @@ export async function verifyPublication(dir: string, given: readonly PublicKey[]
     const copy = parseContentAddressedPath(path);
     const hash = sha256Hex(bytes);
     if (copy && copy.sha256 !== hash) problems.push({ path, message: `its bytes hash to ${hash}, not the ${copy.sha256} its path names` });
-    if (!copy && !copySet.has(`revisions/${hash}/${path}`)) problems.push({ path: `revisions/${hash}/${path}`, message: `missing: the content-addressed copy of ${path}` });
+    if (!copy && !copySet.has(`revisions/${hash}/${path}`))
+      problems.push({ path: `revisions/${hash}/${path}`, message: `missing: the content-addressed copy of ${path}` });
     await checkSignatures(dir, path, bytes, trusted, problems);
     // A copy holds the same bytes as the current document: validating them once is enough.
     const kind = copy?.path ?? path;

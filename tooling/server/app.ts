@@ -95,9 +95,15 @@ function authenticate(db: Database, scope: Scope) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw new HttpProblem(401, "unauthorized", "Unauthorized", `this needs a bearer token with the "${scope}" scope`, { headers: { "www-authenticate": challenge } });
+    if (!match)
+      throw new HttpProblem(401, "unauthorized", "Unauthorized", `this needs a bearer token with the "${scope}" scope`, {
+        headers: { "www-authenticate": challenge },
+      });
     const token = findToken(db, match[1]!);
-    if (!token) throw new HttpProblem(401, "unauthorized", "Unauthorized", "the token is not valid (unknown or revoked)", { headers: { "www-authenticate": `${challenge}, error="invalid_token"` } });
+    if (!token)
+      throw new HttpProblem(401, "unauthorized", "Unauthorized", "the token is not valid (unknown or revoked)", {
+        headers: { "www-authenticate": `${challenge}, error="invalid_token"` },
+      });
     if (!grants(token.scope, scope)) {
       throw new HttpProblem(403, "forbidden", "Forbidden", `the token "${token.name}" has the "${token.scope}" scope; this needs "${scope}"`, {
         headers: { "www-authenticate": `${challenge}, error="insufficient_scope", scope="${scope}"` },
@@ -118,18 +124,23 @@ function asProblem(error: Error & { statusCode?: number; code?: string }): HttpP
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return badRequest("Content-Length does not match the body");
   }
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new HttpProblem(error.statusCode, "bad-request", "Bad request", error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    return new HttpProblem(error.statusCode, "bad-request", "Bad request", error.message);
   return new HttpProblem(500, "internal", "Internal server error", "the server failed to answer; the failure is logged");
 }
 
 function sendProblem(reply: FastifyReply, problem: HttpProblem, instance: string): FastifyReply {
-  return reply.code(problem.status).headers({ ...problem.headers, ...problemHeaders }).send(problemBody(problem, instance));
+  return reply
+    .code(problem.status)
+    .headers({ ...problem.headers, ...problemHeaders })
+    .send(problemBody(problem, instance));
 }
 
 /** The errors Fastify's router raises before any route or hook runs. */
 function frameworkProblem(error: Error & { code?: string }): HttpProblem {
   if (error.code === "FST_ERR_BAD_URL") return badRequest("the URL is not valid: its path holds a malformed percent-encoding");
-  if (error.code === "FST_ERR_MAX_PARAM_LENGTH") return new HttpProblem(414, "uri-too-long", "URI too long", `a path segment is over the ${limits.paramChars}-character limit`);
+  if (error.code === "FST_ERR_MAX_PARAM_LENGTH")
+    return new HttpProblem(414, "uri-too-long", "URI too long", `a path segment is over the ${limits.paramChars}-character limit`);
   return asProblem(error);
 }
 
@@ -140,12 +151,22 @@ function frameworkProblem(error: Error & { code?: string }): HttpProblem {
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const problem =
-    error.code === "HPE_HEADER_OVERFLOW" ? new HttpProblem(431, "headers-too-large", "Request header fields too large", `the request line and header block are over the ${limits.headerBytes}-byte limit`)
-    : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? new HttpProblem(408, "timeout", "Request timeout", "the request was not received in time")
-    : badRequest(`the request is not valid HTTP/1.1 (${error.code ?? "unreadable"})`);
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? new HttpProblem(
+          431,
+          "headers-too-large",
+          "Request header fields too large",
+          `the request line and header block are over the ${limits.headerBytes}-byte limit`,
+        )
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? new HttpProblem(408, "timeout", "Request timeout", "the request was not received in time")
+        : badRequest(`the request is not valid HTTP/1.1 (${error.code ?? "unreadable"})`);
   if (!socket.writable) return void socket.destroy();
   const body = problemBody(problem);
-  const head = [`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`, ...Object.entries({ ...problemHeaders, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}`,
+    ...Object.entries({ ...problemHeaders, "content-length": String(Buffer.byteLength(body)), connection: "close" }).map(([k, v]) => `${k}: ${v}`),
+  ];
   // end(), not write() and destroy(): the answer is flushed before the connection closes; a client that never
   // closes its side is cut off shortly after.
   socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
@@ -158,7 +179,10 @@ class RouteMethods {
 
   add(url: string, method: string | string[]): void {
     if (url.includes("*")) return; // CORS's OPTIONS * would make every path "exist"
-    const source = `^${url.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`;
+    const source = `^${url
+      .split("/")
+      .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/")}$`;
     let route = this.#routes.find((r) => r.pattern.source === source);
     if (!route) this.#routes.push((route = { pattern: new RegExp(source), methods: new Set() }));
     for (const m of [method].flat()) route.methods.add(m);
@@ -193,7 +217,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const server = createServer({ maxHeaderSize: limits.headerBytes, headersTimeout: 10_000, requestTimeout: 30_000 }, (request, response) => {
         if (closing) {
           // Requests on connections kept alive while the server drains: a problem, not Fastify's plain JSON.
-          const body = problemBody(new HttpProblem(503, "unavailable", "Service unavailable", "the server is shutting down; retry in a few seconds"), request.url);
+          const body = problemBody(
+            new HttpProblem(503, "unavailable", "Service unavailable", "the server is shutting down; retry in a few seconds"),
+            request.url,
+          );
           response.writeHead(503, { ...problemHeaders, connection: "close", "retry-after": "5" }).end(body);
           return;
         }
@@ -213,7 +240,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (logLevel !== "silent") {
     app.addHook("onResponse", (request, reply, done) => {
       const token = tokens.get(request)?.name;
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, ip: request.ip, ...(token ? { token } : {}) }, "answered");
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+          ip: request.ip,
+          ...(token ? { token } : {}),
+        },
+        "answered",
+      );
       done();
     });
     // The fast path's 304s are what most readers (every FIAB start) get: they are logged at debug, so that the
@@ -238,7 +275,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const path = request.url.split("?")[0]!;
     const allowed = methods.allowed(path);
     if (allowed.length > 0) {
-      const problem = new HttpProblem(405, "method-not-allowed", "Method not allowed", `${path} answers ${allowed.join(", ")}, not ${request.method}`, { headers: { allow: allowed.join(", ") } });
+      const problem = new HttpProblem(405, "method-not-allowed", "Method not allowed", `${path} answers ${allowed.join(", ")}, not ${request.method}`, {
+        headers: { allow: allowed.join(", ") },
+      });
       return sendProblem(reply, problem, request.url);
     }
     return sendProblem(reply, notFound(`no route for ${path}; see ${apiBase}/openapi.json`), request.url);
@@ -254,7 +293,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     } catch (error) {
       if (!(error instanceof JsonTextError)) return done(error as Error, undefined);
       // Sound JSON with an unusable value (a lone surrogate) names its field, as the schema's errors do.
-      if (error.path !== undefined) return done(badRequest(`the request body is refused: ${error.message} (line ${error.line}, column ${error.column})`, [{ path: error.path, message: error.message.slice(error.path.length + 2) }]), undefined);
+      if (error.path !== undefined)
+        return done(
+          badRequest(`the request body is refused: ${error.message} (line ${error.line}, column ${error.column})`, [
+            { path: error.path, message: error.message.slice(error.path.length + 2) },
+          ]),
+          undefined,
+        );
       done(badRequest(`the request body is not valid JSON: ${error.message} (line ${error.line}, column ${error.column})`), undefined);
     }
   });
@@ -263,7 +308,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
 
   // Reads are public and cacheable by anyone; cross-origin writes are not offered (PUT is not allowed).
-  await app.register(cors, { origin: readHeaders["access-control-allow-origin"], methods: ["GET", "HEAD"], exposedHeaders: readHeaders["access-control-expose-headers"], maxAge: 86_400 });
+  await app.register(cors, {
+    origin: readHeaders["access-control-allow-origin"],
+    methods: ["GET", "HEAD"],
+    exposedHeaders: readHeaders["access-control-expose-headers"],
+    maxAge: 86_400,
+  });
   await app.register(rateLimit, { global: false, hook: "preHandler" });
 
   for (const route of routes) {

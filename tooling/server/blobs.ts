@@ -48,7 +48,12 @@ export class BlobStore {
   async put(sha256: string, body: Readable, declaredLength: number | undefined): Promise<{ created: boolean; size: number }> {
     if (declaredLength !== undefined && declaredLength > this.maxBytes) {
       body.resume();
-      throw new HttpProblem(413, "too-large", "Content too large", `the upload is ${declaredLength} bytes, over the ${this.maxBytes}-byte cap (serve --max-upload-bytes)`);
+      throw new HttpProblem(
+        413,
+        "too-large",
+        "Content too large",
+        `the upload is ${declaredLength} bytes, over the ${this.maxBytes}-byte cap (serve --max-upload-bytes)`,
+      );
     }
     if (this.has(sha256)) {
       body.resume();
@@ -72,7 +77,8 @@ export class BlobStore {
         createWriteStream(temp, { flags: "wx" }),
       );
       const actual = hash.digest("hex");
-      if (actual !== sha256) throw new HttpProblem(422, "digest-mismatch", "Digest mismatch", `the upload's sha256 is ${actual}, not ${sha256} as its address says`);
+      if (actual !== sha256)
+        throw new HttpProblem(422, "digest-mismatch", "Digest mismatch", `the upload's sha256 is ${actual}, not ${sha256} as its address says`);
       mkdirSync(join(this.dir, sha256.slice(0, 2)), { recursive: true });
       await rename(temp, this.path(sha256));
       this.#db.prepare("INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING").run(sha256, size, now());

@@ -27,7 +27,10 @@ export function compareInChildProcess(blobs: BlobStore, deadlineMs: number) {
     const dir = await mkdtemp(join(tmpdir(), "registry-compare-"));
     try {
       const folders: string[] = [];
-      for (const [name, files] of [["reference", reference], ["candidate", candidate]] as const) {
+      for (const [name, files] of [
+        ["reference", reference],
+        ["candidate", candidate],
+      ] as const) {
         const folder = join(dir, name);
         folders.push(folder);
         await mkdir(folder);
@@ -40,19 +43,26 @@ export function compareInChildProcess(blobs: BlobStore, deadlineMs: number) {
         }
       }
       const out = join(dir, "result.json");
-      const run = await execa("nice", ["-n", "10", process.execPath, join(repoRoot, "tooling", "registry.mjs"), "compare-runs", folders[0]!, folders[1]!, "--out", out], {
-        reject: false,
-        timeout: deadlineMs,
-        stdout: "ignore",
-        maxBuffer: 1024 * 1024,
-        env: { NODE_OPTIONS: "" },
-      });
+      const run = await execa(
+        "nice",
+        ["-n", "10", process.execPath, join(repoRoot, "tooling", "registry.mjs"), "compare-runs", folders[0]!, folders[1]!, "--out", out],
+        {
+          reject: false,
+          timeout: deadlineMs,
+          stdout: "ignore",
+          maxBuffer: 1024 * 1024,
+          env: { NODE_OPTIONS: "" },
+        },
+      );
       if (run.timedOut) throw new ComparisonError(`compare-runs did not finish within ${deadlineMs / 1000} s`);
       const text = await readFile(out, "utf8").catch(() => undefined);
       if (text === undefined) {
         const stderr = String(run.stderr ?? "");
         const last = stderr.trim().split("\n").at(-1) ?? "";
-        throw new ComparisonError(`compare-runs exited ${run.exitCode ?? run.signal} without a result${last ? `: ${last}` : ""}`, stderr ? outputTail(stderr) : undefined);
+        throw new ComparisonError(
+          `compare-runs exited ${run.exitCode ?? run.signal} without a result${last ? `: ${last}` : ""}`,
+          stderr ? outputTail(stderr) : undefined,
+        );
       }
       return JSON.parse(text);
     } finally {

@@ -120,7 +120,9 @@ export class EntryStore {
     transaction(this.#db, () => {
       if (revision !== undefined) {
         this.#db.prepare("INSERT INTO revisions (revision, created_at, cause) VALUES (?, ?, ?)").run(revision, now(), cause);
-        const upsert = this.#db.prepare("INSERT INTO entries (id, entry, revision) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, revision = excluded.revision");
+        const upsert = this.#db.prepare(
+          "INSERT INTO entries (id, entry, revision) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, revision = excluded.revision",
+        );
         const history = this.#db.prepare("INSERT INTO entry_history (revision, id, entry) VALUES (?, ?, ?)");
         for (const w of changed) {
           const text = formatJson(w.entry);
@@ -144,7 +146,12 @@ export class EntryStore {
 
   /** Entry `id` as it was at `revision`; undefined when it did not exist then. */
   entryAt(id: string, revision: number): Entry | undefined {
-    const row = getRow<{ entry: string }>(this.#db, "SELECT entry FROM entry_history WHERE id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1", id, revision);
+    const row = getRow<{ entry: string }>(
+      this.#db,
+      "SELECT entry FROM entry_history WHERE id = ? AND revision <= ? ORDER BY revision DESC LIMIT 1",
+      id,
+      revision,
+    );
     if (!row) return undefined;
     const parsed = parseEntry(JSON.parse(row.entry));
     return parsed.ok ? parsed.entry : undefined;
@@ -161,7 +168,10 @@ export class EntryStore {
     if (this.#byId.size > 0) throw new Error("importFolder: the database already has entries");
     const { entries, problems } = await validateEntries(dir);
     if (problems.length > 0) throw new RegistryInvalidError(`${dir}; nothing was imported`, problems);
-    this.commit(entries.map((e) => ({ id: e.id, file: label(e.id), entry: e.entry, change: "created" as const })), `${importCause}${dir}`);
+    this.commit(
+      entries.map((e) => ({ id: e.id, file: label(e.id), entry: e.entry, change: "created" as const })),
+      `${importCause}${dir}`,
+    );
     return entries.length;
   }
 }

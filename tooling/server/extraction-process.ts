@@ -17,9 +17,7 @@ export interface ExtractionJob {
   requestTimeoutMs: number;
 }
 
-export type ExtractionOutcome =
-  | { ok: true; reading: CheckpointReading; warnings: string[] }
-  | { ok: false; reason: string; retryable: boolean };
+export type ExtractionOutcome = { ok: true; reading: CheckpointReading; warnings: string[] } | { ok: false; reason: string; retryable: boolean };
 
 export interface ExtractionLimits {
   /** The whole extraction, after which the process is killed. */
@@ -63,7 +61,10 @@ export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimi
       if (child.exitCode === null) child.kill("SIGKILL");
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish({ ok: false, reason: `reading the checkpoint took longer than ${Math.round(limits.deadlineMs / 1000)} s; stopped`, retryable: true }), limits.deadlineMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `reading the checkpoint took longer than ${Math.round(limits.deadlineMs / 1000)} s; stopped`, retryable: true }),
+      limits.deadlineMs,
+    );
     child.once("message", (outcome: ExtractionOutcome) => finish(outcome));
     child.once("error", (error) => finish({ ok: false, reason: `internal error: cannot start the reading process (${error.message})`, retryable: true }));
     // "close", not "exit": a process that answered and exited at once may be seen to exit before its answer
@@ -72,7 +73,9 @@ export function extractInChildProcess(job: ExtractionJob, limits: ExtractionLimi
       const outOfMemory = /heap out of memory|Allocation failed/.test(stderr);
       finish({
         ok: false,
-        reason: outOfMemory ? `reading the checkpoint needed more than ${limits.heapMiB} MiB of memory; stopped` : `the reading process stopped (${signal ?? `exit code ${code}`}) without a result`,
+        reason: outOfMemory
+          ? `reading the checkpoint needed more than ${limits.heapMiB} MiB of memory; stopped`
+          : `the reading process stopped (${signal ?? `exit code ${code}`}) without a result`,
         retryable: false,
       });
     });

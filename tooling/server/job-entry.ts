@@ -18,11 +18,18 @@ const unprocessable = (row: Row, detail: string) => new HttpProblem(422, "unproc
  * `disputed` (why) when the file is not the entry's. A result whose record names another file than the
  * worker downloaded, or (from a worker that sends no digest) another file than the job's, does not fit.
  */
-export function fileOfResult(store: EntryStore, row: Row, request: JobResultRequest, reported: string | undefined, date: string): { observation?: FileObservation; disputed?: string } {
+export function fileOfResult(
+  store: EntryStore,
+  row: Row,
+  request: JobResultRequest,
+  reported: string | undefined,
+  date: string,
+): { observation?: FileObservation; disputed?: string } {
   const loaded = store.get(row.checkpoint_id);
   const expected = loaded?.entry.source.sha256 ?? row.checkpoint_sha256 ?? undefined;
   const observed = request.checkpoint;
-  if (observed && reported && observed.sha256 !== reported) throw unprocessable(row, `the result is of the file ${reported}, the worker downloaded ${observed.sha256}`);
+  if (observed && reported && observed.sha256 !== reported)
+    throw unprocessable(row, `the result is of the file ${reported}, the worker downloaded ${observed.sha256}`);
   if (!observed) {
     if (expected && reported && reported !== expected) throw unprocessable(row, `the result is for the file ${reported}, the job for ${expected}`);
     return {};
@@ -38,7 +45,13 @@ export function fileOfResult(store: EntryStore, row: Row, request: JobResultRequ
  * or now names another file. A digest the checks across entries refuse (another entry has the same file and is
  * no variant of it) is left out and logged: the evidence is still recorded.
  */
-export function entryWrites(store: EntryStore, row: Row, update: EvidenceUpdate | undefined, observation: FileObservation | undefined, log: (message: string) => void): EntryWrites {
+export function entryWrites(
+  store: EntryStore,
+  row: Row,
+  update: EvidenceUpdate | undefined,
+  observation: FileObservation | undefined,
+  log: (message: string) => void,
+): EntryWrites {
   const loaded = store.get(row.checkpoint_id);
   if (!loaded) return [];
   const entrySha = loaded.entry.source.sha256;
@@ -55,6 +68,7 @@ export function entryWrites(store: EntryStore, row: Row, update: EvidenceUpdate 
     planned = store.plan([{ id: row.checkpoint_id, entry: draft(raw) }]);
   } else if (observation?.change === "recorded") log(`job ${row.id}: recorded the sha256 its worker found on ${row.checkpoint_id}`);
   else if (observation?.change === "disputed") log(`job ${row.id}: flagged ${row.checkpoint_id}: ${observation.message}`);
-  if (planned.problems.length > 0) throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
+  if (planned.problems.length > 0)
+    throw new Error(`job ${row.id}: the entry with its evidence is not valid:\n${planned.problems.map(formatRegistryProblem).join("\n")}`);
   return planned.writes;
 }

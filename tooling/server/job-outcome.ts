@@ -75,19 +75,35 @@ function fromVerification(job: JobFacts, request: JobResultRequest): Outcome {
   }
   if (update.platform !== job.platform) throw unprocessable(job, `the result ran on ${update.platform}, the job is for ${job.platform}`);
   if (fault === "none") return { kind: "finished", update, outcome: record.status, passed: true, checkpointSha256 };
-  return { kind: "failure", fault, deterministic: isDeterministic(record), reason, output: words, verdict: { update, outcome: record.status, checkpointSha256 }, checkpointSha256 };
+  return {
+    kind: "failure",
+    fault,
+    deterministic: isDeterministic(record),
+    reason,
+    output: words,
+    verdict: { update, outcome: record.status, checkpointSha256 },
+    checkpointSha256,
+  };
 }
 
 function fromTrace(job: JobFacts, request: JobResultRequest, blobs: BlobStore): Finished {
   if (!request.trace) throw unprocessable(job, "a log-run job ends with its trace files (trace), uploaded first as blobs");
-  for (const [name, sha] of Object.entries(request.trace)) if (!blobs.has(sha)) throw unprocessable(job, `${name} (${sha}) was not uploaded; PUT it to /api/v1/blobs/${sha} first`);
+  for (const [name, sha] of Object.entries(request.trace))
+    if (!blobs.has(sha)) throw unprocessable(job, `${name} (${sha}) was not uploaded; PUT it to /api/v1/blobs/${sha} first`);
   const parsed = traceIndex.safeParse(blobs.readJson(request.trace["index.json"], 64 * 1024 * 1024));
   if (!parsed.success) throw unprocessable(job, "index.json is not a log-run trace index");
   const index = parsed.data;
   if (job.dtype && index.input.dtype !== job.dtype) throw unprocessable(job, `the trace ran in ${index.input.dtype}, the job asked for ${job.dtype}`);
   const update = runPassEvidence(index, { platform: job.platform, trace: request.trace, date: new Date().toISOString() });
   // The reference run says nothing about its platform beyond the candidate run of the same platform.
-  return { kind: "finished", update: job.role === "reference" ? undefined : update, outcome: `traced ${index.modules.length} module calls in ${index.input.dtype}`, trace: request.trace, passed: true, checkpointSha256: index.checkpoint.sha256 };
+  return {
+    kind: "finished",
+    update: job.role === "reference" ? undefined : update,
+    outcome: `traced ${index.modules.length} module calls in ${index.input.dtype}`,
+    trace: request.trace,
+    passed: true,
+    checkpointSha256: index.checkpoint.sha256,
+  };
 }
 
 /** A failure as the worker classified it; one without a fault is not blamed on the checkpoint. */

@@ -44,7 +44,12 @@ export function toJob(row: Row): Job {
     job: row.id,
     kind: row.kind,
     platform: row.platform,
-    checkpoint: { id: row.checkpoint_id, url: row.url, ...(row.checkpoint_sha256 ? { sha256: row.checkpoint_sha256 } : {}), ...(row.size_bytes !== null ? { sizeBytes: row.size_bytes } : {}) },
+    checkpoint: {
+      id: row.checkpoint_id,
+      url: row.url,
+      ...(row.checkpoint_sha256 ? { sha256: row.checkpoint_sha256 } : {}),
+      ...(row.size_bytes !== null ? { sizeBytes: row.size_bytes } : {}),
+    },
     ...(row.dtype ? { dtype: row.dtype } : {}),
     ...(row.role ? { role: row.role } : {}),
     after: JSON.parse(row.after) as string[],

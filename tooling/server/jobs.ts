@@ -62,7 +62,11 @@ export class JobQueue {
   /** Expires leases now and then, and runs the comparisons a stopped server left queued. */
   start(): void {
     // Comparisons this server was running when it stopped run again (they are the server's own, not a worker's).
-    this.#db.prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, handed_back = handed_back + 1 WHERE kind = 'compare-runs' AND state = 'leased'").run();
+    this.#db
+      .prepare(
+        "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, handed_back = handed_back + 1 WHERE kind = 'compare-runs' AND state = 'leased'",
+      )
+      .run();
     const every = Math.max(250, Math.min(5_000, (this.#options.leaseSeconds * 1000) / 4));
     this.#sweeper = setInterval(() => this.expireLeases(), every).unref();
     this.expireLeases();
@@ -90,7 +94,9 @@ export class JobQueue {
     if (this.#options.platforms.length === 0) return [];
     const { url, sha256, sizeBytes } = source;
     const existing = this.#db
-      .prepare(`SELECT * FROM jobs WHERE checkpoint_id = ? AND coalesce(checkpoint_sha256, '') = ? AND state IN (${live.map(() => "?").join(", ")}) ORDER BY created_at, rowid`)
+      .prepare(
+        `SELECT * FROM jobs WHERE checkpoint_id = ? AND coalesce(checkpoint_sha256, '') = ? AND state IN (${live.map(() => "?").join(", ")}) ORDER BY created_at, rowid`,
+      )
       .all(checkpointId, sha256 ?? "", ...live) as unknown as Row[];
     if (existing.length > 0) return existing.map(toJob);
     const { platforms, referencePlatform, maxAttempts } = this.#options;
@@ -98,15 +104,33 @@ export class JobQueue {
     const insert = (kind: JobKind, platform: string, after: string[], extra: { dtype?: TraceDtype; role?: "reference" | "candidate" } = {}) => {
       const id = randomUUID();
       this.#db
-        .prepare("INSERT INTO jobs (id, checkpoint_id, checkpoint_sha256, url, size_bytes, platform, kind, dtype, role, after, state, max_attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .run(id, checkpointId, sha256 ?? null, url, sizeBytes ?? null, platform, kind, extra.dtype ?? null, extra.role ?? null, JSON.stringify(after), after.length > 0 ? "waiting" : "queued", maxAttempts, now());
+        .prepare(
+          "INSERT INTO jobs (id, checkpoint_id, checkpoint_sha256, url, size_bytes, platform, kind, dtype, role, after, state, max_attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(
+          id,
+          checkpointId,
+          sha256 ?? null,
+          url,
+          sizeBytes ?? null,
+          platform,
+          kind,
+          extra.dtype ?? null,
+          extra.role ?? null,
+          JSON.stringify(after),
+          after.length > 0 ? "waiting" : "queued",
+          maxAttempts,
+          now(),
+        );
       created.push(id);
       return id;
     };
     const work = () => {
       const verified = new Map<string, string>();
       for (const p of platforms) verified.set(p.key, insert("verify-unpickling", p.key, []));
-      const reference = referencePlatform ? insert("log-run", referencePlatform, [verified.get(referencePlatform)!], { dtype: "float64", role: "reference" }) : undefined;
+      const reference = referencePlatform
+        ? insert("log-run", referencePlatform, [verified.get(referencePlatform)!], { dtype: "float64", role: "reference" })
+        : undefined;
       for (const p of platforms) {
         const run = insert("log-run", p.key, [verified.get(p.key)!], reference ? { dtype: p.dtype, role: "candidate" } : { dtype: p.dtype });
         if (reference) insert("compare-runs", p.key, [reference, run]);
@@ -118,15 +142,25 @@ export class JobQueue {
     return created.map((id) => toJob(this.#row(id)!));
   }
 
-  list(filter: { state?: JobState | undefined; platform?: string | undefined; checkpoint?: string | undefined; limit?: number | undefined }): { jobs: Job[]; counts: Record<string, number> } {
+  list(filter: { state?: JobState | undefined; platform?: string | undefined; checkpoint?: string | undefined; limit?: number | undefined }): {
+    jobs: Job[];
+    counts: Record<string, number>;
+  } {
     this.expireLeases();
     const where: string[] = [];
     const values: string[] = [];
     if (filter.state) (where.push("state = ?"), values.push(filter.state));
     if (filter.platform) (where.push("platform = ?"), values.push(filter.platform));
     if (filter.checkpoint) (where.push("checkpoint_id = ?"), values.push(filter.checkpoint));
-    const rows = this.#db.prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(...values, filter.limit ?? 500) as unknown as Row[];
-    const counts = Object.fromEntries((this.#db.prepare("SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as Array<{ state: string; n: number }>).map((r) => [r.state, Number(r.n)]));
+    const rows = this.#db
+      .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...values, filter.limit ?? 500) as unknown as Row[];
+    const counts = Object.fromEntries(
+      (this.#db.prepare("SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as Array<{ state: string; n: number }>).map((r) => [
+        r.state,
+        Number(r.n),
+      ]),
+    );
     return { jobs: rows.map(toJob), counts };
   }
 
@@ -171,12 +205,15 @@ export class JobQueue {
     const seen = this.#db.prepare("SELECT status FROM job_results WHERE job_id = ? AND attempt = ?").get(id, request.attempt) as { status: string } | undefined;
     if (seen) return { job: toJob(this.#row(id)!), duplicate: true };
     const row = this.#held(id, request.attempt);
-    const record = () => this.#db.prepare("INSERT INTO job_results (job_id, attempt, status, received_at) VALUES (?, ?, ?, ?)").run(id, request.attempt, request.status, now());
+    const record = () =>
+      this.#db.prepare("INSERT INTO job_results (job_id, attempt, status, received_at) VALUES (?, ?, ?, ?)").run(id, request.attempt, request.status, now());
     if (request.status === "released") {
       transaction(this.#db, () => {
         record();
         // Handing a job back is not a failed attempt.
-        this.#db.prepare("UPDATE jobs SET state = 'queued', handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?").run(`handed back by ${row.lease_owner}${request.reason ? `: ${summaryLine(request.reason)}` : ""}`, id);
+        this.#db
+          .prepare("UPDATE jobs SET state = 'queued', handed_back = handed_back + 1, lease_owner = NULL, lease_expires_at = NULL, reason = ? WHERE id = ?")
+          .run(`handed back by ${row.lease_owner}${request.reason ? `: ${summaryLine(request.reason)}` : ""}`, id);
       });
       this.#notify();
       return { job: toJob(this.#row(id)!), duplicate: false };
@@ -185,11 +222,22 @@ export class JobQueue {
     const file = fileOfResult(this.#store, row, request, outcome.checkpointSha256, now());
     if (file.disputed) {
       // The result is of another file than the entry's: not evidence; the entry is flagged; another host may try.
-      const failure: Failure = { kind: "failure", fault: "environment", deterministic: false, reason: summaryLine(`the file at ${row.url} is not the registered one: ${file.disputed}`), output: undefined, checkpointSha256: undefined };
-      this.#store.commit(this.#entryWrites(row, undefined, file.observation), `job ${row.id} (${row.kind} on ${row.platform}): its file disagrees with the entry`, () => {
-        record();
-        this.#failedAttempt(row, failure);
-      });
+      const failure: Failure = {
+        kind: "failure",
+        fault: "environment",
+        deterministic: false,
+        reason: summaryLine(`the file at ${row.url} is not the registered one: ${file.disputed}`),
+        output: undefined,
+        checkpointSha256: undefined,
+      };
+      this.#store.commit(
+        this.#entryWrites(row, undefined, file.observation),
+        `job ${row.id} (${row.kind} on ${row.platform}): its file disagrees with the entry`,
+        () => {
+          record();
+          this.#failedAttempt(row, failure);
+        },
+      );
     } else if (outcome.kind === "finished") this.#finished(row, outcome, file.observation, record);
     else this.#failed(row, outcome, file.observation, record);
     this.#notify();
@@ -201,7 +249,15 @@ export class JobQueue {
     const expired = this.#db.prepare("SELECT * FROM jobs WHERE state = 'leased' AND lease_expires_at < ?").all(now()) as unknown as Row[];
     if (expired.length === 0) return;
     transaction(this.#db, () => {
-      for (const row of expired) this.#failedAttempt(row, { kind: "failure", fault: "environment", deterministic: false, reason: `the lease of ${row.lease_owner} expired at ${row.lease_expires_at} (the worker stopped answering)`, output: undefined, checkpointSha256: undefined });
+      for (const row of expired)
+        this.#failedAttempt(row, {
+          kind: "failure",
+          fault: "environment",
+          deterministic: false,
+          reason: `the lease of ${row.lease_owner} expired at ${row.lease_expires_at} (the worker stopped answering)`,
+          output: undefined,
+          checkpointSha256: undefined,
+        });
     });
     this.#notify();
   }
@@ -219,7 +275,9 @@ export class JobQueue {
     const row = this.#row(id);
     if (!row) throw notFound(`no job ${id}`);
     if (row.state !== "leased" || row.attempts !== attempt) {
-      throw conflict(`job ${id} is not leased as attempt ${attempt} (it is ${row.state}${row.state === "leased" ? ` as attempt ${row.attempts}, by ${row.lease_owner}` : ""}); stop working on it, its result would be ignored`);
+      throw conflict(
+        `job ${id} is not leased as attempt ${attempt} (it is ${row.state}${row.state === "leased" ? ` as attempt ${row.attempts}, by ${row.lease_owner}` : ""}); stop working on it, its result would be ignored`,
+      );
     }
     return row;
   }
@@ -230,9 +288,16 @@ export class JobQueue {
    */
   #take(worker: string, platform: string): Row | undefined {
     return transaction(this.#db, () => {
-      const queued = this.#db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200").all(platform) as unknown as Row[];
+      const queued = this.#db
+        .prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200")
+        .all(platform) as unknown as Row[];
       let others: Set<string> | undefined;
-      const holders = () => (this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{ lease_owner: string }>).map((r) => r.lease_owner);
+      const holders = () =>
+        (
+          this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{
+            lease_owner: string;
+          }>
+        ).map((r) => r.lease_owner);
       const row = queued.find((candidate) => {
         const failedOn = JSON.parse(candidate.failed_on) as string[];
         if (!failedOn.includes(worker)) return true;
@@ -240,7 +305,11 @@ export class JobQueue {
         return !leaveToOthers(worker, failedOn, others);
       });
       if (!row) return undefined;
-      this.#db.prepare("UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ?").run(worker, this.#expiry(), now(), row.id);
+      this.#db
+        .prepare(
+          "UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ?",
+        )
+        .run(worker, this.#expiry(), now(), row.id);
       this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${platform}) leased to ${worker}, attempt ${row.attempts + 1}`);
       return this.#row(row.id);
     });
@@ -254,7 +323,9 @@ export class JobQueue {
   #learnDigest(row: Row): void {
     const source = this.#store.get(row.checkpoint_id)?.entry.source;
     if (!source?.sha256) return;
-    this.#db.prepare("UPDATE jobs SET checkpoint_sha256 = ?, size_bytes = coalesce(size_bytes, ?) WHERE checkpoint_id = ? AND url = ? AND checkpoint_sha256 IS NULL").run(source.sha256, source.sizeBytes ?? null, row.checkpoint_id, row.url);
+    this.#db
+      .prepare("UPDATE jobs SET checkpoint_sha256 = ?, size_bytes = coalesce(size_bytes, ?) WHERE checkpoint_id = ? AND url = ? AND checkpoint_sha256 IS NULL")
+      .run(source.sha256, source.sizeBytes ?? null, row.checkpoint_id, row.url);
   }
 
   /** A check that ran to its end: its evidence, state and dependents in one transaction. */
@@ -262,7 +333,9 @@ export class JobQueue {
     this.#store.commit(this.#entryWrites(row, finished.update, observation), `job ${row.id} (${row.kind} on ${row.platform})`, (revision) => {
       // An earlier attempt's fault and stderr do not describe a verdict; a failure's verdict sets its own (alongside).
       this.#db
-        .prepare("UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ?, fault = NULL, output = NULL WHERE id = ?")
+        .prepare(
+          "UPDATE jobs SET state = 'done', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, outcome = ?, trace = ?, revision = ?, fault = NULL, output = NULL WHERE id = ?",
+        )
         .run(now(), finished.outcome.slice(0, 500), finished.trace ? JSON.stringify(finished.trace) : null, revision ?? null, row.id);
       alongside();
       if (finished.passed) this.#release(row.id);
@@ -291,7 +364,18 @@ export class JobQueue {
     // run's is not (it says nothing about its platform beyond the candidate run there).
     const update =
       final && row.kind === "log-run" && row.role !== "reference"
-        ? runFailureEvidence({ platform: row.platform, job: row.id, attempt: row.attempts, failures: failure.deterministic ? 1 : counted, dtype: row.dtype ?? undefined, reason: failure.reason, output: failure.output, checkpointSha256: row.checkpoint_sha256 ?? undefined, date: now(), tool: toolFor("worker") })
+        ? runFailureEvidence({
+            platform: row.platform,
+            job: row.id,
+            attempt: row.attempts,
+            failures: failure.deterministic ? 1 : counted,
+            dtype: row.dtype ?? undefined,
+            reason: failure.reason,
+            output: failure.output,
+            checkpointSha256: row.checkpoint_sha256 ?? undefined,
+            date: now(),
+            tool: toolFor("worker"),
+          })
         : undefined;
     this.#store.commit(this.#entryWrites(row, update, observation), `job ${row.id} (${row.kind} on ${row.platform}) failed`, (revision) => {
       alongside();
@@ -303,7 +387,9 @@ export class JobQueue {
 
   #failNow(row: Row, failure: Failure, revision?: number): void {
     this.#db
-      .prepare("UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ?, revision = coalesce(?, revision) WHERE id = ?")
+      .prepare(
+        "UPDATE jobs SET state = 'failed', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ?, revision = coalesce(?, revision) WHERE id = ?",
+      )
       .run(now(), failure.reason, failure.fault, failure.output ?? null, revision ?? null, row.id);
     this.#cancelDependents(row.id, `${row.kind} on ${row.platform} failed`);
     this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) failed (${failure.fault}): ${failure.reason}`);
@@ -320,13 +406,17 @@ export class JobQueue {
       this.#failNow(row, { ...failure, reason: `${failure.reason} (attempt ${counted} of ${row.max_attempts})` });
       return;
     }
-    this.#db.prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ? WHERE id = ?").run(failure.reason, failure.fault, failure.output ?? null, row.id);
+    this.#db
+      .prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, reason = ?, fault = ?, output = ? WHERE id = ?")
+      .run(failure.reason, failure.fault, failure.output ?? null, row.id);
     this.#options.log(`job ${row.id} (${row.kind} of ${row.checkpoint_id} on ${row.platform}) queued again (${failure.fault}): ${failure.reason}`);
   }
 
   /** Jobs waiting on `id`, and those waiting on them, will not run. */
   #cancelDependents(id: string, why: string): void {
-    const waiting = this.#db.prepare("SELECT id FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)").all(id) as Array<{ id: string }>;
+    const waiting = this.#db
+      .prepare("SELECT id FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)")
+      .all(id) as Array<{ id: string }>;
     for (const { id: dependent } of waiting) {
       this.#db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ?").run(now(), `not run: ${why}`, dependent);
       this.#cancelDependents(dependent, why);
@@ -335,17 +425,23 @@ export class JobQueue {
 
   /** Jobs whose every predecessor is done become queued. */
   #release(id: string): void {
-    const waiting = this.#db.prepare("SELECT id, after FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)").all(id) as Array<{ id: string; after: string }>;
+    const waiting = this.#db
+      .prepare("SELECT id, after FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)")
+      .all(id) as Array<{ id: string; after: string }>;
     for (const w of waiting) {
       const after = JSON.parse(w.after) as string[];
-      const done = this.#db.prepare(`SELECT count(*) AS n FROM jobs WHERE state = 'done' AND id IN (${after.map(() => "?").join(", ")})`).get(...after) as { n: number };
+      const done = this.#db.prepare(`SELECT count(*) AS n FROM jobs WHERE state = 'done' AND id IN (${after.map(() => "?").join(", ")})`).get(...after) as {
+        n: number;
+      };
       if (Number(done.n) === after.length) this.#db.prepare("UPDATE jobs SET state = 'queued' WHERE id = ?").run(w.id);
     }
   }
 
   /** Wakes long polls of platforms with queued jobs, and starts queued comparisons. */
   #notify(): void {
-    const platforms = this.#db.prepare("SELECT DISTINCT platform FROM jobs WHERE state = 'queued' AND kind <> 'compare-runs'").all() as Array<{ platform: string }>;
+    const platforms = this.#db.prepare("SELECT DISTINCT platform FROM jobs WHERE state = 'queued' AND kind <> 'compare-runs'").all() as Array<{
+      platform: string;
+    }>;
     for (const { platform } of platforms) this.#queued.emit(platform);
     this.#runComparisons();
   }
@@ -374,7 +470,11 @@ export class JobQueue {
     const traceOf = (id: string) => JSON.parse(this.#row(id)?.trace ?? "null") as Record<string, string> | null;
     const reference = traceOf(referenceId);
     const candidate = traceOf(candidateId);
-    this.#db.prepare("UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = 'server', lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ? AND state = 'queued'").run(new Date(Date.now() + 3_600_000).toISOString(), now(), row.id);
+    this.#db
+      .prepare(
+        "UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = 'server', lease_expires_at = ?, started_at = coalesce(started_at, ?) WHERE id = ? AND state = 'queued'",
+      )
+      .run(new Date(Date.now() + 3_600_000).toISOString(), now(), row.id);
     const leased = this.#row(row.id)!;
     try {
       if (!reference || !candidate) throw new Error("a trace it compares is missing");
@@ -382,12 +482,30 @@ export class JobQueue {
       if (this.#closed) return;
       const read = evidenceFromResult(record, `the comparison of job ${row.id}`);
       const verdict = String((record as { verdict?: unknown }).verdict);
-      this.#finished(leased, { update: { ...read.update, platform: row.platform }, outcome: `${verdict}: ${String((record as { summary?: unknown }).summary ?? "").slice(0, 300)}`, passed: true }, undefined, () => {
-        this.#db.prepare("INSERT INTO job_results (job_id, attempt, status, received_at) VALUES (?, ?, 'done', ?)").run(row.id, leased.attempts, now());
-      });
+      this.#finished(
+        leased,
+        {
+          update: { ...read.update, platform: row.platform },
+          outcome: `${verdict}: ${String((record as { summary?: unknown }).summary ?? "").slice(0, 300)}`,
+          passed: true,
+        },
+        undefined,
+        () => {
+          this.#db.prepare("INSERT INTO job_results (job_id, attempt, status, received_at) VALUES (?, ?, 'done', ?)").run(row.id, leased.attempts, now());
+        },
+      );
     } catch (error) {
       if (this.#closed) return;
-      transaction(this.#db, () => this.#failNow(leased, { kind: "failure", fault: "environment", deterministic: true, reason: summaryLine(`compare-runs could not run: ${(error as Error).message}`), output: (error as { output?: string }).output, checkpointSha256: undefined }));
+      transaction(this.#db, () =>
+        this.#failNow(leased, {
+          kind: "failure",
+          fault: "environment",
+          deterministic: true,
+          reason: summaryLine(`compare-runs could not run: ${(error as Error).message}`),
+          output: (error as { output?: string }).output,
+          checkpointSha256: undefined,
+        }),
+      );
     }
     this.#notify();
   }

@@ -72,7 +72,13 @@ const jsonContent = (schema: Json) => ({ "application/json": { schema } });
 function parameters(fields: z.ZodObject | undefined, where: "path" | "query"): Json[] {
   return Object.entries(fields?.shape ?? {}).map(([name, field]) => {
     const { $schema: _dialect, description, ...schema } = z.toJSONSchema(field as z.ZodType, { target: "draft-2020-12", io: "input" }) as Json;
-    return { name, in: where, required: where === "path" || !(field as z.ZodType).safeParse(undefined).success, ...(description ? { description } : {}), schema };
+    return {
+      name,
+      in: where,
+      required: where === "path" || !(field as z.ZodType).safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema,
+    };
   });
 }
 
@@ -96,10 +102,17 @@ function operation(route: Route, components: Components): Json {
   const answer = (status: number, given: Answer): Json => {
     const description = typeof given === "string" ? given : given.description;
     if (status >= 400) return { description, content: problemContent };
-    const headers = route.document && status === 200 ? { headers: { ETag: { description: "A strong validator of the document (per content coding).", schema: { type: "string" } } } } : {};
+    const headers =
+      route.document && status === 200
+        ? { headers: { ETag: { description: "A strong validator of the document (per content coding).", schema: { type: "string" } } } }
+        : {};
     return { description, ...headers, ...(typeof given === "string" ? {} : { content: jsonContent(bodyOf(given.body)) }) };
   };
-  const given: Record<number, Answer> = { ...usualAnswers(route), ...route.answers, ...(route.document ? { 304: "Not modified: the If-None-Match ETag is current." } : {}) };
+  const given: Record<number, Answer> = {
+    ...usualAnswers(route),
+    ...route.answers,
+    ...(route.document ? { 304: "Not modified: the If-None-Match ETag is current." } : {}),
+  };
   const params = [...parameters(route.params, "path"), ...parameters(route.query, "query")];
   return {
     operationId: route.operationId,
@@ -107,7 +120,14 @@ function operation(route: Route, components: Components): Json {
     ...(route.scope ? { security: [{ bearer: [route.scope] }] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(route.body ? { requestBody: { required: true, content: jsonContent(components.add(route.body.name, route.body.schema)) } } : {}),
-    ...(route.upload ? { requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } } } } : {}),
+    ...(route.upload
+      ? {
+          requestBody: {
+            required: true,
+            content: { "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } } },
+          },
+        }
+      : {}),
     responses: Object.fromEntries(Object.entries(given).map(([status, a]) => [status, answer(Number(status), a)])),
   };
 }
@@ -132,7 +152,9 @@ export function openApiDocument(routes: readonly Route[]): Json {
     paths,
     components: {
       schemas: components.schemas,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A token made with `registry token create` (scopes: register, worker, admin)." } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A token made with `registry token create` (scopes: register, worker, admin)." },
+      },
     },
   };
 }

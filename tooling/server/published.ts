@@ -61,7 +61,10 @@ export class PublishedDocuments {
   #make(kind: Kind, revision: number): Promise<Representation> {
     // Compact, as the static build writes them: modelRegistry.json with the revision after schemaVersion, and
     // FIAB's store ({display_name, artifacts}).
-    const opening = kind === "registry" ? `${JSON.stringify({ schemaVersion: modelRegistryDocument([]).schemaVersion, revision }).slice(0, -1)},"checkpoints":{` : `{"display_name":${JSON.stringify(site.storeDisplayName)},"artifacts":{`;
+    const opening =
+      kind === "registry"
+        ? `${JSON.stringify({ schemaVersion: modelRegistryDocument([]).schemaVersion, revision }).slice(0, -1)},"checkpoints":{`
+        : `{"display_name":${JSON.stringify(site.storeDisplayName)},"artifacts":{`;
     const chunks: Buffer[] = [Buffer.from(opening)];
     for (const e of inObjectKeyOrder(this.#store.list())) {
       const parts = this.#partsOf(e);

@@ -77,13 +77,18 @@ export function normaliseUrl(text: string, allowPrivateNetwork: boolean): string
   } catch {
     throw badRequest(`url: ${JSON.stringify(text.slice(0, 200))} is not a URL`, [{ path: "url", message: "an http(s) URL" }]);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw badRequest(`url: only http and https URLs can be registered, not ${url.protocol}`, [{ path: "url", message: "an http(s) URL" }]);
-  if (url.username || url.password) throw badRequest("url: credentials in a URL are refused (they would be published with the entry)", [{ path: "url", message: "a URL without user or password" }]);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw badRequest(`url: only http and https URLs can be registered, not ${url.protocol}`, [{ path: "url", message: "an http(s) URL" }]);
+  if (url.username || url.password)
+    throw badRequest("url: credentials in a URL are refused (they would be published with the entry)", [
+      { path: "url", message: "a URL without user or password" },
+    ]);
   url.hash = "";
   const address = literalAddress(url.hostname);
   const kind = address && !allowPrivateNetwork ? refusedKind(address) : undefined;
   if (kind) throw badRequest(`url: ${address} is ${kind}; the server reads only public addresses`, [{ path: "url", message: "a public address" }]);
-  if (url.href.length > maxUrlLength) throw badRequest(`url: longer than ${maxUrlLength} characters`, [{ path: "url", message: `at most ${maxUrlLength} characters` }]);
+  if (url.href.length > maxUrlLength)
+    throw badRequest(`url: longer than ${maxUrlLength} characters`, [{ path: "url", message: `at most ${maxUrlLength} characters` }]);
   return url.href;
 }
 
@@ -114,7 +119,8 @@ export class Registrar {
         .prepare("UPDATE registrations SET state = 'failed', finished_at = ?, reason = ? WHERE state = 'extracting' AND attempts >= ?")
         .run(now(), `reading was interrupted ${maxAttempts} times (the server stopped while reading it)`, maxAttempts);
       const resumed = this.#db.prepare("UPDATE registrations SET state = 'queued' WHERE state = 'extracting'").run();
-      if (Number(resumed.changes) + Number(failed.changes) > 0) this.#options.log(`registrations interrupted by a stop: ${resumed.changes} resumed, ${failed.changes} failed`);
+      if (Number(resumed.changes) + Number(failed.changes) > 0)
+        this.#options.log(`registrations interrupted by a stop: ${resumed.changes} resumed, ${failed.changes} failed`);
     });
     this.#pump();
   }
@@ -128,12 +134,15 @@ export class Registrar {
     const result = transaction(this.#db, () => {
       const live = getRow<Row>(this.#db, `SELECT ${columns} FROM registrations WHERE url = ? AND state <> 'failed'`, url);
       if (live) {
-        if (request.id !== undefined && request.id !== live.checkpoint_id) throw conflict(`${url} is registered as "${live.checkpoint_id}" (registration ${live.id}), not "${request.id}"`);
+        if (request.id !== undefined && request.id !== live.checkpoint_id)
+          throw conflict(`${url} is registered as "${live.checkpoint_id}" (registration ${live.id}), not "${request.id}"`);
         return { row: live, created: false };
       }
       const id = this.#checkpointIdFor(url, request.id);
       const rid = randomUUID();
-      this.#db.prepare("INSERT INTO registrations (id, url, checkpoint_id, state, token_id, created_at) VALUES (?, ?, ?, 'queued', ?, ?)").run(rid, url, id, tokenId ?? null, now());
+      this.#db
+        .prepare("INSERT INTO registrations (id, url, checkpoint_id, state, token_id, created_at) VALUES (?, ?, ?, 'queued', ?, ?)")
+        .run(rid, url, id, tokenId ?? null, now());
       return { row: this.#row(rid)!, created: true };
     });
     if (result.created) this.#pump();
@@ -146,7 +155,10 @@ export class Registrar {
   }
 
   counts(): { queued: number; extracting: number } {
-    const rows = allRows<{ state: string; n: number }>(this.#db, "SELECT state, count(*) AS n FROM registrations WHERE state IN ('queued', 'extracting') GROUP BY state");
+    const rows = allRows<{ state: string; n: number }>(
+      this.#db,
+      "SELECT state, count(*) AS n FROM registrations WHERE state IN ('queued', 'extracting') GROUP BY state",
+    );
     const of = (state: string) => Number(rows.find((r) => r.state === state)?.n ?? 0);
     return { queued: of("queued"), extracting: of("extracting") };
   }
@@ -171,12 +183,19 @@ export class Registrar {
   /** The id a registration of `url` writes: as asked, else the entry's with that URL, else from the file name. */
   #checkpointIdFor(url: string, requested: string | undefined): string {
     const holder = this.#store.byUrl(url);
-    if (requested !== undefined && holder && holder.id !== requested) throw conflict(`${url} is the checkpoint of entry "${holder.id}"; register it as that id (or without one)`);
+    if (requested !== undefined && holder && holder.id !== requested)
+      throw conflict(`${url} is the checkpoint of entry "${holder.id}"; register it as that id (or without one)`);
     const id = requested ?? holder?.id ?? idFromFileName(basename(new URL(url).pathname));
-    if (!checkpointIdPattern.test(id)) throw badRequest(`no checkpoint id can be made from the URL's file name; pass "id"`, [{ path: "id", message: "a checkpoint id" }]);
+    if (!checkpointIdPattern.test(id))
+      throw badRequest(`no checkpoint id can be made from the URL's file name; pass "id"`, [{ path: "id", message: "a checkpoint id" }]);
     const taken = this.#store.get(id);
     if (taken && taken !== holder) throw conflict(`the id "${id}" is taken by another checkpoint (${taken.entry.source.url}); pass another "id"`);
-    const pending = getRow<{ id: string; url: string }>(this.#db, "SELECT id, url FROM registrations WHERE checkpoint_id = ? AND state IN ('queued', 'extracting') AND url <> ?", id, url);
+    const pending = getRow<{ id: string; url: string }>(
+      this.#db,
+      "SELECT id, url FROM registrations WHERE checkpoint_id = ? AND state IN ('queued', 'extracting') AND url <> ?",
+      id,
+      url,
+    );
     if (pending) throw conflict(`the id "${id}" is being registered for another checkpoint (${pending.url}, registration ${pending.id}); pass another "id"`);
     return id;
   }
@@ -188,20 +207,31 @@ export class Registrar {
     this.#timer = undefined;
     const free = this.#options.concurrency - this.#running.size;
     if (free > 0) {
-      const due = allRows<Row>(this.#db, `SELECT ${columns} FROM registrations WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?`, now(), free + this.#running.size);
+      const due = allRows<Row>(
+        this.#db,
+        `SELECT ${columns} FROM registrations WHERE state = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY created_at, rowid LIMIT ?`,
+        now(),
+        free + this.#running.size,
+      );
       for (const row of due) {
         if (this.#running.size >= this.#options.concurrency) break;
         if (this.#running.has(row.id)) continue;
         this.#begin(row);
       }
     }
-    const next = aggregateRow<{ at: string | null }>(this.#db, "SELECT min(not_before) AS at FROM registrations WHERE state = 'queued' AND not_before > ?", now());
+    const next = aggregateRow<{ at: string | null }>(
+      this.#db,
+      "SELECT min(not_before) AS at FROM registrations WHERE state = 'queued' AND not_before > ?",
+      now(),
+    );
     if (next.at) this.#timer = setTimeout(() => this.#pump(), Math.max(10, Date.parse(next.at) - Date.now())).unref();
   }
 
   #begin(row: Row): void {
     this.#running.add(row.id);
-    const started = this.#db.prepare("UPDATE registrations SET state = 'extracting', started_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'queued'").run(now(), row.id);
+    const started = this.#db
+      .prepare("UPDATE registrations SET state = 'extracting', started_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'queued'")
+      .run(now(), row.id);
     if (Number(started.changes) === 0) {
       this.#running.delete(row.id);
       return;

@@ -100,7 +100,8 @@ export function inputOf(route: Route, request: FastifyRequest): RouteInput {
   const query = route.query?.safeParse(request.query) ?? { success: true, data: {} };
   if (!query.success) throw badRequest("invalid query", fieldErrors(query.error.issues));
   if (route.upload) {
-    if (typeof (request.body as NodeJS.ReadableStream | undefined)?.pipe !== "function") throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the file as application/octet-stream");
+    if (typeof (request.body as NodeJS.ReadableStream | undefined)?.pipe !== "function")
+      throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the file as application/octet-stream");
     return { params: params.data, query: query.data, body: undefined };
   }
   const body: z.ZodSafeParseResult<unknown> = route.body?.schema.safeParse(request.body) ?? { success: true, data: undefined };

@@ -5,7 +5,25 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { entrySchema } from "../../src/contract/index.ts";
-import { changesDocument, changesQuery, checkpointQuery, checkpointsDocument, checkpointsQuery, fiabStore, health, heartbeatRequest, job, jobResultRequest, jobsDocument, jobsQuery, lease, leaseRequest, registerRequest, registration, verifyResponse } from "../api/wire.ts";
+import {
+  changesDocument,
+  changesQuery,
+  checkpointQuery,
+  checkpointsDocument,
+  checkpointsQuery,
+  fiabStore,
+  health,
+  heartbeatRequest,
+  job,
+  jobResultRequest,
+  jobsDocument,
+  jobsQuery,
+  lease,
+  leaseRequest,
+  registerRequest,
+  registration,
+  verifyResponse,
+} from "../api/wire.ts";
 import { sha256Pattern } from "./blobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { HttpProblem, notFound } from "./problems.ts";
@@ -18,7 +36,12 @@ export const readCaching = "public, max-age=60, stale-while-revalidate=300";
 const resultBodyBytes = 1024 * 1024;
 
 /** Answers with a published document: strong ETag, If-None-Match, br/gzip, caching headers. */
-async function sendDocument(request: FastifyRequest, reply: FastifyReply, made: Representation | Promise<Representation>, caching = readCaching): Promise<FastifyReply> {
+async function sendDocument(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  made: Representation | Promise<Representation>,
+  caching = readCaching,
+): Promise<FastifyReply> {
   const document = await made;
   const encoding = document.choose(request.headers["accept-encoding"]);
   reply.header("etag", document.etag(encoding)).header("cache-control", caching).header("vary", vary);
@@ -136,7 +159,8 @@ export const routes: readonly Route[] = [
     params: checkpointParams,
     answers: { 202: { description: "The jobs.", body: documents.verify }, 404: "No such checkpoint.", 409: "The server verifies on no platform." },
     async handler({ params: { id } }, { reply, services: { jobs } }) {
-      if (jobs.platforms.length === 0) throw new HttpProblem(409, "no-platforms", "No platforms", "this server verifies on no platform; start it with --platforms");
+      if (jobs.platforms.length === 0)
+        throw new HttpProblem(409, "no-platforms", "No platforms", "this server verifies on no platform; start it with --platforms");
       reply.code(202);
       return { jobs: jobs.plan(id) };
     },
@@ -177,7 +201,12 @@ export const routes: readonly Route[] = [
     body: { schema: leaseRequest, name: "LeaseRequest", what: "the lease request" },
     answers: { 200: { description: "A job, leased for leaseSeconds.", body: documents.lease }, 204: "No job came within waitSeconds." },
     async handler({ body: { worker, platform, waitSeconds = 0 } }, { request, reply, token, services: { jobs } }) {
-      const leased = await jobs.lease(`${worker} (token ${token?.name ?? "?"})`, platform, waitSeconds * 1000, () => request.raw.destroyed || reply.raw.destroyed);
+      const leased = await jobs.lease(
+        `${worker} (token ${token?.name ?? "?"})`,
+        platform,
+        waitSeconds * 1000,
+        () => request.raw.destroyed || reply.raw.destroyed,
+      );
       return leased ?? reply.code(204).send();
     },
   }),

@@ -54,7 +54,10 @@ export async function lockDatabase(db: string): Promise<ServerLock> {
   } catch (error) {
     const message = (error as Error).message;
     if (/locked|busy/i.test(message)) {
-      throw new DatabaseError(`${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`, { cause: error });
+      throw new DatabaseError(
+        `${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`,
+        { cause: error },
+      );
     }
     throw new DatabaseError(`${lockPath(db)}: cannot take the server's lock (${message})`, { cause: error });
   }

@@ -64,7 +64,11 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 export async function startRegistryServer(given: ServerOptions): Promise<RunningServer> {
   // A relative --db (the README's `--db registry.db`) is the working directory's, once: the blobs beside it are
   // linked to from other folders, where a relative path would mean something else.
-  const options = { ...given, db: given.db === ":memory:" ? given.db : resolve(given.db), blobsDir: given.blobsDir === undefined ? undefined : resolve(given.blobsDir) };
+  const options = {
+    ...given,
+    db: given.db === ":memory:" ? given.db : resolve(given.db),
+    blobsDir: given.blobsDir === undefined ? undefined : resolve(given.blobsDir),
+  };
   const { log } = options;
   // Before anything reads the database: a second server must change nothing, not even import entries.
   const lock = await lockDatabase(options.db);

@@ -39,7 +39,8 @@ export function createToken(db: Database, scope: Scope, name?: string): TokenRec
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(chosen)) {
     throw new RegistryError(`token name "${chosen}": use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)`, { exitCode: 2 });
   }
-  if (db.prepare("SELECT 1 FROM tokens WHERE name = ?").get(chosen)) throw new RegistryError(`a token named "${chosen}" exists already; choose another --name`, { exitCode: 2 });
+  if (db.prepare("SELECT 1 FROM tokens WHERE name = ?").get(chosen))
+    throw new RegistryError(`a token named "${chosen}" exists already; choose another --name`, { exitCode: 2 });
   const createdAt = now();
   db.prepare("INSERT INTO tokens (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)").run(id, chosen, scope, hashOf(token), createdAt);
   return { id, name: chosen, scope, createdAt, revokedAt: undefined, token };

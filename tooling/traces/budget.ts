@@ -3,7 +3,6 @@
 import type { ComparisonMetrics, ComparisonVerdict } from "../../src/contract/records/comparison.ts";
 import type { RunPrecision } from "./precision.ts";
 
-
 /**
  * allowed relative L2 = max(floor u, growth inherited + c1 u + c2 sqrt(n) uAcc), u the sum of both runs'
  * rounding units for the module (storage or matmul/convolution, the coarser), uAcc their accumulation units,

@@ -45,15 +45,24 @@ function keyed(modules: readonly ModuleCall[]): Map<string, ModuleCall> {
 
 function checkComparable(a: TraceIndex, b: TraceIndex): void {
   if (a.checkpoint.sha256 !== b.checkpoint.sha256) {
-    throw new IncomparableTracesError(`the traces are of different checkpoints: A ${a.checkpoint.checkpointId ?? ""} sha256 ${a.checkpoint.sha256}, B ${b.checkpoint.checkpointId ?? ""} sha256 ${b.checkpoint.sha256}`.replace(/  +/g, " "));
+    throw new IncomparableTracesError(
+      `the traces are of different checkpoints: A ${a.checkpoint.checkpointId ?? ""} sha256 ${a.checkpoint.sha256}, B ${b.checkpoint.checkpointId ?? ""} sha256 ${b.checkpoint.sha256}`.replace(
+        /  +/g,
+        " ",
+      ),
+    );
   }
   if (a.input.sha256 !== b.input.sha256 || JSON.stringify(a.input.tensors) !== JSON.stringify(b.input.tensors) || a.steps !== b.steps) {
-    throw new IncomparableTracesError(`the traces have different inputs: A seed ${a.input.seed} ${JSON.stringify(a.input.tensors.map((t) => t.shape))} x${a.steps} steps (${a.input.sha256.slice(0, 12)}), B seed ${b.input.seed} ${JSON.stringify(b.input.tensors.map((t) => t.shape))} x${b.steps} steps (${b.input.sha256.slice(0, 12)})`);
-  }  // Final outputs are whole, or sampled at the same positions when both runs kept the same number.
+    throw new IncomparableTracesError(
+      `the traces have different inputs: A seed ${a.input.seed} ${JSON.stringify(a.input.tensors.map((t) => t.shape))} x${a.steps} steps (${a.input.sha256.slice(0, 12)}), B seed ${b.input.seed} ${JSON.stringify(b.input.tensors.map((t) => t.shape))} x${b.steps} steps (${b.input.sha256.slice(0, 12)})`,
+    );
+  } // Final outputs are whole, or sampled at the same positions when both runs kept the same number.
   for (const [i, fa] of a.finalOutputs.entries()) {
     const fb = b.finalOutputs[i];
     if (fb && fa.values.count !== fb.values.count) {
-      throw new IncomparableTracesError(`final output "${fa.name}" has ${fa.values.count} values in A and ${fb.values.count} in B (of ${fa.shape.reduce((x, y) => x * y, 1)}): make both traces with the same log-run --final-samples`);
+      throw new IncomparableTracesError(
+        `final output "${fa.name}" has ${fa.values.count} values in A and ${fb.values.count} in B (of ${fa.shape.reduce((x, y) => x * y, 1)}): make both traces with the same log-run --final-samples`,
+      );
     }
   }
 }
@@ -131,7 +140,10 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
         const inputAllowed = allowedRelL2(pa, pb, "", worstSoFar, reductionLength(ma, o));
         if (o === 0 && inputError !== null && !(inputError <= inputAllowed)) {
           verdict = "divergent";
-          inputReasons.set(ma.index, `its input already differs by relative L2 ${inputError.toExponential(2)}, more than the modules before it explain (${inputAllowed.toExponential(2)} allowed): an operation outside the recorded modules`);
+          inputReasons.set(
+            ma.index,
+            `its input already differs by relative L2 ${inputError.toExponential(2)}, more than the modules before it explain (${inputAllowed.toExponential(2)} allowed): an operation outside the recorded modules`,
+          );
         }
         modules.push({ index: ma.index, name: ma.name, type: ma.type, step: ma.step, output: o, verdict, metrics, addedError, allowedRelL2: allowed });
       } else {
@@ -143,7 +155,10 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
       }
     }
   }
-  const unaligned = [...ka.keys()].filter((k) => !kb.has(k)).map((k) => `only in A: ${k}`).concat([...kb.keys()].filter((k) => !ka.has(k)).map((k) => `only in B: ${k}`));
+  const unaligned = [...ka.keys()]
+    .filter((k) => !kb.has(k))
+    .map((k) => `only in A: ${k}`)
+    .concat([...kb.keys()].filter((k) => !ka.has(k)).map((k) => `only in B: ${k}`));
   const finalOutputs = a.index.finalOutputs.map((fa, i) => {
     const { metrics, tail } = take();
     if (!byPrecision) return { name: fa.name, verdict: verdictOf(metrics), metrics };
@@ -155,10 +170,15 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const firstFinal = finalOutputs.find((f) => f.verdict === "divergent");
   const all: ComparisonVerdict[] = [...modules.map((m) => m.verdict), ...finalOutputs.map((f) => f.verdict)];
   const verdict: ComparisonVerdict = all.includes("divergent") ? "divergent" : all.every((v) => v === "equivalent") ? "equivalent" : "within-tolerance";
-  const reason = first ? (first.metrics.nanMismatches || first.metrics.infMismatches ? reasonOf(first) : inputReasons.get(first.index) ?? reasonOf(first)) : "";
+  const reason = first
+    ? first.metrics.nanMismatches || first.metrics.infMismatches
+      ? reasonOf(first)
+      : (inputReasons.get(first.index) ?? reasonOf(first))
+    : "";
   const judged = byPrecision ? `the precision of the runs (A ${describePrecision(pa)}, B ${describePrecision(pb)})` : `the ${tolerance.name} profile`;
   let summary: string;
-  if (verdict === "divergent") summary = `divergent ${byPrecision ? "beyond" : "under"} ${judged}; first at ${first?.name ?? firstFinal?.name ?? "the final output"}: ${reason || (firstFinal ? reasonOf(firstFinal) : "final outputs differ")}`;
+  if (verdict === "divergent")
+    summary = `divergent ${byPrecision ? "beyond" : "under"} ${judged}; first at ${first?.name ?? firstFinal?.name ?? "the final output"}: ${reason || (firstFinal ? reasonOf(firstFinal) : "final outputs differ")}`;
   else if (byPrecision) {
     const worst = Math.max(0, ...modules.map((m) => (m.metrics.relL2 ?? 0) / (m.allowedRelL2 || Infinity)));
     summary = `${verdict === "equivalent" ? "equivalent" : "within-tolerance of"} ${judged} across ${modules.length} module outputs${verdict === "equivalent" ? "" : `; the worst used ${(worst * 100).toFixed(0)}% of its error budget`}`;
@@ -167,7 +187,9 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
     kind: "compare-runs",
     resultVersion: 1,
     runId: randomUUID(),
-    ...(b.index.checkpoint.checkpointId ?? a.index.checkpoint.checkpointId ? { checkpointId: (b.index.checkpoint.checkpointId ?? a.index.checkpoint.checkpointId)! } : {}),
+    ...((b.index.checkpoint.checkpointId ?? a.index.checkpoint.checkpointId)
+      ? { checkpointId: (b.index.checkpoint.checkpointId ?? a.index.checkpoint.checkpointId)! }
+      : {}),
     checkpointSha256: a.index.checkpoint.sha256,
     inputSha256: a.index.input.sha256,
     reference: side(a.index),

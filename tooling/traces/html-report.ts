@@ -10,9 +10,13 @@ const colour: Record<string, string> = { equivalent: "#2e7d32", "within-toleranc
 function chart(result: ComparisonResult): string {
   const rows = result.modules;
   const byBudget = result.budget !== undefined;
-  const width = 960, height = 280, left = 60, bottom = 30, top = 10;
+  const width = 960,
+    height = 280,
+    left = 60,
+    bottom = 30,
+    top = 10;
   const floor = byBudget ? 1e-4 : 1e-17;
-  const measure = (m: ComparisonResult["modules"][number]) => (byBudget ? (m.metrics.relL2 ?? 0) / (m.allowedRelL2 || Infinity) : m.metrics.maxAbs ?? 0);
+  const measure = (m: ComparisonResult["modules"][number]) => (byBudget ? (m.metrics.relL2 ?? 0) / (m.allowedRelL2 || Infinity) : (m.metrics.maxAbs ?? 0));
   const values = rows.map((m) => (m.metrics.nanMismatches || m.metrics.infMismatches ? Infinity : Math.max(measure(m), floor)));
   const finite = values.filter(Number.isFinite);
   const limit = byBudget ? 1 : result.profile.atol;
@@ -29,7 +33,10 @@ function chart(result: ComparisonResult): string {
     })
     .join("");
   const ticks = [];
-  for (let e = Math.ceil(lo); e <= Math.floor(hi); e += byBudget ? 1 : 2) ticks.push(`<text x="${left - 6}" y="${y(10 ** e) + 4}" text-anchor="end">1e${e}</text><line x1="${left}" x2="${width - 10}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#eee"/>`);
+  for (let e = Math.ceil(lo); e <= Math.floor(hi); e += byBudget ? 1 : 2)
+    ticks.push(
+      `<text x="${left - 6}" y="${y(10 ** e) + 4}" text-anchor="end">1e${e}</text><line x1="${left}" x2="${width - 10}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#eee"/>`,
+    );
   const label = byBudget ? "budget" : `atol ${result.profile.atol}`;
   const line = `<line x1="${left}" x2="${width - 10}" y1="${y(limit)}" y2="${y(limit)}" stroke="#c62828" stroke-dasharray="4 3"/><text x="${width - 12}" y="${y(limit) - 4}" text-anchor="end" fill="#c62828">${label}</text>`;
   const aria = byBudget ? "relative L2 error over the allowed error per module, log scale" : "max absolute error per module, log scale";
@@ -38,9 +45,13 @@ function chart(result: ComparisonResult): string {
 
 export function htmlReport(result: ComparisonResult): string {
   const rows = result.modules
-    .map((m) => `<tr class="${m.verdict}"><td>${m.index}</td><td><code>${escape(m.name)}</code>${m.output ? `[${m.output}]` : ""}</td><td>${escape(m.type.split(".").pop() ?? "")}</td><td>${m.verdict}</td><td>${num(m.metrics.maxAbs)}</td><td>${num(m.metrics.meanAbs)}</td><td>${num(m.metrics.maxRel)}</td><td>${num(m.metrics.relL2)}</td><td>${m.metrics.cosine === null ? "–" : m.metrics.cosine.toFixed(6)}</td><td>${(m.metrics.outsideShare * 100).toFixed(1)}%</td><td>${m.metrics.nanMismatches}/${m.metrics.infMismatches}</td><td>${num(m.addedError)}</td><td>${m.allowedRelL2 === undefined ? "–" : num(m.allowedRelL2)}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr class="${m.verdict}"><td>${m.index}</td><td><code>${escape(m.name)}</code>${m.output ? `[${m.output}]` : ""}</td><td>${escape(m.type.split(".").pop() ?? "")}</td><td>${m.verdict}</td><td>${num(m.metrics.maxAbs)}</td><td>${num(m.metrics.meanAbs)}</td><td>${num(m.metrics.maxRel)}</td><td>${num(m.metrics.relL2)}</td><td>${m.metrics.cosine === null ? "–" : m.metrics.cosine.toFixed(6)}</td><td>${(m.metrics.outsideShare * 100).toFixed(1)}%</td><td>${m.metrics.nanMismatches}/${m.metrics.infMismatches}</td><td>${num(m.addedError)}</td><td>${m.allowedRelL2 === undefined ? "–" : num(m.allowedRelL2)}</td></tr>`,
+    )
     .join("\n");
-  const describe = (s: ComparisonResult["reference"]) => escape(`${s.platformKey}, ${s.device}, ${s.dtype}${s.torch ? `, torch ${s.torch}` : ""}${s.accelerator ? `, ${s.accelerator}` : ""}`);
+  const describe = (s: ComparisonResult["reference"]) =>
+    escape(`${s.platformKey}, ${s.device}, ${s.dtype}${s.torch ? `, torch ${s.torch}` : ""}${s.accelerator ? `, ${s.accelerator}` : ""}`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>compare-runs: ${escape(result.verdict)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1b1f24}table{border-collapse:collapse;font-size:12px}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}td:nth-child(2),td:nth-child(3){text-align:left}.divergent td{background:#fdecea}.verdict{font-size:1.4rem;color:${colour[result.verdict]}}svg{width:100%;max-width:960px;border:1px solid #ddd}</style></head>

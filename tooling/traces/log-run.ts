@@ -143,7 +143,11 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
       modules: result.modules,
       finalOutputs: result.finalOutputs,
     });
-    if (!parsed.success) throw new LogRunError(`the run's answer is not a trace: ${problemsFromZod(parsed.error, result).slice(0, 3).map(formatProblem).join("; ")}`, "checkpoint");
+    if (!parsed.success)
+      throw new LogRunError(
+        `the run's answer is not a trace: ${problemsFromZod(parsed.error, result).slice(0, 3).map(formatProblem).join("; ")}`,
+        "checkpoint",
+      );
     await writeFileAtomic(join(out, "index.json"), formatJson(parsed.data));
     return parsed.data;
   } finally {
@@ -171,7 +175,11 @@ function runResult(harness: HarnessRun, options: Pick<LogRunOptions, "timeoutMs"
   }
   const probe = report.stages.find((s) => s.name === "probe");
   const probed = stepAnswer(probe)?.environment as Record<string, unknown> | undefined;
-  if (!probe || probe.exitCode !== 0 || !probed) throw new LogRunError(`importing torch in the environment, before any of the checkpoint's code, failed (${probe?.timedOut ? "time limit" : (probe?.signal ?? `exit ${probe?.exitCode}`)}): ${lastLines(probe?.output ?? "", 3)}`, "environment");
+  if (!probe || probe.exitCode !== 0 || !probed)
+    throw new LogRunError(
+      `importing torch in the environment, before any of the checkpoint's code, failed (${probe?.timedOut ? "time limit" : (probe?.signal ?? `exit ${probe?.exitCode}`)}): ${lastLines(probe?.output ?? "", 3)}`,
+      "environment",
+    );
   const step = report.stages.find((s) => s.name === "run");
   if (!step) throw new LogRunError("the run step did not start", "environment");
   const tail = lastLines(step.output, 15);
@@ -184,9 +192,14 @@ function runResult(harness: HarnessRun, options: Pick<LogRunOptions, "timeoutMs"
   }
   const environment = (answer.environment ?? {}) as Record<string, unknown>;
   const forged: string[] = [];
-  if (environment.torch !== probed.torch) forged.push(`it reports torch ${strangerText(String(environment.torch), 60)}, torch is ${strangerText(String(probed.torch), 60)}`);
+  if (environment.torch !== probed.torch)
+    forged.push(`it reports torch ${strangerText(String(environment.torch), 60)}, torch is ${strangerText(String(probed.torch), 60)}`);
   if (environment.python !== python) forged.push(`it reports Python ${strangerText(String(environment.python), 60)}, Python is ${python}`);
-  if (forged.length > 0) throw new LogRunError(`refused: the run's answer contradicts what the host established before running it, so code from the checkpoint wrote it: ${forged.join("; ")}`, "checkpoint");
+  if (forged.length > 0)
+    throw new LogRunError(
+      `refused: the run's answer contradicts what the host established before running it, so code from the checkpoint wrote it: ${forged.join("; ")}`,
+      "checkpoint",
+    );
   for (const copied of report.outputs ?? []) {
     if (copied.missing || copied.tooLarge) throw new LogRunError(`the run left no usable ${copied.path} (${copied.missing ?? "over the cap"})`, "checkpoint");
   }

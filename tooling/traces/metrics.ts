@@ -24,7 +24,8 @@ function accumulate(as: readonly Float64Array[], bs: readonly Float64Array[], at
     const a = as[q]!;
     const b = bs[q]!;
     const n = Math.min(a.length, b.length);
-    let finiteCount = 0, aSq = 0;
+    let finiteCount = 0,
+      aSq = 0;
     for (let i = 0; i < n; i++) {
       const x = a[i]!;
       const y = b[i]!;
@@ -36,7 +37,17 @@ function accumulate(as: readonly Float64Array[], bs: readonly Float64Array[], at
     }
     // The tail: rounding is relative to each value, and near zero the reference's RMS sets the scale.
     const rms = finiteCount ? Math.sqrt(aSq / finiteCount) : 0;
-    let count = 0, maxAbs = 0, sumAbs = 0, maxRel = 0, outside = 0, nan = 0, inf = 0, diffSq = 0, bSq = 0, dot = 0, tail = 0;
+    let count = 0,
+      maxAbs = 0,
+      sumAbs = 0,
+      maxRel = 0,
+      outside = 0,
+      nan = 0,
+      inf = 0,
+      diffSq = 0,
+      bSq = 0,
+      dot = 0,
+      tail = 0;
     for (let i = 0; i < n; i++) {
       const x = a[i]!;
       const y = b[i]!;
@@ -97,10 +108,19 @@ function accumulate(as: readonly Float64Array[], bs: readonly Float64Array[], at
 /** The metrics and tail error of each pair, all sums made first (see accumulate), the records after. */
 export function measurePairs(pairs: ReadonlyArray<readonly [Float64Array, Float64Array]>, tolerance: Tolerance): PairMeasure[] {
   const acc = new Float64Array(pairs.length * fields);
-  accumulate(pairs.map((p) => p[0]), pairs.map((p) => p[1]), tolerance.atol, tolerance.rtol, acc);
+  accumulate(
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+    tolerance.atol,
+    tolerance.rtol,
+    acc,
+  );
   return pairs.map((_, q) => {
     const at = (field: number) => acc[q * fields + field]!;
-    const count = at(0), aSq = at(8), bSq = at(9), dot = at(10);
+    const count = at(0),
+      aSq = at(8),
+      bSq = at(9),
+      dot = at(10);
     const compared = count + at(5) + at(6);
     return {
       metrics: {
@@ -127,4 +147,3 @@ export function verdictOf(m: ComparisonMetrics): ComparisonVerdict {
   if (m.nanMismatches > 0 || m.infMismatches > 0 || m.outsideShare > 0) return "divergent";
   return m.maxAbs === null || m.maxAbs === 0 ? "equivalent" : "within-tolerance";
 }
-

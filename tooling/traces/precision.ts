@@ -25,7 +25,8 @@ export interface RunPrecision {
   source: "recorded" | "tf32 flags" | "dtype";
 }
 
-const record = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const coarser = (a: string, b: string) => ((unitRoundoff[b] ?? 0) > (unitRoundoff[a] ?? 0) ? b : a);
 
 /** float32 matmul inputs under torch.set_float32_matmul_precision: "high" allows TF32, "medium" bfloat16. */
@@ -83,7 +84,12 @@ export function describeUnit(u: number): string {
 }
 
 export function describePrecision(p: RunPrecision): string {
-  const settings = p.source === "recorded" ? "settings recorded" : p.source === "tf32 flags" ? "TF32 flags recorded, other settings inferred" : "settings not recorded, inferred from the dtype";
+  const settings =
+    p.source === "recorded"
+      ? "settings recorded"
+      : p.source === "tf32 flags"
+        ? "TF32 flags recorded, other settings inferred"
+        : "settings not recorded, inferred from the dtype";
   const matmul = p.matmul === p.dtype ? "" : `, matmul ${p.matmul} (u = ${describeUnit(p.matmulUnit)})`;
   return `${p.dtype} (u = ${describeUnit(p.storageUnit)}${matmul}; ${settings})`;
 }

@@ -53,7 +53,8 @@ export async function readTrace(dir: string): Promise<Trace> {
     throw error;
   }
   const parsed = traceIndex.safeParse(doc);
-  if (!parsed.success) throw new TraceError(`${join(dir, "index.json")}: not a log-run trace:\n${problemsFromZod(parsed.error, doc).slice(0, 10).map(formatProblem).join("\n")}`);
+  if (!parsed.success)
+    throw new TraceError(`${join(dir, "index.json")}: not a log-run trace:\n${problemsFromZod(parsed.error, doc).slice(0, 10).map(formatProblem).join("\n")}`);
   const floats = await reading;
   const files = new Map<string, Float64Array>(floatFiles.map((name, i) => [name, floats[i]!]));
   return {

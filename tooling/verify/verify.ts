@@ -8,7 +8,13 @@
 // is the only thing the checkpoint's code could forge, and it is refused when it contradicts those facts.
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { checkpointOutputMaxChars, type Fault, type PlatformFingerprint, type VerificationResult, type VerificationStatus } from "../../src/contract/records/verification.ts";
+import {
+  checkpointOutputMaxChars,
+  type Fault,
+  type PlatformFingerprint,
+  type VerificationResult,
+  type VerificationStatus,
+} from "../../src/contract/records/verification.ts";
 import { strangerText } from "../../src/text/control.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { platformKeyOf } from "../../src/platform/platform-key.ts";
@@ -28,7 +34,8 @@ export interface VerifyOptions extends EnvironmentSettings {
  * ("DefaultCPUAllocator: can't allocate memory") and CUDA's ("CUDA out of memory", torch.OutOfMemoryError),
  * C++'s std::bad_alloc, and the system's ENOMEM.
  */
-const allocationFailure = /MemoryError|OutOfMemoryError|DefaultCPUAllocator: can't allocate memory|CUDA out of memory|bad_alloc|Cannot allocate memory|out of memory/i;
+const allocationFailure =
+  /MemoryError|OutOfMemoryError|DefaultCPUAllocator: can't allocate memory|CUDA out of memory|bad_alloc|Cannot allocate memory|out of memory/i;
 
 export interface Verdict {
   status: VerificationStatus;
@@ -92,7 +99,13 @@ export interface HostFacts {
 export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
   const { run, report } = harness;
   if (!report) {
-    if (run.timedOut) return verdict("timeout", "checkpoint", false, `no answer within the time limit (${run.seconds.toFixed(1)} s); the sandbox and everything in it were killed`);
+    if (run.timedOut)
+      return verdict(
+        "timeout",
+        "checkpoint",
+        false,
+        `no answer within the time limit (${run.seconds.toFixed(1)} s); the sandbox and everything in it were killed`,
+      );
     return environmentError(harness.noReport ?? "the harness gave no report", { exitCode: run.exitCode, signal: run.signal });
   }
   const stage = (name: string) => report.stages.find((s) => s.name === name);
@@ -108,13 +121,23 @@ export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
   const error = errorOf((answer?.load as Record<string, unknown> | undefined)?.error);
   const words = checkpointWords(load, error);
   const withWords = (v: Verdict): Verdict => (words ? { ...v, checkpointOutput: words } : v);
-  if (load.timedOut) return withWords(verdict("timeout", "checkpoint", false, `no answer within the time limit (${load.seconds.toFixed(1)} s); the sandbox and everything in it were killed`));
+  if (load.timedOut)
+    return withWords(
+      verdict("timeout", "checkpoint", false, `no answer within the time limit (${load.seconds.toFixed(1)} s); the sandbox and everything in it were killed`),
+    );
   if (!answer) {
     if (load.messageTooLarge) return withWords(verdict("unpickle-error", "checkpoint", true, "the loader's answer was over its cap"));
     // SIGKILL comes from the host's out-of-memory killer (the memory limit makes allocations fail instead).
-    if (load.signal === "SIGKILL") return withWords(environmentError("the loader was killed (SIGKILL), as the host's out-of-memory killer does", { signal: load.signal }));
-    if (allocationFailure.test(load.output)) return withWords(verdict("out-of-memory", "checkpoint", true, "ran out of memory under the limit", { signal: load.signal, exitCode: load.exitCode }));
-    return withWords(verdict("unpickle-error", "checkpoint", true, `the loader died (${load.signal ?? `exit ${load.exitCode}`}) without a result`, { signal: load.signal, exitCode: load.exitCode }));
+    if (load.signal === "SIGKILL")
+      return withWords(environmentError("the loader was killed (SIGKILL), as the host's out-of-memory killer does", { signal: load.signal }));
+    if (allocationFailure.test(load.output))
+      return withWords(verdict("out-of-memory", "checkpoint", true, "ran out of memory under the limit", { signal: load.signal, exitCode: load.exitCode }));
+    return withWords(
+      verdict("unpickle-error", "checkpoint", true, `the loader died (${load.signal ?? `exit ${load.exitCode}`}) without a result`, {
+        signal: load.signal,
+        exitCode: load.exitCode,
+      }),
+    );
   }
   const claimed = answer.status;
   const loadDetail = answer.load as Record<string, unknown> | undefined;
@@ -124,7 +147,16 @@ export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
   }
   if (claimed === "ok") {
     const forged = contradictions(answer, probeAnswer, facts);
-    if (forged.length > 0) return withWords(verdict("refused-unsafe", "checkpoint", true, `the loader's answer contradicts what the host established before loading, so code from the checkpoint wrote it: ${forged.join("; ")}`, { forged }));
+    if (forged.length > 0)
+      return withWords(
+        verdict(
+          "refused-unsafe",
+          "checkpoint",
+          true,
+          `the loader's answer contradicts what the host established before loading, so code from the checkpoint wrote it: ${forged.join("; ")}`,
+          { forged },
+        ),
+      );
     return withWords(verdict("ok", "none", true, "torch.load(weights_only=False) loaded the checkpoint"));
   }
   if (claimed === "missing-module") {
@@ -133,9 +165,18 @@ export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
   }
   if (claimed === "refused-unsafe" || claimed === "unpickle-error") {
     const traceback = typeof loadDetail?.traceback === "string" ? strangerTail(loadDetail.traceback, 4000) : undefined;
-    return withWords(verdict(claimed, "checkpoint", true, `${error?.type ?? "error"}: ${error?.message ?? ""}`.slice(0, 300), { error, ...(traceback ? { traceback } : {}) }));
+    return withWords(
+      verdict(claimed, "checkpoint", true, `${error?.type ?? "error"}: ${error?.message ?? ""}`.slice(0, 300), { error, ...(traceback ? { traceback } : {}) }),
+    );
   }
-  return withWords(verdict("refused-unsafe", "checkpoint", true, `the loader answered a status it never gives (${strangerText(JSON.stringify(claimed) ?? "none", 80)}), so code from the checkpoint wrote it`));
+  return withWords(
+    verdict(
+      "refused-unsafe",
+      "checkpoint",
+      true,
+      `the loader answered a status it never gives (${strangerText(JSON.stringify(claimed) ?? "none", 80)}), so code from the checkpoint wrote it`,
+    ),
+  );
 }
 
 /** What an "ok" from the load step says that the host knows to be false. */
@@ -145,7 +186,8 @@ function contradictions(answer: Record<string, unknown>, probe: Record<string, u
   const absent = facts.pickleModules.filter((m) => !importable.has(m));
   if (absent.length > 0) found.push(`it reports ok, but the pickle imports ${absent.join(", ")}, which ${absent.length === 1 ? "is" : "are"} not installed`);
   const probed = (probe.environment ?? {}) as Record<string, unknown>;
-  if (answer.torch !== probed.torch) found.push(`it reports torch ${strangerText(String(answer.torch), 60)}, torch is ${strangerText(String(probed.torch), 60)}`);
+  if (answer.torch !== probed.torch)
+    found.push(`it reports torch ${strangerText(String(answer.torch), 60)}, torch is ${strangerText(String(probed.torch), 60)}`);
   if (answer.python !== facts.installed.python) found.push(`it reports Python ${strangerText(String(answer.python), 60)}, Python is ${facts.installed.python}`);
   return found;
 }
@@ -164,12 +206,15 @@ function fingerprintOf(harness: HarnessRun, installed: InstalledFacts): { platfo
     python: installed.python,
     ...(text(probed.torch) ? { torch: text(probed.torch)! } : {}),
     cudaAvailable: probed.cudaAvailable === true,
-    ...(probed.cudaVersion === null || typeof probed.cudaVersion === "string" ? { cudaVersion: probed.cudaVersion === null ? null : text(probed.cudaVersion)! } : {}),
+    ...(probed.cudaVersion === null || typeof probed.cudaVersion === "string"
+      ? { cudaVersion: probed.cudaVersion === null ? null : text(probed.cudaVersion)! }
+      : {}),
     mpsAvailable: probed.mpsAvailable === true,
     ...(text(probed.accelerator) ? { accelerator: text(probed.accelerator)! } : {}),
   };
   const torch = installedVersion(installed, "torch");
-  if (!sameVersion(probed.torch, torch)) return { platform, problem: `torch reports version ${platform.torch ?? "?"} but the environment holds torch ${torch ?? "(none)"}` };
+  if (!sameVersion(probed.torch, torch))
+    return { platform, problem: `torch reports version ${platform.torch ?? "?"} but the environment holds torch ${torch ?? "(none)"}` };
   return { platform };
 }
 
@@ -211,11 +256,25 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
   const prepared = await prepare(file, options);
   const base = recordBase(file, prepared);
   if (prepared.refused) {
-    return { ...base, status: prepared.refused.status, fault: "checkpoint", deterministic: true, summary: strangerText(prepared.refused.summary, 1000), detail: { flagged: prepared.refused.flagged.map((name) => strangerText(name, 300)) } };
+    return {
+      ...base,
+      status: prepared.refused.status,
+      fault: "checkpoint",
+      deterministic: true,
+      summary: strangerText(prepared.refused.summary, 1000),
+      detail: { flagged: prepared.refused.flagged.map((name) => strangerText(name, 300)) },
+    };
   }
   if (prepared.installFailure) {
     const { summary, reason, log, kind } = prepared.installFailure;
-    return { ...base, status: kind.status, fault: kind.fault, deterministic: kind.deterministic, summary: strangerText(summary, 300), detail: { cause: kind.cause, reason: strangerText(reason ?? "", 4000), log: strangerTail(log, 8000) } };
+    return {
+      ...base,
+      status: kind.status,
+      fault: kind.fault,
+      deterministic: kind.deterministic,
+      summary: strangerText(summary, 300),
+      detail: { cause: kind.cause, reason: strangerText(reason ?? "", 4000), log: strangerTail(log, 8000) },
+    };
   }
   const env = prepared.env!;
   const installed = prepared.installed!;

@@ -19,7 +19,10 @@ const mayPass = /did not finish within|timed? ?out|out of memory|memory limit/i;
 
 /** The line that says why: log-run's own last line, else the command's error line, else the last line. */
 function reasonLine(command: string, stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const own = lines.findLast((l) => new RegExp(`^${command} failed \\((checkpoint|environment)\\): .`).test(l));
   if (own) return own.replace(/^[^:]*:\s*/, "");
   const error = lines.find((l) => l.startsWith(`registry ${command}: `));

@@ -34,7 +34,10 @@ export const workerLease = z.object({
     checkpoint: z.object({
       id: checkpointId,
       url,
-      sha256: z.string().regex(/^[0-9a-f]{64}$/, "a lowercase sha256").optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, "a lowercase sha256")
+        .optional(),
       sizeBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     }),
     dtype: z.enum(["float64", "float32", "float16", "bfloat16"]).optional(),

@@ -109,12 +109,19 @@ export async function checkpointOnHost(lease: Lease, settings: JobSettings, sign
     const another = await known();
     if (another) return another;
     // Keyed by the URL (no digest given): `url-<hash>.ckpt`, renamed below to its digest.
-    const part = await cachedCheckpoint(url, { sizeBytes }, { cacheDir, timeoutMs: settings.downloadTimeoutMs, allowPrivateNetwork: settings.allowPrivateNetwork });
+    const part = await cachedCheckpoint(
+      url,
+      { sizeBytes },
+      { cacheDir, timeoutMs: settings.downloadTimeoutMs, allowPrivateNetwork: settings.allowPrivateNetwork },
+    );
     const actual = await sha256OfFile(part);
     const size = (await stat(part)).size;
     if (sha256 && actual !== sha256) {
       await rm(part, { force: true });
-      throw new OtherFileError(`${url} served ${size} bytes with sha256 ${actual}, not the job's file ${sha256}; the download was discarded`, { sha256: actual, sizeBytes: size });
+      throw new OtherFileError(`${url} served ${size} bytes with sha256 ${actual}, not the job's file ${sha256}; the download was discarded`, {
+        sha256: actual,
+        sizeBytes: size,
+      });
     }
     const path = childOf(cacheDir, `${actual}.ckpt`);
     if (existsSync(path)) await rm(part, { force: true });
@@ -125,7 +132,10 @@ export async function checkpointOnHost(lease: Lease, settings: JobSettings, sign
 }
 
 /** Runs a registry command as a child that dies with this worker; its group is killed when `signal` aborts. */
-async function registryCommand(args: string[], signal: AbortSignal): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string; aborted: boolean }> {
+async function registryCommand(
+  args: string[],
+  signal: AbortSignal,
+): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string; aborted: boolean }> {
   const child = execa(process.execPath, [cli, ...args], {
     reject: false,
     detached: true,
@@ -165,7 +175,12 @@ async function registryCommand(args: string[], signal: AbortSignal): Promise<{ e
  */
 export const finalSamples = 1_048_576;
 
-async function verifyUnpickling(file: HostFile, work: string, settings: JobSettings, signal: AbortSignal): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+async function verifyUnpickling(
+  file: HostFile,
+  work: string,
+  settings: JobSettings,
+  signal: AbortSignal,
+): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
   const out = childOf(work, "result.json");
   const run = await registryCommand(["verify-unpickling", file.path, "--out", out, ...settings.commandOptions], signal);
   if (run.aborted) return "aborted";
@@ -179,15 +194,40 @@ async function verifyUnpickling(file: HostFile, work: string, settings: JobSetti
     doc = undefined;
   }
   const record = verificationResult.safeParse(doc);
-  if (!record.success) return { status: "failed", fault: "environment", deterministic: false, reason: "verify-unpickling wrote a record this worker cannot read (an older or newer registry?)" };
+  if (!record.success)
+    return {
+      status: "failed",
+      fault: "environment",
+      deterministic: false,
+      reason: "verify-unpickling wrote a record this worker cannot read (an older or newer registry?)",
+    };
   const failure = recordFailure(record.data);
   const result = doc as Record<string, unknown>;
   return failure ? { status: "failed", ...failure, result } : { status: "done", result };
 }
 
-async function logRun(lease: Lease, file: HostFile, work: string, server: JobServer, settings: JobSettings, signal: AbortSignal): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+async function logRun(
+  lease: Lease,
+  file: HostFile,
+  work: string,
+  server: JobServer,
+  settings: JobSettings,
+  signal: AbortSignal,
+): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
   const out = childOf(work, "trace");
-  const args = ["log-run", file.path, "--out", out, "--device", deviceOf(lease.job.platform), "--dtype", lease.job.dtype ?? "float32", "--final-samples", String(finalSamples), ...settings.commandOptions];
+  const args = [
+    "log-run",
+    file.path,
+    "--out",
+    out,
+    "--device",
+    deviceOf(lease.job.platform),
+    "--dtype",
+    lease.job.dtype ?? "float32",
+    "--final-samples",
+    String(finalSamples),
+    ...settings.commandOptions,
+  ];
   const run = await registryCommand(args, signal);
   if (run.aborted) return "aborted";
   if (run.exitCode !== 0) return { status: "failed", ...commandFailure("log-run", run) };
@@ -212,10 +252,18 @@ export async function runJob(lease: Lease, server: JobServer, settings: JobSetti
     } catch (error) {
       if (signal.aborted) return { attempt, status: "released", reason: "the worker stopped while downloading the checkpoint" };
       const observed = error instanceof OtherFileError ? { checkpoint: error.file } : {};
-      return { attempt, status: "failed", fault: "environment", deterministic: false, reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${(error as Error).message}`), ...observed };
+      return {
+        attempt,
+        status: "failed",
+        fault: "environment",
+        deterministic: false,
+        reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${(error as Error).message}`),
+        ...observed,
+      };
     }
     const checkpoint = { sha256: file.sha256, sizeBytes: file.sizeBytes };
-    const ended = job.kind === "verify-unpickling" ? await verifyUnpickling(file, work, settings, signal) : await logRun(lease, file, work, server, settings, signal);
+    const ended =
+      job.kind === "verify-unpickling" ? await verifyUnpickling(file, work, settings, signal) : await logRun(lease, file, work, server, settings, signal);
     if (ended === "aborted") return { attempt, status: "released", reason: `the worker stopped during ${job.kind}` };
     return { attempt, ...ended, checkpoint };
   } finally {

@@ -34,7 +34,11 @@ export class HttpJobServer implements JobServer {
     if (signal?.aborted) return undefined;
     let text: string;
     try {
-      const response = await this.#api.call("POST", "/jobs/lease", { json: { worker, platform, waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000, ...(signal ? { signal } : {}) });
+      const response = await this.#api.call("POST", "/jobs/lease", {
+        json: { worker, platform, waitSeconds },
+        timeoutMs: (waitSeconds + 30) * 1000,
+        ...(signal ? { signal } : {}),
+      });
       if (response.status === 204) return undefined;
       text = await readAnswer(response, maxLeaseBytes);
     } catch (error) {
@@ -75,7 +79,13 @@ export class HttpJobServer implements JobServer {
     const { size } = await stat(path);
     // Small files in one piece; large ones streamed.
     const body = size < 1024 * 1024 ? await readFile(path) : (Readable.toWeb(createReadStream(path)) as unknown as ReadableStream);
-    await (await this.#api.call("PUT", `/blobs/${sha256}`, { body, headers: { "content-type": "application/octet-stream", "content-length": String(size) }, timeoutMs: 30 * 60_000 })).arrayBuffer();
+    await (
+      await this.#api.call("PUT", `/blobs/${sha256}`, {
+        body,
+        headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+        timeoutMs: 30 * 60_000,
+      })
+    ).arrayBuffer();
     return sha256;
   }
 }

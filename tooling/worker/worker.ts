@@ -61,19 +61,28 @@ async function runLeased(options: WorkerOptions, lease: Lease): Promise<WorkerSu
   let lost = false;
   const stopping = () => controller.abort();
   options.stop.addEventListener("abort", stopping, { once: true });
-  const beat = setInterval(() => {
-    server.heartbeat(job.job, attempt).catch((error: unknown) => {
-      if (error instanceof ServerCallError && error.status === 409) {
-        lost = true;
-        log(`worker: lost the lease of job ${job.job}: ${error.message}; stopping it`);
-        controller.abort();
-      } else log(`worker: heartbeat of job ${job.job} failed: ${(error as Error).message}`);
-    });
-  }, Math.max(1_000, (leaseSeconds * 1000) / 3));
+  const beat = setInterval(
+    () => {
+      server.heartbeat(job.job, attempt).catch((error: unknown) => {
+        if (error instanceof ServerCallError && error.status === 409) {
+          lost = true;
+          log(`worker: lost the lease of job ${job.job}: ${error.message}; stopping it`);
+          controller.abort();
+        } else log(`worker: heartbeat of job ${job.job} failed: ${(error as Error).message}`);
+      });
+    },
+    Math.max(1_000, (leaseSeconds * 1000) / 3),
+  );
   log(`worker: job ${job.job}: ${job.kind} of ${job.checkpoint.id} on ${job.platform}${job.dtype ? ` in ${job.dtype}` : ""} (attempt ${attempt})`);
   try {
     // What goes wrong on this host (a full disk, a permission) fails the job as the environment's and the worker goes on.
-    const result = await (options.runJob ?? runJob)(lease, server, options.settings, controller.signal).catch((error: unknown): JobResultRequest => ({ attempt, status: "failed", fault: "environment", deterministic: false, reason: summaryLine(`the worker could not run the job: ${(error as Error).message}`) }));
+    const result = await (options.runJob ?? runJob)(lease, server, options.settings, controller.signal).catch((error: unknown): JobResultRequest => ({
+      attempt,
+      status: "failed",
+      fault: "environment",
+      deterministic: false,
+      reason: summaryLine(`the worker could not run the job: ${(error as Error).message}`),
+    }));
     if (lost) return { job: job.job, kind: job.kind, status: "lost" };
     const posted = await postResult(options, job.job, result);
     if (posted === "lost") {

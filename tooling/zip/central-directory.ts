@@ -60,10 +60,18 @@ function findEocd(tail: Uint8Array, tailOffset: number, source: string): number 
   const at = signatures.at(-1);
   if (at === undefined) return -1;
   if (at + EOCD_SIZE > tail.length || at + EOCD_SIZE + view(tail).getUint16(at + 20, true) !== tail.length) {
-    throw new ZipFormatError(source, "the last end-of-central-directory signature does not end the file (its comment length does not reach the end): refused", tailOffset + at);
+    throw new ZipFormatError(
+      source,
+      "the last end-of-central-directory signature does not end the file (its comment length does not reach the end): refused",
+      tailOffset + at,
+    );
   }
   if (signatures.length > 1) {
-    throw new ZipFormatError(source, `more than one end-of-central-directory signature (also at ${tailOffset + signatures[0]!}): another archive may hide in the comment or the data; refused`, tailOffset + at);
+    throw new ZipFormatError(
+      source,
+      `more than one end-of-central-directory signature (also at ${tailOffset + signatures[0]!}): another archive may hide in the comment or the data; refused`,
+      tailOffset + at,
+    );
   }
   return at;
 }
@@ -108,7 +116,10 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
   if (at < 0) {
     // torch.save wrote a bare pickle stream before torch 1.6 (and with _use_new_zipfile_serialization=False).
     const first = await source.read(0, Math.min(2, source.size));
-    const legacy = first[0] === 0x80 && first[1]! >= 2 ? " (it starts as a pickle: the legacy torch format, which is refused; re-save it with torch.save's default zip format)" : "";
+    const legacy =
+      first[0] === 0x80 && first[1]! >= 2
+        ? " (it starts as a pickle: the legacy torch format, which is refused; re-save it with torch.save's default zip format)"
+        : "";
     throw new ZipFormatError(source.name, `not a zip file: no end-of-central-directory record in the last 64 KiB${legacy}`, tailOffset);
   }
   const dv = view(tail);
@@ -125,7 +136,8 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
   const hasLocator = at >= 20 && dv.getUint32(at - 20, true) === ZIP64_LOCATOR;
   if (hasLocator) {
     const recordOffset = u64(dv, at - 20 + 8, source.name, tailOffset);
-    if (recordOffset + 56 > tailOffset + at - 20) throw new ZipFormatError(source.name, "ZIP64 end-of-central-directory record points past its locator", tailOffset + at - 20);
+    if (recordOffset + 56 > tailOffset + at - 20)
+      throw new ZipFormatError(source.name, "ZIP64 end-of-central-directory record points past its locator", tailOffset + at - 20);
     const record = view(await source.read(recordOffset, 56));
     if (record.getUint32(0, true) !== ZIP64_EOCD) throw new ZipFormatError(source.name, "bad ZIP64 end-of-central-directory signature", recordOffset);
     location = {
@@ -139,7 +151,11 @@ async function locateDirectory(source: ByteSource): Promise<DirectoryLocation> {
     throw new ZipFormatError(source.name, "the end-of-central-directory record asks for ZIP64 records, but there is no ZIP64 locator", tailOffset + at);
   }
   if (location.offset + location.size > location.end) {
-    throw new ZipFormatError(source.name, `central directory (${location.size} bytes at ${location.offset}) runs past the records that end it (at ${location.end})`, location.offset);
+    throw new ZipFormatError(
+      source.name,
+      `central directory (${location.size} bytes at ${location.offset}) runs past the records that end it (at ${location.end})`,
+      location.offset,
+    );
   }
   return location;
 }
@@ -167,7 +183,15 @@ function zip64Extra(extra: DataView, extraOffset: number, entry: ZipEntry, sourc
 }
 
 /** The central directory entry at `at` of `bytes` (which start at file offset `base`), and where the next begins. */
-function parseEntry(bytes: Uint8Array, dv: DataView, at: number, base: number, directoryStart: number, source: string, decoder: TextDecoder): { entry: ZipEntry; next: number } {
+function parseEntry(
+  bytes: Uint8Array,
+  dv: DataView,
+  at: number,
+  base: number,
+  directoryStart: number,
+  source: string,
+  decoder: TextDecoder,
+): { entry: ZipEntry; next: number } {
   const fileOffset = base + at;
   if (at + 46 > bytes.length) throw new ZipFormatError(source, "central directory entry overruns the central directory", fileOffset);
   if (dv.getUint32(at, true) !== CENTRAL_HEADER) throw new ZipFormatError(source, "bad central directory entry signature", fileOffset);
@@ -187,7 +211,11 @@ function parseEntry(bytes: Uint8Array, dv: DataView, at: number, base: number, d
   };
   zip64Extra(new DataView(bytes.buffer, bytes.byteOffset + at + 46 + nameLength, extraLength), fileOffset + 46 + nameLength, entry, source);
   if (entry.localHeaderOffset + 30 + entry.compressedSize > directoryStart) {
-    throw new ZipFormatError(source, `entry ${entry.name} (${entry.compressedSize} bytes at ${entry.localHeaderOffset}) runs past the start of the central directory`, fileOffset);
+    throw new ZipFormatError(
+      source,
+      `entry ${entry.name} (${entry.compressedSize} bytes at ${entry.localHeaderOffset}) runs past the start of the central directory`,
+      fileOffset,
+    );
   }
   return { entry, next };
 }
@@ -245,7 +273,9 @@ export async function readCentralDirectory(source: ByteSource, reading: Director
     // One request for the rest of the directory and, where they lie beside it, the members wanted next.
     // The hint comes from entries not yet checked: only ranges before the directory, of a bounded size.
     const directory = { offset: location.offset, length: location.size };
-    const hinted = (reading.alongside?.(lastEntries(location, source.name)) ?? []).filter((r) => r.offset + r.length <= location.offset && r.length <= maxHintedBytes);
+    const hinted = (reading.alongside?.(lastEntries(location, source.name)) ?? []).filter(
+      (r) => r.offset + r.length <= location.offset && r.length <= maxHintedBytes,
+    );
     await source.prefetch?.([directory, ...hinted]);
   }
   const bytes = await source.read(location.offset, location.size);
@@ -254,14 +284,17 @@ export async function readCentralDirectory(source: ByteSource, reading: Director
   const entries: ZipEntry[] = [];
   let at = 0;
   while (entries.length < location.count) {
-    if (at + 46 > bytes.length) throw new ZipFormatError(source.name, `central directory ends after ${entries.length} of ${location.count} entries`, location.offset + at);
+    if (at + 46 > bytes.length)
+      throw new ZipFormatError(source.name, `central directory ends after ${entries.length} of ${location.count} entries`, location.offset + at);
     const { entry, next } = parseEntry(bytes, dv, at, location.offset, location.offset, source.name, decoder);
     entries.push(entry);
     at = next;
   }
-  if (at !== bytes.length) throw new ZipFormatError(source.name, `the central directory holds ${bytes.length - at} bytes after its last entry: refused`, location.offset + at);
+  if (at !== bytes.length)
+    throw new ZipFormatError(source.name, `the central directory holds ${bytes.length - at} bytes after its last entry: refused`, location.offset + at);
   const hidden = eocdSignatures(bytes)[0];
-  if (hidden !== undefined) throw new ZipFormatError(source.name, "an end-of-central-directory signature inside the central directory: refused", location.offset + hidden);
+  if (hidden !== undefined)
+    throw new ZipFormatError(source.name, "an end-of-central-directory signature inside the central directory: refused", location.offset + hidden);
   checkUnambiguous(entries, source.name);
   return { entries, centralDirectoryOffset: location.offset };
 }
@@ -273,14 +306,22 @@ function checkUnambiguous(entries: readonly ZipEntry[], source: string): void {
     const lower = entry.name.toLowerCase();
     const other = byLowerName.get(lower);
     if (other) {
-      throw new ZipFormatError(source, `members ${JSON.stringify(other.name)} and ${JSON.stringify(entry.name)} have the same name but for case (torch looks names up case-insensitively): refused`, entry.localHeaderOffset);
+      throw new ZipFormatError(
+        source,
+        `members ${JSON.stringify(other.name)} and ${JSON.stringify(entry.name)} have the same name but for case (torch looks names up case-insensitively): refused`,
+        entry.localHeaderOffset,
+      );
     }
     byLowerName.set(lower, entry);
   }
   const ordered = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   const first = ordered[0];
   if (first && first.localHeaderOffset !== 0) {
-    throw new ZipFormatError(source, `${first.localHeaderOffset} bytes before the first member (a legacy torch file or another archive may hide there): refused`, 0);
+    throw new ZipFormatError(
+      source,
+      `${first.localHeaderOffset} bytes before the first member (a legacy torch file or another archive may hide there): refused`,
+      0,
+    );
   }
   for (let i = 1; i < ordered.length; i++) {
     const before = ordered[i - 1]!;

@@ -34,7 +34,10 @@ export async function openCheckpointArchive(source: ByteSource, opening: Archive
   const roots = new Set(entries.map((e) => e.name.split("/")[0]!));
   const root = [...roots][0];
   if (roots.size !== 1 || root === undefined || entries.some((e) => !e.name.includes("/"))) {
-    const shown = [...roots].slice(0, 5).map((r) => JSON.stringify(r)).join(", ");
+    const shown = [...roots]
+      .slice(0, 5)
+      .map((r) => JSON.stringify(r))
+      .join(", ");
     throw new ZipFormatError(source.name, `a torch checkpoint has exactly one top-level folder; found ${roots.size === 0 ? "none" : shown}`);
   }
   const byPath = new Map(entries.map((e) => [e.name.slice(root.length + 1), e]));

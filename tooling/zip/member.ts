@@ -25,14 +25,19 @@ async function dataOffset(source: ByteSource, entry: ZipEntry): Promise<number> 
   const name = Buffer.from(entry.name);
   const bytes = await source.read(entry.localHeaderOffset, Math.min(LOCAL_HEADER_SIZE + name.length, source.size - entry.localHeaderOffset));
   const header = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < LOCAL_HEADER_SIZE || header.getUint32(0, true) !== LOCAL_HEADER) throw new ZipFormatError(source.name, `bad local header signature for ${entry.name}`, entry.localHeaderOffset);
+  if (bytes.length < LOCAL_HEADER_SIZE || header.getUint32(0, true) !== LOCAL_HEADER)
+    throw new ZipFormatError(source.name, `bad local header signature for ${entry.name}`, entry.localHeaderOffset);
   // The local name must be the directory's: readers that trust local headers would see another member.
   if (header.getUint16(26, true) !== name.length || !name.equals(bytes.subarray(LOCAL_HEADER_SIZE))) {
     throw new ZipFormatError(source.name, `the local header of ${entry.name} names another member: refused`, entry.localHeaderOffset);
   }
   const offset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
   if (offset + entry.compressedSize > source.size) {
-    throw new ZipFormatError(source.name, `data of ${entry.name} (${entry.compressedSize} bytes at ${offset}) runs past the end of the file (${source.size} bytes)`, entry.localHeaderOffset);
+    throw new ZipFormatError(
+      source.name,
+      `data of ${entry.name} (${entry.compressedSize} bytes at ${offset}) runs past the end of the file (${source.size} bytes)`,
+      entry.localHeaderOffset,
+    );
   }
   return offset;
 }
@@ -43,14 +48,22 @@ export async function readMember(source: ByteSource, entry: ZipEntry, maxBytes: 
     throw new ZipFormatError(source.name, `${entry.name} declares ${entry.uncompressedSize} bytes, over the cap of ${maxBytes}`, entry.localHeaderOffset);
   }
   if (entry.method !== 0 && entry.method !== 8) {
-    throw new ZipFormatError(source.name, `${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are read`, entry.localHeaderOffset);
+    throw new ZipFormatError(
+      source.name,
+      `${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are read`,
+      entry.localHeaderOffset,
+    );
   }
   const offset = await dataOffset(source, entry);
   const raw = await source.read(offset, entry.compressedSize);
   let data: Uint8Array;
   if (entry.method === 0) {
     if (entry.compressedSize !== entry.uncompressedSize) {
-      throw new ZipFormatError(source.name, `stored entry ${entry.name} has compressed size ${entry.compressedSize} but uncompressed size ${entry.uncompressedSize}`, entry.localHeaderOffset);
+      throw new ZipFormatError(
+        source.name,
+        `stored entry ${entry.name} has compressed size ${entry.compressedSize} but uncompressed size ${entry.uncompressedSize}`,
+        entry.localHeaderOffset,
+      );
     }
     data = raw;
   } else {
@@ -59,7 +72,10 @@ export async function readMember(source: ByteSource, entry: ZipEntry, maxBytes: 
       data = inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === "ERR_BUFFER_TOO_LARGE" ? `inflates beyond its declared ${entry.uncompressedSize} bytes` : `is not valid deflate data (${(error as Error).message})`;
+      const reason =
+        code === "ERR_BUFFER_TOO_LARGE"
+          ? `inflates beyond its declared ${entry.uncompressedSize} bytes`
+          : `is not valid deflate data (${(error as Error).message})`;
       throw new ZipFormatError(source.name, `${entry.name} ${reason}`, offset);
     }
     if (data.length !== entry.uncompressedSize) {

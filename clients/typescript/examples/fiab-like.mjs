@@ -12,7 +12,12 @@ if (!url) {
 const publicKey = key === undefined ? undefined : existsSync(key) ? readFileSync(key, "utf8") : key;
 // A long-running program keeps one Map (a browser passes localStorage): the second read is a 304.
 const cache = new Map();
-const host = { os: { linux: "linux", darwin: "macos" }[process.platform] ?? process.platform, arch: { x64: "x86_64", arm64: "aarch64" }[process.arch] ?? process.arch, python: "3.12", gpuMemoryMib: 0 };
+const host = {
+  os: { linux: "linux", darwin: "macos" }[process.platform] ?? process.platform,
+  arch: { x64: "x86_64", arm64: "aarch64" }[process.arch] ?? process.arch,
+  python: "3.12",
+  gpuMemoryMib: 0,
+};
 
 const registry = await fetchRegistry(url, { cache, publicKey });
 const again = await fetchRegistry(url, { cache, publicKey });
@@ -23,4 +28,6 @@ for (const [id, entry] of registry.checkpoints) {
   if (fit.compatible) fits.push(id);
   else excluded[id] = fit.detail;
 }
-process.stdout.write(`${JSON.stringify({ node: process.version, url: registry.url, revision: registry.revision, verified: registry.verified, origins: [registry.origin, again.origin], host, fits, excluded, skipped: registry.warnings }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, url: registry.url, revision: registry.revision, verified: registry.verified, origins: [registry.origin, again.origin], host, fits, excluded, skipped: registry.warnings }, null, 2)}\n`,
+);

@@ -24,7 +24,9 @@ const precision = z.strictObject({
   matmul: z.string().describe('Matmul inputs as the settings allow: "float32", "tf32", "bfloat16", ...'),
   matmulUnit: z.number().nonnegative(),
   accumulationUnit: z.number().nonnegative(),
-  source: z.enum(["recorded", "tf32 flags", "dtype"]).describe("Where the settings came from: the trace's numerics record, the older TF32 flags, or the dtype alone."),
+  source: z
+    .enum(["recorded", "tf32 flags", "dtype"])
+    .describe("Where the settings came from: the trace's numerics record, the older TF32 flags, or the dtype alone."),
 });
 
 const side = z.strictObject({
@@ -68,7 +70,9 @@ export const comparisonResult = z
       }),
     ),
     unaligned: z.array(z.string()).describe("Module calls present in only one trace."),
-    finalOutputs: z.array(z.strictObject({ name: z.string(), verdict: z.enum(comparisonVerdicts), metrics, allowedRelL2: z.number().nonnegative().optional() })),
+    finalOutputs: z.array(
+      z.strictObject({ name: z.string(), verdict: z.enum(comparisonVerdicts), metrics, allowedRelL2: z.number().nonnegative().optional() }),
+    ),
     tool: z.strictObject({ name: z.string(), version: z.string() }),
     date: isoDateTime,
   })

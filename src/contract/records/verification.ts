@@ -54,19 +54,28 @@ export const verificationResult = z
     fault: z
       .enum(faults)
       .optional()
-      .describe('Whose failure it is: "none" (ok), "checkpoint" (evidence about it) or "environment" (the host\'s; never evidence). Absent in older records: see faultOf.'),
-    deterministic: z.boolean().optional().describe("Whether running again on the same kind of host gives the same result (false for environment errors and timeouts)."),
+      .describe(
+        'Whose failure it is: "none" (ok), "checkpoint" (evidence about it) or "environment" (the host\'s; never evidence). Absent in older records: see faultOf.',
+      ),
+    deterministic: z
+      .boolean()
+      .optional()
+      .describe("Whether running again on the same kind of host gives the same result (false for environment errors and timeouts)."),
     summary: z.string().describe("One line: what happened. Text from inside the sandbox is escaped."),
     detail: z.record(z.string(), z.unknown()).describe("pip's reason, the missing module, the exception type and message..."),
     checkpointOutput: z
       .string()
       .max(checkpointOutputMaxChars)
       .optional()
-      .describe("The checkpoint's own words: the last lines the sandboxed process wrote (and the exception), control characters escaped. Never the registry's."),
+      .describe(
+        "The checkpoint's own words: the last lines the sandboxed process wrote (and the exception), control characters escaped. Never the registry's.",
+      ),
     requirements: z.array(z.string()).describe("The requirements installed, as given to pip."),
     requirementNotes: z.array(z.string()).describe("How the checkpoint's versions were turned into requirements (local labels, git or path installs)."),
     weightsOnlyLoadable: z.boolean().optional().describe("Whether torch.load(weights_only=True) loaded it (run before any of the checkpoint's code)."),
-    installed: z.record(z.string(), z.string()).describe("Installed distributions and versions in the environment, as the host read them after installing and before loading."),
+    installed: z
+      .record(z.string(), z.string())
+      .describe("Installed distributions and versions in the environment, as the host read them after installing and before loading."),
     platform: platformFingerprint.optional(),
     durationsSeconds: z.record(z.string(), z.number().nonnegative()).describe("Duration of each step: download, scan, environment, install, unpickle."),
     tool: z.strictObject({ name: z.string(), version: z.string() }),

@@ -47,10 +47,16 @@ type ValueOf<S extends OptionSpec> = S extends FlagOption
   : S extends ListOption
     ? string[]
     : S extends NumberOption
-      ? S extends { default: number } ? number : number | undefined
+      ? S extends { default: number }
+        ? number
+        : number | undefined
       : S extends { choices: readonly (infer C)[] }
-        ? S extends { default: string } ? C : C | undefined
-        : S extends { default: string } ? string : string | undefined;
+        ? S extends { default: string }
+          ? C
+          : C | undefined
+        : S extends { default: string }
+          ? string
+          : string | undefined;
 
 export type OptionValues<O extends Record<string, OptionSpec>> = { -readonly [K in keyof O]: ValueOf<O[K]> };
 
@@ -75,7 +81,9 @@ export interface Command<O extends Record<string, OptionSpec> = Record<string, O
   run: (ctx: CommandContext<O, P>) => Promise<number | void>;
 }
 
-export function defineCommand<const O extends Record<string, OptionSpec> = {}, const P extends readonly PositionalSpec[] = []>(command: Command<O, P>): Command<O, P> {
+export function defineCommand<const O extends Record<string, OptionSpec> = {}, const P extends readonly PositionalSpec[] = []>(
+  command: Command<O, P>,
+): Command<O, P> {
   return command;
 }
 
@@ -113,7 +121,11 @@ export function helpText(name: string, summary: string, command: Command): strin
     return p.required === false ? `[${shown}]` : shown;
   });
   const options = Object.entries(command.options ?? {});
-  const lines = [`Usage: npm run -s registry -- ${name}${positionals.length ? ` ${positionals.join(" ")}` : ""}${options.length ? " [options]" : ""}`, "", summary];
+  const lines = [
+    `Usage: npm run -s registry -- ${name}${positionals.length ? ` ${positionals.join(" ")}` : ""}${options.length ? " [options]" : ""}`,
+    "",
+    summary,
+  ];
   if (command.description) lines.push("", command.description);
   if (command.positionals?.length) {
     lines.push("", "Arguments:", ...columns(command.positionals.map((p) => [p.label ?? p.name, p.description])));
@@ -149,7 +161,10 @@ export interface ParsedArgs {
 export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   const declared = command.options ?? {};
   const config = Object.fromEntries(
-    Object.entries(declared).map(([name, spec]) => [name, { type: spec.type === "boolean" ? ("boolean" as const) : ("string" as const), ...(spec.type === "string" && spec.multiple ? { multiple: true } : {}) }]),
+    Object.entries(declared).map(([name, spec]) => [
+      name,
+      { type: spec.type === "boolean" ? ("boolean" as const) : ("string" as const), ...(spec.type === "string" && spec.multiple ? { multiple: true } : {}) },
+    ]),
   );
   let parsed;
   try {
@@ -177,7 +192,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   if (help) return { help: true, options, args };
   const given = parsed.positionals;
   const required = specs.filter((p) => p.required !== false && !p.variadic);
-  if (given.length < required.length) throw new UsageError(`missing argument <${(required[given.length]!.label ?? required[given.length]!.name)}> (see --help)`);
+  if (given.length < required.length) throw new UsageError(`missing argument <${required[given.length]!.label ?? required[given.length]!.name}> (see --help)`);
   if (!specs.some((p) => p.variadic) && given.length > specs.length) throw new UsageError(`unexpected argument "${given[specs.length]}" (see --help)`);
   specs.forEach((p, i) => {
     args[p.name] = p.variadic ? given.slice(i) : given[i];

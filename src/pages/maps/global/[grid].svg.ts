@@ -16,4 +16,5 @@ export const getStaticPaths = (async () => {
   return [...grids].map(([name, grid]) => ({ params: { grid: name }, props: { grid } }));
 }) satisfies GetStaticPaths;
 
-export const GET: APIRoute = ({ props }) => new Response(globalMapFile((props as { grid: string | undefined }).grid), { headers: { "content-type": "image/svg+xml" } });
+export const GET: APIRoute = ({ props }) =>
+  new Response(globalMapFile((props as { grid: string | undefined }).grid), { headers: { "content-type": "image/svg+xml" } });
