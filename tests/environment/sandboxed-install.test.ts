@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verificationResult } from "../../src/contract/records/verification.ts";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, runCli, tempDir } from "../support/helpers.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
 
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
 if (unavailable && process.env.CI) throw new Error(`CI must run the sandboxed verify-unpickling tests: ${unavailable}`);
@@ -131,28 +131,11 @@ describe.skipIf(unavailable)("verify-unpickling in the sandbox", () => {
 
   describe("without bubblewrap on PATH", () => {
     const withoutBwrap = (checkpoint: string, ...args: string[]) =>
-      execa(
-        process.execPath,
-        [
-          join(repoRoot, "tooling", "registry.mjs"),
-          "verify-unpickling",
-          checkpoint,
-          "--python",
-          torchPython,
-          "--offline",
-          "--find-links",
-          models.wheelhouse,
-          "--system-site-packages",
-          "--allow-package",
-          "tiny_models",
-          ...args,
-        ],
-        {
-          cwd: repoRoot,
-          reject: false,
-          env: { NO_COLOR: "1", PATH: join(dir, "no-such-folder") },
-        },
-      );
+      execa(process.execPath, [join(repoRoot, "tooling", "registry.mjs"), "verify-unpickling", checkpoint, ...tinyModelOptions(models), ...args], {
+        cwd: repoRoot,
+        reject: false,
+        env: { NO_COLOR: "1", PATH: join(dir, "no-such-folder") },
+      });
 
     it("refuses to run, naming the package to install and --no-sandbox, in a record of the environment's failure", async () => {
       const checkpoint = await makeCheckpoint(models, join(dir, "plain.ckpt"), "tiny_models.TinyNet");

@@ -15,7 +15,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { allowlistDocument, allowlistWith } from "../../tooling/pickle/allowlist.ts";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
 import { fixture, repoRoot, runCli, tempDir } from "../support/helpers.ts";
-import { buildTinyModels, checkpointWithPickle, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import {
+  buildTinyModels,
+  checkpointWithPickle,
+  makeCheckpoint,
+  torchPython,
+  torchUnavailable,
+  type TinyModels,
+  tinyModelOptions,
+} from "../support/python-fixtures.ts";
 import { op } from "./gadget-chains.ts";
 
 const unavailable = await torchUnavailable();
@@ -198,20 +206,7 @@ describe.skipIf(unavailable)("the issue's samples through verify-unpickling --al
   it.each(["rebuild-from-type-calls-a-bound-method", "planted-setstate-on-a-model-class"])("%s: refused-unsafe, and no file appears", async (name) => {
     const benign = await makeCheckpoint(models, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
     const checkpoint = await checkpointWithPickle(benign, samples(markers, join(dir, "site"))[name]!, join(dir, `${name}.ckpt`));
-    const run = await runCli([
-      "verify-unpickling",
-      checkpoint,
-      "--python",
-      torchPython,
-      "--offline",
-      "--find-links",
-      models.wheelhouse,
-      "--system-site-packages",
-      "--allow-package",
-      "tiny_models",
-      "--allow-unsafe",
-      "--no-sandbox",
-    ]);
+    const run = await runCli(["verify-unpickling", checkpoint, ...tinyModelOptions(models), "--allow-unsafe", "--no-sandbox"]);
     const result = JSON.parse(run.stdout);
     expect(result.status, result.summary).toBe("refused-unsafe");
     expect(result.summary).toMatch(/refused call of builtins\.getattr: argument 1 is a pathlib\.PosixPath/);

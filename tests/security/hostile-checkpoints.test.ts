@@ -18,7 +18,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { verificationResult } from "../../src/contract/records/verification.ts";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, runCli, tempDir } from "../support/helpers.ts";
-import { buildTinyModels, checkpointWithPickle, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import {
+  buildTinyModels,
+  checkpointWithPickle,
+  makeCheckpoint,
+  torchPython,
+  torchUnavailable,
+  type TinyModels,
+  tinyModelOptions,
+} from "../support/python-fixtures.ts";
 
 const unavailable = await torchUnavailable();
 if (unavailable && process.env.CI) throw new Error(`CI must run the hostile checkpoint tests: ${unavailable}`);
@@ -37,20 +45,7 @@ describe.skipIf(unavailable)("hostile checkpoints through verify-unpickling", ()
     samples = JSON.parse((await execa(torchPython, [join(repoRoot, "tests", "support", "hostile_pickles.py"), markers])).stdout);
   });
 
-  const verify = (checkpoint: string, ...args: string[]) =>
-    runCli([
-      "verify-unpickling",
-      checkpoint,
-      "--python",
-      torchPython,
-      "--offline",
-      "--find-links",
-      models.wheelhouse,
-      "--system-site-packages",
-      "--allow-package",
-      "tiny_models",
-      ...args,
-    ]);
+  const verify = (checkpoint: string, ...args: string[]) => runCli(["verify-unpickling", checkpoint, ...tinyModelOptions(models), ...args]);
 
   // A direct call, a gadget the denylist never knew, a file writer through getattr, and a narrow form abused.
   const chosen = ["os-system", "uuid-command-stdout", "pathlib-touch", "getattr-private-attribute"];
@@ -119,19 +114,7 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
 
   const hostile = (name: string, ...extra: string[]) => makeCheckpoint(models, join(dir, `${name}.ckpt`), `tiny_models.hostile.${name}`, ...extra);
   const verify = async (checkpoint: string, ...args: string[]) => {
-    const run = await runCli([
-      "verify-unpickling",
-      checkpoint,
-      "--python",
-      torchPython,
-      "--offline",
-      "--find-links",
-      models.wheelhouse,
-      "--system-site-packages",
-      "--allow-package",
-      "tiny_models",
-      ...args,
-    ]);
+    const run = await runCli(["verify-unpickling", checkpoint, ...tinyModelOptions(models), ...args]);
     expect(run.exitCode, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(verificationResult.safeParse(result).success).toBe(true);

@@ -13,7 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
 import { file, startServer } from "../support/http-servers.ts";
-import { buildTinyModels, checkpointWithPickle, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import {
+  buildTinyModels,
+  checkpointWithPickle,
+  makeCheckpoint,
+  torchPython,
+  torchUnavailable,
+  type TinyModels,
+  tinyModelOptions,
+} from "../support/python-fixtures.ts";
 import { register, settled, startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
@@ -61,14 +69,7 @@ describe.skipIf(unavailable)("verification on many hosts", () => {
         cpu,
         "--wait",
         "2",
-        "--python",
-        torchPython,
-        "--offline",
-        "--find-links",
-        models.wheelhouse,
-        "--system-site-packages",
-        "--allow-package",
-        "tiny_models",
+        ...tinyModelOptions(models),
         "--allow-private-network",
         "--cache-dir",
         cacheDir,

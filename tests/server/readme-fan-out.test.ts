@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
 import { file, startServer } from "../support/http-servers.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, makeCheckpoint, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
 
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
 if (unavailable && process.env.CI) throw new Error(`CI must run the README fan-out test: ${unavailable}`);
@@ -95,14 +95,7 @@ describe.skipIf(unavailable)("the README's fan-out, from a fresh working directo
         cpu,
         "--wait",
         "2",
-        "--python",
-        torchPython,
-        "--offline",
-        "--find-links",
-        models.wheelhouse,
-        "--system-site-packages",
-        "--allow-package",
-        "tiny_models",
+        ...tinyModelOptions(models),
         "--allow-private-network",
         "--cache-dir",
         "cache",

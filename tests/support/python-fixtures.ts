@@ -23,6 +23,11 @@ export interface TinyModels {
   wheelhouse: string;
 }
 
+/** The options of a command that runs a tiny_models checkpoint offline: this Python, the wheelhouse, the package allowed. */
+export function tinyModelOptions(models: TinyModels): string[] {
+  return ["--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models"];
+}
+
 export async function buildTinyModels(dir: string): Promise<TinyModels> {
   const source = join(dir, "tiny-models");
   const wheelhouse = join(dir, "wheelhouse");

@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { readJson, repoRoot, runCli, tempDir } from "../support/helpers.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, makeCheckpoint, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
 
 // The checkpoint runs in bubblewrap's sandbox: without it the command refuses (unless --no-sandbox).
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
@@ -19,21 +19,7 @@ const traces: Record<string, string> = {};
 
 async function logRun(name: string, ...args: string[]) {
   const out = join(dir, name);
-  const run = await runCli([
-    "log-run",
-    checkpoint,
-    "--python",
-    torchPython,
-    "--offline",
-    "--find-links",
-    models.wheelhouse,
-    "--system-site-packages",
-    "--allow-package",
-    "tiny_models",
-    "--out",
-    out,
-    ...args,
-  ]);
+  const run = await runCli(["log-run", checkpoint, ...tinyModelOptions(models), "--out", out, ...args]);
   expect(run.exitCode, run.stderr).toBe(0);
   traces[name] = out;
   return out;
@@ -98,22 +84,7 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
   });
 
   it("says so when asked to go through anemoi-inference where it is not installed", async () => {
-    const run = await runCli([
-      "log-run",
-      checkpoint,
-      "--python",
-      torchPython,
-      "--offline",
-      "--find-links",
-      models.wheelhouse,
-      "--system-site-packages",
-      "--allow-package",
-      "tiny_models",
-      "--out",
-      join(dir, "via"),
-      "--via",
-      "anemoi-inference",
-    ]);
+    const run = await runCli(["log-run", checkpoint, ...tinyModelOptions(models), "--out", join(dir, "via"), "--via", "anemoi-inference"]);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain("--via anemoi-inference: anemoi-inference is not installed in the environment");
   });

@@ -12,7 +12,7 @@ import { verificationResult } from "../../src/contract/records/verification.ts";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { readJson, runCli, tempDir } from "../support/helpers.ts";
 import { packMetadataFixture } from "../support/pack-metadata.ts";
-import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels } from "../support/python-fixtures.ts";
+import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
 import { processGroupAlive } from "../support/processes.ts";
 
 // The checkpoint runs in bubblewrap's sandbox: without it the command refuses (unless --no-sandbox).
@@ -34,21 +34,7 @@ async function closedPort(): Promise<number> {
 
 async function verify(checkpoint: string, ...args: string[]) {
   const out = join(dir, `result-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runCli([
-    "verify-unpickling",
-    checkpoint,
-    "--python",
-    torchPython,
-    "--offline",
-    "--find-links",
-    models.wheelhouse,
-    "--system-site-packages",
-    "--allow-package",
-    "tiny_models",
-    "--out",
-    out,
-    ...args,
-  ]);
+  const run = await runCli(["verify-unpickling", checkpoint, ...tinyModelOptions(models), "--out", out, ...args]);
   const result = existsSync(out) ? await readJson(out) : undefined;
   if (result) expect(verificationResult.safeParse(result).success).toBe(true);
   return { run, result, out };
