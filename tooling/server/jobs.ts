@@ -14,7 +14,7 @@ import { runFailureEvidence } from "../../src/evidence/run.ts";
 import { toolFor } from "../repo.ts";
 import type { Job, JobKind, JobResultRequest, JobState } from "../api/wire.ts";
 import type { BlobStore } from "./blobs.ts";
-import { now, transaction, type Database } from "./database.ts";
+import { aggregateRow, allRows, getRow, now, transaction, type Database } from "./database.ts";
 import type { EntryStore } from "./entry-store.ts";
 import { entryWrites, fileOfResult } from "./job-entry.ts";
 import { outcomeOf, type Failure, type Finished } from "./job-outcome.ts";
@@ -93,11 +93,13 @@ export class JobQueue {
     if (!source) throw notFound(`no checkpoint "${checkpointId}"`);
     if (this.#options.platforms.length === 0) return [];
     const { url, sha256, sizeBytes } = source;
-    const existing = this.#db
-      .prepare(
-        `SELECT * FROM jobs WHERE checkpoint_id = ? AND coalesce(checkpoint_sha256, '') = ? AND state IN (${live.map(() => "?").join(", ")}) ORDER BY created_at, rowid`,
-      )
-      .all(checkpointId, sha256 ?? "", ...live) as unknown as Row[];
+    const existing = allRows<Row>(
+      this.#db,
+      `SELECT * FROM jobs WHERE checkpoint_id = ? AND coalesce(checkpoint_sha256, '') = ? AND state IN (${live.map(() => "?").join(", ")}) ORDER BY created_at, rowid`,
+      checkpointId,
+      sha256 ?? "",
+      ...live,
+    );
     if (existing.length > 0) return existing.map(toJob);
     const { platforms, referencePlatform, maxAttempts } = this.#options;
     const created: string[] = [];
@@ -152,14 +154,14 @@ export class JobQueue {
     if (filter.state) (where.push("state = ?"), values.push(filter.state));
     if (filter.platform) (where.push("platform = ?"), values.push(filter.platform));
     if (filter.checkpoint) (where.push("checkpoint_id = ?"), values.push(filter.checkpoint));
-    const rows = this.#db
-      .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-      .all(...values, filter.limit ?? 500) as unknown as Row[];
+    const rows = allRows<Row>(
+      this.#db,
+      `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      ...values,
+      filter.limit ?? 500,
+    );
     const counts = Object.fromEntries(
-      (this.#db.prepare("SELECT state, count(*) AS n FROM jobs GROUP BY state").all() as Array<{ state: string; n: number }>).map((r) => [
-        r.state,
-        Number(r.n),
-      ]),
+      allRows<{ state: string; n: number }>(this.#db, "SELECT state, count(*) AS n FROM jobs GROUP BY state").map((r) => [r.state, Number(r.n)]),
     );
     return { jobs: rows.map(toJob), counts };
   }
@@ -202,7 +204,7 @@ export class JobQueue {
 
   /** Records the end of a leased job; `duplicate` when this attempt's result was recorded before. */
   finish(id: string, request: JobResultRequest): { job: Job; duplicate: boolean } {
-    const seen = this.#db.prepare("SELECT status FROM job_results WHERE job_id = ? AND attempt = ?").get(id, request.attempt) as { status: string } | undefined;
+    const seen = getRow<{ status: string }>(this.#db, "SELECT status FROM job_results WHERE job_id = ? AND attempt = ?", id, request.attempt);
     if (seen) return { job: toJob(this.#row(id)!), duplicate: true };
     const row = this.#held(id, request.attempt);
     const record = () =>
@@ -246,7 +248,7 @@ export class JobQueue {
 
   /** Returns jobs whose lease ran out to the queue (or fails them after their last attempt). */
   expireLeases(): void {
-    const expired = this.#db.prepare("SELECT * FROM jobs WHERE state = 'leased' AND lease_expires_at < ?").all(now()) as unknown as Row[];
+    const expired = allRows<Row>(this.#db, "SELECT * FROM jobs WHERE state = 'leased' AND lease_expires_at < ?", now());
     if (expired.length === 0) return;
     transaction(this.#db, () => {
       for (const row of expired)
@@ -263,7 +265,7 @@ export class JobQueue {
   }
 
   #row(id: string): Row | undefined {
-    return this.#db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    return getRow<Row>(this.#db, "SELECT * FROM jobs WHERE id = ?", id);
   }
 
   #expiry(): string {
@@ -288,15 +290,17 @@ export class JobQueue {
    */
   #take(worker: string, platform: string): Row | undefined {
     return transaction(this.#db, () => {
-      const queued = this.#db
-        .prepare("SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200")
-        .all(platform) as unknown as Row[];
+      const queued = allRows<Row>(
+        this.#db,
+        "SELECT * FROM jobs WHERE state = 'queued' AND platform = ? AND kind <> 'compare-runs' ORDER BY created_at, rowid LIMIT 200",
+        platform,
+      );
       let others: Set<string> | undefined;
       const holders = () =>
-        (
-          this.#db.prepare("SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL").all(platform) as Array<{
-            lease_owner: string;
-          }>
+        allRows<{ lease_owner: string }>(
+          this.#db,
+          "SELECT DISTINCT lease_owner FROM jobs WHERE state = 'leased' AND platform = ? AND lease_owner IS NOT NULL",
+          platform,
         ).map((r) => r.lease_owner);
       const row = queued.find((candidate) => {
         const failedOn = JSON.parse(candidate.failed_on) as string[];
@@ -414,9 +418,11 @@ export class JobQueue {
 
   /** Jobs waiting on `id`, and those waiting on them, will not run. */
   #cancelDependents(id: string, why: string): void {
-    const waiting = this.#db
-      .prepare("SELECT id FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)")
-      .all(id) as Array<{ id: string }>;
+    const waiting = allRows<{ id: string }>(
+      this.#db,
+      "SELECT id FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)",
+      id,
+    );
     for (const { id: dependent } of waiting) {
       this.#db.prepare("UPDATE jobs SET state = 'cancelled', finished_at = ?, reason = ? WHERE id = ?").run(now(), `not run: ${why}`, dependent);
       this.#cancelDependents(dependent, why);
@@ -425,30 +431,32 @@ export class JobQueue {
 
   /** Jobs whose every predecessor is done become queued. */
   #release(id: string): void {
-    const waiting = this.#db
-      .prepare("SELECT id, after FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)")
-      .all(id) as Array<{ id: string; after: string }>;
+    const waiting = allRows<{ id: string; after: string }>(
+      this.#db,
+      "SELECT id, after FROM jobs WHERE state = 'waiting' AND EXISTS (SELECT 1 FROM json_each(jobs.after) WHERE value = ?)",
+      id,
+    );
     for (const w of waiting) {
       const after = JSON.parse(w.after) as string[];
-      const done = this.#db.prepare(`SELECT count(*) AS n FROM jobs WHERE state = 'done' AND id IN (${after.map(() => "?").join(", ")})`).get(...after) as {
-        n: number;
-      };
+      const done = aggregateRow<{ n: number }>(
+        this.#db,
+        `SELECT count(*) AS n FROM jobs WHERE state = 'done' AND id IN (${after.map(() => "?").join(", ")})`,
+        ...after,
+      );
       if (Number(done.n) === after.length) this.#db.prepare("UPDATE jobs SET state = 'queued' WHERE id = ?").run(w.id);
     }
   }
 
   /** Wakes long polls of platforms with queued jobs, and starts queued comparisons. */
   #notify(): void {
-    const platforms = this.#db.prepare("SELECT DISTINCT platform FROM jobs WHERE state = 'queued' AND kind <> 'compare-runs'").all() as Array<{
-      platform: string;
-    }>;
+    const platforms = allRows<{ platform: string }>(this.#db, "SELECT DISTINCT platform FROM jobs WHERE state = 'queued' AND kind <> 'compare-runs'");
     for (const { platform } of platforms) this.#queued.emit(platform);
     this.#runComparisons();
   }
 
   #runComparisons(): void {
     if (this.#closed) return;
-    const due = this.#db.prepare("SELECT * FROM jobs WHERE state = 'queued' AND kind = 'compare-runs'").all() as unknown as Row[];
+    const due = allRows<Row>(this.#db, "SELECT * FROM jobs WHERE state = 'queued' AND kind = 'compare-runs'");
     for (const row of due) {
       if (this.#comparing.has(row.id)) continue;
       this.#comparing.add(row.id);
