@@ -153,8 +153,10 @@ describe.skipIf(unavailable)("the sandbox", () => {
       );
       expect(seen.input).toBe("visible");
       expect(seen.repository).toBe(false);
-      // The host's /tmp is not there: only the folders leading to what was named.
-      expect(seen.hostTmp).toEqual(readable.startsWith("/tmp/") ? [readable.split("/")[2]] : []);
+      // The host's /tmp is not there: only the folders leading to what was named (and to the harness, when the
+      // checkout itself lies under /tmp, as a fresh clone made with mktemp does).
+      const leading = [readable, repoRoot].filter((path) => path.startsWith("/tmp/")).map((path) => path.split("/")[2]!);
+      expect(seen.hostTmp).toEqual([...new Set(leading)].sort());
     });
   });
 
