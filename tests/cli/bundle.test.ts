@@ -6,6 +6,7 @@ import { delimiter, join } from "node:path";
 import { execa, execaSync } from "execa";
 import { describe, expect, it } from "vitest";
 import { copyOfEntries, fixture, repoRoot, runCli, tempDir } from "../support/helpers.ts";
+import { spawnServe } from "../support/registry-server.ts";
 
 /** A `node` on PATH other than the one running the tests (npm puts the pinned one first), with its version. */
 function otherNode(): { path: string; version: string } | undefined {
@@ -69,4 +70,18 @@ describe("the command-line bundle", () => {
       }
     }
   }, 120_000);
+
+  it("serve prints no runtime warning while it answers", async () => {
+    const server = await spawnServe(["--db", join(await tempDir("serve-warnings-"), "registry.db")]);
+    try {
+      const health = await fetch(`${server.url}/api/v1/health`);
+      expect(health.status).toBe(200);
+      const checkpoints = await fetch(`${server.url}/api/v1/checkpoints`);
+      expect(checkpoints.status).toBe(200);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.child;
+    }
+    expect(server.stderr()).not.toMatch(/Warning|\bDEP\d{4}\b|FSTDEP/);
+  }, 60_000);
 });

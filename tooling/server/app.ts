@@ -5,7 +5,7 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import pino from "pino";
 import { checkpointIdPattern } from "../../src/contract/constants.ts";
 import { decodeUtf8, JsonTextError, parseJsonDocument } from "../../src/files/json-document.ts";
@@ -207,7 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Written asynchronously (sonic-boom batches the lines while a write is in flight), so that logging does not put a
     // write system call on the thread that answers each request.
     logger: logLevel === "silent" ? false : { level: logLevel, stream: options.logStream ?? pino.destination({ dest: 2, sync: false }) },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyBytes,
     routerOptions: { maxParamLength: limits.paramChars },
     frameworkErrors: (error, request, reply) => sendProblem(reply, frameworkProblem(error), request.url),
