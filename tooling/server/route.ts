@@ -43,7 +43,7 @@ export interface RouteCall {
   services: RouteServices;
 }
 
-type Fields = z.ZodObject;
+type Fields = z.ZodObject<Record<string, z.ZodType>>;
 
 export interface Route<P extends Fields = Fields, Q extends Fields = Fields, B extends z.ZodType = z.ZodType> {
   method: "GET" | "PUT" | "POST";
