@@ -133,13 +133,16 @@ export interface InstallFailureKind {
   cause: string;
 }
 
-export interface InstallOutcome {
-  ok: boolean;
-  /** pip's own explanation when it failed (its last error lines). */
-  reason?: string;
-  log: string;
-  failure?: InstallFailureKind;
-}
+/** An install that worked, or one that failed with its reason and whose failure it is. */
+export type InstallOutcome =
+  | { ok: true; log: string; reason?: undefined; failure?: undefined }
+  | {
+      ok: false;
+      /** pip's own explanation (its last error lines). */
+      reason: string;
+      log: string;
+      failure: InstallFailureKind;
+    };
 
 /** The host's side: the index could not be reached, or does not hold what was asked for, or the machine failed. */
 const environmentCauses: Array<[RegExp, string]> = [
