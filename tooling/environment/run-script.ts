@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { strangerText } from "../../src/text/control.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 import { pythonScript } from "../repo.ts";
 import type { PythonEnvironment } from "./python-env.ts";
 import { runSandboxed, type SandboxResult } from "./sandbox.ts";
@@ -143,8 +144,7 @@ function readReport(run: SandboxResult): { report: HarnessReport | undefined; no
 export function stepAnswer(stage: StageReport | undefined): Record<string, unknown> | undefined {
   if (!stage?.message) return undefined;
   try {
-    const value = JSON.parse(stage.message) as unknown;
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return jsonObject(JSON.parse(stage.message));
   } catch {
     return undefined;
   }
