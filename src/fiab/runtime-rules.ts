@@ -6,6 +6,7 @@
 // 545a538 of August 2026; earthkit-data 652c2c3; qubed 0.3, the range fiab-core pins).
 import { parsePipRequirementsLine } from "pip-requirements-js";
 import type { FiabFields } from "./store-contract.ts";
+import { errorMessage } from "../errors.ts";
 
 export interface RuntimeProblem {
   /** The FIAB field, e.g. "specific.timestep" or "specific.pip_package_constraints[2]". */
@@ -58,7 +59,9 @@ export function pipRequirementProblem(requirement: string): string | undefined {
       const parsed = parsePipRequirementsLine(requirement);
       if (!parsed || (parsed.type !== "ProjectName" && parsed.type !== "ProjectURL")) problem = "is an option or a comment, not a requirement";
     } catch (error) {
-      problem = `is not a PEP 508 requirement (${(error as Error).message.split("\n")[0]!.replace(/^Failed to parse requirements line\. /, "")})`;
+      problem = `is not a PEP 508 requirement (${errorMessage(error)
+        .split("\n")[0]!
+        .replace(/^Failed to parse requirements line\. /, "")})`;
     }
   }
   if (parsedRequirements.size < 10_000) parsedRequirements.set(requirement, problem);

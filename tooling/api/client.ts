@@ -3,7 +3,7 @@
 // a success becomes a ServerCallError carrying its status, so that a caller can tell a lost lease (409: stop) from
 // a server it cannot reach (retry later). Answers are untrusted: read up to a cap, and a problem document's text
 // escaped before it reaches a message.
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, causeMessage, errorMessage, isTimeout } from "../../src/errors.ts";
 import { strangerText } from "../../src/text/control.ts";
 import { apiBase } from "./wire.ts";
 
@@ -91,10 +91,7 @@ export class ApiClient {
         ...(options.body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (error) {
-      const why =
-        (error as Error).name === "TimeoutError"
-          ? `no answer within ${options.timeoutMs / 1000} s`
-          : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+      const why = isTimeout(error) ? `no answer within ${options.timeoutMs / 1000} s` : (causeMessage(error) ?? errorMessage(error));
       throw new ServerCallError(`${method} ${url}: ${why}`, undefined, { cause: error });
     }
     if (response.ok) return response;
@@ -115,12 +112,7 @@ export class ApiClient {
     try {
       return await readAnswerBytes(response, options.maxBytes);
     } catch (error) {
-      const why =
-        error instanceof OversizedAnswer
-          ? error.message
-          : (error as Error).name === "TimeoutError"
-            ? `no answer within ${options.timeoutMs / 1000} s`
-            : (error as Error).message;
+      const why = error instanceof OversizedAnswer ? error.message : isTimeout(error) ? `no answer within ${options.timeoutMs / 1000} s` : errorMessage(error);
       throw new ServerCallError(`${method} ${this.url(path)}: ${why}`, error instanceof OversizedAnswer ? response.status : undefined, { cause: error });
     }
   }

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { VerificationStatus } from "../../src/contract/records/verification.ts";
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, errorMessage } from "../../src/errors.ts";
 import { strangerText } from "../../src/text/control.ts";
 import { pythonScript } from "../repo.ts";
 import { findOnPath, runSandboxed } from "./sandbox.ts";
@@ -271,6 +271,6 @@ export async function installedFacts(env: PythonEnvironment, options: { sandbox:
     );
     return { python: facts.python, distributions, importable: facts.importable.filter((name) => typeof name === "string") };
   } catch (error) {
-    throw new EnvironmentError(`cannot read what is installed in the environment: ${(error as Error).message}`);
+    throw new EnvironmentError(`cannot read what is installed in the environment: ${errorMessage(error)}`);
   }
 }

@@ -14,6 +14,7 @@ import { jsonObject } from "../../src/text/json-object.ts";
 import { pythonScript } from "../repo.ts";
 import type { PythonEnvironment } from "./python-env.ts";
 import { runSandboxed, type SandboxResult } from "./sandbox.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface Step {
   name: string;
@@ -136,7 +137,7 @@ function readReport(run: SandboxResult): { report: HarnessReport | undefined; no
     if (parsed.success) return { report: parsed.data };
     return { report: undefined, noReport: `the harness's report is not what it writes: ${parsed.error.issues[0]?.message}` };
   } catch (error) {
-    return { report: undefined, noReport: `the harness's report is not JSON: ${(error as Error).message}` };
+    return { report: undefined, noReport: `the harness's report is not JSON: ${errorMessage(error)}` };
   }
 }
 

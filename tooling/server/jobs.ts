@@ -21,6 +21,7 @@ import { outcomeOf, type Failure, type Finished } from "./job-outcome.ts";
 import { live, toJob, type PlatformPlan, type Row, type TraceDtype } from "./job-row.ts";
 import { conflict, notFound } from "./problems.ts";
 import { leaveToOthers, WorkerPresence } from "./worker-presence.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export { parsePlatforms, type PlatformPlan, type TraceDtype } from "./job-row.ts";
 
@@ -509,7 +510,7 @@ export class JobQueue {
           kind: "failure",
           fault: "environment",
           deterministic: true,
-          reason: summaryLine(`compare-runs could not run: ${(error as Error).message}`),
+          reason: summaryLine(`compare-runs could not run: ${errorMessage(error)}`),
           output: (error as { output?: string }).output,
           checkpointSha256: undefined,
         }),

@@ -10,6 +10,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { DatabaseError } from "./database.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface LockHolder {
   pid: number;
@@ -52,7 +53,7 @@ export async function lockDatabase(db: string): Promise<ServerLock> {
     lock.exec("CREATE TABLE IF NOT EXISTS server_lock (held INTEGER)");
     lock.exec("COMMIT");
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     if (/locked|busy/i.test(message)) {
       throw new DatabaseError(
         `${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`,

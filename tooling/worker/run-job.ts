@@ -21,6 +21,7 @@ import { childOf } from "./folders.ts";
 import type { Lease } from "./lease.ts";
 import { deviceOf } from "./platform.ts";
 import type { JobServer } from "./server-client.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
 
 export interface JobSettings {
   cacheDir: string;
@@ -47,7 +48,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return errorCode(error) === "EPERM";
   }
 }
 
@@ -61,7 +62,7 @@ async function withHostLock<T>(lock: string, signal: AbortSignal, work: () => Pr
       await handle.close();
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (errorCode(error) !== "EEXIST") throw error;
       const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
       if (Number.isSafeInteger(holder) && holder > 0 && !alive(holder)) await unlink(lock).catch(() => undefined);
       else await new Promise((resolve) => setTimeout(resolve, 500));
@@ -257,7 +258,7 @@ export async function runJob(lease: Lease, server: JobServer, settings: JobSetti
         status: "failed",
         fault: "environment",
         deterministic: false,
-        reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${(error as Error).message}`),
+        reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${errorMessage(error)}`),
         ...observed,
       };
     }

@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { ApiClient, OversizedAnswer, readAnswer, ServerCallError } from "../api/client.ts";
 import type { JobResultRequest } from "../api/wire.ts";
 import { maxLeaseBytes, readLease, type LeaseReading } from "./lease.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export type { Lease } from "./lease.ts";
 
@@ -45,7 +46,7 @@ export class HttpJobServer implements JobServer {
       if (signal?.aborted) return undefined;
       if (error instanceof ServerCallError) throw error;
       if (error instanceof OversizedAnswer) return { ok: false, problem: `the lease is over ${maxLeaseBytes} bytes` };
-      throw new ServerCallError(`POST ${this.#api.url("/jobs/lease")}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new ServerCallError(`POST ${this.#api.url("/jobs/lease")}: ${errorMessage(error)}`, undefined, { cause: error });
     }
     let doc: unknown;
     try {
