@@ -8,6 +8,7 @@ import { readCached, writeCached, type CachedDocument, type RegistryCache } from
 import { readRegistry, type ReadWarning } from "./reader.ts";
 import { maxSignatureBytes, parsePublicKey, sha256Hex, SignatureError, verifyDocument, type PublicKey } from "./signature.ts";
 import { causeMessage, errorMessage } from "../errors.ts";
+import { jsonObject } from "../text/json-object.ts";
 
 export const registryDocument = "modelRegistry.json";
 
@@ -116,7 +117,7 @@ function parse(text: string, url: string): Pick<FetchedRegistry, "checkpoints" |
   } catch (error) {
     throw new RegistryFetchError(`${url}: ${errorMessage(error)}`);
   }
-  const { revision, publishedAt } = doc as { revision?: unknown; publishedAt?: unknown };
+  const { revision, publishedAt } = jsonObject(doc) ?? {};
   return {
     ...read,
     revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
@@ -171,7 +172,7 @@ export function rollback(fresh: Ordering, held: Ordering): string | undefined {
 function orderingOf(cached: CachedDocument): Ordering {
   if (cached.revision !== undefined || cached.publishedAt !== undefined) return { revision: cached.revision, publishedAt: cached.publishedAt };
   try {
-    const { revision, publishedAt } = JSON.parse(cached.body) as { revision?: unknown; publishedAt?: unknown };
+    const { revision, publishedAt } = jsonObject(JSON.parse(cached.body)) ?? {};
     return {
       revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
       publishedAt: typeof publishedAt === "string" ? publishedAt : undefined,

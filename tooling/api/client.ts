@@ -6,6 +6,7 @@
 import { RegistryError, causeMessage, errorMessage, isTimeout } from "../../src/errors.ts";
 import { strangerText } from "../../src/text/control.ts";
 import { apiBase } from "./wire.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export class ServerCallError extends RegistryError {
   readonly status: number | undefined;
@@ -98,7 +99,7 @@ export class ApiClient {
     const text = await readAnswer(response, maxProblemBytes).catch(() => "");
     let detail = text;
     try {
-      const problem = JSON.parse(text) as { detail?: unknown; title?: unknown } | null;
+      const problem = jsonObject(JSON.parse(text));
       detail = String(problem?.detail ?? problem?.title ?? detail);
     } catch {
       // not a problem document: the text as it is
@@ -121,7 +122,8 @@ export class ApiClient {
   async json(method: string, path: string, options: CallOptions & { maxBytes: number }): Promise<unknown> {
     const bytes = await this.bytes(method, path, options);
     try {
-      return JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown;
+      const answer: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"));
+      return answer;
     } catch {
       throw new ServerCallError(`${method} ${this.url(path)}: the answer is not JSON`, undefined);
     }

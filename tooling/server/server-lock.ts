@@ -11,6 +11,7 @@ import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { DatabaseError } from "./database.ts";
 import { errorMessage } from "../../src/errors.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export interface LockHolder {
   pid: number;
@@ -31,8 +32,8 @@ const holderPath = (db: string) => `${db}.lock.json`;
 
 function describeHolder(db: string): string {
   try {
-    const holder = JSON.parse(readFileSync(holderPath(db), "utf8")) as Partial<LockHolder>;
-    if (typeof holder.pid !== "number") throw new Error("no pid");
+    const holder = jsonObject(JSON.parse(readFileSync(holderPath(db), "utf8")));
+    if (typeof holder?.pid !== "number") throw new Error("no pid");
     const where = holder.url ? `, listening on ${holder.url}` : "";
     return `process ${holder.pid} on ${holder.host ?? "an unknown host"}${where}, started ${holder.startedAt ?? "at an unknown time"}`;
   } catch {

@@ -10,6 +10,7 @@ import { ApiClient, OversizedAnswer, readAnswer, ServerCallError } from "../api/
 import type { JobResultRequest } from "../api/wire.ts";
 import { maxLeaseBytes, readLease, type LeaseReading } from "./lease.ts";
 import { errorMessage } from "../../src/errors.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export type { Lease } from "./lease.ts";
 
@@ -66,7 +67,7 @@ export class HttpJobServer implements JobServer {
   async result(job: string, result: JobResultRequest): Promise<{ duplicate: boolean }> {
     const response = await this.#api.call("POST", `/jobs/${encodeURIComponent(job)}/result`, { json: result, timeoutMs: 120_000 });
     try {
-      return { duplicate: (JSON.parse(await readAnswer(response, 1024 * 1024)) as { duplicate?: unknown } | null)?.duplicate === true };
+      return { duplicate: jsonObject(JSON.parse(await readAnswer(response, 1024 * 1024)))?.duplicate === true };
     } catch {
       return { duplicate: false };
     }
