@@ -124,7 +124,7 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
         outputBytes: maxTraceFileBytes,
       },
     );
-    const result = runResult(harness, options, prepared.installed!.python);
+    const result = runResult(harness, options, prepared.installed.python);
     const parsed = traceIndex.safeParse({
       kind: "log-run-trace",
       traceVersion: 1,
