@@ -2,7 +2,7 @@
 // The only place that prints and sets the exit status. `tooling/registry.mjs` runs it (bundled, see
 // tooling/bundle.mjs); `node tooling/cli.ts` runs the source directly. What it prints may quote strangers (a
 // checkpoint's exception, pip's log, a server's reason, a URL): no control character reaches the terminal raw.
-import { RegistryError } from "../src/errors.ts";
+import { RegistryError, errorMessage } from "../src/errors.ts";
 import { escapeControl } from "../src/text/control.ts";
 import { formatRegistryProblem, RegistryInvalidError } from "../src/registry/problem.ts";
 import { columns, helpText, parseCommandArgs } from "./commands/shared/command.ts";
@@ -81,10 +81,9 @@ function report(error: unknown, name: string, io: { out: (t: string) => void; lo
   }
   // Anything else is a bug or an environment failure (a full disk, a permission): say what happened;
   // the stack is for developers.
-  const err = error as NodeJS.ErrnoException;
-  const message = err?.message ?? String(error);
+  const message = errorMessage(error);
   io.log(`registry ${name}: ${message}`);
-  if (process.env.REGISTRY_DEBUG) io.log(String(err?.stack ?? ""));
+  if (process.env.REGISTRY_DEBUG) io.log(error instanceof Error ? (error.stack ?? "") : "");
   else io.log("(set REGISTRY_DEBUG=1 to see where it happened)");
   if (io.json) io.out(JSON.stringify({ ok: false, error: { command: name, message, exitCode: 70, unexpected: true } }, null, 2));
   return 70;

@@ -7,6 +7,8 @@ import type { ConsumedEntry } from "../contract/index.ts";
 import { readCached, writeCached, type CachedDocument, type RegistryCache } from "./cache.ts";
 import { readRegistry, type ReadWarning } from "./reader.ts";
 import { maxSignatureBytes, parsePublicKey, sha256Hex, SignatureError, verifyDocument, type PublicKey } from "./signature.ts";
+import { causeMessage, errorMessage } from "../errors.ts";
+import { jsonObject } from "../text/json-object.ts";
 
 export const registryDocument = "modelRegistry.json";
 
@@ -67,7 +69,7 @@ async function readCapped(response: Response, url: string, maxBytes: number): Pr
     try {
       step = await reader.read();
     } catch (error) {
-      throw new Unreachable(`${url}: the connection broke after ${size} bytes (${(error as Error).message})`);
+      throw new Unreachable(`${url}: the connection broke after ${size} bytes (${errorMessage(error)})`);
     }
     if (step.done) break;
     size += step.value.byteLength;
@@ -89,7 +91,8 @@ async function get(fetcher: typeof fetch, url: string, headers: Record<string, s
     return await fetcher(url, { headers, signal: signal ?? null, cache: "no-store", redirect: "follow" });
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new Unreachable(`${url}: ${(error as Error).message}${(error as { cause?: Error }).cause ? ` (${(error as { cause: Error }).cause.message})` : ""}`);
+    const cause = causeMessage(error);
+    throw new Unreachable(`${url}: ${errorMessage(error)}${cause !== undefined ? ` (${cause})` : ""}`);
   }
 }
 
@@ -106,15 +109,15 @@ function parse(text: string, url: string): Pick<FetchedRegistry, "checkpoints" |
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new RegistryFetchError(`${url}: not JSON (${(error as Error).message})`);
+    throw new RegistryFetchError(`${url}: not JSON (${errorMessage(error)})`);
   }
   let read;
   try {
     read = readRegistry(doc);
   } catch (error) {
-    throw new RegistryFetchError(`${url}: ${(error as Error).message}`);
+    throw new RegistryFetchError(`${url}: ${errorMessage(error)}`);
   }
-  const { revision, publishedAt } = doc as { revision?: unknown; publishedAt?: unknown };
+  const { revision, publishedAt } = jsonObject(doc) ?? {};
   return {
     ...read,
     revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
@@ -169,7 +172,7 @@ export function rollback(fresh: Ordering, held: Ordering): string | undefined {
 function orderingOf(cached: CachedDocument): Ordering {
   if (cached.revision !== undefined || cached.publishedAt !== undefined) return { revision: cached.revision, publishedAt: cached.publishedAt };
   try {
-    const { revision, publishedAt } = JSON.parse(cached.body) as { revision?: unknown; publishedAt?: unknown };
+    const { revision, publishedAt } = jsonObject(JSON.parse(cached.body)) ?? {};
     return {
       revision: typeof revision === "string" || typeof revision === "number" ? revision : undefined,
       publishedAt: typeof publishedAt === "string" ? publishedAt : undefined,

@@ -2,6 +2,7 @@
 // document D is signed by D + ".sig": {"signatures": [{keyId, algorithm: "ed25519", signature}]} over D's
 // exact bytes; keyId is the first 16 hex digits of the SHA-256 of the raw 32-byte public key. The key comes
 // from configuration (PEM SubjectPublicKeyInfo or base64 of the raw bytes), never from the registry.
+import { errorMessage } from "../errors.ts";
 
 export class SignatureError extends Error {
   override name = "SignatureError";
@@ -63,7 +64,7 @@ export async function verifyDocument(
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(signatureFile));
   } catch (error) {
-    throw new SignatureError(`${name}.sig: not JSON (${(error as Error).message})`);
+    throw new SignatureError(`${name}.sig: not JSON (${errorMessage(error)})`);
   }
   const signatures = (parsed as { signatures?: unknown } | null)?.signatures;
   if (!Array.isArray(signatures)) throw new SignatureError(`${name}.sig: expected {"signatures": [...]}`);

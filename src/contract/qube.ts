@@ -3,13 +3,14 @@
 import { z } from "zod";
 import type { Mode } from "./mode.ts";
 
-/** One axis of a qube as entries/ hold it. */
-export interface QubeNode {
+/** One axis of a qube as entries/ hold it. A type alias rather than an interface so that it is assignable to
+ *  Record<string, unknown>, the opaque object FIAB's store takes a qube as. */
+export type QubeNode = {
   key: string;
   values: { type: "enum"; dtype: "str" | "int64"; values: Array<string | number> };
   metadata: Record<string, unknown>;
   children: QubeNode[];
-}
+};
 /** One root node, or for nested (multi-dataset) models one root node per dataset name. */
 export type Qube = QubeNode | Record<string, QubeNode>;
 

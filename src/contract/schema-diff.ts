@@ -14,23 +14,65 @@ export interface BreakingChange {
 
 type Schema = Record<string, unknown>;
 
+// The walk reads keywords off `unknown` JSON; these guards say what each keyword must hold and reject a
+// malformed schema loudly instead of comparing whatever happens to be there.
+function isSchema(value: unknown): value is Schema {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function malformed(key: string, expected: string): never {
+  throw new Error(`malformed JSON Schema: ${key} is not ${expected}`);
+}
+
+/** A keyword holding a subschema (`items`, `propertyNames`, `additionalProperties` when not a boolean). */
+function subschema(node: Schema, key: string): Schema | undefined {
+  const value = node[key];
+  return isSchema(value) ? value : undefined;
+}
+
+function isSchemaMap(value: unknown): value is Record<string, Schema> {
+  return isSchema(value) && Object.values(value).every(isSchema);
+}
+
+/** A keyword holding a map of subschemas (`properties`). */
+function schemaMap(node: Schema, key: string): Record<string, Schema> {
+  const value = node[key];
+  if (value === undefined) return {};
+  return isSchemaMap(value) ? value : malformed(key, "a map of schema objects");
+}
+
+function stringList(node: Schema, key: string): string[] {
+  const value = node[key];
+  if (value === undefined) return [];
+  return Array.isArray(value) && value.every((v): v is string => typeof v === "string") ? value : malformed(key, "a list of strings");
+}
+
+function numberAt(node: Schema, key: string): number | undefined {
+  const value = node[key];
+  if (value === undefined || typeof value === "number") return value;
+  return malformed(key, "a number");
+}
+
 function resolve(root: Schema, node: Schema): { node: Schema; ref?: string } {
   const ref = node.$ref;
   if (typeof ref !== "string") return { node };
   const name = ref.replace(/^#\/\$defs\//, "");
-  const target = (root.$defs as Record<string, Schema> | undefined)?.[name];
-  if (!target) throw new Error(`unresolvable $ref ${ref}`);
+  const defs = root.$defs;
+  const target = isSchema(defs) ? defs[name] : undefined;
+  if (!isSchema(target)) throw new Error(`unresolvable $ref ${ref}`);
   return { node: target, ref };
 }
 
 function types(node: Schema): Set<string> {
   const t = node.type;
-  const list = Array.isArray(t) ? (t as string[]) : typeof t === "string" ? [t] : [];
-  return new Set(list);
+  return new Set(typeof t === "string" ? [t] : stringList(node, "type"));
 }
 
 function branches(node: Schema): Schema[] | undefined {
-  return (node.anyOf ?? node.oneOf) as Schema[] | undefined;
+  const key = node.anyOf !== undefined ? "anyOf" : node.oneOf !== undefined ? "oneOf" : undefined;
+  if (key === undefined) return undefined;
+  const list = node[key];
+  return Array.isArray(list) && list.every(isSchema) ? list : malformed(key, "a list of schema objects");
 }
 
 function signature(root: Schema, node: Schema): string {
@@ -93,14 +135,14 @@ export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingC
     }
 
     for (const key of lowerBounds) {
-      const before = oldNode[key] as number | undefined;
-      const after = newNode[key] as number | undefined;
+      const before = numberAt(oldNode, key);
+      const after = numberAt(newNode, key);
       if (after !== undefined && (before === undefined || after > before))
         add("narrowed-constraint", path, `${key} raised from ${before ?? "none"} to ${after}`);
     }
     for (const key of upperBounds) {
-      const before = oldNode[key] as number | undefined;
-      const after = newNode[key] as number | undefined;
+      const before = numberAt(oldNode, key);
+      const after = numberAt(newNode, key);
       if (after !== undefined && (before === undefined || after < before))
         add("narrowed-constraint", path, `${key} lowered from ${before ?? "none"} to ${after}`);
     }
@@ -112,16 +154,16 @@ export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingC
       }
     }
 
-    const oldProps = (oldNode.properties ?? {}) as Record<string, Schema>;
-    const newProps = (newNode.properties ?? {}) as Record<string, Schema>;
-    const oldRequired = new Set((oldNode.required ?? []) as string[]);
+    const oldProps = schemaMap(oldNode, "properties");
+    const newProps = schemaMap(newNode, "properties");
+    const oldRequired = new Set(stringList(oldNode, "required"));
     const join = (key: string) => (path ? `${path}.${key}` : key);
     for (const [key, schema] of Object.entries(oldProps)) {
       const next = newProps[key];
       if (!next) add("removed-field", join(key), "field was removed");
       else walk(schema, next, join(key));
     }
-    for (const key of (newNode.required ?? []) as string[]) {
+    for (const key of stringList(newNode, "required")) {
       if (oldRequired.has(key)) continue;
       if (key in oldProps) add("made-required", join(key), "optional field made required");
       else add("made-required", join(key), "new required field (new fields must be optional)");
@@ -130,14 +172,18 @@ export function findBreakingChanges(oldRoot: Schema, newRoot: Schema): BreakingC
     const oldExtra = oldNode.additionalProperties;
     const newExtra = newNode.additionalProperties;
     if (newExtra === false && oldExtra !== false) add("closed-object", path, "no longer accepts extra fields");
-    else if (typeof oldExtra === "object" && typeof newExtra === "object") walk(oldExtra as Schema, newExtra as Schema, `${path}.*`);
-    if (typeof oldNode.propertyNames === "object" && typeof newNode.propertyNames === "object") {
-      walk(oldNode.propertyNames as Schema, newNode.propertyNames as Schema, `${path}{key}`);
+    else if (isSchema(oldExtra) && isSchema(newExtra)) walk(oldExtra, newExtra, `${path}.*`);
+    const oldKeys = subschema(oldNode, "propertyNames");
+    const newKeys = subschema(newNode, "propertyNames");
+    if (oldKeys && newKeys) {
+      walk(oldKeys, newKeys, `${path}{key}`);
     } else if (newNode.propertyNames !== undefined && oldNode.propertyNames === undefined) {
       add("narrowed-constraint", `${path}{key}`, "keys are now restricted");
     }
 
-    if (typeof oldNode.items === "object" && typeof newNode.items === "object") walk(oldNode.items as Schema, newNode.items as Schema, `${path}[]`);
+    const oldItems = subschema(oldNode, "items");
+    const newItems = subschema(newNode, "items");
+    if (oldItems && newItems) walk(oldItems, newItems, `${path}[]`);
   }
 
   walk(oldRoot, newRoot, "");

@@ -63,6 +63,13 @@ function entryPathOf(field: string): string {
   return field;
 }
 
+type Present<T> = { [K in keyof T]: Exclude<T[K], undefined> };
+
+/** Whether every field is there: narrows each one's type to exclude undefined. */
+function allPresent<T extends object>(fields: T): fields is Present<T> {
+  return Object.values(fields).every((v) => v !== undefined);
+}
+
 /** FIAB's fields of an entry, or why its views leave it out: fields missing, or values FIAB's runtime raises on. */
 export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: string[]; gaps: ViewGap[] } {
   const required = {
@@ -74,14 +81,16 @@ export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: 
     "outputs.qube": entry.outputs?.qube,
     "model.timestep": entry.model?.timestep,
   };
-  const missing = Object.entries(required)
-    .filter(([, v]) => v === undefined)
-    .map(([k]) => k);
-  if (missing.length > 0) return { missing, gaps: missing.map((path) => ({ path, message: "missing", fix: fixFor(path, entry) })) };
+  if (!allPresent(required)) {
+    const missing = Object.entries(required)
+      .filter(([, v]) => v === undefined)
+      .map(([k]) => k);
+    return { missing, gaps: missing.map((path) => ({ path, message: "missing", fix: fixFor(path, entry) })) };
+  }
   const configuration = entry.configuration ? exportConfiguration(entry.configuration) : undefined;
   const gpu = entry.infrastructure?.minimumGpuMemoryMib;
   // Views publish the one-unit form FIAB's runtime parses, also for an entry still written "1d".
-  const timestep = canonicalTimestep(entry.model!.timestep!) ?? entry.model!.timestep!;
+  const timestep = canonicalTimestep(required["model.timestep"]) ?? required["model.timestep"];
   const fields: FiabFields = {
     url: entry.source.url,
     display_name: entry.display.name,
@@ -89,14 +98,13 @@ export function fiabFieldsOf(entry: Entry): { fields: FiabFields } | { missing: 
     display_description: entry.display.description,
     ...(entry.display.comment !== undefined ? { comment: entry.display.comment } : {}),
     ...(entry.tags !== undefined ? { tags: entry.tags } : {}),
-    disk_size_bytes: entry.source.sizeBytes!,
-    // Authoring entries hold only known values; "unknown" exists for tolerant readers alone.
-    supported_platforms: entry.infrastructure!.supportedOs! as Array<"linux" | "macos">,
+    disk_size_bytes: required["source.sizeBytes"],
+    supported_platforms: required["infrastructure.supportedOs"],
     ...(gpu !== undefined ? { minimum_gpu_memory_mib: gpu } : {}),
-    pip_package_constraints: entry.requirements!.pipConstraints!,
-    input_characteristics: entry.inputs!.characteristics!,
-    input_qube: entry.inputs!.qube as Record<string, unknown>,
-    output_qube: entry.outputs!.qube as Record<string, unknown>,
+    pip_package_constraints: required["requirements.pipConstraints"],
+    input_characteristics: required["inputs.characteristics"],
+    input_qube: required["inputs.qube"],
+    output_qube: required["outputs.qube"],
     ...(configuration !== undefined ? { configuration } : {}),
     timestep,
   };

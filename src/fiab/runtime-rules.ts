@@ -6,6 +6,7 @@
 // 545a538 of August 2026; earthkit-data 652c2c3; qubed 0.3, the range fiab-core pins).
 import { parsePipRequirementsLine } from "pip-requirements-js";
 import type { FiabFields } from "./store-contract.ts";
+import { errorMessage } from "../errors.ts";
 
 export interface RuntimeProblem {
   /** The FIAB field, e.g. "specific.timestep" or "specific.pip_package_constraints[2]". */
@@ -25,9 +26,9 @@ export function earthkitTimedeltaSeconds(text: string): number | undefined {
   if (/^\d+$/.test(text)) return Number(text) * 3_600;
   const range = /^\d+-(\d+)$/.exec(text);
   if (range) return Number(range[1]) * 3_600;
-  const suffixed = /^(\d+)([a-zA-Z])$/.exec(text);
-  const factor = suffixed ? ({ s: 1, m: 60, h: 3_600 } as Record<string, number>)[suffixed[2]!] : undefined;
-  return suffixed && factor !== undefined ? Number(suffixed[1]) * factor : undefined;
+  const [, digits, unit] = /^(\d+)([a-zA-Z])$/.exec(text) ?? [];
+  const factor = unit === "s" ? 1 : unit === "m" ? 60 : unit === "h" ? 3_600 : undefined;
+  return factor !== undefined ? Number(digits) * factor : undefined;
 }
 
 /** _timestep_seconds: to_timedelta, then "Checkpoint timestep must be positive". */
@@ -58,7 +59,9 @@ export function pipRequirementProblem(requirement: string): string | undefined {
       const parsed = parsePipRequirementsLine(requirement);
       if (!parsed || (parsed.type !== "ProjectName" && parsed.type !== "ProjectURL")) problem = "is an option or a comment, not a requirement";
     } catch (error) {
-      problem = `is not a PEP 508 requirement (${(error as Error).message.split("\n")[0]!.replace(/^Failed to parse requirements line\. /, "")})`;
+      problem = `is not a PEP 508 requirement (${errorMessage(error)
+        .split("\n")[0]!
+        .replace(/^Failed to parse requirements line\. /, "")})`;
     }
   }
   if (parsedRequirements.size < 10_000) parsedRequirements.set(requirement, problem);
@@ -73,13 +76,14 @@ const qubeDtypes = new Set(["str", "int64", "float64", "date", "datetime"]);
 
 /** qubed's numpy_from_json: a string array listed with its shape, or any other dtype as base64 bytes. */
 function metadataProblem(value: unknown): string | undefined {
-  if (!isObject(value) || typeof value["dtype"] !== "string" || !Array.isArray(value["shape"]))
-    return "is not an array as qubed writes one ({dtype, shape, values} or {dtype, shape, base64})";
-  const shape = value["shape"] as unknown[];
-  if (!shape.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) return "has a shape that is not a list of sizes";
+  const notAnArray = "is not an array as qubed writes one ({dtype, shape, values} or {dtype, shape, base64})";
+  if (!isObject(value)) return notAnArray;
+  const shape = value["shape"];
+  if (typeof value["dtype"] !== "string" || !Array.isArray(shape)) return notAnArray;
+  if (!shape.every((n): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0)) return "has a shape that is not a list of sizes";
   if (value["dtype"] !== "str") return typeof value["base64"] === "string" ? undefined : `has dtype ${JSON.stringify(value["dtype"])} without base64 data`;
   const values = value["values"];
-  const count = shape.reduce<number>((n, s) => n * (s as number), 1);
+  const count = shape.reduce((n, s) => n * s, 1);
   if (!Array.isArray(values)) return "has dtype str without values";
   return values.length === count ? undefined : `holds ${values.length} values for the shape ${JSON.stringify(shape)} (${count})`;
 }
@@ -90,7 +94,8 @@ function qubeNodeProblem(node: unknown, path: string, depth: number): RuntimePro
   if (depth > 32) return at("is nested deeper than 32 levels");
   if (!isObject(node)) return at("is not a qube node (an object with key, values and children)");
   if (typeof node["key"] !== "string") return at('has no "key"');
-  if (!Array.isArray(node["children"])) return at('has no "children" list');
+  const children: unknown = node["children"];
+  if (!Array.isArray(children)) return at('has no "children" list');
   const values = node["values"];
   if (Array.isArray(values)) {
     if (values.length === 0) return at("lists no values");
@@ -110,7 +115,7 @@ function qubeNodeProblem(node: unknown, path: string, depth: number): RuntimePro
       if (problem) return { field: `${path}.metadata.${name}`, message: problem };
     }
   }
-  for (const [i, child] of (node["children"] as unknown[]).entries()) {
+  for (const [i, child] of children.entries()) {
     const problem = qubeNodeProblem(child, `${path}.children[${i}]`, depth + 1);
     if (problem) return problem;
   }

@@ -1,4 +1,5 @@
 // Reading and writing entry JSON text: syntax errors located by line and column, and one stable format.
+import { errorMessage } from "../errors.ts";
 
 export class JsonTextError extends Error {
   readonly line: number;
@@ -32,7 +33,7 @@ export function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(body);
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     const atPosition = /at position (\d+)/.exec(message);
     const offset = atPosition ? Number(atPosition[1]) : /Unexpected end of JSON input/.test(message) ? body.length : 0;
     const { line, column } = lineColumn(body, offset);

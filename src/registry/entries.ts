@@ -9,6 +9,7 @@ import { decodeUtf8, JsonTextError, parseJsonDocument } from "../files/json-docu
 import { byCodePoint } from "../text/code-point-order.ts";
 import { checkEntryLimits, entryLimits } from "./entry-limits.ts";
 import { RegistryInvalidError, type Problem } from "./problem.ts";
+import { errorCode, errorMessage } from "../errors.ts";
 
 export const defaultEntriesDir = "entries";
 
@@ -58,9 +59,9 @@ function readBoundedFile(path: string, maxBytes: number): { bytes: Buffer } | { 
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === "ELOOP") return { problem: "is a symbolic link: entry files must be regular files (a link can point outside the entries folder)" };
-    return { problem: `cannot read (${code ?? (error as Error).message})` };
+    return { problem: `cannot read (${code ?? errorMessage(error)})` };
   }
   try {
     const info = fstatSync(fd);

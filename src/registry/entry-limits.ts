@@ -2,6 +2,7 @@
 // strangers in pull requests (and by the server from URLs strangers submit), so every size is capped and a
 // value past a cap is a problem with its path, never a slow page or a stack overflow.
 import { formatPath } from "../contract/problem.ts";
+import { isJsonObject, jsonObject as asObject } from "../text/json-object.ts";
 
 export const entryLimits = {
   /** Bytes of one entry file. */
@@ -27,9 +28,6 @@ export interface LimitProblem {
   message: string;
 }
 
-type Json = Record<string, unknown>;
-const asObject = (v: unknown): Json | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
-
 function capped(problems: LimitProblem[], path: PropertyKey[], value: unknown, cap: number): void {
   if (typeof value === "string" && value.length > cap)
     problems.push({ path: formatPath(path), message: `${value.length} characters, over the cap of ${cap} for this field` });
@@ -50,12 +48,12 @@ export function checkEntryLimits(doc: unknown, textLength = Number.POSITIVE_INFI
         visit(value[i]);
         path.pop();
       }
-    } else if (value !== null && typeof value === "object") {
+    } else if (isJsonObject(value)) {
       for (const key in value) {
         path.push(key);
         if (key.length > entryLimits.maxString)
           problems.push({ path: formatPath(path).slice(0, 80), message: `key of ${key.length} characters, over the cap of ${entryLimits.maxString}` });
-        visit((value as Json)[key]);
+        visit(value[key]);
         path.pop();
       }
     }

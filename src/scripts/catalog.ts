@@ -4,7 +4,7 @@
 import type { ClientItem } from "../site/catalog-item.ts";
 import { emptyState, readState, writeState, type CatalogState } from "../site/catalog-state.ts";
 import { catalogView } from "../site/catalog-view.ts";
-import { facetKeys, type FacetKey, type SortKey } from "../site/facets.ts";
+import { facetKeys, sortKeys, type FacetKey } from "../site/facets.ts";
 import { detectMachine } from "./detect-machine.ts";
 import { fullTextSearch } from "./full-text-search.ts";
 
@@ -73,7 +73,9 @@ function stateFromForm(): CatalogState {
     if (values.length > 0) next.facets[key] = values;
   }
   if (gpu.value !== "") next.gpuMaxGib = Number(gpu.value);
-  next.sort = sort.value as SortKey;
+  // The select lists exactly the sort keys: find() gives the chosen one, typed.
+  const chosenSort = sortKeys.find((key) => key === sort.value);
+  if (chosenSort) next.sort = chosenSort;
   if (state.fit) next.fit = state.fit;
   return next;
 }

@@ -2,6 +2,7 @@
 // writes the rows of compareEntries as tables, each differing row marked in words.
 import type { Entry } from "../contract/index.ts";
 import { compareEntries } from "../site/comparison.ts";
+import { errorMessage } from "../errors.ts";
 
 const params = new URLSearchParams(location.search);
 const a = params.get("a") ?? "";
@@ -72,7 +73,7 @@ async function show(): Promise<void> {
     status.textContent = `${ea.display.name} (${a}) and ${eb.display.name} (${b}): ${differing} row${differing === 1 ? "" : "s"} differ.`;
     document.title = `${a} and ${b} · Compare · FIAB model registry`;
   } catch (error) {
-    status.textContent = `Cannot compare: ${(error as Error).message}.`;
+    status.textContent = `Cannot compare: ${errorMessage(error)}.`;
   }
 }
 

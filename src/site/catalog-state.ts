@@ -36,17 +36,22 @@ export function readState(params: URLSearchParams): CatalogState {
     const values = [...new Set(params.getAll(key).filter((v) => v !== ""))].sort(byCodePoint);
     if (values.length > 0) state.facets[key] = values;
   }
+  // Each parameter counts only when it is one of the known values; find() returns that value, typed.
   const gpu = positiveNumber(params.get("gpu"));
-  if (gpu !== undefined && (gpuMemoryChoicesGib as readonly number[]).includes(gpu)) state.gpuMaxGib = gpu;
-  const sort = params.get("sort");
-  if (sort && (sortKeys as readonly string[]).includes(sort)) state.sort = sort as SortKey;
-  const os = params.get("fit-os");
-  const arch = params.get("fit-arch");
+  const gpuChoice = gpuMemoryChoicesGib.find((choice) => choice === gpu);
+  if (gpuChoice !== undefined) state.gpuMaxGib = gpuChoice;
+  const sortParam = params.get("sort");
+  const sort = sortKeys.find((key) => key === sortParam);
+  if (sort) state.sort = sort;
+  const osParam = params.get("fit-os");
+  const archParam = params.get("fit-arch");
+  const os = osValues.find((v) => v === osParam);
+  const arch = archValues.find((v) => v === archParam);
   const fitGpu = positiveNumber(params.get("fit-gpu"));
   if (params.has("fit")) {
     state.fit = {
-      ...((osValues as readonly string[]).includes(os ?? "") ? { os: os as Machine["os"] } : {}),
-      ...((archValues as readonly string[]).includes(arch ?? "") ? { arch: arch as Machine["arch"] } : {}),
+      ...(os ? { os } : {}),
+      ...(arch ? { arch } : {}),
       ...(fitGpu !== undefined ? { gpuMemoryMib: Math.round(fitGpu * 1024) } : {}),
     };
   }

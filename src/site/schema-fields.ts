@@ -1,6 +1,8 @@
 // The contract page's field list, read from the generated JSON Schema so the page cannot drift from the
 // contract. Paths use "*" for any key of a map and "[]" for each item of an array.
 
+import { jsonObject } from "../text/json-object.ts";
+
 type Schema = Record<string, unknown>;
 
 export interface FieldRow {
@@ -18,7 +20,7 @@ export interface FieldRow {
 }
 
 function asSchema(value: unknown): Schema | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Schema) : undefined;
+  return jsonObject(value);
 }
 
 function refName(schema: Schema): string | undefined {

@@ -1,9 +1,11 @@
 // Defensive reading of metadata JSON: checkpoint metadata varies across anemoi versions, and odd values
 // must read as "unknown", never crash the extraction.
+import { jsonObject } from "../../src/text/json-object.ts";
+
 export type Json = unknown;
 
 export function obj(value: Json): Record<string, Json> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, Json>) : undefined;
+  return jsonObject(value);
 }
 
 export function arr(value: Json): Json[] | undefined {
@@ -20,12 +22,12 @@ export function int(value: Json): number | undefined {
 
 export function strings(value: Json): string[] | undefined {
   const list = arr(value);
-  return list && list.every((v) => typeof v === "string") ? (list as string[]) : undefined;
+  return list?.every((v): v is string => typeof v === "string") ? list : undefined;
 }
 
 export function ints(value: Json): number[] | undefined {
   const list = arr(value);
-  return list && list.every((v) => Number.isInteger(v)) ? (list as number[]) : undefined;
+  return list?.every((v): v is number => Number.isInteger(v)) ? list : undefined;
 }
 
 /** Follows a path of keys through nested objects. */

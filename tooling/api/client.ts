@@ -3,9 +3,10 @@
 // a success becomes a ServerCallError carrying its status, so that a caller can tell a lost lease (409: stop) from
 // a server it cannot reach (retry later). Answers are untrusted: read up to a cap, and a problem document's text
 // escaped before it reaches a message.
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, causeMessage, errorMessage, isTimeout } from "../../src/errors.ts";
 import { strangerText } from "../../src/text/control.ts";
 import { apiBase } from "./wire.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export class ServerCallError extends RegistryError {
   readonly status: number | undefined;
@@ -91,17 +92,14 @@ export class ApiClient {
         ...(options.body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (error) {
-      const why =
-        (error as Error).name === "TimeoutError"
-          ? `no answer within ${options.timeoutMs / 1000} s`
-          : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+      const why = isTimeout(error) ? `no answer within ${options.timeoutMs / 1000} s` : (causeMessage(error) ?? errorMessage(error));
       throw new ServerCallError(`${method} ${url}: ${why}`, undefined, { cause: error });
     }
     if (response.ok) return response;
     const text = await readAnswer(response, maxProblemBytes).catch(() => "");
     let detail = text;
     try {
-      const problem = JSON.parse(text) as { detail?: unknown; title?: unknown } | null;
+      const problem = jsonObject(JSON.parse(text));
       detail = String(problem?.detail ?? problem?.title ?? detail);
     } catch {
       // not a problem document: the text as it is
@@ -115,12 +113,7 @@ export class ApiClient {
     try {
       return await readAnswerBytes(response, options.maxBytes);
     } catch (error) {
-      const why =
-        error instanceof OversizedAnswer
-          ? error.message
-          : (error as Error).name === "TimeoutError"
-            ? `no answer within ${options.timeoutMs / 1000} s`
-            : (error as Error).message;
+      const why = error instanceof OversizedAnswer ? error.message : isTimeout(error) ? `no answer within ${options.timeoutMs / 1000} s` : errorMessage(error);
       throw new ServerCallError(`${method} ${this.url(path)}: ${why}`, error instanceof OversizedAnswer ? response.status : undefined, { cause: error });
     }
   }
@@ -129,7 +122,8 @@ export class ApiClient {
   async json(method: string, path: string, options: CallOptions & { maxBytes: number }): Promise<unknown> {
     const bytes = await this.bytes(method, path, options);
     try {
-      return JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown;
+      const answer: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"));
+      return answer;
     } catch {
       throw new ServerCallError(`${method} ${this.url(path)}: the answer is not JSON`, undefined);
     }

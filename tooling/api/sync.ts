@@ -14,6 +14,7 @@ import { entrySchemaReference } from "../../src/fiab/import.ts";
 import type { LoadedEntry } from "../../src/registry/entries.ts";
 import { entryLimits } from "../../src/registry/entry-limits.ts";
 import { ApiClient, ServerCallError } from "./client.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export const syncStateFile = ".registry-sync.json";
 
@@ -75,8 +76,8 @@ const same = (a: Entry, b: Entry) => formatJson(a) === formatJson(b);
 
 async function readState(dir: string, server: string): Promise<number | undefined> {
   try {
-    const state = JSON.parse(await readFile(join(dir, syncStateFile), "utf8")) as { server?: unknown; revision?: unknown };
-    return state.server === server && typeof state.revision === "number" ? state.revision : undefined;
+    const state = jsonObject(JSON.parse(await readFile(join(dir, syncStateFile), "utf8")));
+    return state?.server === server && typeof state.revision === "number" ? state.revision : undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import { strangerText } from "../../src/text/control.ts";
 import { CliError, UsageError, defineCommand } from "./shared/command.ts";
 import { jsonOption } from "./shared/options.ts";
 import type { Job } from "../api/wire.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
 
 /** The largest answer read: 9999 jobs (the most one listing gives) with their capped stderr tails. */
 const maxAnswerBytes = 64 * 1024 * 1024;
@@ -64,10 +65,7 @@ export default defineCommand({
       try {
         token = readFileSync(options["token-file"], "utf8").trim();
       } catch (error) {
-        throw new CliError(
-          `--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
-          2,
-        );
+        throw new CliError(`--token-file ${options["token-file"]}: ${errorCode(error) === "ENOENT" ? "no such file" : errorMessage(error)}`, 2);
       }
     }
     if (!token)

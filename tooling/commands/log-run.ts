@@ -8,6 +8,7 @@ import { drivePaths, environmentExitCode, logRun, LogRunError } from "../traces/
 import { checkpointFile, environmentOptions, environmentSettings } from "./environment-options.ts";
 import { CheckpointFileError } from "../checkpoint/cache.ts";
 import { HttpSourceError } from "../http/errors.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export default defineCommand({
   description:
@@ -80,7 +81,7 @@ export default defineCommand({
         error instanceof LogRunError ? error.fault : error instanceof HttpSourceError || error instanceof CheckpointFileError ? "environment" : undefined;
       if (fault === undefined) throw error;
       // What a worker reads: one escaped, capped line, last on stderr, with whose fault it is.
-      log(`log-run failed (${fault}): ${capText(strangerText((error as Error).message, 8000).replace(/\s*\n\s*/g, " | "), 2000)}`);
+      log(`log-run failed (${fault}): ${capText(strangerText(errorMessage(error), 8000).replace(/\s*\n\s*/g, " | "), 2000)}`);
       return fault === "environment" ? environmentExitCode : 1;
     }
     log(`log-run: ${index.modules.length} module calls traced via ${index.path} into ${options.out}`);

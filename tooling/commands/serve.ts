@@ -1,5 +1,6 @@
 import { CliError, defineCommand } from "./shared/command.ts";
 import { entriesOption } from "./shared/options.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export default defineCommand({
   description:
@@ -88,7 +89,7 @@ export default defineCommand({
     try {
       platforms = parsePlatforms(options.platforms);
     } catch (error) {
-      throw new CliError(`--platforms: ${(error as Error).message}`, 2);
+      throw new CliError(`--platforms: ${errorMessage(error)}`, 2);
     }
     const chosen = options["reference-platform"];
     const reference = chosen === "none" ? undefined : (chosen ?? platforms.find((p) => p.key.endsWith("-cpu"))?.key);

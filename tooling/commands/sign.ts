@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { CliError, defineCommand, UsageError } from "./shared/command.ts";
 import { jsonOption } from "./shared/options.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
 
 export default defineCommand({
   description:
@@ -29,8 +30,8 @@ export default defineCommand({
       try {
         await writeFile(file, key.pem, { flag: "wx", mode: 0o600 });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new CliError(code === "EEXIST" ? `${file} exists; a signing key is never overwritten` : `cannot write ${file}: ${(error as Error).message}`);
+        const code = errorCode(error);
+        throw new CliError(code === "EEXIST" ? `${file} exists; a signing key is never overwritten` : `cannot write ${file}: ${errorMessage(error)}`);
       }
       const publicKey = key.publicKey.toString("base64");
       out(options.json ? JSON.stringify({ file, keyId: key.keyId, algorithm: "ed25519", publicKey }, null, 2) : publicKey);

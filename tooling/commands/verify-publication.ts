@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { CliError, defineCommand } from "./shared/command.ts";
 import { jsonOption } from "./shared/options.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export default defineCommand({
   description:
@@ -31,7 +32,7 @@ export default defineCommand({
         try {
           text = readFileSync(value, "utf8");
         } catch (error) {
-          throw new CliError(`cannot read the public key ${value}: ${(error as Error).message}`);
+          throw new CliError(`cannot read the public key ${value}: ${errorMessage(error)}`);
         }
         if (text.length > 16_384) throw new CliError(`${value}: ${text.length} characters is not a public key`);
         return publicKeyFromText(text, value);

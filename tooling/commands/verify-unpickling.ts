@@ -12,6 +12,7 @@ import { defaultMemoryLimitMiB, SandboxError } from "../environment/sandbox.ts";
 import { HttpSourceError } from "../http/errors.ts";
 import { environmentRecord, verifyCheckpoint } from "../verify/verify.ts";
 import { checkpointFile, environmentOptions, environmentSettings } from "./environment-options.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 /** Failures of this host, not of the checkpoint: they still make a record (environment-error), never a verdict. */
 const hostFailures = [SandboxError, EnvironmentError, HttpSourceError, CheckpointFileError];
@@ -58,7 +59,7 @@ export default defineCommand({
       result = await verifyCheckpoint(file, { ...settings, timeoutMs: options.timeout * 1000, memoryLimitMiB: options["memory-limit"] });
     } catch (error) {
       if (!isHostFailure(error)) throw error;
-      result = environmentRecord(file, (error as Error).message);
+      result = environmentRecord(file, errorMessage(error));
     }
     // Printed in the contract's key order, whatever order it was assembled in.
     result = verificationResult.parse(result);

@@ -6,6 +6,7 @@ import { jsonOption } from "./shared/options.ts";
 import { defaultCacheDir } from "../checkpoint/cache.ts";
 import { environmentOptions } from "./environment-options.ts";
 import { isRunnablePlatformKey } from "../../src/platform/platform-key.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
 
 // The environment options a job's commands take as they are; --allow-unsafe is not among them: a worker runs
 // strangers' checkpoints, and only what the scan calls safe.
@@ -111,10 +112,7 @@ export default defineCommand({
       try {
         token = readFileSync(options["token-file"], "utf8").trim();
       } catch (error) {
-        throw new CliError(
-          `--token-file ${options["token-file"]}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
-          2,
-        );
+        throw new CliError(`--token-file ${options["token-file"]}: ${errorCode(error) === "ENOENT" ? "no such file" : errorMessage(error)}`, 2);
       }
     }
     if (!token)

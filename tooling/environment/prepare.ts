@@ -44,7 +44,7 @@ export interface EnvironmentSettings {
   log: (message: string) => void;
 }
 
-export interface Prepared {
+interface PreparedFacts {
   /** Absent only when the checkpoint could not be scanned (then `refused` says why). */
   extraction?: Extraction;
   sha256: string;
@@ -52,18 +52,39 @@ export interface Prepared {
   requirements: string[];
   notes: string[];
   durations: Record<string, number>;
-  /**
-   * Why nothing may run: a pickle not safe by the reviewed list or not readable exactly (refused-unsafe), or
-   * metadata that redirects a known import package to another distribution (refused-dependency).
-   */
-  refused?: { status: "refused-unsafe" | "refused-dependency"; summary: string; flagged: string[] };
-  /** Why the requirements are not installed: refused before pip runs (`refusedRequirement`), or pip's failure, classified. */
-  installFailure?: { summary: string; reason: string | undefined; log: string; kind: InstallFailureKind };
-  /** The environment, when the requirements are installed in it. */
-  env?: PythonEnvironment;
-  /** What the host read of the environment after installing, before loading anything. */
-  installed?: InstalledFacts;
 }
+
+/** What prepare() established, and one of: why nothing may run, why the install failed, or the ready environment. */
+export type Prepared = PreparedFacts &
+  (
+    | {
+        /**
+         * Why nothing may run: a pickle not safe by the reviewed list or not readable exactly (refused-unsafe), or
+         * metadata that redirects a known import package to another distribution (refused-dependency).
+         */
+        refused: { status: "refused-unsafe" | "refused-dependency"; summary: string; flagged: string[] };
+        installFailure?: undefined;
+        env?: undefined;
+        installed?: undefined;
+      }
+    | {
+        refused?: undefined;
+        /** Why the requirements are not installed: refused before pip runs (`refusedRequirement`), or pip's failure, classified. */
+        installFailure: { summary: string; reason: string | undefined; log: string; kind: InstallFailureKind };
+        env?: undefined;
+        installed?: undefined;
+      }
+    | {
+        refused?: undefined;
+        installFailure?: undefined;
+        /** Scanned: the environment is made from its extraction. */
+        extraction: Extraction;
+        /** The environment, with the requirements installed in it. */
+        env: PythonEnvironment;
+        /** What the host read of the environment after installing, before loading anything. */
+        installed: InstalledFacts;
+      }
+  );
 
 /** The reviewed list the loader enforces, with the packages this run allows (for the script's spec). */
 export function allowlistFor(settings: Pick<EnvironmentSettings, "allowPackages">): ReturnType<typeof allowlistWith> {
@@ -112,7 +133,7 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
     pickleModules: pickle?.modules ?? [],
     keepLocalLabels: settings.keepLocalLabels,
   });
-  const prepared: Prepared = { extraction, sha256, sizeBytes: source.size, requirements, notes, durations };
+  const prepared = { extraction, sha256, sizeBytes: source.size, requirements, notes, durations } satisfies PreparedFacts;
   if (!pickle || (pickle.verdict !== "safe" && !settings.allowUnsafe)) {
     const why = pickle ? `the pickle is ${pickle.verdict} (${pickle.reasons.slice(0, 5).join("; ")})` : "the checkpoint has no data.pkl to scan";
     return {
@@ -177,11 +198,11 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   });
   if (!install.ok) {
     await env.dispose();
-    const kind = install.failure!;
+    const kind = install.failure;
     return {
       ...prepared,
       installFailure: {
-        summary: `pip could not install the requirements (${kind.cause}): ${install.reason?.split("\n")[0] ?? ""}`,
+        summary: `pip could not install the requirements (${kind.cause}): ${install.reason.split("\n")[0] ?? ""}`,
         reason: install.reason,
         log: install.log,
         kind,

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import type { VerificationStatus } from "../../src/contract/records/verification.ts";
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, errorMessage } from "../../src/errors.ts";
 import { strangerText } from "../../src/text/control.ts";
 import { pythonScript } from "../repo.ts";
 import { findOnPath, runSandboxed } from "./sandbox.ts";
@@ -133,13 +133,16 @@ export interface InstallFailureKind {
   cause: string;
 }
 
-export interface InstallOutcome {
-  ok: boolean;
-  /** pip's own explanation when it failed (its last error lines). */
-  reason?: string;
-  log: string;
-  failure?: InstallFailureKind;
-}
+/** An install that worked, or one that failed with its reason and whose failure it is. */
+export type InstallOutcome =
+  | { ok: true; log: string; reason?: undefined; failure?: undefined }
+  | {
+      ok: false;
+      /** pip's own explanation (its last error lines). */
+      reason: string;
+      log: string;
+      failure: InstallFailureKind;
+    };
 
 /** The host's side: the index could not be reached, or does not hold what was asked for, or the machine failed. */
 const environmentCauses: Array<[RegExp, string]> = [
@@ -268,6 +271,6 @@ export async function installedFacts(env: PythonEnvironment, options: { sandbox:
     );
     return { python: facts.python, distributions, importable: facts.importable.filter((name) => typeof name === "string") };
   } catch (error) {
-    throw new EnvironmentError(`cannot read what is installed in the environment: ${(error as Error).message}`);
+    throw new EnvironmentError(`cannot read what is installed in the environment: ${errorMessage(error)}`);
   }
 }

@@ -10,9 +10,11 @@ import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { strangerText } from "../../src/text/control.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 import { pythonScript } from "../repo.ts";
 import type { PythonEnvironment } from "./python-env.ts";
 import { runSandboxed, type SandboxResult } from "./sandbox.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface Step {
   name: string;
@@ -135,7 +137,7 @@ function readReport(run: SandboxResult): { report: HarnessReport | undefined; no
     if (parsed.success) return { report: parsed.data };
     return { report: undefined, noReport: `the harness's report is not what it writes: ${parsed.error.issues[0]?.message}` };
   } catch (error) {
-    return { report: undefined, noReport: `the harness's report is not JSON: ${(error as Error).message}` };
+    return { report: undefined, noReport: `the harness's report is not JSON: ${errorMessage(error)}` };
   }
 }
 
@@ -143,8 +145,7 @@ function readReport(run: SandboxResult): { report: HarnessReport | undefined; no
 export function stepAnswer(stage: StageReport | undefined): Record<string, unknown> | undefined {
   if (!stage?.message) return undefined;
   try {
-    const value = JSON.parse(stage.message) as unknown;
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return jsonObject(JSON.parse(stage.message));
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 // rest argument comes last, each pattern compiles), so that a wrong edit of the reviewed list fails when the
 // registry starts, naming the field, rather than letting the scan and the loader read it differently.
 import { z } from "zod";
+import { errorMessage } from "../../src/errors.ts";
 
 /**
  * A type: a name (builtinTypes, types, a callable's `returns`, or classReturns), or an expression. Both the
@@ -142,7 +143,7 @@ export function parseAllowlist(value: unknown, source: string): AllowlistDocumen
       try {
         new RegExp(pattern, "u");
       } catch (error) {
-        throw new Error(`${source}: ${path}: pattern ${JSON.stringify(pattern)} does not compile: ${(error as Error).message}`);
+        throw new Error(`${source}: ${path}: pattern ${JSON.stringify(pattern)} does not compile: ${errorMessage(error)}`);
       }
     }
   }

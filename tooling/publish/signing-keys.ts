@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { sha256Hex } from "../../src/publish/content-address.ts";
 import { PublishError } from "./publish-error.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface SigningKey {
   keyId: string;
@@ -28,7 +29,7 @@ export function signingKeyFromPem(pem: string, source: string): SigningKey {
   try {
     privateKey = createPrivateKey({ key: pem, format: "pem" });
   } catch (error) {
-    throw new PublishError(`${source}: not a PEM private key (expected "-----BEGIN PRIVATE KEY-----", PKCS#8): ${(error as Error).message}`);
+    throw new PublishError(`${source}: not a PEM private key (expected "-----BEGIN PRIVATE KEY-----", PKCS#8): ${errorMessage(error)}`);
   }
   if (privateKey.asymmetricKeyType !== "ed25519") throw new PublishError(`${source}: an ${privateKey.asymmetricKeyType} key; expected an Ed25519 key`);
   const publicKey = rawPublicKey(createPublicKey(privateKey));
@@ -43,7 +44,7 @@ export function publicKeyFromText(text: string, source: string): PublicKey {
     try {
       key = createPublicKey({ key: trimmed, format: "pem" });
     } catch (error) {
-      throw new PublishError(`${source}: not a PEM public key: ${(error as Error).message}`);
+      throw new PublishError(`${source}: not a PEM public key: ${errorMessage(error)}`);
     }
     if (key.asymmetricKeyType !== "ed25519") throw new PublishError(`${source}: an ${key.asymmetricKeyType} key; expected an Ed25519 key`);
     const raw = rawPublicKey(key);

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { fiabContracts, type FiabContract } from "../../src/fiab/store-contract.ts";
 import { keyIdOf, verifyBytes, type PublicKey } from "./signing-keys.ts";
 import { listSiteDocuments, maxDocumentBytes, maxSmallFileBytes, readSiteFile, SiteFileError } from "./site-files.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface PublicationProblem {
   /** Site path, e.g. modelRegistry.json or revisions/<sha>/fiab/core-2/artifacts.json.sig. */
@@ -32,7 +33,7 @@ function parseJson(path: string, bytes: Buffer, problems: PublicationProblem[]):
   try {
     return parseJsonDocument(decodeUtf8(bytes));
   } catch (error) {
-    problems.push({ path, message: `not valid JSON: ${(error as Error).message}` });
+    problems.push({ path, message: `not valid JSON: ${errorMessage(error)}` });
     return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { backup } from "node:sqlite";
 import { DatabaseError, aggregateRow, integrityCheck, openDatabase } from "./database.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface BackupResult {
   file: string;
@@ -20,7 +21,7 @@ export async function backupDatabase(source: string, destination: string): Promi
     await backup(db, temp);
   } catch (error) {
     await rm(temp, { force: true });
-    throw new DatabaseError(`${source}: the backup to ${destination} failed (${(error as Error).message})`, { cause: error });
+    throw new DatabaseError(`${source}: the backup to ${destination} failed (${errorMessage(error)})`, { cause: error });
   } finally {
     db.close();
   }

@@ -26,13 +26,12 @@ export function compareInChildProcess(blobs: BlobStore, deadlineMs: number) {
   return async (reference: Record<string, string>, candidate: Record<string, string>): Promise<unknown> => {
     const dir = await mkdtemp(join(tmpdir(), "registry-compare-"));
     try {
-      const folders: string[] = [];
+      const folders = { reference: join(dir, "reference"), candidate: join(dir, "candidate") };
       for (const [name, files] of [
         ["reference", reference],
         ["candidate", candidate],
       ] as const) {
-        const folder = join(dir, name);
-        folders.push(folder);
+        const folder = folders[name];
         await mkdir(folder);
         for (const [file, sha] of Object.entries(files)) {
           const target = blobs.path(sha);
@@ -45,7 +44,7 @@ export function compareInChildProcess(blobs: BlobStore, deadlineMs: number) {
       const out = join(dir, "result.json");
       const run = await execa(
         "nice",
-        ["-n", "10", process.execPath, join(repoRoot, "tooling", "registry.mjs"), "compare-runs", folders[0]!, folders[1]!, "--out", out],
+        ["-n", "10", process.execPath, join(repoRoot, "tooling", "registry.mjs"), "compare-runs", folders.reference, folders.candidate, "--out", out],
         {
           reject: false,
           timeout: deadlineMs,

@@ -3,7 +3,7 @@
 // timeout, so the token and backup commands can run beside a live server), and migrated on open.
 import { existsSync } from "node:fs";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, errorMessage } from "../../src/errors.ts";
 import { migrations } from "./migrations.ts";
 
 export type Database = DatabaseSync;
@@ -32,7 +32,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     // Refuses the writes that can corrupt a database (writable_schema, raw page edits).
     db.enableDefensive(true);
   } catch (error) {
-    throw new DatabaseError(`${path}: cannot open the database (${(error as Error).message})`, { cause: error });
+    throw new DatabaseError(`${path}: cannot open the database (${errorMessage(error)})`, { cause: error });
   }
   migrate(db, path);
   return db;

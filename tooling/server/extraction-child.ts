@@ -2,7 +2,7 @@
 // from the process that answers requests, under a heap limit, at a lower scheduling priority, and the process is
 // killed when it runs out of time. Receives one ExtractionJob, answers one ExtractionOutcome, and exits. Started
 // with "spawner", it is instead the process that starts those (ExtractionSpawner).
-import { RegistryError } from "../../src/errors.ts";
+import { RegistryError, errorMessage } from "../../src/errors.ts";
 import { readCheckpoint } from "../checkpoint/read.ts";
 import { HttpSourceError } from "../http/errors.ts";
 import { serveExtractions, type ExtractionJob, type ExtractionOutcome } from "./extraction-process.ts";
@@ -22,7 +22,7 @@ async function extract(job: ExtractionJob): Promise<ExtractionOutcome> {
     // A RegistryError explains itself; anything else is a fault in this code, reported as one.
     return {
       ok: false,
-      reason: error instanceof RegistryError ? error.message : `internal error while reading the checkpoint: ${(error as Error)?.message ?? String(error)}`,
+      reason: error instanceof RegistryError ? error.message : `internal error while reading the checkpoint: ${errorMessage(error)}`,
       retryable: error instanceof HttpSourceError && error.retryable,
     };
   }

@@ -35,7 +35,7 @@ export function fileOfResult(
     return {};
   }
   if (!loaded || (row.checkpoint_sha256 && loaded.entry.source.sha256 && row.checkpoint_sha256 !== loaded.entry.source.sha256)) return {};
-  const observation = observeFile(loaded.entry as unknown as Record<string, unknown>, { ...observed, date });
+  const observation = observeFile(loaded.entry, { ...observed, date });
   if (observation.change === "disputed" || observation.change === "already-disputed") return { observation, disputed: observation.message };
   return { observation };
 }
@@ -59,7 +59,7 @@ export function entryWrites(
     log(`job ${row.id}: ${row.checkpoint_id} now has another file; its evidence is not recorded`);
     return [];
   }
-  const raw = loaded.entry as unknown as Record<string, unknown>;
+  const raw = loaded.entry;
   const withFile = observation && "doc" in observation ? observation.doc : raw;
   const draft = (base: Record<string, unknown>) => (update ? applyEvidence(base, [update]).doc : base);
   let planned = store.plan([{ id: row.checkpoint_id, entry: draft(withFile) }]);

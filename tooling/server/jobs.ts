@@ -21,6 +21,9 @@ import { outcomeOf, type Failure, type Finished } from "./job-outcome.ts";
 import { live, toJob, type PlatformPlan, type Row, type TraceDtype } from "./job-row.ts";
 import { conflict, notFound } from "./problems.ts";
 import { leaveToOthers, WorkerPresence } from "./worker-presence.ts";
+import { errorMessage } from "../../src/errors.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
+import { ComparisonError } from "./comparison.ts";
 
 export { parsePlatforms, type PlatformPlan, type TraceDtype } from "./job-row.ts";
 
@@ -489,12 +492,13 @@ export class JobQueue {
       const record = await this.#options.compare(reference, candidate);
       if (this.#closed) return;
       const read = evidenceFromResult(record, `the comparison of job ${row.id}`);
-      const verdict = String((record as { verdict?: unknown }).verdict);
+      const fields = jsonObject(record);
+      const verdict = String(fields?.verdict);
       this.#finished(
         leased,
         {
           update: { ...read.update, platform: row.platform },
-          outcome: `${verdict}: ${String((record as { summary?: unknown }).summary ?? "").slice(0, 300)}`,
+          outcome: `${verdict}: ${String(fields?.summary ?? "").slice(0, 300)}`,
           passed: true,
         },
         undefined,
@@ -509,8 +513,8 @@ export class JobQueue {
           kind: "failure",
           fault: "environment",
           deterministic: true,
-          reason: summaryLine(`compare-runs could not run: ${(error as Error).message}`),
-          output: (error as { output?: string }).output,
+          reason: summaryLine(`compare-runs could not run: ${errorMessage(error)}`),
+          output: error instanceof ComparisonError ? error.output : undefined,
           checkpointSha256: undefined,
         }),
       );

@@ -32,16 +32,19 @@ class Components {
       override: (ctx) => {
         const other = named.get(ctx.zodSchema);
         if (other === undefined || (ctx.zodSchema as unknown) === schema) return;
-        const json = ctx.jsonSchema as Json;
+        const json: Json = ctx.jsonSchema;
         for (const key of Object.keys(json)) delete json[key];
         json.$ref = `#/components/schemas/${other}`;
       },
-    }) as Json & { $defs?: Record<string, Json> };
+    });
     const { $schema: _dialect, $defs = {}, ...root } = generated;
     const relink = (value: unknown): unknown => {
       if (Array.isArray(value)) return value.map(relink);
       if (value === null || typeof value !== "object") return value;
-      return Object.fromEntries(
+      return relinkObject(value);
+    };
+    const relinkObject = (value: object): Json =>
+      Object.fromEntries(
         Object.entries(value).map(([key, inner]) =>
           key === "$ref" && typeof inner === "string" && inner.startsWith("#/$defs/")
             ? [key, `#/components/schemas/${name}.${inner.slice("#/$defs/".length)}`]
@@ -50,16 +53,17 @@ class Components {
               : [key, relink(inner)],
         ),
       );
-    };
-    this.schemas[name] = relink(root) as Json;
+    this.schemas[name] = relinkObject(root);
     // Only the $defs still referenced: those of a part now referenced as another component are not.
     const wanted = [name];
-    for (let i = 0; i < wanted.length; i++) {
-      for (const [, def] of JSON.stringify(this.schemas[wanted[i]!]).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
-        if (!wanted.includes(def!) && def!.startsWith(`${name}.`)) {
-          this.schemas[def!] = relink($defs[def!.slice(name.length + 1)]) as Json;
-          wanted.push(def!);
-        }
+    // `wanted` grows while it is walked: an array iterator also visits the elements pushed during the loop.
+    for (const current of wanted) {
+      for (const [, def] of JSON.stringify(this.schemas[current]).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+        if (def === undefined || wanted.includes(def) || !def.startsWith(`${name}.`)) continue;
+        const part = $defs[def.slice(name.length + 1)];
+        if (part === undefined) throw new Error(`${name}: ${def} is referenced but not among Zod's $defs`);
+        this.schemas[def] = relinkObject(part);
+        wanted.push(def);
       }
     }
     return { $ref: `#/components/schemas/${name}` };
@@ -69,13 +73,13 @@ class Components {
 const jsonContent = (schema: Json) => ({ "application/json": { schema } });
 
 /** A route's path or query parameters, from the fields of its Zod object. */
-function parameters(fields: z.ZodObject | undefined, where: "path" | "query"): Json[] {
+function parameters(fields: z.ZodObject<Record<string, z.ZodType>> | undefined, where: "path" | "query"): Json[] {
   return Object.entries(fields?.shape ?? {}).map(([name, field]) => {
-    const { $schema: _dialect, description, ...schema } = z.toJSONSchema(field as z.ZodType, { target: "draft-2020-12", io: "input" }) as Json;
+    const { $schema: _dialect, description, ...schema } = z.toJSONSchema(field, { target: "draft-2020-12", io: "input" });
     return {
       name,
       in: where,
-      required: where === "path" || !(field as z.ZodType).safeParse(undefined).success,
+      required: where === "path" || !field.safeParse(undefined).success,
       ...(description ? { description } : {}),
       schema,
     };

@@ -15,6 +15,7 @@ import { aggregateRow, allRows, getRow, now, transaction, type Database } from "
 import type { EntryStore } from "./entry-store.ts";
 import { ExtractionSpawner, type ExtractionJob, type ExtractionLimits, type ExtractionOutcome } from "./extraction-process.ts";
 import { badRequest, conflict } from "./problems.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 export interface RegistrarOptions {
   /** Registrations read at once. */
@@ -243,7 +244,7 @@ export class Registrar {
         if (!this.#closed) this.#finish(row.id, outcome);
       })
       .catch((error: unknown) => {
-        if (!this.#closed) this.#finish(row.id, { ok: false, reason: `internal error: ${(error as Error)?.message ?? String(error)}`, retryable: false });
+        if (!this.#closed) this.#finish(row.id, { ok: false, reason: `internal error: ${errorMessage(error)}`, retryable: false });
       })
       .finally(() => {
         this.#running.delete(row.id);

@@ -11,6 +11,7 @@ import { badRequest, HttpProblem } from "./problems.ts";
 import type { PublishedDocuments } from "./published.ts";
 import type { Registrar } from "./registrar.ts";
 import type { Scope, TokenRecord } from "./tokens.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 /** What the routes' handlers work with. */
 export interface RouteServices {
@@ -43,7 +44,7 @@ export interface RouteCall {
   services: RouteServices;
 }
 
-type Fields = z.ZodObject;
+type Fields = z.ZodObject<Record<string, z.ZodType>>;
 
 export interface Route<P extends Fields = Fields, Q extends Fields = Fields, B extends z.ZodType = z.ZodType> {
   method: "GET" | "PUT" | "POST";
@@ -94,7 +95,7 @@ export function inputOf(route: Route, request: FastifyRequest): RouteInput {
   const params = route.params?.safeParse(request.params) ?? { success: true, data: {} };
   if (!params.success) {
     const [issue] = params.error.issues;
-    const value = String((request.params as Record<string, unknown>)[String(issue!.path[0])]);
+    const value = String(jsonObject(request.params)?.[String(issue!.path[0])]);
     throw badRequest(`${JSON.stringify(value.slice(0, 200))} is not ${issue!.message}`, fieldErrors(params.error.issues));
   }
   const query = route.query?.safeParse(request.query) ?? { success: true, data: {} };
@@ -104,7 +105,8 @@ export function inputOf(route: Route, request: FastifyRequest): RouteInput {
       throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the file as application/octet-stream");
     return { params: params.data, query: query.data, body: undefined };
   }
-  const body: z.ZodSafeParseResult<unknown> = route.body?.schema.safeParse(request.body) ?? { success: true, data: undefined };
-  if (!body.success) throw badRequest(`${route.body!.what} is not valid`, fieldErrors(body.error.issues));
+  if (!route.body) return { params: params.data, query: query.data, body: undefined };
+  const body = route.body.schema.safeParse(request.body);
+  if (!body.success) throw badRequest(`${route.body.what} is not valid`, fieldErrors(body.error.issues));
   return { params: params.data, query: query.data, body: body.data };
 }

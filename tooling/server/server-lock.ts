@@ -10,6 +10,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
 import { DatabaseError } from "./database.ts";
+import { errorMessage } from "../../src/errors.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export interface LockHolder {
   pid: number;
@@ -30,8 +32,8 @@ const holderPath = (db: string) => `${db}.lock.json`;
 
 function describeHolder(db: string): string {
   try {
-    const holder = JSON.parse(readFileSync(holderPath(db), "utf8")) as Partial<LockHolder>;
-    if (typeof holder.pid !== "number") throw new Error("no pid");
+    const holder = jsonObject(JSON.parse(readFileSync(holderPath(db), "utf8")));
+    if (typeof holder?.pid !== "number") throw new Error("no pid");
     const where = holder.url ? `, listening on ${holder.url}` : "";
     return `process ${holder.pid} on ${holder.host ?? "an unknown host"}${where}, started ${holder.startedAt ?? "at an unknown time"}`;
   } catch {
@@ -52,7 +54,7 @@ export async function lockDatabase(db: string): Promise<ServerLock> {
     lock.exec("CREATE TABLE IF NOT EXISTS server_lock (held INTEGER)");
     lock.exec("COMMIT");
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     if (/locked|busy/i.test(message)) {
       throw new DatabaseError(
         `${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`,

@@ -17,7 +17,7 @@ export class IncomparableTracesError extends RegistryError {}
 type ModuleCall = TraceIndex["modules"][number];
 
 function side(index: TraceIndex): ComparisonResult["reference"] {
-  const env = index.environment as Record<string, unknown>;
+  const env = index.environment;
   const device = index.input.device.replace(/:\d+$/, "");
   const key = platformKeyOf({ os: String(env.os ?? ""), arch: String(env.arch ?? ""), cudaAvailable: device === "cuda", mpsAvailable: device === "mps" });
   return {
@@ -88,10 +88,21 @@ function reasonOf(m: { metrics: ModuleResult["metrics"]; allowedRelL2?: number |
   return `${(m.metrics.outsideShare * 100).toFixed(1)}% of sampled elements outside tolerance, max abs error ${m.metrics.maxAbs?.toExponential(2)}`;
 }
 
+/** The outputs both calls recorded, paired in order (as many as the shorter list holds). */
+function zip<T>(a: readonly T[], b: readonly T[]): Array<[T, T]> {
+  const pairs: Array<[T, T]> = [];
+  for (const [i, x] of a.entries()) {
+    const y = b[i];
+    if (y === undefined) break;
+    pairs.push([x, y]);
+  }
+  return pairs;
+}
+
 /** The reduction length a module's rounding error grows with: the last dimension of what it received. */
 function reductionLength(m: ModuleCall, o: number): number {
   const shape = m.inputs[0]?.shape ?? m.outputs[o]?.shape ?? [];
-  return shape.length ? shape[shape.length - 1]! : 1;
+  return shape.at(-1) ?? 1;
 }
 
 function precisionRecord(p: RunPrecision): NonNullable<ComparisonResult["budget"]>["reference"] {
@@ -105,12 +116,15 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const byPrecision = judgement === "precision";
   const ka = keyed(a.index.modules);
   const kb = keyed(b.index.modules);
-  const aligned = [...ka].flatMap(([key, ma]) => (kb.has(key) ? [[ma, kb.get(key)!] as const] : []));
+  const aligned = [...ka].flatMap(([key, ma]) => {
+    const mb = kb.get(key);
+    return mb ? [[ma, mb] as const] : [];
+  });
   // Every pair of samples first, measured in one call (metrics.ts says why), then judged in order.
   const pairs: Array<readonly [Float64Array, Float64Array]> = [];
   for (const [ma, mb] of aligned) {
     if (ma.inputs[0] && mb.inputs[0]) pairs.push([a.values(ma.inputs[0].sample), b.values(mb.inputs[0].sample)]);
-    for (let o = 0; o < Math.min(ma.outputs.length, mb.outputs.length); o++) pairs.push([a.values(ma.outputs[o]!.sample), b.values(mb.outputs[o]!.sample)]);
+    for (const [oa, ob] of zip(ma.outputs, mb.outputs)) pairs.push([a.values(oa.sample), b.values(ob.sample)]);
   }
   for (const [i, fa] of a.index.finalOutputs.entries()) {
     const fb = b.index.finalOutputs[i];
@@ -126,11 +140,10 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
   const inputReasons = new Map<number, string>();
   for (const [ma, mb] of aligned) {
     const inputError = ma.inputs[0] && mb.inputs[0] ? take().metrics.relL2 : null;
-    const outputs = Math.min(ma.outputs.length, mb.outputs.length);
-    for (let o = 0; o < outputs; o++) {
+    for (const [o, [oa, ob]] of zip(ma.outputs, mb.outputs).entries()) {
       const { metrics, tail } = take();
-      metrics.nanMismatches = Math.max(metrics.nanMismatches, Math.abs(ma.outputs[o]!.stats.nan - mb.outputs[o]!.stats.nan));
-      metrics.infMismatches = Math.max(metrics.infMismatches, Math.abs(ma.outputs[o]!.stats.inf - mb.outputs[o]!.stats.inf));
+      metrics.nanMismatches = Math.max(metrics.nanMismatches, Math.abs(oa.stats.nan - ob.stats.nan));
+      metrics.infMismatches = Math.max(metrics.infMismatches, Math.abs(oa.stats.inf - ob.stats.inf));
       const addedError = metrics.relL2 !== null && inputError !== null ? metrics.relL2 - inputError : null;
       if (byPrecision) {
         const allowed = allowedRelL2(pa, pb, ma.type, inputError !== null && Number.isFinite(inputError) ? inputError : null, reductionLength(ma, o));
@@ -163,7 +176,7 @@ export function compareTraces(a: Trace, b: Trace, tolerance: Tolerance, judgemen
     const { metrics, tail } = take();
     if (!byPrecision) return { name: fa.name, verdict: verdictOf(metrics), metrics };
     // A step's output is judged like a module whose input is the step's last recorded module output.
-    const allowed = allowedRelL2(pa, pb, "", lastOfStep.get(i) ?? null, fa.shape.length ? fa.shape[fa.shape.length - 1]! : 1);
+    const allowed = allowedRelL2(pa, pb, "", lastOfStep.get(i) ?? null, fa.shape.at(-1) ?? 1);
     return { name: fa.name, verdict: budgetVerdict(metrics, allowed, tail), metrics, allowedRelL2: allowed };
   });
   const first = modules.find((m) => m.verdict === "divergent");

@@ -80,8 +80,7 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
     const { summary, reason, kind } = prepared.installFailure;
     throw new LogRunError(`${summary}${reason?.includes("\n") ? `\n${reason}` : ""}`, kind.fault);
   }
-  const env = prepared.env!;
-  const extraction = prepared.extraction!;
+  const { env, extraction } = prepared;
   try {
     let inputs: ReturnType<typeof dummyInputs>;
     try {
@@ -125,7 +124,7 @@ export async function logRun(file: CheckpointFile, options: LogRunOptions): Prom
         outputBytes: maxTraceFileBytes,
       },
     );
-    const result = runResult(harness, options, prepared.installed!.python);
+    const result = runResult(harness, options, prepared.installed.python);
     const parsed = traceIndex.safeParse({
       kind: "log-run-trace",
       traceVersion: 1,

@@ -2,6 +2,7 @@
 // (TF32, float32 matmul precision, autocast). Older traces without the numerics record fall back to the TF32
 // flags they carry, or to the dtype alone, and say so.
 import type { TraceIndex } from "../../src/contract/records/trace.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 /** Unit roundoff 2^-p of each floating-point format (p = stored mantissa bits + 1). */
 export const unitRoundoff: Record<string, number> = {
@@ -25,8 +26,7 @@ export interface RunPrecision {
   source: "recorded" | "tf32 flags" | "dtype";
 }
 
-const record = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+const record = jsonObject;
 const coarser = (a: string, b: string) => ((unitRoundoff[b] ?? 0) > (unitRoundoff[a] ?? 0) ? b : a);
 
 /** float32 matmul inputs under torch.set_float32_matmul_precision: "high" allows TF32, "medium" bfloat16. */

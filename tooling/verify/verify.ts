@@ -16,6 +16,7 @@ import {
   type VerificationStatus,
 } from "../../src/contract/records/verification.ts";
 import { strangerText } from "../../src/text/control.ts";
+import { isJsonObject, jsonObject } from "../../src/text/json-object.ts";
 import type { CheckpointFile } from "../checkpoint/resolve.ts";
 import { platformKeyOf } from "../../src/platform/platform-key.ts";
 import { hostPlatform } from "../environment/host-platform.ts";
@@ -62,8 +63,8 @@ interface ErrorDescription {
 }
 
 function errorOf(value: unknown): ErrorDescription | undefined {
-  if (value === null || typeof value !== "object") return undefined;
-  const { type, message } = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return undefined;
+  const { type, message } = value;
   return typeof type === "string" ? { type: strangerText(type, 200), message: strangerText(typeof message === "string" ? message : "", 4000) } : undefined;
 }
 
@@ -118,7 +119,8 @@ export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
   const load = stage("load");
   if (!load) return environmentError("the load step did not run");
   const answer = stepAnswer(load);
-  const error = errorOf((answer?.load as Record<string, unknown> | undefined)?.error);
+  const loadDetail = jsonObject(answer?.load);
+  const error = errorOf(loadDetail?.error);
   const words = checkpointWords(load, error);
   const withWords = (v: Verdict): Verdict => (words ? { ...v, checkpointOutput: words } : v);
   if (load.timedOut)
@@ -140,7 +142,6 @@ export function interpret(harness: HarnessRun, facts: HostFacts): Verdict {
     );
   }
   const claimed = answer.status;
-  const loadDetail = answer.load as Record<string, unknown> | undefined;
   // torch's allocators raise RuntimeError, told apart by its message.
   if (claimed === "out-of-memory" || (claimed === "unpickle-error" && error && allocationFailure.test(`${error.type}: ${error.message}`))) {
     return withWords(verdict("out-of-memory", "checkpoint", true, "ran out of memory under the limit", { error }));
@@ -185,7 +186,7 @@ function contradictions(answer: Record<string, unknown>, probe: Record<string, u
   const importable = new Set(facts.installed.importable);
   const absent = facts.pickleModules.filter((m) => !importable.has(m));
   if (absent.length > 0) found.push(`it reports ok, but the pickle imports ${absent.join(", ")}, which ${absent.length === 1 ? "is" : "are"} not installed`);
-  const probed = (probe.environment ?? {}) as Record<string, unknown>;
+  const probed = jsonObject(probe.environment) ?? {};
   if (answer.torch !== probed.torch)
     found.push(`it reports torch ${strangerText(String(answer.torch), 60)}, torch is ${strangerText(String(probed.torch), 60)}`);
   if (answer.python !== facts.installed.python) found.push(`it reports Python ${strangerText(String(answer.python), 60)}, Python is ${facts.installed.python}`);
@@ -196,21 +197,24 @@ function contradictions(answer: Record<string, unknown>, probe: Record<string, u
 function fingerprintOf(harness: HarnessRun, installed: InstalledFacts): { platform: PlatformFingerprint; problem?: string } {
   const { os, arch } = hostPlatform();
   const host = { key: platformKeyOf({ os, arch }), os, arch, python: installed.python };
-  const probed = (stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.environment ?? undefined) as Record<string, unknown> | undefined;
-  if (!probed) return { platform: host };
+  const environment: unknown = stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.environment;
+  if (!environment) return { platform: host };
+  // A value that is not an object reads as one without keys: the torch check below then reports it.
+  const probed = jsonObject(environment) ?? {};
   const text = (v: unknown) => (typeof v === "string" ? strangerText(v, 200) : undefined);
+  const probedTorch = text(probed.torch);
+  const cudaVersion = probed.cudaVersion === null ? null : text(probed.cudaVersion);
+  const accelerator = text(probed.accelerator);
   const platform: PlatformFingerprint = {
     key: platformKeyOf({ os, arch, cudaAvailable: probed.cudaAvailable === true, mpsAvailable: probed.mpsAvailable === true }),
     os,
     arch,
     python: installed.python,
-    ...(text(probed.torch) ? { torch: text(probed.torch)! } : {}),
+    ...(probedTorch ? { torch: probedTorch } : {}),
     cudaAvailable: probed.cudaAvailable === true,
-    ...(probed.cudaVersion === null || typeof probed.cudaVersion === "string"
-      ? { cudaVersion: probed.cudaVersion === null ? null : text(probed.cudaVersion)! }
-      : {}),
+    ...(cudaVersion !== undefined ? { cudaVersion } : {}),
     mpsAvailable: probed.mpsAvailable === true,
-    ...(text(probed.accelerator) ? { accelerator: text(probed.accelerator)! } : {}),
+    ...(accelerator ? { accelerator } : {}),
   };
   const torch = installedVersion(installed, "torch");
   if (!sameVersion(probed.torch, torch))
@@ -219,8 +223,8 @@ function fingerprintOf(harness: HarnessRun, installed: InstalledFacts): { platfo
 }
 
 function weightsOnly(harness: HarnessRun): boolean | undefined {
-  const answer = stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.weightsOnly as Record<string, unknown> | undefined;
-  const load = answer?.load as { ok?: unknown } | undefined;
+  const answer = jsonObject(stepAnswer(harness.report?.stages.find((s) => s.name === "probe"))?.weightsOnly);
+  const load = jsonObject(answer?.load);
   return answer?.supported === true && typeof load?.ok === "boolean" ? load.ok : undefined;
 }
 
@@ -276,8 +280,7 @@ export async function verifyCheckpoint(file: CheckpointFile, options: VerifyOpti
       detail: { cause: kind.cause, reason: strangerText(reason ?? "", 4000), log: strangerTail(log, 8000) },
     };
   }
-  const env = prepared.env!;
-  const installed = prepared.installed!;
+  const { env, installed } = prepared;
   try {
     const started = performance.now();
     const harness = await runHarness(

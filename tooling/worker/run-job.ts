@@ -21,6 +21,8 @@ import { childOf } from "./folders.ts";
 import type { Lease } from "./lease.ts";
 import { deviceOf } from "./platform.ts";
 import type { JobServer } from "./server-client.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
+import { isJsonObject } from "../../src/text/json-object.ts";
 
 export interface JobSettings {
   cacheDir: string;
@@ -47,7 +49,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return errorCode(error) === "EPERM";
   }
 }
 
@@ -61,7 +63,7 @@ async function withHostLock<T>(lock: string, signal: AbortSignal, work: () => Pr
       await handle.close();
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (errorCode(error) !== "EEXIST") throw error;
       const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
       if (Number.isSafeInteger(holder) && holder > 0 && !alive(holder)) await unlink(lock).catch(() => undefined);
       else await new Promise((resolve) => setTimeout(resolve, 500));
@@ -194,7 +196,8 @@ async function verifyUnpickling(
     doc = undefined;
   }
   const record = verificationResult.safeParse(doc);
-  if (!record.success)
+  // The raw document is what the server keeps (every key of it); the schema accepted it, so it is an object.
+  if (!record.success || !isJsonObject(doc))
     return {
       status: "failed",
       fault: "environment",
@@ -202,9 +205,11 @@ async function verifyUnpickling(
       reason: "verify-unpickling wrote a record this worker cannot read (an older or newer registry?)",
     };
   const failure = recordFailure(record.data);
-  const result = doc as Record<string, unknown>;
-  return failure ? { status: "failed", ...failure, result } : { status: "done", result };
+  return failure ? { status: "failed", ...failure, result: doc } : { status: "done", result: doc };
 }
+
+/** The files log-run writes, uploaded in this order. */
+const traceFiles = ["index.json", "samples.f64", "outputs.f64"] as const;
 
 async function logRun(
   lease: Lease,
@@ -231,8 +236,8 @@ async function logRun(
   const run = await registryCommand(args, signal);
   if (run.aborted) return "aborted";
   if (run.exitCode !== 0) return { status: "failed", ...commandFailure("log-run", run) };
-  const trace = { "index.json": "", "samples.f64": "", "outputs.f64": "" };
-  for (const name of Object.keys(trace) as Array<keyof typeof trace>) {
+  const trace: Record<(typeof traceFiles)[number], string> = { "index.json": "", "samples.f64": "", "outputs.f64": "" };
+  for (const name of traceFiles) {
     const path = childOf(out, name);
     if (!existsSync(path)) return { status: "failed", fault: "environment", deterministic: false, reason: `log-run exited 0 but wrote no ${name}` };
     trace[name] = await server.upload(path);
@@ -257,7 +262,7 @@ export async function runJob(lease: Lease, server: JobServer, settings: JobSetti
         status: "failed",
         fault: "environment",
         deterministic: false,
-        reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${(error as Error).message}`),
+        reason: summaryLine(`the download of ${job.checkpoint.url} failed: ${errorMessage(error)}`),
         ...observed,
       };
     }

@@ -9,6 +9,8 @@ import { Readable } from "node:stream";
 import { ApiClient, OversizedAnswer, readAnswer, ServerCallError } from "../api/client.ts";
 import type { JobResultRequest } from "../api/wire.ts";
 import { maxLeaseBytes, readLease, type LeaseReading } from "./lease.ts";
+import { errorMessage } from "../../src/errors.ts";
+import { jsonObject } from "../../src/text/json-object.ts";
 
 export type { Lease } from "./lease.ts";
 
@@ -45,7 +47,7 @@ export class HttpJobServer implements JobServer {
       if (signal?.aborted) return undefined;
       if (error instanceof ServerCallError) throw error;
       if (error instanceof OversizedAnswer) return { ok: false, problem: `the lease is over ${maxLeaseBytes} bytes` };
-      throw new ServerCallError(`POST ${this.#api.url("/jobs/lease")}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new ServerCallError(`POST ${this.#api.url("/jobs/lease")}: ${errorMessage(error)}`, undefined, { cause: error });
     }
     let doc: unknown;
     try {
@@ -65,7 +67,7 @@ export class HttpJobServer implements JobServer {
   async result(job: string, result: JobResultRequest): Promise<{ duplicate: boolean }> {
     const response = await this.#api.call("POST", `/jobs/${encodeURIComponent(job)}/result`, { json: result, timeoutMs: 120_000 });
     try {
-      return { duplicate: (JSON.parse(await readAnswer(response, 1024 * 1024)) as { duplicate?: unknown } | null)?.duplicate === true };
+      return { duplicate: jsonObject(JSON.parse(await readAnswer(response, 1024 * 1024)))?.duplicate === true };
     } catch {
       return { duplicate: false };
     }

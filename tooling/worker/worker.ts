@@ -10,6 +10,7 @@ import type { LeaseReading } from "./lease.ts";
 import { ServerCallError } from "../api/client.ts";
 import { runJob, type JobSettings } from "./run-job.ts";
 import type { JobServer, Lease } from "./server-client.ts";
+import { errorMessage } from "../../src/errors.ts";
 
 /** Runs one leased job to its result; "released" when `signal` stopped it. */
 export type JobRunner = (lease: Lease, server: JobServer, settings: JobSettings, signal: AbortSignal) => Promise<JobResultRequest>;
@@ -68,7 +69,7 @@ async function runLeased(options: WorkerOptions, lease: Lease): Promise<WorkerSu
           lost = true;
           log(`worker: lost the lease of job ${job.job}: ${error.message}; stopping it`);
           controller.abort();
-        } else log(`worker: heartbeat of job ${job.job} failed: ${(error as Error).message}`);
+        } else log(`worker: heartbeat of job ${job.job} failed: ${errorMessage(error)}`);
       });
     },
     Math.max(1_000, (leaseSeconds * 1000) / 3),
@@ -81,7 +82,7 @@ async function runLeased(options: WorkerOptions, lease: Lease): Promise<WorkerSu
       status: "failed",
       fault: "environment",
       deterministic: false,
-      reason: summaryLine(`the worker could not run the job: ${(error as Error).message}`),
+      reason: summaryLine(`the worker could not run the job: ${errorMessage(error)}`),
     }));
     if (lost) return { job: job.job, kind: job.kind, status: "lost" };
     const posted = await postResult(options, job.job, result);
@@ -105,7 +106,7 @@ async function refuse(options: WorkerOptions, refused: Extract<LeaseReading, { o
   try {
     await postResult(options, refused.job, { attempt: refused.attempt, status: "failed", fault: "environment", deterministic: false, reason });
   } catch (error) {
-    options.log(`worker: telling the server that job ${refused.job} was refused failed: ${(error as Error).message}`);
+    options.log(`worker: telling the server that job ${refused.job} was refused failed: ${errorMessage(error)}`);
   }
   return { job: refused.job, kind: "?", status: "refused", reason };
 }

@@ -5,6 +5,7 @@ import { crc32, inflateRawSync } from "node:zlib";
 import type { ByteSource } from "../source/byte-source.ts";
 import type { ZipEntry } from "./central-directory.ts";
 import { ZipFormatError } from "./zip-error.ts";
+import { errorCode, errorMessage } from "../../src/errors.ts";
 
 const LOCAL_HEADER = 0x04034b50;
 const LOCAL_HEADER_SIZE = 30;
@@ -71,11 +72,9 @@ export async function readMember(source: ByteSource, entry: ZipEntry, maxBytes: 
       // One byte more than declared: output that reaches it is a lie about the size (or a bomb).
       data = inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errorCode(error);
       const reason =
-        code === "ERR_BUFFER_TOO_LARGE"
-          ? `inflates beyond its declared ${entry.uncompressedSize} bytes`
-          : `is not valid deflate data (${(error as Error).message})`;
+        code === "ERR_BUFFER_TOO_LARGE" ? `inflates beyond its declared ${entry.uncompressedSize} bytes` : `is not valid deflate data (${errorMessage(error)})`;
       throw new ZipFormatError(source.name, `${entry.name} ${reason}`, offset);
     }
     if (data.length !== entry.uncompressedSize) {

@@ -2,7 +2,7 @@
 // values and --help are all made. Commands never print results themselves except through `out`, and never
 // exit: they return an exit code or throw a RegistryError, and only tooling/cli.ts turns that into output.
 import { parseArgs } from "node:util";
-import { RegistryError } from "../../../src/errors.ts";
+import { RegistryError, errorMessage } from "../../../src/errors.ts";
 
 interface Described {
   description: string;
@@ -170,7 +170,7 @@ export function parseCommandArgs(command: Command, argv: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: argv, options: { ...config, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify .*$/s, "")} (see --help)`);
+    throw new UsageError(`${errorMessage(error).replace(/\. To specify .*$/s, "")} (see --help)`);
   }
   const { help, ...raw } = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const options: Record<string, unknown> = {};
