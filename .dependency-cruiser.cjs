@@ -4,6 +4,7 @@
 // tooling/: source <- zip, http, pickle <- anemoi <- checkpoint, environment <- verify, traces <- commands (commands/shared: the kit every command uses).
 // tooling/api/ (the server's wire schemas and its one HTTP client) <- server, worker, commands: the server's
 // clients reach it through api/ only; of the commands, only serve, token and backup open the server itself.
+// tooling/server/ runs no checkpoint code (nothing of worker, verify, traces, environment); tooling/publish/ reads only src/.
 // src/ is the registry itself (the site and the server read it); tooling/ is the registrator and may use src/.
 
 /** Forbid `from` (a folder regex) to import anything matching `to`. */
@@ -86,6 +87,18 @@ module.exports = {
       "^tooling/(worker/|commands/(?!(serve|token|backup)\\.ts$))",
       "^tooling/server/",
       "The worker, jobs and sync-entries talk to the server over HTTP (tooling/api/); only serve, token and backup open the server's code or database.",
+    ),
+    layer(
+      "the-server-never-runs-a-worker",
+      "^tooling/server/",
+      toolingAbove(["worker", "verify", "traces", "environment"]),
+      "The server runs no checkpoint code: workers verify, and its comparisons run as a separate compare-runs process.",
+    ),
+    layer(
+      "publishing-reads-only-the-registry",
+      "^tooling/publish/",
+      "^tooling/(?!publish/)",
+      "Signing and uploading a build reads the published files and src/, nothing of the registrator.",
     ),
     layer(
       "only-the-cli-loads-commands",
