@@ -81,12 +81,23 @@ def daemon():
     if os.fork() == 0:
         sleeper()
 child(daemon)
-time.sleep(1)
 def state(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0]
-out["states"] = sorted(state(pid) for pid in (stopped, traced))
-out["sleepers"] = sum(1 for p in os.listdir("/proc") if p.isdigit() and "${token}" in open("/proc/%s/cmdline" % p).read().split("\\0"))
+def cmdline(p):
+    try:
+        with open("/proc/%s/cmdline" % p) as f:
+            return f.read().split("\\0")
+    except OSError:
+        return []
+# Until all four sleep as planned (a loaded machine may take a while to fork and exec them), at most 10 s.
+deadline = time.monotonic() + 10
+while True:
+    out["states"] = sorted(state(pid) for pid in (stopped, traced))
+    out["sleepers"] = sum(1 for p in os.listdir("/proc") if p.isdigit() and "${token}" in cmdline(p))
+    if (out["states"] == ["T", "t"] and out["sleepers"] == 4) or time.monotonic() > deadline:
+        break
+    time.sleep(0.1)
 # The harness is PID 1 here: trace it, stop it, kill it.
 out["ptraceHarness"] = [libc.ptrace(16, 1, 0, 0), os.strerror(ctypes.get_errno())]
 for sig in (signal.SIGSTOP, signal.SIGKILL):

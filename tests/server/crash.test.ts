@@ -85,7 +85,13 @@ describe("a registry server killed during registrations", () => {
       await reader;
       expect(reads).toBeGreaterThan(0);
 
-      const health = await (await fetch(`${second.url}/api/v1/health`)).json();
+      // Requests cut by the kill may still have been committed: the restart reads those too. Wait for the queue to
+      // drain (under load it can outlast the answered ones), at most 120 s.
+      let health = await (await fetch(`${second.url}/api/v1/health`)).json();
+      for (const until = Date.now() + 120_000; health.registrations.queued + health.registrations.extracting > 0 && Date.now() < until;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await (await fetch(`${second.url}/api/v1/health`)).json();
+      }
       expect(health.registrations).toEqual({ queued: 0, extracting: 0 });
       const check = new DatabaseSync(db, { readOnly: true });
       try {
