@@ -2,6 +2,7 @@
 // a removed field, an optional field made required, a narrowed type or constraint, a removed enum value.
 // Hand-written because the JSON Schema diff libraries on npm fail on recursive $refs (our qube) and miss
 // enum narrowing; this walks both schemas side by side and follows $refs with a cycle guard.
+import { isJsonObject, type JsonObject } from "../text/json-object.ts";
 
 export type BreakingKind = "removed-field" | "made-required" | "narrowed-type" | "removed-enum-value" | "narrowed-constraint" | "closed-object";
 
@@ -12,14 +13,11 @@ export interface BreakingChange {
   message: string;
 }
 
-type Schema = Record<string, unknown>;
+type Schema = JsonObject;
+const isSchema = isJsonObject;
 
 // The walk reads keywords off `unknown` JSON; these guards say what each keyword must hold and reject a
 // malformed schema loudly instead of comparing whatever happens to be there.
-function isSchema(value: unknown): value is Schema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function malformed(key: string, expected: string): never {
   throw new Error(`malformed JSON Schema: ${key} is not ${expected}`);
 }

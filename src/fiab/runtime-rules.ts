@@ -7,6 +7,7 @@
 import { parsePipRequirementsLine } from "pip-requirements-js";
 import type { FiabFields } from "./store-contract.ts";
 import { errorMessage } from "../errors.ts";
+import { isJsonObject as isObject } from "../text/json-object.ts";
 
 export interface RuntimeProblem {
   /** The FIAB field, e.g. "specific.timestep" or "specific.pip_package_constraints[2]". */
@@ -71,7 +72,6 @@ export function pipRequirementProblem(requirement: string): string | undefined {
 // https://host/path/name-version(-build)?-python-abi-platform.whl, the file name as PEP 427 writes it.
 const wheelUrl = /^https?:\/\/[^\s#?]+\/[A-Za-z0-9_.]+-[^-/\s]+(?:-\d[^-/\s]*)?-[^-/\s]+-[^-/\s]+-[^-/\s]+\.whl(?:[?#]\S*)?$/;
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const qubeDtypes = new Set(["str", "int64", "float64", "date", "datetime"]);
 
 /** qubed's numpy_from_json: a string array listed with its shape, or any other dtype as base64 bytes. */

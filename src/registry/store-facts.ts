@@ -7,9 +7,9 @@ import type { FiabFields } from "../fiab/store-contract.ts";
 import { datasetDomain } from "../geo/domain.ts";
 import { gridResolutionKm } from "../geo/grid-names.ts";
 import { wheelRestrictions } from "../platform/wheel-tags.ts";
+import { isJsonObject as isObject, type JsonObject } from "../text/json-object.ts";
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+type Json = JsonObject;
 
 /** input_options is one object keyed by source, or a list of such objects. */
 function inputSources(options: unknown): Array<[string, Json]> {
