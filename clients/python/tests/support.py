@@ -8,7 +8,10 @@ import copy
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import threading
+import unittest
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +67,13 @@ class Server:
         if self.httpd is not None:
             self.httpd.shutdown()
             self.httpd.server_close()
+
+
+def cache_dir(test: unittest.TestCase) -> str:
+    """A scratch cache folder for one test, removed after it."""
+    path = tempfile.mkdtemp(prefix="fiab-registry-test-")
+    test.addCleanup(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def serve(routes: dict[str, Route] | None = None) -> Server:

@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
-from .support import Route, Signer, checkpoint_bytes, cryptography_missing, real_entries, registry_document, serve, with_checkpoint
+from .support import Route, Signer, cache_dir, checkpoint_bytes, cryptography_missing, real_entries, registry_document, serve, with_checkpoint
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 NO_CRYPTO = cryptography_missing() if not os.environ.get("CI") else None
@@ -21,7 +20,7 @@ class CommandLine(unittest.TestCase):
     def setUp(self) -> None:
         self.server = serve()
         self.addCleanup(self.server.close)
-        self.cache = tempfile.mkdtemp(prefix="fiab-registry-test-")
+        self.cache = cache_dir(self)
         self.data = checkpoint_bytes(200_000)
         entries = real_entries()
         entries[ID] = with_checkpoint(entries[ID], self.server.base + "/o48.ckpt", self.data)

@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import unittest
 from pathlib import Path
 
 from fiab_model_registry import DownloadError, IntegrityError, Registry
 
-from .support import Route, checkpoint_bytes, real_entries, registry_document, serve, with_checkpoint
+from .support import Route, cache_dir, checkpoint_bytes, real_entries, registry_document, serve, with_checkpoint
 
 DOC = "/modelRegistry.json"
 FILE = "/files/aifs-global-o48.ckpt"
@@ -26,7 +25,7 @@ class DownloadTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.server = serve()
         self.addCleanup(self.server.close)
-        self.cache = tempfile.mkdtemp(prefix="fiab-registry-test-")
+        self.cache = cache_dir(self)
         self.data = checkpoint_bytes()
         self.publish()
 

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 import threading
 import time
 import unittest
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from fiab_model_registry import DownloadError, IntegrityError, NetworkError, Registry, ResponseError, RollbackError, read_registry
 
-from .support import CASES, Route, Signer, checkpoint_bytes, cryptography_missing, real_entries, registry_document, serve, with_checkpoint
+from .support import CASES, Route, Signer, cache_dir, checkpoint_bytes, cryptography_missing, real_entries, registry_document, serve, with_checkpoint
 
 NO_CRYPTO = cryptography_missing() if not os.environ.get("CI") else None
 DOC = "/modelRegistry.json"
@@ -30,7 +29,7 @@ class HostileTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.server = serve()
         self.addCleanup(self.server.close)
-        self.cache = tempfile.mkdtemp(prefix="fiab-registry-test-")
+        self.cache = cache_dir(self)
 
     def registry(self, **options: object) -> Registry:
         return Registry(self.server.base, cache_dir=self.cache, **options)  # type: ignore[arg-type]
@@ -137,7 +136,7 @@ class SharedReadingCases(unittest.TestCase):
         entries["../../../../tmp/x"] = entries["imerg-gt"]
         server.routes[DOC] = Route(registry_document(entries))
         with self.assertWarnsRegex(UserWarning, r'\.\./\.\./\.\./\.\./tmp/x: skipped: "\.\./\.\./\.\./\.\./tmp/x" is not a checkpoint id'):
-            read = Registry(server.base, cache_dir=tempfile.mkdtemp()).checkpoints()
+            read = Registry(server.base, cache_dir=cache_dir(self)).checkpoints()
         self.assertEqual(list(read), ["imerg-gt"])
 
 
@@ -211,7 +210,7 @@ class PlantedLinks(HostileTestCase):
         self.folder = Path(self.cache, "checkpoints")
         self.folder.mkdir(parents=True)
         self.name = hashlib.sha256(self.data).hexdigest()
-        self.victim = Path(tempfile.mkdtemp(), "victim")
+        self.victim = Path(cache_dir(self), "victim")
         self.victim.write_bytes(b"keep me")
 
     def test_a_part_link_is_removed_not_followed(self) -> None:
@@ -232,7 +231,7 @@ class PlantedLinks(HostileTestCase):
         self.assertEqual(self.victim.read_bytes(), b"keep me")
 
     def test_a_lock_link_is_not_followed(self) -> None:
-        target = Path(tempfile.mkdtemp(), "created-elsewhere")
+        target = Path(cache_dir(self), "created-elsewhere")
         (self.folder / f"{self.name}.lock").symlink_to(target)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
@@ -248,7 +247,7 @@ class PlantedLinks(HostileTestCase):
 
 class ServerUrls(unittest.TestCase):
     def test_a_server_base_url_or_its_checkpoints_route_reads_the_checkpoints_route(self) -> None:
-        cache = tempfile.mkdtemp()
+        cache = cache_dir(self)
         for url in ("https://registry.example.org/api/v1", "https://registry.example.org/api/v1/", "https://registry.example.org/api/v1/checkpoints"):
             registry = Registry(url, cache_dir=cache)
             self.assertTrue(registry.server)

@@ -6,14 +6,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import unittest
 import warnings
 
 from fiab_model_registry import Registry, ResponseError, SignatureError
 from fiab_model_registry.errors import NetworkError
 
-from .support import Route, Signer, cryptography_missing, real_entries, registry_document, serve
+from .support import Route, Signer, cache_dir, cryptography_missing, real_entries, registry_document, serve
 
 NO_CRYPTO = cryptography_missing() if not os.environ.get("CI") else None
 DOC = "/modelRegistry.json"
@@ -23,7 +22,7 @@ class RegistryTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.server = serve()
         self.addCleanup(self.server.close)
-        self.cache = tempfile.mkdtemp(prefix="fiab-registry-test-")
+        self.cache = cache_dir(self)
         self.entries = real_entries()
         self.document = registry_document(self.entries, revision="3f2a9c1", publishedAt="2026-11-28T10:00:00Z")
         self.server.routes[DOC] = Route(self.document)
