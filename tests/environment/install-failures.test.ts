@@ -2,6 +2,7 @@
 // (a worker on an HPC node without one) and an index or wheel folder that lacks the version are the host's
 // environment, never evidence about the checkpoint; a conflict among the checkpoint's own pins is the
 // checkpoint's. The classification itself is also checked on uv's wording, which these tests cannot run.
+// The environment is made without a pip of its own when the base Python's pip can install into it.
 import { execa } from "execa";
 import { createServer, type Server } from "node:net";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
@@ -60,7 +61,19 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
     );
     await execa(
       torchPython,
-      ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", models.wheelhouse, conflicting],
+      [
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+        "-w",
+        models.wheelhouse,
+        conflicting,
+      ],
       { cwd: dir },
     );
     await chmod(models.wheelhouse, 0o755);
@@ -109,5 +122,17 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
     });
     expect(outcome.log).toMatch(/ResolutionImpossible/);
     expect(outcome.failure).toEqual({ status: "install-failed", fault: "checkpoint", deterministic: true, cause: "the checkpoint's requirements conflict" });
+  });
+
+  // Last: it installs into the environment the other tests share.
+  it("the environment has no pip of its own: the base Python's pip (22.3 or later) installs into it, in the sandbox", async () => {
+    expect(env.tool).toBe("venv");
+    expect(env.pipFrom).toBeDefined();
+    const where = (module: string) =>
+      execa(env.python, ["-c", `import importlib.util as u, sys; s = u.find_spec(sys.argv[1]); print(s.origin if s else "")`, module]).then((r) => r.stdout);
+    expect(await where("pip")).not.toContain(env.dir);
+    const outcome = await install(["registry-tiny-models==0.1.0"], { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true });
+    expect(outcome.ok, outcome.log).toBe(true);
+    expect(await where("tiny_models")).toContain(env.dir);
   });
 });
