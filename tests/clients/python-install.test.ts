@@ -46,7 +46,7 @@ async function venv(name: string, systemSitePackages: boolean): Promise<{ python
 }
 
 const pip = (python: string, args: string[]) =>
-  execa(python, ["-m", "pip", "--disable-pip-version-check", "--no-input", ...args], {
+  execa(python, ["-m", "pip", "--disable-pip-version-check", "--no-input", "--no-cache-dir", ...args], {
     cwd: dir,
     timeout: 240_000,
     reject: false,

@@ -33,9 +33,13 @@ export async function buildTinyModels(dir: string): Promise<TinyModels> {
   const wheelhouse = join(dir, "wheelhouse");
   await cp(fixture("python/tiny-models"), source, { recursive: true });
   await mkdir(wheelhouse, { recursive: true });
-  await execa(torchPython, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "-w", wheelhouse, source], {
-    cwd: dir,
-  });
+  await execa(
+    torchPython,
+    ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "--no-cache-dir", "-w", wheelhouse, source],
+    {
+      cwd: dir,
+    },
+  );
   return { source, wheelhouse };
 }
 
