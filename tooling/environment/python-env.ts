@@ -1,6 +1,7 @@
 // A fresh virtual environment in a temporary folder: uv when it is on PATH (fast), else `python -m venv`. The
 // environment gets no pip of its own when the base interpreter's pip can install into it (`pip --python`, pip
-// 22.3 or later): copying pip into each new environment took 4-5 s of CPU, a tenth of the test suite. Requirements are installed from the chosen package source only, wheels only unless source
+// 22.3 or later): copying pip into each new environment cost 4-5 s of CPU each time (15 % of the test suite's).
+// Requirements are installed from the chosen package source only, wheels only unless source
 // requirements were allowed, inside the same sandbox as the checkpoint's code: a package's build runs code
 // of its own, and it may write nothing but the environment. Then, before anything loads, the host reads what
 // was installed (installedFacts), and a failed install is classified: the checkpoint's (its requirements
