@@ -135,4 +135,25 @@ describe.skipIf(unavailable)("a real pip in the sandbox", () => {
     expect(outcome.ok, outcome.log).toBe(true);
     expect(await where("tiny_models")).toContain(env.dir);
   });
+
+  it("so has an environment without the system's site packages (the default), and pip still installs into it", async () => {
+    const bare = await createEnvironment({ python: torchPython, systemSitePackages: false, keep: false });
+    try {
+      expect(bare.pipFrom).toBeDefined();
+      const pip = await execa(bare.python, ["-c", "import pip"], { reject: false });
+      expect(pip.stderr).toMatch(/No module named 'pip'/);
+      const outcome = await installRequirements(
+        bare,
+        ["registry-tiny-models==0.1.0"],
+        { extraIndexUrls: [], findLinks: [models.wheelhouse], offline: true },
+        { timeoutMs: 300_000, sandbox: true, allowBuilds: false },
+      );
+      expect(outcome.ok, outcome.log).toBe(true);
+      // Found, not imported: tiny_models imports torch, which only the system's site packages hold.
+      const found = await execa(bare.python, ["-c", "import importlib.util as u; print(u.find_spec('tiny_models').origin)"]);
+      expect(found.stdout).toContain(bare.dir);
+    } finally {
+      await bare.dispose();
+    }
+  });
 });

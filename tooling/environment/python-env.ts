@@ -62,9 +62,12 @@ export async function pythonVersion(python: string): Promise<string> {
   return String(result.stdout).trim();
 }
 
-/** Whether `python -m pip` is pip 22.3 or later, the first that installs into another interpreter's environment. */
+/**
+ * Whether `python -m pip` is pip 22.3 or later, the first that installs into another interpreter's environment.
+ * Isolated (`-I`): neither the working folder nor PYTHON* variables can put another `pip` in its place.
+ */
 async function pipInstallsElsewhere(python: string): Promise<boolean> {
-  const result = await execa(python, ["-m", "pip", "--version"], { reject: false, env: { PIP_DISABLE_PIP_VERSION_CHECK: "1" } });
+  const result = await execa(python, ["-I", "-m", "pip", "--version"], { reject: false, timeout: 60_000, env: { PIP_DISABLE_PIP_VERSION_CHECK: "1" } });
   const [major = 0, minor = 0] = /^pip (\d+)\.(\d+)/.exec(String(result.stdout))?.slice(1).map(Number) ?? [];
   return result.exitCode === 0 && (major > 22 || (major === 22 && minor >= 3));
 }
