@@ -11,8 +11,8 @@ import os
 import shutil
 import tempfile
 import threading
-import unittest
 import time
+import unittest
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
