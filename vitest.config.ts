@@ -4,11 +4,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    globalSetup: ["tests/support/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 300_000,
-    // Vitest's default (one worker less than the CPUs) runs the files one at a time on 2 cores, yet most of a test
-    // file's time is spent waiting on its child processes (Python and torch, sandboxes, servers, Chromium): a worker
-    // per CPU took the suite from 1,505 s to 1,012 s on 2 cores (docs/benchmarks.md, "Test suite").
-    maxWorkers: Math.max(2, availableParallelism()),
+    // Most of a test file's time is spent waiting on its child processes (Python and torch, sandboxes, servers,
+    // Chromium, a Slurm cluster whose jobs wait on its clock): one worker more than the CPUs keeps them busy.
+    // On 2 cores: one worker 1,505 s, two 1,012 s (an older machine); two 391 s, three 323 s (docs/benchmarks.md, "Test suite").
+    maxWorkers: availableParallelism() + 1,
   },
 });

@@ -162,10 +162,17 @@ describe.skipIf(unavailable)("the Slurm scripts under a real Slurm", () => {
     expect((await jobOfKind("log-run")).state).toBe("leased");
     expect((await slurm.run("scancel", [cancelled])).exitCode).toBe(0);
     const ended = await slurm.finished(cancelled, 120_000);
-    const cancelledLog = await jobLog(cancelled);
-    expect(ended.state, cancelledLog).toBe("CANCELLED");
-    expect(cancelledLog).toContain("SIGTERM: handing running jobs back");
-    // Slurm records the job as cancelled when it signals it; the worker hands the job back after that, while it stops.
+    expect(ended.state, await jobLog(cancelled)).toBe("CANCELLED");
+    // Slurm records the job as cancelled when it signals it; the worker says so and hands the job back after
+    // that, while it stops: a loaded machine may take a moment to write the line.
+    const cancelledLog = await until(
+      "the worker's SIGTERM line",
+      async () => {
+        const log = await jobLog(cancelled);
+        return log.includes("SIGTERM: handing running jobs back") ? log : undefined;
+      },
+      60_000,
+    );
     const handedBack = await until(
       "the worker to hand the log-run back",
       async () => {

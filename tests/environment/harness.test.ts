@@ -70,17 +70,6 @@ def child(action):
 # with the token in their command line so that the host can look for them afterwards.
 def sleeper():
     os.execv("/bin/sleep", ["sleep", "${token}"])
-stopped = child(lambda: os.execv("/bin/sh", ["sh", "-c", 'kill -STOP $$; exec sleep "$0"', "${token}"]))
-traced = child(sleeper)
-def trace():
-    libc.ptrace(16, traced, 0, 0)
-    sleeper()
-child(trace)
-def daemon():
-    os.setsid()
-    if os.fork() == 0:
-        sleeper()
-child(daemon)
 def state(pid):
     with open("/proc/%d/stat" % pid) as f:
         return f.read().rsplit(")", 1)[1].split()[0]
@@ -90,6 +79,21 @@ def cmdline(p):
             return f.read().split("\\0")
     except OSError:
         return []
+stopped = child(lambda: os.execv("/bin/sh", ["sh", "-c", 'kill -STOP $$; exec sleep "$0"', "${token}"]))
+traced = child(sleeper)
+def trace():
+    # Attached before its exec, the child would stay stopped as Python, without the token to be found by.
+    deadline = time.monotonic() + 10
+    while "${token}" not in cmdline(traced) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    libc.ptrace(16, traced, 0, 0)
+    sleeper()
+child(trace)
+def daemon():
+    os.setsid()
+    if os.fork() == 0:
+        sleeper()
+child(daemon)
 # Until all four sleep as planned (a loaded machine may take a while to fork and exec them), at most 10 s.
 deadline = time.monotonic() + 10
 while True:

@@ -13,6 +13,7 @@ import { verificationResult } from "../../src/contract/records/verification.ts";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
 import { repoRoot, runCli, tempDir } from "../support/helpers.ts";
 import { buildTinyModels, makeCheckpoint, torchPython, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
+import { runTorchPython } from "../support/torch-python.ts";
 
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
 if (unavailable && process.env.CI) throw new Error(`CI must run the sandboxed verify-unpickling tests: ${unavailable}`);
@@ -38,7 +39,7 @@ async function checkpointFrom(name: string, tinyModels: { version: unknown; dist
     "with zipfile.ZipFile(sys.argv[1], 'a') as archive:",
     "  archive.writestr(archive.namelist()[0].split('/')[0] + '/anemoi-metadata/anemoi.json', json.dumps(meta))",
   ].join("\n");
-  await execa(torchPython, ["-c", script, out, JSON.stringify(tinyModels.version), tinyModels.distribution], {
+  await runTorchPython(["-c", script, out, JSON.stringify(tinyModels.version), tinyModels.distribution], {
     env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" },
   });
   return out;

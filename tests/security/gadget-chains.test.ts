@@ -6,13 +6,12 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allowlistDocument } from "../../tooling/pickle/allowlist.ts";
 import { scanPickle } from "../../tooling/pickle/scan.ts";
 import { BUILTIN_TYPES } from "../../tooling/pickle/usage.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
-import { torchPython, torchUnavailable } from "../support/python-fixtures.ts";
+import { torchUnavailable } from "../support/python-fixtures.ts";
 import { generateChains, type Chain } from "./gadget-chains.ts";
 
 const unavailable = await torchUnavailable();
@@ -40,6 +39,7 @@ for line in sys.stdin:
         outcome[name] = "failed otherwise: %s: %s" % (type(error).__name__, error)
 print(json.dumps(outcome))
 `;
+import { runTorchPython } from "../support/torch-python.ts";
 
 let markers: string;
 let chains: Chain[];
@@ -65,7 +65,7 @@ describe("gadget chains over the reviewed list", () => {
 
   it.skipIf(unavailable)("are refused by the loader's guard, every one but the real forms, which load; and no marker appears", async () => {
     const input = [JSON.stringify(allowlistDocument), ...chains.map((c, i) => JSON.stringify([String(i), c.pickle.toString("base64")]))].join("\n");
-    const run = await execa(torchPython, ["-c", GUARD, join(repoRoot, "tooling", "python")], { input: `${input}\n`, cwd: markers, timeout: 300_000 });
+    const run = await runTorchPython(["-c", GUARD, join(repoRoot, "tooling", "python")], { input: `${input}\n`, cwd: markers, timeout: 300_000 });
     const outcome: Record<string, string> = JSON.parse(run.stdout);
     const wrong = chains.flatMap((chain, i) => {
       const got = outcome[String(i)] ?? "no outcome";
@@ -82,7 +82,7 @@ describe("the rule set", () => {
   it("names the same builtin types as both interpreters implement", async () => {
     const names = Object.keys(allowlistDocument.builtinTypes).sort();
     expect([...BUILTIN_TYPES].sort()).toEqual(names);
-    const python = await execa(torchPython, [
+    const python = await runTorchPython([
       "-c",
       "import json, sys; sys.path.insert(0, sys.argv[1]); import guarded_unpickler; print(json.dumps(sorted(guarded_unpickler.BUILTIN_TYPES)))",
       join(repoRoot, "tooling", "python"),

@@ -116,11 +116,11 @@ describe.skipIf(unavailable)("the issue's samples in real checkpoints", () => {
     await writeFile(join(site, "anemoi", "models", "__init__.py"), "");
     pickles = samples(markers, site);
     const encoded = Object.fromEntries(Object.entries(pickles).map(([name, bytes]) => [name, bytes.toString("base64")]));
-    await execa(torchPython, ["-c", CHECKPOINTS, dir], { input: JSON.stringify(encoded) });
+    await runTorchPython(["-c", CHECKPOINTS, dir], { input: JSON.stringify(encoded) });
   });
 
   const load = (name: string, allowlist: string) =>
-    execa(torchPython, ["-c", LOAD, join(dir, `${name}.ckpt`), join(repoRoot, "tooling", "python"), allowlist], {
+    runTorchPython(["-c", LOAD, join(dir, `${name}.ckpt`), join(repoRoot, "tooling", "python"), allowlist], {
       cwd: dir,
       reject: false,
       timeout: 120_000,
@@ -179,7 +179,7 @@ for name, data in json.load(sys.stdin).items():
         print(name, type(error).__name__, str(error)[:160])
 `;
     const input = JSON.stringify(Object.fromEntries(Object.entries(harmless).map(([n, b]) => [n, b.toString("base64")])));
-    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument)], { input });
+    const run = await runTorchPython(["-c", script, join(repoRoot, "tooling", "python"), JSON.stringify(allowlistDocument)], { input });
     expect(run.stdout.split("\n")).toEqual([
       expect.stringMatching(/^dunder-state Refused refused BUILD on a torch\.nn\.modules\.linear\.Identity: its state is a builtins\.dict, not attributes/),
       expect.stringMatching(
@@ -394,6 +394,7 @@ guarded_unpickler.guard_torch_load(torch, allowlist)
 loaded = torch.load(checkpoint, map_location="cpu")
 print(json.dumps({"type": type(loaded).__module__ + "." + type(loaded).__qualname__, "same": bool(torch.equal(loaded.predict_step(x), expected))}))
 `;
+import { runTorchPython } from "../support/torch-python.ts";
 
 describe.skipIf(unavailable)("real-shaped checkpoints through the guard", () => {
   let dir: string;
@@ -428,7 +429,11 @@ describe.skipIf(unavailable)("real-shaped checkpoints through the guard", () => 
   };
 
   it("the tests' anemoi-shaped model (make_checkpoint.py): safe by the scan, loaded by the guard, the same forecast", async () => {
-    const checkpoint = await makeCheckpoint({ source: join(dir, "tiny-models"), wheelhouse: "" }, join(dir, "tiny.ckpt"), "tiny_models.TinyNet");
+    const checkpoint = await makeCheckpoint(
+      { source: join(dir, "tiny-models"), wheelhouse: "", environments: "" },
+      join(dir, "tiny.ckpt"),
+      "tiny_models.TinyNet",
+    );
     expect(scanPickle(await dataPickle(checkpoint), { allowPackages: ["tiny_models"] })).toMatchObject({ verdict: "safe", flagged: [] });
     expect(await roundTrip("-", "tiny_models", "float32", [1, 2, 1, 40, 3], checkpoint)).toEqual({ type: "tiny_models.TinyNet", same: true });
   });

@@ -6,13 +6,12 @@
 // named as the pickle names them.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { allowlistDocument, allowlistWith } from "../../tooling/pickle/allowlist.ts";
 import { aifsDataPickle } from "../support/aifs-pickle.ts";
 import { repoRoot, tempDir } from "../support/helpers.ts";
 import { PYG_CHECKPOINTS, PYG_MODEL_PACKAGE, pygDataPickle, pygMutations } from "../support/pyg-pickles.ts";
-import { torchPython, torchUnavailable } from "../support/python-fixtures.ts";
+import { torchUnavailable } from "../support/python-fixtures.ts";
 
 const unavailable = await torchUnavailable();
 if (unavailable && process.env.CI) throw new Error(`CI must run the guarded loader tests: ${unavailable}`);
@@ -51,6 +50,7 @@ except guarded_unpickler.Refused as error:
 origins = sum(1 for o in gc.get_objects() if type(o) is collections.OrderedDict and getattr(o, "__dict__", None) == {"__orig_class__": typing.OrderedDict})
 print(json.dumps({"type": type(model).__module__ + "." + type(model).__qualname__, "forward": callable(getattr(model, "forward", None)), "orderedDictOrigins": origins}))
 `;
+import { runTorchPython } from "../support/torch-python.ts";
 
 describe.skipIf(unavailable)("the guarded loader on the real AIFS pickle", () => {
   let dir: string;
@@ -60,7 +60,7 @@ describe.skipIf(unavailable)("the guarded loader on the real AIFS pickle", () =>
   });
 
   it("unpickles it in full", async () => {
-    const run = await execa(torchPython, [
+    const run = await runTorchPython([
       "-c",
       script,
       join(repoRoot, "tooling", "python"),
@@ -79,7 +79,7 @@ describe.skipIf(unavailable).each(PYG_CHECKPOINTS)("the guarded loader on the to
   const load = async (data: Buffer) => {
     const dir = await tempDir("guarded-pyg-");
     await writeFile(join(dir, "data.pkl"), data);
-    const run = await execa(torchPython, [
+    const run = await runTorchPython([
       "-c",
       script,
       join(repoRoot, "tooling", "python"),

@@ -27,6 +27,7 @@ import {
   type TinyModels,
   tinyModelOptions,
 } from "../support/python-fixtures.ts";
+import { runTorchPython } from "../support/torch-python.ts";
 
 const unavailable = await torchUnavailable();
 if (unavailable && process.env.CI) throw new Error(`CI must run the hostile checkpoint tests: ${unavailable}`);
@@ -184,7 +185,7 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
       "with zipfile.ZipFile(sys.argv[1], 'a') as archive:",
       "  archive.writestr(archive.namelist()[0].split('/')[0] + '/anemoi-metadata/anemoi.json', json.dumps(meta))",
     ].join("\n");
-    await execa(torchPython, ["-c", script, checkpoint], { env: { PYTHONPATH: `${models.source}:${ghost}`, TINY_MODELS_BUILDING: "1" } });
+    await runTorchPython(["-c", script, checkpoint], { env: { PYTHONPATH: `${models.source}:${ghost}`, TINY_MODELS_BUILDING: "1" } });
     const { result } = await verify(checkpoint, "--allow-package", "registry_ghost");
     // The guard imports every module the pickle names before any of its code runs, so the forger usually never
     // runs (missing-module); if it did, the host's cross-check refuses its answer. Never "ok".
@@ -227,7 +228,7 @@ describe.skipIf(noSandbox)("hostile model code inside the sandbox", () => {
         "with zipfile.ZipFile(sys.argv[1], 'a') as archive:",
         "  archive.writestr(archive.namelist()[0].split('/')[0] + '/anemoi-metadata/anemoi.json', json.dumps(meta))",
       ].join("\n");
-      await execa(torchPython, ["-c", script, checkpoint], { env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" } });
+      await runTorchPython(["-c", script, checkpoint], { env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" } });
       const { port } = index.address() as AddressInfo;
       const run = await runCli([
         "verify-unpickling",

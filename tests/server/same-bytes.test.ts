@@ -2,9 +2,9 @@
 // entries/ against a server that imported the same folder.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyOfEntries, fixtureEntryCount, repoRoot, tempDir } from "../support/helpers.ts";
+import { copyOfEntries, fixtureEntryCount, tempDir } from "../support/helpers.ts";
+import { astroBuild } from "../support/site-build.ts";
 import { startTestRegistry, type TestRegistry } from "../support/registry-server.ts";
 
 let site: string;
@@ -13,12 +13,7 @@ let ids: string[];
 beforeAll(async () => {
   const entries = await copyOfEntries();
   site = join(await tempDir(), "dist");
-  const build = await execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", site], {
-    cwd: repoRoot,
-    env: { REGISTRY_ENTRIES: entries, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1" },
-    reject: false,
-    all: true,
-  });
+  const build = await astroBuild(entries, site);
   expect(build.exitCode, build.all).toBe(0);
   registry = await startTestRegistry({ entriesDir: entries });
   ids = Object.keys(JSON.parse(await readFile(join(site, "modelRegistry.json"), "utf8")).checkpoints);

@@ -1,12 +1,14 @@
 // Real torch checkpoints of tiny models, made at test time by the system Python with Debian's torch, and a
-// wheelhouse of the test-only package that defines them (built offline with pip wheel).
+// wheelhouse of the test-only package that defines them (built offline with pip wheel, once per run).
 import { existsSync } from "node:fs";
-import { cp, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, cp, mkdir } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { execa } from "execa";
+import { inject } from "vitest";
 import { fixture } from "./paths.ts";
+import { runTorchPython, torchPython } from "./torch-python.ts";
 
-export const torchPython = "/usr/bin/python3";
+export { torchPython };
 
 /** Why torch tests cannot run here, or undefined when they can. */
 export async function torchUnavailable(): Promise<string | undefined> {
@@ -21,30 +23,41 @@ export interface TinyModels {
   /** The package source (copied, so building leaves nothing in the repository). */
   source: string;
   wheelhouse: string;
+  /** The environment cache of the tests that share this build: one environment made, then reused. */
+  environments: string;
 }
 
-/** The options of a command that runs a tiny_models checkpoint offline: this Python, the wheelhouse, the package allowed. */
-export function tinyModelOptions(models: TinyModels): string[] {
-  return ["--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models"];
+/**
+ * The options of a command that runs a tiny_models checkpoint offline: this Python, the wheelhouse, the package
+ * allowed, and the environment cache (what the tests of making environments leave out with `fresh`).
+ */
+export function tinyModelOptions(models: TinyModels, { fresh = false } = {}): string[] {
+  const options = ["--python", torchPython, "--offline", "--find-links", models.wheelhouse, "--system-site-packages", "--allow-package", "tiny_models"];
+  return fresh ? options : [...options, "--environment-cache", models.environments];
 }
 
+/**
+ * The package's source in `dir` (for making checkpoints) and a wheelhouse with its wheel, built once per run
+ * (tests/support/global-setup.ts), or here when this file runs without it.
+ */
 export async function buildTinyModels(dir: string): Promise<TinyModels> {
   const source = join(dir, "tiny-models");
   const wheelhouse = join(dir, "wheelhouse");
   await cp(fixture("python/tiny-models"), source, { recursive: true });
   await mkdir(wheelhouse, { recursive: true });
-  await execa(
-    torchPython,
-    ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "--no-cache-dir", "-w", wheelhouse, source],
-    {
-      cwd: dir,
-    },
-  );
-  return { source, wheelhouse };
+  const built = inject("tinyModelsWheel");
+  if (built) await copyFile(built, join(wheelhouse, basename(built)));
+  else
+    await execa(
+      torchPython,
+      ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "--no-cache-dir", "-w", wheelhouse, source],
+      { cwd: dir },
+    );
+  return { source, wheelhouse, environments: join(dir, "environments") };
 }
 
 export async function makeCheckpoint(models: TinyModels, out: string, cls: string, ...args: string[]): Promise<string> {
-  await execa(torchPython, [fixture("python/make_checkpoint.py"), out, cls, ...args], {
+  await runTorchPython([fixture("python/make_checkpoint.py"), out, cls, ...args], {
     env: { PYTHONPATH: models.source, TINY_MODELS_BUILDING: "1" },
   });
   return out;

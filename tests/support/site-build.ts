@@ -1,13 +1,41 @@
 // Builds the catalog with the real `astro build`, from any entries folder, into any output folder.
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { takeExclusiveLock } from "../../src/files/exclusive-lock.ts";
 import { repoRoot } from "./paths.ts";
 
+/**
+ * One test build of this checkout at a time, across the test files' processes: Astro keeps the prerender chunks
+ * of an output folder outside the working folder in `<project>/.astro/.prerender/`, where two builds at once
+ * removed each other's chunks ("Cannot find module .astro/.prerender/chunks/...").
+ */
+async function oneBuildAtATime<T>(build: () => Promise<T>): Promise<T> {
+  const path = join(tmpdir(), `fiab-registry-test-build-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 16)}.lock`);
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const lock = takeExclusiveLock(path);
+    if (lock !== "held") {
+      try {
+        return await build();
+      } finally {
+        lock.release();
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`${path}: another test build held the lock for 10 minutes`);
+    await sleep(100);
+  }
+}
+
 export function astroBuild(entriesDir: string, outDir: string, env: Record<string, string> = {}) {
-  return execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", outDir], {
-    cwd: repoRoot,
-    env: { REGISTRY_ENTRIES: entriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1", ...env },
-    reject: false,
-    all: true,
-  });
+  return oneBuildAtATime(() =>
+    execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", outDir], {
+      cwd: repoRoot,
+      env: { REGISTRY_ENTRIES: entriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1", ...env },
+      reject: false,
+      all: true,
+    }),
+  );
 }

@@ -1,11 +1,11 @@
 // log-run and compare-runs end to end on CPU: real traces of a tiny model with Debian's torch.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { findOnPath } from "../../tooling/environment/sandbox.ts";
-import { readJson, repoRoot, runCli, tempDir } from "../support/helpers.ts";
+import { readJson, runCli, tempDir } from "../support/helpers.ts";
 import { buildTinyModels, makeCheckpoint, torchUnavailable, type TinyModels, tinyModelOptions } from "../support/python-fixtures.ts";
+import { astroBuild } from "../support/site-build.ts";
 
 // The checkpoint runs in bubblewrap's sandbox: without it the command refuses (unless --no-sandbox).
 const unavailable = (await torchUnavailable()) ?? (findOnPath("bwrap") ? undefined : "bubblewrap (bwrap) is not on PATH (apt-get install bubblewrap)");
@@ -179,12 +179,7 @@ describe.skipIf(unavailable)("log-run and compare-runs", () => {
     expect(update.exitCode, update.stderr).toBe(0);
     expect(update.stdout).toBe("linux-x86_64-cpu: degraded");
     const site = join(dir, "site");
-    const build = await execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", site], {
-      cwd: repoRoot,
-      env: { REGISTRY_ENTRIES: entries },
-      reject: false,
-      all: true,
-    });
+    const build = await astroBuild(entries, site);
     expect(build.exitCode, build.all).toBe(0);
     const page = await readFile(join(site, "checkpoints", "tiny", "index.html"), "utf8");
     expect(page).toContain("compare-runs");

@@ -1,10 +1,9 @@
 // log_run.py's Recorder with Debian's torch: the accelerator's path (statistics left in a device buffer until
 // the end) gives the same trace as reading them at once, NaN included, and no recorded tensor outlives its use.
 import { join } from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { repoRoot, tempDir } from "../support/helpers.ts";
-import { torchPython, torchUnavailable } from "../support/python-fixtures.ts";
+import { torchUnavailable } from "../support/python-fixtures.ts";
 
 const unavailable = await torchUnavailable();
 if (unavailable && process.env.CI) throw new Error(`CI must run the torch tests: ${unavailable}`);
@@ -42,11 +41,12 @@ for dtype in (torch.float64, torch.float32, torch.bfloat16):
     out[str(dtype)] = [trace(dtype, True), trace(dtype, False)]
 print(json.dumps(out))
 `;
+import { runTorchPython } from "../support/torch-python.ts";
 
 describe.skipIf(unavailable)("log_run.py Recorder", () => {
   it("the device-buffer path and the host path record the same trace, and release every activation", async () => {
     const dir = await tempDir();
-    const run = await execa(torchPython, ["-c", script, join(repoRoot, "tooling", "python")], { cwd: dir, reject: false });
+    const run = await runTorchPython(["-c", script, join(repoRoot, "tooling", "python")], { cwd: dir, reject: false });
     expect(run.exitCode, run.stderr).toBe(0);
     const traces = JSON.parse(run.stdout);
     for (const [dtype, [host, device]] of Object.entries<any>(traces)) {

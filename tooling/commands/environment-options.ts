@@ -40,6 +40,12 @@ export const environmentOptions = {
     type: "boolean",
     description: "run the checkpoint and pip without bubblewrap (no network or file-system confinement; process group and limits only)",
   },
+  "environment-cache": {
+    type: "string",
+    valueName: "DIR",
+    description:
+      "keep each finished environment in DIR and reuse it for the same install (interpreter, requirements, package source); only ever read after it is made; remove DIR when nothing runs to free it",
+  },
   "cache-dir": { type: "string", valueName: "DIR", description: "download cache", default: defaultCacheDir() },
   "max-bytes": {
     type: "number",
@@ -80,6 +86,7 @@ export function environmentSettings(options: EnvironmentOptionValues, log: (m: s
     allowSourceRequirements: options["allow-source-requirements"],
     noSandbox: options["no-sandbox"],
     keepLocalLabels: options["keep-local-labels"],
+    environmentCache: options["environment-cache"],
     log,
   };
 }

@@ -21,6 +21,7 @@ const passed = [
   "allow-package",
   "allow-source-requirements",
   "no-sandbox",
+  "environment-cache",
 ] as const;
 const {
   python,
@@ -33,6 +34,7 @@ const {
   "allow-package": allowPackage,
   "allow-source-requirements": allowSourceRequirements,
   "no-sandbox": noSandbox,
+  "environment-cache": environmentCache,
 } = environmentOptions;
 
 /** Exit status when the server cannot be reached or refuses the token (EX_TEMPFAIL: a scheduler may retry). */
@@ -77,6 +79,7 @@ export default defineCommand({
     "allow-package": allowPackage,
     "allow-source-requirements": allowSourceRequirements,
     "no-sandbox": noSandbox,
+    "environment-cache": environmentCache,
     timeout: { type: "number", accept: "positive", valueName: "SECONDS", description: "time limit of each checkpoint process (default: the command's own)" },
     "memory-limit": {
       type: "number",

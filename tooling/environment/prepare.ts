@@ -21,6 +21,7 @@ import {
   type PackageSource,
   type PythonEnvironment,
 } from "./python-env.ts";
+import { EnvironmentCache, environmentKey, type CacheLookup } from "./environment-cache.ts";
 import { redirectedDistributions, refusedRequirement, requirementSet } from "./requirements.ts";
 import { allowlistWith } from "../pickle/allowlist.ts";
 import { requireBubblewrap } from "./sandbox.ts";
@@ -41,6 +42,8 @@ export interface EnvironmentSettings {
   allowSourceRequirements: boolean;
   /** The memory limit of the install too, when the command has one. */
   memoryLimitMiB?: number | undefined;
+  /** --environment-cache: a folder where finished environments are kept and reused (environment-cache.ts). */
+  environmentCache?: string | undefined;
   log: (message: string) => void;
 }
 
@@ -93,6 +96,21 @@ export function allowlistFor(settings: Pick<EnvironmentSettings, "allowPackages"
 
 /** The time limit of pip (or uv) installing the requirements; the commands' --help says it. */
 export const installTimeoutMs = 30 * 60 * 1000;
+
+/** The cache's answer for this install; "private" when it cannot be keyed exactly. */
+async function lookUpEnvironment(settings: EnvironmentSettings, install: { pythonVersion: string; requirements: string[] }): Promise<CacheLookup> {
+  const key = environmentKey({
+    python: settings.python,
+    pythonVersion: install.pythonVersion,
+    systemSitePackages: settings.systemSitePackages,
+    requirements: install.requirements,
+    source: settings.source,
+    allowBuilds: settings.allowSourceRequirements,
+    sandbox: !settings.noSandbox,
+  });
+  if (!key) return { kind: "private", why: "this install cannot be keyed exactly (the interpreter or a wheel folder cannot be read)" };
+  return new EnvironmentCache(settings.environmentCache!).lookup(key);
+}
 
 export async function prepare(file: CheckpointFile, settings: EnvironmentSettings): Promise<Prepared> {
   const durations: Record<string, number> = {};
@@ -182,32 +200,52 @@ export async function prepare(file: CheckpointFile, settings: EnvironmentSetting
   if (trainedWith && trainedWith.split(".").slice(0, 2).join(".") !== interpreter.split(".").slice(0, 2).join(".")) {
     settings.log(`warning: the checkpoint was trained with Python ${trainedWith}; ${settings.python} is ${interpreter}`);
   }
-  const env = await timed("environment", () =>
-    createEnvironment({ python: settings.python, systemSitePackages: settings.systemSitePackages, keep: settings.keepEnv }),
-  );
-  const install = await timed("install", () =>
-    installRequirements(env, requirements, settings.source, {
-      timeoutMs: installTimeoutMs,
-      sandbox: !settings.noSandbox,
-      memoryLimitMiB: settings.memoryLimitMiB,
-      allowBuilds: settings.allowSourceRequirements,
-    }),
-  ).catch(async (error: unknown) => {
-    await env.dispose();
-    throw error;
-  });
-  if (!install.ok) {
-    await env.dispose();
-    const kind = install.failure;
-    return {
-      ...prepared,
-      installFailure: {
-        summary: `pip could not install the requirements (${kind.cause}): ${install.reason.split("\n")[0] ?? ""}`,
-        reason: install.reason,
-        log: install.log,
-        kind,
-      },
-    };
+  const cache = settings.environmentCache
+    ? await timed("environment", () => lookUpEnvironment(settings, { pythonVersion: interpreter, requirements }))
+    : undefined;
+  if (cache?.kind === "private") settings.log(`note: ${cache.why}; making a private environment`);
+  let env: PythonEnvironment;
+  if (cache?.kind === "hit") {
+    env = cache.env;
+    settings.log(`reusing the environment ${env.dir}`);
+  } else {
+    const at = cache?.kind === "build" ? cache.dir : undefined;
+    const abandon = async () => (cache?.kind === "build" ? cache.abandon() : env.dispose());
+    env = await timed("environment", () =>
+      createEnvironment({ python: settings.python, systemSitePackages: settings.systemSitePackages, keep: settings.keepEnv, at }),
+    ).catch(async (error: unknown) => {
+      if (cache?.kind === "build") await cache.abandon();
+      throw error;
+    });
+    const install = await timed("install", () =>
+      installRequirements(env, requirements, settings.source, {
+        timeoutMs: installTimeoutMs,
+        sandbox: !settings.noSandbox,
+        memoryLimitMiB: settings.memoryLimitMiB,
+        allowBuilds: settings.allowSourceRequirements,
+      }),
+    ).catch(async (error: unknown) => {
+      await abandon();
+      throw error;
+    });
+    if (!install.ok) {
+      await abandon();
+      const kind = install.failure;
+      return {
+        ...prepared,
+        installFailure: {
+          summary: `pip could not install the requirements (${kind.cause}): ${install.reason.split("\n")[0] ?? ""}`,
+          reason: install.reason,
+          log: install.log,
+          kind,
+        },
+      };
+    }
+    if (cache?.kind === "build") {
+      // Only a finished install is kept, and from here on only ever read.
+      await cache.commit(env);
+      env = { ...env, cached: true, dispose: async () => {} };
+    }
   }
   try {
     const installed = await timed("inspect", () => installedFacts(env, { sandbox: !settings.noSandbox, systemSitePackages: settings.systemSitePackages }));

@@ -29,6 +29,8 @@ export interface EnvironmentOptions {
   python: string;
   systemSitePackages: boolean;
   keep: boolean;
+  /** The folder to make it in (an entry of the environment cache), instead of a new temporary one. */
+  at?: string | undefined;
 }
 
 export interface PythonEnvironment {
@@ -39,6 +41,8 @@ export interface PythonEnvironment {
   pipFrom?: string | undefined;
   /** What its interpreter reads outside `dir`: the base installation (sys.base_prefix), for the sandbox. */
   readOnly: string[];
+  /** Kept in the environment cache: made by an earlier run, never written again. */
+  cached?: boolean;
   dispose(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ async function pipInstallsElsewhere(python: string): Promise<boolean> {
 }
 
 export async function createEnvironment(options: EnvironmentOptions): Promise<PythonEnvironment> {
-  const dir = await mkdtemp(join(tmpdir(), "fiab-verify-env-"));
+  const dir = options.at ?? (await mkdtemp(join(tmpdir(), "fiab-verify-env-")));
   const python = join(dir, "bin", "python");
   const useUv = await onPath("uv");
   const withoutPip = !useUv && (await pipInstallsElsewhere(options.python));

@@ -1,14 +1,13 @@
 // One server per database. Two servers on one file each keep their own view of the entries and hand out the
-// same revision numbers, so the second must be refused at start. The lock is sqlite's own (a POSIX lock, no
-// native addon): a companion database `<db>.lock` held in EXCLUSIVE locking mode for the server's life. The
-// operating system drops it with the process, SIGKILL included, so a restart never finds a stale lock; the
-// database itself stays in WAL mode, so the token and backup commands still work beside the server. Who holds
+// same revision numbers, so the second must be refused at start. The lock is a companion file `<db>.lock`
+// (src/files/exclusive-lock.ts) held for the server's life: the operating system drops it with the process,
+// SIGKILL included, so a restart never finds a stale lock; the database itself stays in WAL mode, so the token and backup commands still work beside the server. Who holds
 // the lock is written beside it (`<db>.lock.json`) for the refusal's message: the lock file cannot be read
 // while it is held.
 import { hostname } from "node:os";
 import { readFileSync, rmSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
 import { writeFileAtomic } from "../../src/files/atomic-write.ts";
+import { takeExclusiveLock, type ExclusiveLock } from "../../src/files/exclusive-lock.ts";
 import { DatabaseError } from "./database.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { jsonObject } from "../../src/text/json-object.ts";
@@ -44,31 +43,22 @@ function describeHolder(db: string): string {
 /** Takes the lock of database `db` or throws naming the holder. `:memory:` databases need none. */
 export async function lockDatabase(db: string): Promise<ServerLock> {
   if (db === ":memory:") return { listening: async () => {}, release: () => {} };
-  let lock: DatabaseSync;
+  let lock: ExclusiveLock | "held";
   try {
-    lock = new DatabaseSync(lockPath(db));
-    lock.exec("PRAGMA busy_timeout = 0");
-    lock.exec("PRAGMA locking_mode = EXCLUSIVE");
-    // The first write in EXCLUSIVE mode takes the file's exclusive lock and keeps it until the connection closes.
-    lock.exec("BEGIN EXCLUSIVE");
-    lock.exec("CREATE TABLE IF NOT EXISTS server_lock (held INTEGER)");
-    lock.exec("COMMIT");
+    lock = takeExclusiveLock(lockPath(db));
   } catch (error) {
-    const message = errorMessage(error);
-    if (/locked|busy/i.test(message)) {
-      throw new DatabaseError(
-        `${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`,
-        { cause: error },
-      );
-    }
-    throw new DatabaseError(`${lockPath(db)}: cannot take the server's lock (${message})`, { cause: error });
+    throw new DatabaseError(`${lockPath(db)}: cannot take the server's lock (${errorMessage(error)})`, { cause: error });
   }
+  if (lock === "held")
+    throw new DatabaseError(`${db}: another registry server uses this database (${describeHolder(db)}); run one server per database, or stop that one first`);
+  const held = lock;
+  let released = false;
   const holder: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   const write = () => writeFileAtomic(holderPath(db), `${JSON.stringify(holder)}\n`);
   try {
     await write();
   } catch (error) {
-    lock.close();
+    held.release();
     throw error;
   }
   return {
@@ -77,9 +67,10 @@ export async function lockDatabase(db: string): Promise<ServerLock> {
       await write();
     },
     release() {
-      if (!lock.isOpen) return;
+      if (released) return;
+      released = true;
       rmSync(holderPath(db), { force: true });
-      lock.close();
+      held.release();
     },
   };
 }
