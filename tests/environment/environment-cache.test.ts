@@ -20,6 +20,8 @@ describe.skipIf(unavailable)("the environment cache", () => {
   let models: TinyModels;
   let checkpoint: string;
   let cache: string;
+  // The first run's entry: the tests after it add others, and a folder lists its files in no set order.
+  let key: string;
   beforeAll(async () => {
     dir = await tempDir("env-cache-");
     models = await buildTinyModels(dir);
@@ -40,7 +42,7 @@ describe.skipIf(unavailable)("the environment cache", () => {
     expect(first.result).toMatchObject({ status: "ok", installed: { "registry-tiny-models": "0.1.0" } });
     expect(first.result.durationsSeconds.install).toBeGreaterThan(0);
     expect(entries()).toHaveLength(1);
-    const key = entries()[0]!.replace(/\.json$/, "");
+    key = entries()[0]!.replace(/\.json$/, "");
     const kept = join(cache, key);
     // Under root the install ran as the sandbox's uid; what is kept is root's again, and nobody else may write it.
     if (process.getuid?.() === 0) expect(statSync(join(kept, "lib")).uid).toBe(0);
@@ -77,7 +79,6 @@ describe.skipIf(unavailable)("the environment cache", () => {
   });
 
   it("leaves an entry another process is building alone, and redoes one whose build was cut short", async () => {
-    const key = entries()[0]!.replace(/\.json$/, "");
     // A build cut short: the folder without its record.
     await rm(join(cache, `${key}.json`));
     const lock = takeExclusiveLock(join(cache, `${key}.lock`));
