@@ -2,9 +2,11 @@
 // hand. One real tiny checkpoint (Debian's torch, offline wheelhouse) is verified on linux-x86_64-cpu:
 // - by hand: verify-unpickling, log-run float64, log-run float32, compare-runs, one after the other, as the
 //   registry's command line (what the worker runs);
+// - by hand again, with `--environment-cache` filled by an untimed first pass: what a worker or a contributor
+//   that keeps its environments pays for each further checkpoint of the same requirements;
 // - through the fan-out: a registry server with --platforms, the checkpoint registered by URL, one and then two
 //   `registry worker` processes, timed from the registration's answer to the last job done.
-// Rounds alternate the three ways in one process; the median of each and the ratios are printed as Markdown.
+// Rounds alternate the four ways in one process; the median of each and the ratios are printed as Markdown.
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,12 +48,15 @@ async function registry(args: string[]): Promise<void> {
   if (run.exitCode !== 0) throw new Error(`registry ${args[0]} exited ${run.exitCode}: ${run.stderr.slice(-2000)}`);
 }
 
-async function byHand(round: number): Promise<number> {
-  const work = join(dir, `hand-${round}`);
+const environments = join(dir, "environments");
+
+async function byHand(name: string, cached = false): Promise<number> {
+  const work = join(dir, name);
+  const options = cached ? [...environment, "--environment-cache", environments] : environment;
   const started = performance.now();
-  await registry(["verify-unpickling", checkpoint, ...environment, "--out", join(work, "result.json")]);
-  await registry(["log-run", checkpoint, ...environment, "--dtype", "float64", "--final-samples", "1048576", "--out", join(work, "f64")]);
-  await registry(["log-run", checkpoint, ...environment, "--dtype", "float32", "--final-samples", "1048576", "--out", join(work, "f32")]);
+  await registry(["verify-unpickling", checkpoint, ...options, "--out", join(work, "result.json")]);
+  await registry(["log-run", checkpoint, ...options, "--dtype", "float64", "--final-samples", "1048576", "--out", join(work, "f64")]);
+  await registry(["log-run", checkpoint, ...options, "--dtype", "float32", "--final-samples", "1048576", "--out", join(work, "f32")]);
   await registry(["compare-runs", join(work, "f64"), join(work, "f32"), "--out", join(work, "compare.json")]);
   return (performance.now() - started) / 1000;
 }
@@ -128,10 +133,13 @@ async function fanOut(round: number, workers: number): Promise<number> {
   }
 }
 
-const times = { hand: [] as number[], one: [] as number[], two: [] as number[] };
+log("filling the environment cache");
+await byHand("fill", true);
+const times = { hand: [] as number[], cached: [] as number[], one: [] as number[], two: [] as number[] };
 for (let round = 0; round < rounds; round++) {
   log(`round ${round + 1}/${rounds}`);
-  times.hand.push(await byHand(round));
+  times.hand.push(await byHand(`hand-${round}`));
+  times.cached.push(await byHand(`cached-${round}`, true));
   times.one.push(await fanOut(round, 1));
   times.two.push(await fanOut(round, 2));
 }
@@ -145,6 +153,7 @@ process.stdout.write(
     `| verification of one checkpoint on ${platform} | each round (s) | median (s) | / by hand |`,
     "| --- | --- | ---: | ---: |",
     row("by hand: verify-unpickling, log-run f64, log-run f32, compare-runs", times.hand),
+    row("by hand, environments kept (`--environment-cache`, filled before)", times.cached),
     row("fan-out, 1 worker: registration to last job done", times.one),
     row("fan-out, 2 workers", times.two),
     "",

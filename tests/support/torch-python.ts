@@ -55,11 +55,19 @@ function startServer() {
     waiting.clear();
     server = undefined;
   });
-  // The server ends when its stdin closes, which it does when this process ends, however it ends.
+  // The server ends when its stdin closes, which it does when this process ends, however it ends: it keeps this
+  // process alive only while a script runs (see `hold`).
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   (child.stdout as unknown as { unref?: () => void }).unref?.();
   return { child, waiting };
+}
+
+/** Keeps this process alive while the server has scripts to answer for, as a child process of its own would. */
+function hold(child: ChildProcess, waiting: Map<number, Waiting>) {
+  const stdout = child.stdout as unknown as { ref(): void; unref(): void };
+  if (waiting.size > 0) stdout.ref();
+  else stdout.unref();
 }
 
 const signalName = (number: number) => Object.entries(constants.signals).find(([, n]) => n === number)?.[0];
@@ -81,10 +89,12 @@ export async function runTorchPython(args: string[], options: TorchRunOptions = 
         },
         ended: resolve,
       });
+      hold(child, waiting);
       const env = { ...(process.env as Record<string, string>), ...options.env };
       child.stdin!.write(`${JSON.stringify({ id, args, cwd: options.cwd ?? process.cwd(), env, ...files })}\n`);
     });
     clearTimeout(timer);
+    hold(child, waiting);
     const [stdout, stderr] = await Promise.all([readFile(files.stdout, "utf8"), readFile(files.stderr, "utf8")]);
     const strip = (text: string) => text.replace(/\n$/, "");
     const signalled = status !== -1 && (status & 0x7f) !== 0;
