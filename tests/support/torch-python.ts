@@ -1,5 +1,5 @@
 // The tests' short scripts that use torch, run as `python3 ARGS` would run them, but forked from one Python of
-// this test file that has imported torch already (tests/support/torch_forkserver.py): each script still runs in
+// this Vitest worker that has imported torch already (tests/support/torch_forkserver.py): each script still runs in
 // a process of its own, without paying torch's import (about a second of CPU) again.
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants } from "node:os";
