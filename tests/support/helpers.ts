@@ -4,15 +4,16 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll } from "vitest";
 import { repoRoot } from "./paths.ts";
 
 export { fixture, repoRoot } from "./paths.ts";
 
 const scratch: string[] = [];
-afterAll(async () => {
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+
+/** Removes the folders `tempDir` made: after each test file (tests/support/after-each-file.ts). */
+export async function removeScratch(): Promise<void> {
+  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 export async function tempDir(prefix = "registry-test-"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
