@@ -4,9 +4,9 @@ import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import type { TestProject } from "vitest/node";
 import { fixture } from "./paths.ts";
+import { pipWheel } from "./pip-wheel.ts";
 import { torchPython } from "./torch-python.ts";
 
 declare module "vitest" {
@@ -21,23 +21,7 @@ export default async function setup(project: TestProject) {
   let wheel = "";
   if (existsSync(torchPython)) {
     await cp(fixture("python/tiny-models"), join(dir, "source"), { recursive: true });
-    const built = await execa(
-      torchPython,
-      [
-        "-m",
-        "pip",
-        "wheel",
-        "--no-deps",
-        "--no-build-isolation",
-        "--no-index",
-        "--disable-pip-version-check",
-        "--no-cache-dir",
-        "-w",
-        join(dir, "wheels"),
-        join(dir, "source"),
-      ],
-      { cwd: dir, reject: false },
-    );
+    const built = await pipWheel(join(dir, "source"), join(dir, "wheels"), { cwd: dir, reject: false });
     const names = built.exitCode === 0 ? await readdir(join(dir, "wheels")) : [];
     if (names.length === 1) wheel = join(dir, "wheels", names[0]!);
   }

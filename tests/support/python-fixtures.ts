@@ -6,6 +6,7 @@ import { basename, join } from "node:path";
 import { execa } from "execa";
 import { inject } from "vitest";
 import { fixture } from "./paths.ts";
+import { pipWheel } from "./pip-wheel.ts";
 import { runTorchPython, torchPython } from "./torch-python.ts";
 
 export { torchPython };
@@ -48,12 +49,7 @@ export async function buildTinyModels(dir: string): Promise<TinyModels> {
   // The benchmarks (bench/) use these fixtures outside Vitest, where there is nothing to inject.
   const built = process.env.VITEST ? inject("tinyModelsWheel") : "";
   if (built) await copyFile(built, join(wheelhouse, basename(built)));
-  else
-    await execa(
-      torchPython,
-      ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--disable-pip-version-check", "--no-cache-dir", "-w", wheelhouse, source],
-      { cwd: dir },
-    );
+  else await pipWheel(source, wheelhouse, { cwd: dir });
   return { source, wheelhouse, environments: join(dir, "environments") };
 }
 
