@@ -256,7 +256,9 @@ describe.skipIf(unavailable)("the sandbox", () => {
   describe("descendants", () => {
     /** A command that starts three children meant to outlive it, each writing a marker after `nap` seconds, and returns at once. */
     function escapers(dir: string, nap: string): string[] {
-      const daemon = `import os, sys, time\nif os.fork() == 0:\n  os.setsid()\n  if os.fork() == 0:\n    time.sleep(${nap}); open(sys.argv[1], 'w').close()\n  os._exit(0)`;
+      // The parent waits for the middle child, so that the daemon has left the process group before the run can
+      // end: otherwise a loaded machine can end the run, and kill the group, before the middle child's setsid.
+      const daemon = `import os, sys, time\nmiddle = os.fork()\nif middle == 0:\n  os.setsid()\n  if os.fork() == 0:\n    time.sleep(${nap}); open(sys.argv[1], 'w').close()\n  os._exit(0)\nos.waitpid(middle, 0)`;
       const shell = [
         `setsid sh -c 'sleep ${nap}; touch "$1"' sh ${dir}/setsid &`,
         `( sh -c 'sleep ${nap}; touch "$1"' sh ${dir}/double-fork & )`,
