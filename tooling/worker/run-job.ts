@@ -133,11 +133,23 @@ export async function checkpointOnHost(lease: Lease, settings: JobSettings, sign
   });
 }
 
-/** Runs a registry command as a child that dies with this worker; its group is killed when `signal` aborts. */
-async function registryCommand(
-  args: string[],
-  signal: AbortSignal,
-): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string; aborted: boolean }> {
+/** The signals that ask a process to stop (a scheduler's cancel, an operator, a shutdown), not a crash or the kernel's OOM kill. */
+const stopSignals = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
+
+export interface CommandRun {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stderr: string;
+  /** Why the command did not finish on its own, when it was stopped: the job is then handed back, not failed. */
+  stopped: string | undefined;
+}
+
+/**
+ * Runs a registry command as a child that dies with this worker; its group is killed when `signal` aborts. A child
+ * that a stop signal ended without this worker sending it was stopped from outside: a batch scheduler signals
+ * every process of a job at once, and the child's end can reach this worker before the worker's own signal does.
+ */
+export async function registryCommand(args: string[], signal: AbortSignal): Promise<CommandRun> {
   const child = execa(process.execPath, [cli, ...args], {
     reject: false,
     detached: true,
@@ -165,7 +177,12 @@ async function registryCommand(
   signal.addEventListener("abort", stop, { once: true });
   try {
     const run = await child;
-    return { exitCode: run.exitCode, signal: run.signal, stderr: String(run.stderr ?? ""), aborted: signal.aborted };
+    const stopped = signal.aborted
+      ? "the worker stopped"
+      : run.exitCode === undefined && stopSignals.has(run.signal ?? "")
+        ? `${args[0]} was stopped by ${run.signal} from outside the worker`
+        : undefined;
+    return { exitCode: run.exitCode, signal: run.signal, stderr: String(run.stderr ?? ""), stopped };
   } finally {
     signal.removeEventListener("abort", stop);
   }
@@ -182,10 +199,10 @@ async function verifyUnpickling(
   work: string,
   settings: JobSettings,
   signal: AbortSignal,
-): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+): Promise<Omit<JobResultRequest, "attempt"> | { stopped: string }> {
   const out = childOf(work, "result.json");
   const run = await registryCommand(["verify-unpickling", file.path, "--out", out, ...settings.commandOptions], signal);
-  if (run.aborted) return "aborted";
+  if (run.stopped) return { stopped: run.stopped };
   // Any verdict is a result (a refusal or a missing module included); no record means it could not run.
   const text = await readFile(out, "utf8").catch(() => undefined);
   if (text === undefined) return { status: "failed", ...commandFailure("verify-unpickling", run) };
@@ -218,7 +235,7 @@ async function logRun(
   server: JobServer,
   settings: JobSettings,
   signal: AbortSignal,
-): Promise<Omit<JobResultRequest, "attempt"> | "aborted"> {
+): Promise<Omit<JobResultRequest, "attempt"> | { stopped: string }> {
   const out = childOf(work, "trace");
   const args = [
     "log-run",
@@ -234,7 +251,7 @@ async function logRun(
     ...settings.commandOptions,
   ];
   const run = await registryCommand(args, signal);
-  if (run.aborted) return "aborted";
+  if (run.stopped) return { stopped: run.stopped };
   if (run.exitCode !== 0) return { status: "failed", ...commandFailure("log-run", run) };
   const trace: Record<(typeof traceFiles)[number], string> = { "index.json": "", "samples.f64": "", "outputs.f64": "" };
   for (const name of traceFiles) {
@@ -269,7 +286,7 @@ export async function runJob(lease: Lease, server: JobServer, settings: JobSetti
     const checkpoint = { sha256: file.sha256, sizeBytes: file.sizeBytes };
     const ended =
       job.kind === "verify-unpickling" ? await verifyUnpickling(file, work, settings, signal) : await logRun(lease, file, work, server, settings, signal);
-    if (ended === "aborted") return { attempt, status: "released", reason: `the worker stopped during ${job.kind}` };
+    if ("stopped" in ended) return { attempt, status: "released", reason: `${ended.stopped} during ${job.kind}` };
     return { attempt, ...ended, checkpoint };
   } finally {
     await rm(work, { recursive: true, force: true });
