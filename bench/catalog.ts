@@ -56,23 +56,27 @@ async function buildTrivial(project: string, dist: string, logFile: string): Pro
   return mustSucceed("trivial build", await runChild([process.execPath, astroBin, "build", "--outDir", dist], { cwd: project, env, logFile }));
 }
 
-/** When the build reached each step, from the time its log lines arrived (pages render several at once). */
+/** When the build reached each step, in the order it did, from the time its log lines arrived (pages render several at once). */
 function timeline(run: ChildRun): Array<[string, number]> {
   const at = (pattern: RegExp) => run.lines.find(([, line]) => pattern.test(line))?.[0];
   const steps: Array<[string, RegExp]> = [
-    ["entries validated, search index started", /entries in .* are valid/],
-    ["bundled, first page rendered", /[├└]─ \//],
+    ["bundled, first pages rendered", /[├└]─ \//],
+    ["entries validated (the verdict), search index started", /entries in .* are valid/],
     ["pages and index rendered", /^\S+ ✓ Completed in/],
     ["published files and search index in place", /published JSON files and the search index written/],
   ];
-  let last = 0;
-  return steps.flatMap(([name, pattern]) => {
+  const reached = steps.flatMap(([name, pattern]): Array<[string, number]> => {
     const ms = at(pattern);
-    if (ms === undefined) return [];
-    const step: [string, number] = [name, (ms - last) / 1000];
-    last = ms;
-    return [step];
+    return ms === undefined ? [] : [[name, ms]];
   });
+  let last = 0;
+  return reached
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, ms]) => {
+      const step: [string, number] = [name, (ms - last) / 1000];
+      last = ms;
+      return step;
+    });
 }
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);

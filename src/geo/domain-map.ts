@@ -3,6 +3,7 @@
 // decimal, so the same domain gives the same bytes on every machine.
 import type { Feature, Polygon } from "geojson";
 import { geoArea, geoAzimuthalEqualArea, geoGraticule, geoNaturalEarth1, geoPath, type GeoProjection, type GeoStream, type GeoStreamWrapper } from "d3-geo";
+import { escapeMarkup } from "../text/markup.ts";
 import { longitudeSpan, type Bounds } from "./area.ts";
 import { gridSample } from "./grid-points.ts";
 import { worldLand } from "./world-land.ts";
@@ -15,8 +16,6 @@ export interface MapDomain {
   /** The grid of a global domain, drawn as a sample of its points when its name says where they are. */
   grid?: string | undefined;
 }
-
-const escapeXml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /** The bounds as a polygon that follows parallels and meridians (d3 joins corners by great circles). */
 export function areaPolygon(b: Bounds): Feature<Polygon> {
@@ -46,7 +45,7 @@ function contextBounds(b: Bounds): Bounds {
 }
 
 function svg(width: number, height: number, label: string, body: string, className: string): string {
-  return `<svg class="${className}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(label)}"><title>${escapeXml(label)}</title>${body}</svg>`;
+  return `<svg class="${className}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeMarkup(label)}"><title>${escapeMarkup(label)}</title>${body}</svg>`;
 }
 
 /**

@@ -1,29 +1,33 @@
-// The build's side of its publish thread (publish-thread.ts): starts it, takes the validated entries it hands
-// over, and tells it where to write the published JSON files and the search index. Astro bundles this
-// integration, so the thread's module is found from the project root, where Node runs its TypeScript as it is.
+// The build's side of its publish thread (publish-thread.ts): starts it, takes the entries it hands over as
+// they pass the contract and then its verdict on the folder, and tells it where to write the published files
+// and the search index. Astro bundles this integration, so the thread's module is found from the project root,
+// where Node runs its TypeScript as it is.
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { ValidationResult } from "../registry/validate.ts";
+import type { LoadedEntry } from "../registry/entries.ts";
+import type { CheckResult } from "../registry/validate.ts";
 
-export type PublishThreadMessage = ({ kind: "validated" } & ValidationResult) | { kind: "written"; files: number };
+/** Batches of entries that passed the contract, then the folder's verdict, then the files written. */
+export type PublishThreadMessage = { kind: "entries"; entries: LoadedEntry[] } | ({ kind: "validated" } & CheckResult) | { kind: "written"; files: number };
 
 export interface PublishThread {
-  /** The folder's validation, with its valid entries (none when it has problems). */
-  validated: Promise<ValidationResult>;
-  /** Writes the published JSON files and the search index into `outDir`; resolves with how many JSON files. */
+  /** The folder's verdict, after every entry that passed the contract went to `onEntries`. */
+  validated: Promise<CheckResult>;
+  /** Writes the published files and the search index into `outDir`; resolves with how many JSON files. */
   writePublishedFiles(outDir: string): Promise<number>;
   /** Stops the thread (a build that fails before rendering). */
   stop(): Promise<void>;
 }
 
-export function startPublishThread(root: string, entriesDir: string): PublishThread {
+export function startPublishThread(root: string, entriesDir: string, onEntries: (entries: LoadedEntry[]) => void): PublishThread {
   const thread = new Worker(join(root, "src/integrations/publish-thread.ts"), { workerData: { entriesDir } });
-  let onValidated!: (result: ValidationResult) => void;
-  const validated = new Promise<ValidationResult>((resolve) => (onValidated = resolve));
+  let onValidated!: (result: CheckResult) => void;
+  const validated = new Promise<CheckResult>((resolve) => (onValidated = resolve));
   const done = new Promise<number>((resolve, reject) => {
     let files: number | undefined;
     thread.on("message", (message: PublishThreadMessage) => {
-      if (message.kind === "validated") {
+      if (message.kind === "entries") onEntries(message.entries);
+      else if (message.kind === "validated") {
         const { kind: _kind, ...result } = message;
         onValidated(result);
       } else files = message.files;

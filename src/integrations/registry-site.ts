@@ -1,8 +1,8 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
-// work. The publish thread (a thread of its own) validates the entries exactly as `validate` does (nothing is published when one
-// fails) while the site is bundled, writes the published JSON files and has Pagefind write the search index
-// while the pages render; the site is built in a staging folder that replaces the output only when the build
-// succeeds; the sitemap is written at the end.
+// work. The publish thread (a thread of its own) validates the entries exactly as `validate` does (nothing is
+// published when one fails) and hands them over as they pass while the site is bundled and the pages render,
+// then writes the published files and has Pagefind write the search index; the site is built in a staging
+// folder that replaces the output only when the build succeeds; the sitemap is written at the end.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -32,23 +32,29 @@ export function registrySite(): AstroIntegration {
         if (command !== "build") return;
         staged = stageOutput(fileURLToPath(config.outDir), fileURLToPath(config.root));
         const dir = siteEntriesDir();
-        // Validated once, by the publish thread on the second core, while this thread goes on to bundle the site; the
-        // pages wait for the entries it hands over, and a problem fails the build before anything is published.
-        const thread = startPublishThread(fileURLToPath(config.root), dir);
+        // Validated once, by the publish thread on the second core, while this thread bundles the site and renders
+        // the pages: each checkpoint page waits for its entry only, the catalog for the verdict, and a problem
+        // fails the build before anything is published.
+        const feed = provideSiteEntries();
+        const thread = startPublishThread(fileURLToPath(config.root), dir, (entries) => feed.add(entries));
         publishThread = thread;
-        provideSiteEntries(
-          thread.validated.then(async ({ entries, problems, warnings }) => {
+        thread.validated.then(
+          async ({ files: read, problems, warnings }) => {
             if (problems.length > 0) {
               await thread.stop();
               for (const p of problems) logger.error(formatRegistryProblem(p));
-              throw new Error(
-                `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`,
+              feed.fail(
+                new Error(
+                  `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`,
+                ),
               );
+              return;
             }
             logWarnings(warnings, logger);
-            logger.info(`${entries.length} entries in ${dir} are valid`);
-            return entries;
-          }),
+            logger.info(`${read} entries in ${dir} are valid`);
+            feed.finish();
+          },
+          (error: unknown) => feed.fail(error instanceof Error ? error : new Error(String(error))),
         );
         site = config.site ? new URL(config.site) : undefined;
         updateConfig({ outDir: pathToFileURL(`${staged.staging}/`) });

@@ -19,10 +19,6 @@ export interface LoadedEntry {
   entry: Entry;
 }
 
-export interface LoadResult extends ScanResult {
-  entries: LoadedEntry[];
-}
-
 const idRule = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters";
 
 export function entryFile(entriesDir: string, id: string): string {
@@ -143,12 +139,6 @@ export function scanEntries(entriesDir: string, visit: (entry: LoadedEntry) => v
     problems.push(...r.problems);
   }
   return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), problems };
-}
-
-/** Reads and checks every entry file, keeping the valid entries. */
-export async function loadEntries(entriesDir: string): Promise<LoadResult> {
-  const entries: LoadedEntry[] = [];
-  return { ...scanEntries(entriesDir, (entry) => entries.push(entry)), entries };
 }
 
 /** The path of entry `id` in the folder, refusing anything that is not an id (it could leave the folder). */

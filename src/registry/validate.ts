@@ -1,6 +1,6 @@
 // Validation of a whole entries folder: every file against the contract, then the checks across entries.
 import { crossCheck, type CrossChecked } from "./cross-checks.ts";
-import { loadEntries, scanEntries, type LoadedEntry } from "./entries.ts";
+import { scanEntries, type LoadedEntry } from "./entries.ts";
 import { RegistryInvalidError, type Problem } from "./problem.ts";
 import { warningsOf } from "./warnings.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
@@ -24,9 +24,16 @@ function finish(files: number, ids: ReadonlySet<string>, crossChecked: readonly 
   return { files, problems, warnings };
 }
 
-/** Validates a folder and keeps its valid entries (the build, the server's import). */
-export async function validateEntries(entriesDir: string): Promise<ValidationResult> {
-  const { files, ids, entries, problems } = await loadEntries(entriesDir);
+/**
+ * Validates a folder and keeps its valid entries (the build, the server's import). `onEntry` sees each entry that
+ * passes the contract as it is read, before the checks across entries have passed (the build hands them on early).
+ */
+export async function validateEntries(entriesDir: string, onEntry?: (entry: LoadedEntry) => void): Promise<ValidationResult> {
+  const entries: LoadedEntry[] = [];
+  const { files, ids, problems } = scanEntries(entriesDir, (entry) => {
+    entries.push(entry);
+    onEntry?.(entry);
+  });
   return { ...finish(files, ids, entries, problems, entries.flatMap(warningsOf)), entries };
 }
 

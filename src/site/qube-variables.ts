@@ -67,12 +67,21 @@ interface LevtypeAcc {
 }
 type DatasetAcc = Map<string, LevtypeAcc>;
 
-function addField(acc: DatasetAcc, levtype: string, name: string | undefined, param: string, level: Level | undefined, category?: string): void {
+function levtypeOf(acc: DatasetAcc, levtype: string, name: string | undefined): LevtypeAcc {
   let group = acc.get(levtype);
   if (!group) acc.set(levtype, (group = { name, params: new Map() }));
   group.name ??= name;
+  return group;
+}
+
+function paramOf(group: LevtypeAcc, param: string): ParamAcc {
   let p = group.params.get(param);
   if (!p) group.params.set(param, (p = { levels: new Set(), categories: new Set() }));
+  return p;
+}
+
+function addField(acc: DatasetAcc, levtype: string, name: string | undefined, param: string, level: Level | undefined, category?: string): void {
+  const p = paramOf(levtypeOf(acc, levtype, name), param);
   if (level !== undefined) p.levels.add(level);
   if (category !== undefined) p.categories.add(category);
 }
@@ -153,10 +162,12 @@ function walk(node: QubeNodeLike, axes: Axes, acc: DatasetAcc): void {
     return;
   }
   // A leaf closes one combination of axes; axes other than levtype, param and level (e.g. step) are ignored.
+  if (!here.params || here.params.length === 0) return;
   for (const lt of here.levtypes ?? [{ value: noLevtype, name: undefined }]) {
-    for (const param of here.params ?? []) {
-      if (!here.levels || here.levels.length === 0) addField(acc, lt.value, lt.name, param, undefined);
-      for (const level of here.levels ?? []) addField(acc, lt.value, lt.name, param, level);
+    const group = levtypeOf(acc, lt.value, lt.name);
+    for (const param of here.params) {
+      const p = paramOf(group, param);
+      for (const level of here.levels ?? []) p.levels.add(level);
     }
   }
 }

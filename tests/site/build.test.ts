@@ -136,6 +136,19 @@ describe("the build", () => {
     expect(await fg("*", { cwd: join(out, ".."), dot: true, onlyFiles: false })).toEqual([]);
   });
 
+  it("publishes nothing when only the checks across entries fail, after every page has rendered", async () => {
+    // Each entry passes the contract, so every checkpoint page renders from its entry before the verdict: the
+    // variant naming no entry must still fail the build.
+    const entries = await copyOfEntries();
+    await editJson(join(entries, "imerg-gt.json"), (d) => (d.variants = ["no-such-entry"]));
+    const out = join(await tempDir(), "dist");
+    const result = await astroBuild(entries, out);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.all).toContain("imerg-gt.json: variants[0]: variant names no entry");
+    expect(result.all).toContain("nothing was published");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("publishes nothing when an entry is broken", async () => {
     const entries = await copyOfEntries();
     await editJson(join(entries, "imerg-gt.json"), (d) => (d.source.url = "ftp://example.org/x.ckpt"));

@@ -317,6 +317,18 @@ describe.skipIf(unavailable)("the catalog in Chromium", () => {
     await page.close();
   });
 
+  it("copies a command exactly as the page shows it, quotes included", async () => {
+    const clipboard = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+    const page = await open(`/checkpoints/${sdpa}/`, clipboard);
+    const line = page.locator("#usage .copy-line").first();
+    const shown = await line.locator("code").textContent();
+    expect(shown).toMatch(/^pip install '/);
+    await line.locator("button.copy").click();
+    await expect.poll(() => line.locator("button.copy").textContent()).toBe("Copied");
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
+    await clipboard.close();
+  });
+
   it("works without JavaScript: every entry listed, no dead controls", async () => {
     const noScript = await browser.newContext({ javaScriptEnabled: false });
     const page = await open("/", noScript);
