@@ -1,7 +1,8 @@
 // The build's publish thread, a thread of its own (node:worker_threads) on the second core during `astro:build`:
-// validates the entries (the build's one validation, exactly as `validate` does), handing each batch to the
-// build as it passes the contract so that the pages render meanwhile; starts the search index; then, once told
-// where, makes the pages' folders and writes the published files and the index while the build renders.
+// validates the entries (the build's one validation, exactly as `validate` does) and writes each checkpoint
+// page's content as soon as its entry and its variants' entries have passed the contract, handing both to the
+// build a batch at a time, so that the pages render meanwhile; starts the search index; then, once told where,
+// makes the pages' folders and writes the published files and the index while the build renders.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
@@ -9,32 +10,61 @@ import { writePublishedFiles } from "../publish/published-files.ts";
 import { entriesPublication } from "../publish/revision.ts";
 import type { LoadedEntry } from "../registry/entries.ts";
 import { validateEntries } from "../registry/validate.ts";
+import { checkpointPage, variantLinks } from "../site/checkpoint-page/page.ts";
+import type { ReadyPage } from "../site/entries.ts";
+import { entryHistory } from "../site/entry-history.ts";
 import type { PublishThreadMessage } from "./publish-thread-client.ts";
 import { startSearchIndex } from "./search-index.ts";
 
 const port = parentPort!;
 const send = (message: PublishThreadMessage) => port.postMessage(message);
-const { entriesDir } = workerData as { entriesDir: string };
-// Small batches: the first pages wait for the first batch, and copying a batch into the build's thread costs it
-// about 40 µs an entry.
+const { entriesDir, site } = workerData as { entriesDir: string; site: string | undefined };
+const siteUrl = site === undefined ? undefined : new URL(site);
+
+const passed = new Map<string, LoadedEntry>();
+// Entries whose variants have not all passed yet: their pages name each variant's build.
+const waiting = new Map<string, LoadedEntry>();
+let entries: LoadedEntry[] = [];
+let pages: ReadyPage[] = [];
+
+function writePage({ id, entry }: LoadedEntry): void {
+  const variants = variantLinks(entry, (v) => passed.get(v)?.entry);
+  pages.push({ id, page: checkpointPage({ id, entry, variants, history: entryHistory(entriesDir, id), site: siteUrl }) });
+}
+
+function flush(): void {
+  if (entries.length === 0 && pages.length === 0) return;
+  send({ kind: "entries", entries, pages });
+  entries = [];
+  pages = [];
+}
+
+// Small batches: the first pages wait for the first batch.
 const batchSize = 50;
-let batch: LoadedEntry[] = [];
-const { files, entries, problems, warnings } = await validateEntries(entriesDir, (entry) => {
-  batch.push(entry);
-  if (batch.length < batchSize) return;
-  send({ kind: "entries", entries: batch });
-  batch = [];
+const result = await validateEntries(entriesDir, (entry) => {
+  passed.set(entry.id, entry);
+  entries.push(entry);
+  waiting.set(entry.id, entry);
+  for (const [id, e] of waiting) {
+    if (!(e.entry.variants ?? []).every((v) => passed.has(v))) continue;
+    waiting.delete(id);
+    writePage(e);
+  }
+  if (entries.length >= batchSize) flush();
 });
-if (batch.length > 0) send({ kind: "entries", entries: batch });
+const { files, problems, warnings } = result;
+// A variant that never passed: the page names it by its id (and the folder's verdict says why).
+if (problems.length === 0) for (const e of waiting.values()) writePage(e);
+flush();
 send({ kind: "validated", files, problems, warnings });
 if (problems.length > 0) port.close();
 else {
-  const search = startSearchIndex(entries);
+  const search = startSearchIndex(result.entries);
   const { outDir } = await new Promise<{ outDir: string }>((resolve) => port.once("message", resolve));
   // Each page's folder, made here rather than by the rendering thread, one page at a time.
-  for (let i = 0; i < entries.length; i += 500)
-    await Promise.all(entries.slice(i, i + 500).map(({ id }) => mkdir(join(outDir, "checkpoints", id), { recursive: true })));
-  const [written] = await Promise.all([writePublishedFiles(entries, outDir, entriesPublication(entriesDir)), search.write(join(outDir, "pagefind"))]);
+  for (let i = 0; i < result.entries.length; i += 500)
+    await Promise.all(result.entries.slice(i, i + 500).map(({ id }) => mkdir(join(outDir, "checkpoints", id), { recursive: true })));
+  const [written] = await Promise.all([writePublishedFiles(result.entries, outDir, entriesPublication(entriesDir)), search.write(join(outDir, "pagefind"))]);
   send({ kind: "written", files: written });
   port.close();
 }

@@ -1,8 +1,9 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
 // work. The publish thread (a thread of its own) validates the entries exactly as `validate` does (nothing is
-// published when one fails) and hands them over as they pass while the site is bundled and the pages render,
-// then writes the published files and has Pagefind write the search index; the site is built in a staging
-// folder that replaces the output only when the build succeeds; the sitemap is written at the end.
+// published when one fails) and hands them over as they pass, each with its checkpoint page's content, while the
+// site is bundled and the pages render, then writes the published files and has Pagefind write the search index;
+// the site is built in a staging folder that replaces the output only when the build succeeds; the sitemap is
+// written at the end.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -32,11 +33,13 @@ export function registrySite(): AstroIntegration {
         if (command !== "build") return;
         staged = stageOutput(fileURLToPath(config.outDir), fileURLToPath(config.root));
         const dir = siteEntriesDir();
-        // Validated once, by the publish thread on the second core, while this thread bundles the site and renders
-        // the pages: each checkpoint page waits for its entry only, the catalog for the verdict, and a problem
-        // fails the build before anything is published.
+        // Validated once, by the publish thread on the second core, which also writes each checkpoint page's
+        // content as its entry passes, while this thread bundles the site and renders the pages: each checkpoint
+        // page waits for its content only, the catalog for the verdict, and a problem fails the build before
+        // anything is published.
         const feed = provideSiteEntries();
-        const thread = startPublishThread(fileURLToPath(config.root), dir, (entries) => feed.add(entries));
+        site = config.site ? new URL(config.site) : undefined;
+        const thread = startPublishThread(fileURLToPath(config.root), dir, site, (entries, pages) => feed.add(entries, pages));
         publishThread = thread;
         thread.validated.then(
           async ({ files: read, problems, warnings }) => {
@@ -56,7 +59,6 @@ export function registrySite(): AstroIntegration {
           },
           (error: unknown) => feed.fail(error instanceof Error ? error : new Error(String(error))),
         );
-        site = config.site ? new URL(config.site) : undefined;
         updateConfig({ outDir: pathToFileURL(`${staged.staging}/`) });
       },
       // After Astro has emptied the output folder, before it renders: from here the published JSON files

@@ -1,26 +1,35 @@
-// The entries the site is built from, shared by all pages of one build process. In a build they arrive from the
-// publish thread a batch at a time while it validates them (src/integrations/registry-site.ts): a checkpoint's
-// page waits for its own entry only, so pages render while the folder is still being read, and the pages that
-// need every entry (the catalog) wait for the folder's verdict. A folder with a problem fails every page that
-// waits, and the build with them. Outside a build (the dev server), the folder is validated on first use.
+// The entries the site is built from, shared by all pages of one build process. In a build the publish thread
+// validates them (src/integrations/registry-site.ts) and hands over each entry as it passes the contract, with its
+// checkpoint page's content once the entries of its variants have passed too: a checkpoint page waits for its own
+// content only, so pages render while the folder is still being read, and the pages that need every entry (the
+// catalog) wait for the folder's verdict. A folder with a problem fails every page that waits, and the build with
+// them. Outside a build (the dev server) the folder is validated on first use and each page written here.
 import { basename, resolve } from "node:path";
 import { defaultEntriesDir, listEntryFiles, type LoadedEntry } from "../registry/entries.ts";
 import { loadValidEntries } from "../registry/validate.ts";
+import { checkpointPage, variantLinks, type CheckpointPage } from "./checkpoint-page/page.ts";
+import { entryHistory } from "./entry-history.ts";
 
 /** The build reads REGISTRY_ENTRIES when set (benchmarks and tests build other folders), else entries/. */
 export function siteEntriesDir(): string {
   return resolve(process.env.REGISTRY_ENTRIES ?? defaultEntriesDir);
 }
 
-interface Source {
-  all: Promise<LoadedEntry[]>;
-  one(id: string): Promise<LoadedEntry | undefined>;
+/** A checkpoint page's content, written where its entry was validated. */
+export interface ReadyPage {
+  id: string;
+  page: CheckpointPage;
 }
 
-/** What the build feeds the pages: entries as they pass the contract, then the folder's verdict. */
+interface Source {
+  all: Promise<LoadedEntry[]>;
+  page(id: string, site: URL | undefined): Promise<CheckpointPage | undefined>;
+}
+
+/** What the build feeds the pages: entries and pages as they are ready, then the folder's verdict. */
 export interface SiteEntriesFeed {
-  add(entries: readonly LoadedEntry[]): void;
-  /** Every entry has arrived and the folder passed. */
+  add(entries: readonly LoadedEntry[], pages: readonly ReadyPage[]): void;
+  /** Everything has arrived and the folder passed. */
   finish(): void;
   /** The folder failed: every page that waits fails with `error`. */
   fail(error: Error): void;
@@ -32,8 +41,9 @@ const slot = Symbol.for("fiab-model-registry.site-entries");
 type Slot = { [slot]?: Source };
 
 export function provideSiteEntries(): SiteEntriesFeed {
-  const arrived = new Map<string, LoadedEntry>();
-  const waiting = new Map<string, Array<(entry: LoadedEntry | undefined) => void>>();
+  const entries: LoadedEntry[] = [];
+  const pages = new Map<string, CheckpointPage>();
+  const waiting = new Map<string, Array<(page: CheckpointPage | undefined) => void>>();
   let onAll!: (entries: LoadedEntry[]) => void;
   let onFailure!: (error: Error) => void;
   const all = new Promise<LoadedEntry[]>((res, rej) => ((onAll = res), (onFailure = rej)));
@@ -41,9 +51,11 @@ export function provideSiteEntries(): SiteEntriesFeed {
   let settled = false;
   (globalThis as Slot)[slot] = {
     all,
-    one(id) {
-      const entry = arrived.get(id);
-      if (entry || settled) return entry ? Promise.resolve(entry) : all.then(() => undefined);
+    page(id) {
+      const page = pages.get(id);
+      // Each page is taken once: the build holds no page it has written.
+      pages.delete(id);
+      if (page || settled) return page ? Promise.resolve(page) : all.then(() => undefined);
       return new Promise((res, rej) => {
         waiting.set(id, [...(waiting.get(id) ?? []), res]);
         all.catch(rej);
@@ -51,22 +63,25 @@ export function provideSiteEntries(): SiteEntriesFeed {
     },
   };
   return {
-    add(entries) {
-      for (const entry of entries) {
-        arrived.set(entry.id, entry);
-        for (const res of waiting.get(entry.id) ?? []) res(entry);
-        waiting.delete(entry.id);
+    add(arrived, ready) {
+      entries.push(...arrived);
+      for (const { id, page } of ready) {
+        const resolvers = waiting.get(id);
+        if (!resolvers) pages.set(id, page);
+        else for (const res of resolvers) res(page);
+        waiting.delete(id);
       }
     },
     finish() {
       settled = true;
       for (const resolvers of waiting.values()) for (const res of resolvers) res(undefined);
       waiting.clear();
-      onAll([...arrived.values()]);
+      onAll(entries);
     },
     fail(error) {
       settled = true;
       waiting.clear();
+      pages.clear();
       onFailure(error);
     },
   };
@@ -74,8 +89,17 @@ export function provideSiteEntries(): SiteEntriesFeed {
 
 function source(): Source {
   return ((globalThis as Slot)[slot] ??= (() => {
-    const all = loadValidEntries(siteEntriesDir());
-    return { all, one: (id: string) => all.then((entries) => entries.find((e) => e.id === id)) };
+    const dir = siteEntriesDir();
+    const all = loadValidEntries(dir);
+    return {
+      all,
+      async page(id: string, site: URL | undefined) {
+        const entries = await all;
+        const byId = new Map(entries.map((e) => [e.id, e.entry]));
+        const entry = byId.get(id);
+        return entry && checkpointPage({ id, entry, variants: variantLinks(entry, (v) => byId.get(v)), history: entryHistory(dir, id), site });
+      },
+    };
   })());
 }
 
@@ -84,9 +108,12 @@ export function siteEntries(): Promise<LoadedEntry[]> {
   return source().all;
 }
 
-/** One entry as soon as it has passed the contract; undefined when the folder has none of that id. */
-export function siteEntry(id: string): Promise<LoadedEntry | undefined> {
-  return source().one(id);
+/**
+ * The content of entry `id`'s page as soon as it is written; undefined when the folder has no entry of that id.
+ * `site`, the catalog's public address, is the one the build gave its publish thread.
+ */
+export function siteCheckpointPage(id: string, site: URL | undefined): Promise<CheckpointPage | undefined> {
+  return source().page(id, site);
 }
 
 /** The ids of the folder's entry files, in id order, before any is read: the checkpoint pages to render. */

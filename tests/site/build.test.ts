@@ -8,6 +8,9 @@ import addFormats from "ajv-formats";
 import fg from "fast-glob";
 import { beforeAll, describe, expect, it } from "vitest";
 import { core1Artifact, core2Artifact } from "../../src/fiab/store-contract.ts";
+import { loadValidEntries } from "../../src/registry/validate.ts";
+import { checkpointPage, variantLinks } from "../../src/site/checkpoint-page/page.ts";
+import { entryHistory } from "../../src/site/entry-history.ts";
 import { catalogEntriesDir, copyOfCatalogEntries as copyOfEntries } from "../support/catalog-entries.ts";
 import { editJson, fixture, readJson, repoRoot, tempDir } from "../support/helpers.ts";
 import { astroBuild } from "../support/site-build.ts";
@@ -27,6 +30,25 @@ beforeAll(async () => {
   site = join(await tempDir(), "dist");
   const result = await astroBuild(catalogEntriesDir, site);
   expect(result.exitCode, result.all).toBe(0);
+});
+
+describe("checkpoint pages", () => {
+  it("hold what checkpointPage writes for each entry, with its variants, history and the site's address", async () => {
+    // The build's publish thread writes them as the entries pass; the dev server writes them on request.
+    const entries = await loadValidEntries(catalogEntriesDir);
+    const byId = new Map(entries.map((e) => [e.id, e.entry]));
+    for (const { id, entry } of entries) {
+      const page = checkpointPage({
+        id,
+        entry,
+        variants: variantLinks(entry, (v) => byId.get(v)),
+        history: entryHistory(catalogEntriesDir, id),
+        site: new URL("http://localhost:4321/"),
+      });
+      const html = await readFile(join(site, "checkpoints", id, "index.html"), "utf8");
+      expect(html, id).toContain(page.body);
+    }
+  });
 });
 
 describe("published files", () => {

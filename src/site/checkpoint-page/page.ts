@@ -39,10 +39,22 @@ export interface CheckpointPageInput {
   site: URL | undefined;
 }
 
+/** What the page's frame needs: plain strings, so that the build's publish thread can hand it over. */
 export interface CheckpointPage {
+  title: string;
   /** For search results and link previews. */
   description: string;
-  body: Markup;
+  /** The markup below the site's header. */
+  body: string;
+}
+
+/** Each variant's name and build in words, as its own page names them; `lookup` finds the other entries. */
+export function variantLinks(entry: Entry, lookup: (id: string) => Entry | undefined): VariantLink[] {
+  return (entry.variants ?? []).map((v) => {
+    const other = lookup(v);
+    const build = other ? entryFacts(v, other).build : undefined;
+    return { id: v, name: other?.display.name ?? v, label: build?.label ?? v, needs: build?.needs ?? "" };
+  });
 }
 
 /** A two-column table of a string map (packages, module versions), in code-point order of the keys. */
@@ -260,5 +272,5 @@ export function checkpointPage(p: CheckpointPageInput): CheckpointPage {
   )}${conf && configurationSection(conf)}${compatibilitySection(entry.compatibility)}${prov && provenanceSection(prov)}${pickle && pickleSection(pickle)}${sourceSection(
     source,
   )}${entry.sources && sourcesSection(entry.sources)}${historySection(p.history)}<p class="muted small">All of this comes from <a href="${`/checkpoints/${id}.json`}">/checkpoints/${id}.json</a>.</p>`;
-  return { description: display.description || description, body };
+  return { title: `${display.name} (${id})`, description: display.description || description, body: body.text };
 }
