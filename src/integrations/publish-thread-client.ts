@@ -1,20 +1,24 @@
-// The build's side of its publish thread (publish-thread.ts): starts it, takes the entries it hands over as
-// they pass the contract with their checkpoint pages' content, then its verdict on the folder, and tells it where to write the published files
-// and the search index. Astro bundles this integration, so the thread's module is found from the project root,
-// where Node runs its TypeScript as it is.
+// The build's side of its publish thread (publish-thread.ts): starts it, takes the checkpoint pages' content it
+// hands over as the entries pass the contract, then its verdict on the folder with the catalog's content, and
+// tells it where to write the published files and the search index. Astro bundles this integration, so the
+// thread's module is found from the project root, where Node runs its TypeScript as it is.
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { LoadedEntry } from "../registry/entries.ts";
 import type { CheckResult } from "../registry/validate.ts";
+import type { CatalogContent } from "../site/catalog-content.ts";
 import type { ReadyPage } from "../site/entries.ts";
 
-/** Batches of entries that passed the contract and of their pages, then the folder's verdict, then the files written. */
-export type PublishThreadMessage =
-  { kind: "entries"; entries: LoadedEntry[]; pages: ReadyPage[] } | ({ kind: "validated" } & CheckResult) | { kind: "written"; files: number };
+/** The folder's verdict; when it passed, with the catalog's content. */
+export interface Verdict extends CheckResult {
+  catalog?: CatalogContent;
+}
+
+/** Batches of checkpoint pages as their entries pass, then the folder's verdict, then the files written. */
+export type PublishThreadMessage = { kind: "pages"; pages: ReadyPage[] } | ({ kind: "validated" } & Verdict) | { kind: "written"; files: number };
 
 export interface PublishThread {
-  /** The folder's verdict, after every entry that passed the contract and every page went to `onEntries`. */
-  validated: Promise<CheckResult>;
+  /** The folder's verdict, after every page went to `onPages`. */
+  validated: Promise<Verdict>;
   /** Writes the published files and the search index into `outDir`; resolves with how many JSON files. */
   writePublishedFiles(outDir: string): Promise<number>;
   /** Stops the thread (a build that fails before rendering). */
@@ -22,19 +26,14 @@ export interface PublishThread {
 }
 
 /** `site`: the catalog's public address, which the checkpoint pages name. */
-export function startPublishThread(
-  root: string,
-  entriesDir: string,
-  site: URL | undefined,
-  onEntries: (entries: LoadedEntry[], pages: ReadyPage[]) => void,
-): PublishThread {
+export function startPublishThread(root: string, entriesDir: string, site: URL | undefined, onPages: (pages: ReadyPage[]) => void): PublishThread {
   const thread = new Worker(join(root, "src/integrations/publish-thread.ts"), { workerData: { entriesDir, site: site?.href } });
-  let onValidated!: (result: CheckResult) => void;
-  const validated = new Promise<CheckResult>((resolve) => (onValidated = resolve));
+  let onValidated!: (result: Verdict) => void;
+  const validated = new Promise<Verdict>((resolve) => (onValidated = resolve));
   const done = new Promise<number>((resolve, reject) => {
     let files: number | undefined;
     thread.on("message", (message: PublishThreadMessage) => {
-      if (message.kind === "entries") onEntries(message.entries, message.pages);
+      if (message.kind === "pages") onPages(message.pages);
       else if (message.kind === "validated") {
         const { kind: _kind, ...result } = message;
         onValidated(result);

@@ -1,8 +1,9 @@
 // The build's publish thread, a thread of its own (node:worker_threads) on the second core during `astro:build`:
 // validates the entries (the build's one validation, exactly as `validate` does) and writes each checkpoint
-// page's content as soon as its entry and its variants' entries have passed the contract, handing both to the
-// build a batch at a time, so that the pages render meanwhile; starts the search index; then, once told where,
-// makes the pages' folders and writes the published files and the index while the build renders.
+// page's content as soon as its entry and its variants' entries have passed the contract, handing them to the
+// build a batch at a time so that the pages render meanwhile, then the catalog's content with the verdict; starts
+// the search index; then, once told where, makes the pages' folders and writes the published files and the index
+// while the build renders. The entries themselves never leave this thread.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
@@ -10,6 +11,7 @@ import { writePublishedFiles } from "../publish/published-files.ts";
 import { entriesPublication } from "../publish/revision.ts";
 import type { LoadedEntry } from "../registry/entries.ts";
 import { validateEntries } from "../registry/validate.ts";
+import { catalogContent } from "../site/catalog-content.ts";
 import { checkpointPage, variantLinks } from "../site/checkpoint-page/page.ts";
 import type { ReadyPage } from "../site/entries.ts";
 import { entryHistory } from "../site/entry-history.ts";
@@ -24,7 +26,6 @@ const siteUrl = site === undefined ? undefined : new URL(site);
 const passed = new Map<string, LoadedEntry>();
 // Entries whose variants have not all passed yet: their pages name each variant's build.
 const waiting = new Map<string, LoadedEntry>();
-let entries: LoadedEntry[] = [];
 let pages: ReadyPage[] = [];
 
 function writePage({ id, entry }: LoadedEntry): void {
@@ -33,30 +34,28 @@ function writePage({ id, entry }: LoadedEntry): void {
 }
 
 function flush(): void {
-  if (entries.length === 0 && pages.length === 0) return;
-  send({ kind: "entries", entries, pages });
-  entries = [];
+  if (pages.length === 0) return;
+  send({ kind: "pages", pages });
   pages = [];
 }
 
 // Small batches: the first pages wait for the first batch.
-const batchSize = 50;
+const batchSize = 20;
 const result = await validateEntries(entriesDir, (entry) => {
   passed.set(entry.id, entry);
-  entries.push(entry);
   waiting.set(entry.id, entry);
   for (const [id, e] of waiting) {
     if (!(e.entry.variants ?? []).every((v) => passed.has(v))) continue;
     waiting.delete(id);
     writePage(e);
   }
-  if (entries.length >= batchSize) flush();
+  if (pages.length >= batchSize) flush();
 });
 const { files, problems, warnings } = result;
 // A variant that never passed: the page names it by its id (and the folder's verdict says why).
 if (problems.length === 0) for (const e of waiting.values()) writePage(e);
 flush();
-send({ kind: "validated", files, problems, warnings });
+send({ kind: "validated", files, problems, warnings, ...(problems.length === 0 ? { catalog: catalogContent(result.entries, entriesDir) } : {}) });
 if (problems.length > 0) port.close();
 else {
   const search = startSearchIndex(result.entries);

@@ -1,7 +1,8 @@
 // Astro integration: wires the registry into `astro build`. Its hooks only call the modules that do the
 // work. The publish thread (a thread of its own) validates the entries exactly as `validate` does (nothing is
-// published when one fails) and hands them over as they pass, each with its checkpoint page's content, while the
-// site is bundled and the pages render, then writes the published files and has Pagefind write the search index;
+// published when one fails), hands over each checkpoint page's content as its entry passes and the catalog's
+// with the verdict, while the site is bundled and the pages render, then writes the published files and has
+// Pagefind write the search index;
 // the site is built in a staging folder that replaces the output only when the build succeeds; the sitemap is
 // written at the end.
 import { writeFile } from "node:fs/promises";
@@ -11,7 +12,7 @@ import type { AstroIntegration, AstroIntegrationLogger } from "astro";
 import { robotsTxt, sitemapXml } from "../publish/sitemap.ts";
 import { formatRegistryProblem, type Problem } from "../registry/problem.ts";
 import { warningSummaryLines } from "../registry/warnings.ts";
-import { provideSiteEntries, siteEntriesDir } from "../site/entries.ts";
+import { provideSiteContent, siteEntriesDir } from "../site/entries.ts";
 import { sitemapPaths } from "../site/pages.ts";
 import { startPublishThread, type PublishThread } from "./publish-thread-client.ts";
 import { stageOutput, type StagedOutput } from "./staged-output.ts";
@@ -37,12 +38,12 @@ export function registrySite(): AstroIntegration {
         // content as its entry passes, while this thread bundles the site and renders the pages: each checkpoint
         // page waits for its content only, the catalog for the verdict, and a problem fails the build before
         // anything is published.
-        const feed = provideSiteEntries();
+        const feed = provideSiteContent();
         site = config.site ? new URL(config.site) : undefined;
-        const thread = startPublishThread(fileURLToPath(config.root), dir, site, (entries, pages) => feed.add(entries, pages));
+        const thread = startPublishThread(fileURLToPath(config.root), dir, site, (pages) => feed.add(pages));
         publishThread = thread;
         thread.validated.then(
-          async ({ files: read, problems, warnings }) => {
+          async ({ files: read, problems, warnings, catalog }) => {
             if (problems.length > 0) {
               await thread.stop();
               for (const p of problems) logger.error(formatRegistryProblem(p));
@@ -55,7 +56,7 @@ export function registrySite(): AstroIntegration {
             }
             logWarnings(warnings, logger);
             logger.info(`${read} entries in ${dir} are valid`);
-            feed.finish();
+            feed.finish(catalog!);
           },
           (error: unknown) => feed.fail(error instanceof Error ? error : new Error(String(error))),
         );

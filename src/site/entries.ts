@@ -1,12 +1,14 @@
-// The entries the site is built from, shared by all pages of one build process. In a build the publish thread
-// validates them (src/integrations/registry-site.ts) and hands over each entry as it passes the contract, with its
-// checkpoint page's content once the entries of its variants have passed too: a checkpoint page waits for its own
-// content only, so pages render while the folder is still being read, and the pages that need every entry (the
-// catalog) wait for the folder's verdict. A folder with a problem fails every page that waits, and the build with
-// them. Outside a build (the dev server) the folder is validated on first use and each page written here.
+// What the site's pages are built from. In a build the publish thread validates the entries
+// (src/integrations/registry-site.ts) and writes each checkpoint page's content as soon as its entry and its
+// variants' entries have passed the contract, then the catalog's content with the folder's verdict: a checkpoint
+// page waits for its own content only, so pages render while the folder is still being read, the catalog waits
+// for the verdict, and the rendering thread never holds the entries. A folder with a problem fails every page
+// that waits, and the build with them. Outside a build (the dev server) the folder is validated on first use and
+// each page's content made on request.
 import { basename, resolve } from "node:path";
 import { defaultEntriesDir, listEntryFiles, type LoadedEntry } from "../registry/entries.ts";
 import { loadValidEntries } from "../registry/validate.ts";
+import { catalogContent, type CatalogContent } from "./catalog-content.ts";
 import { checkpointPage, variantLinks, type CheckpointPage } from "./checkpoint-page/page.ts";
 import { entryHistory } from "./entry-history.ts";
 
@@ -22,49 +24,47 @@ export interface ReadyPage {
 }
 
 interface Source {
-  all: Promise<LoadedEntry[]>;
+  catalog: Promise<CatalogContent>;
   page(id: string, site: URL | undefined): Promise<CheckpointPage | undefined>;
 }
 
-/** What the build feeds the pages: entries and pages as they are ready, then the folder's verdict. */
-export interface SiteEntriesFeed {
-  add(entries: readonly LoadedEntry[], pages: readonly ReadyPage[]): void;
-  /** Everything has arrived and the folder passed. */
-  finish(): void;
+/** What the build feeds the pages: checkpoint pages as they are written, then the verdict with the catalog. */
+export interface SiteFeed {
+  add(pages: readonly ReadyPage[]): void;
+  /** The folder passed: every checkpoint page has come, and the catalog with it. */
+  finish(catalog: CatalogContent): void;
   /** The folder failed: every page that waits fails with `error`. */
   fail(error: Error): void;
 }
 
 // Astro runs the integration's hooks and the pages from separately bundled copies of this module, in the same
 // process: a process-wide slot hands the pages what the hook feeds.
-const slot = Symbol.for("fiab-model-registry.site-entries");
+const slot = Symbol.for("fiab-model-registry.site-source");
 type Slot = { [slot]?: Source };
 
-export function provideSiteEntries(): SiteEntriesFeed {
-  const entries: LoadedEntry[] = [];
+export function provideSiteContent(): SiteFeed {
   const pages = new Map<string, CheckpointPage>();
   const waiting = new Map<string, Array<(page: CheckpointPage | undefined) => void>>();
-  let onAll!: (entries: LoadedEntry[]) => void;
+  let onCatalog!: (catalog: CatalogContent) => void;
   let onFailure!: (error: Error) => void;
-  const all = new Promise<LoadedEntry[]>((res, rej) => ((onAll = res), (onFailure = rej)));
-  all.catch(() => {}); // reported by the pages that wait for it
+  const catalog = new Promise<CatalogContent>((res, rej) => ((onCatalog = res), (onFailure = rej)));
+  catalog.catch(() => {}); // reported by the pages that wait for it
   let settled = false;
   (globalThis as Slot)[slot] = {
-    all,
+    catalog,
     page(id) {
       const page = pages.get(id);
       // Each page is taken once: the build holds no page it has written.
       pages.delete(id);
-      if (page || settled) return page ? Promise.resolve(page) : all.then(() => undefined);
+      if (page || settled) return page ? Promise.resolve(page) : catalog.then(() => undefined);
       return new Promise((res, rej) => {
         waiting.set(id, [...(waiting.get(id) ?? []), res]);
-        all.catch(rej);
+        catalog.catch(rej);
       });
     },
   };
   return {
-    add(arrived, ready) {
-      entries.push(...arrived);
+    add(ready) {
       for (const { id, page } of ready) {
         const resolvers = waiting.get(id);
         if (!resolvers) pages.set(id, page);
@@ -72,11 +72,11 @@ export function provideSiteEntries(): SiteEntriesFeed {
         waiting.delete(id);
       }
     },
-    finish() {
+    finish(content) {
       settled = true;
       for (const resolvers of waiting.values()) for (const res of resolvers) res(undefined);
       waiting.clear();
-      onAll(entries);
+      onCatalog(content);
     },
     fail(error) {
       settled = true;
@@ -87,25 +87,33 @@ export function provideSiteEntries(): SiteEntriesFeed {
   };
 }
 
-function source(): Source {
-  return ((globalThis as Slot)[slot] ??= (() => {
-    const dir = siteEntriesDir();
-    const all = loadValidEntries(dir);
-    return {
-      all,
-      async page(id: string, site: URL | undefined) {
-        const entries = await all;
-        const byId = new Map(entries.map((e) => [e.id, e.entry]));
-        const entry = byId.get(id);
-        return entry && checkpointPage({ id, entry, variants: variantLinks(entry, (v) => byId.get(v)), history: entryHistory(dir, id), site });
-      },
-    };
-  })());
+let validated: { dir: string; entries: Promise<LoadedEntry[]> } | undefined;
+
+/**
+ * Every valid entry of the folder, validated in this thread on first use; rejects when the folder has a problem.
+ * For the dev server's routes: a build's pages take what the publish thread made.
+ */
+export function siteEntries(): Promise<LoadedEntry[]> {
+  const dir = siteEntriesDir();
+  if (validated?.dir !== dir) validated = { dir, entries: loadValidEntries(dir) };
+  return validated.entries;
 }
 
-/** Every valid entry, in id order; rejects when the folder has a problem. */
-export function siteEntries(): Promise<LoadedEntry[]> {
-  return source().all;
+function source(): Source {
+  return ((globalThis as Slot)[slot] ??= {
+    catalog: siteEntries().then((entries) => catalogContent(entries, siteEntriesDir())),
+    async page(id, site) {
+      const entries = await siteEntries();
+      const byId = new Map(entries.map((e) => [e.id, e.entry]));
+      const entry = byId.get(id);
+      return entry && checkpointPage({ id, entry, variants: variantLinks(entry, (v) => byId.get(v)), history: entryHistory(siteEntriesDir(), id), site });
+    },
+  });
+}
+
+/** The catalog's content, once the whole folder has passed. */
+export function siteCatalog(): Promise<CatalogContent> {
+  return source().catalog;
 }
 
 /**

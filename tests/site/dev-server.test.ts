@@ -9,6 +9,7 @@ import { loadValidEntries } from "../../src/registry/validate.ts";
 import { checkpointPage, variantLinks } from "../../src/site/checkpoint-page/page.ts";
 import { entryHistory } from "../../src/site/entry-history.ts";
 import { fixtureEntriesDir, repoRoot } from "../support/helpers.ts";
+import { astroEnv } from "../support/site-build.ts";
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -18,13 +19,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const withoutVitest = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("VITEST")));
-
 function startDev(port: number) {
   return execa(process.execPath, ["node_modules/astro/bin/astro.mjs", "dev", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: repoRoot,
-    // Astro's dev server serves no page where it sees VITEST (it takes itself for a test's server).
-    env: { ...withoutVitest(process.env), REGISTRY_ENTRIES: fixtureEntriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1", NODE_ENV: "development" },
+    env: astroEnv({ REGISTRY_ENTRIES: fixtureEntriesDir }),
     extendEnv: false,
     reject: false,
     all: true,

@@ -29,11 +29,25 @@ async function oneBuildAtATime<T>(build: () => Promise<T>): Promise<T> {
   }
 }
 
+// What Vitest adds to its workers' environment (Vite's import.meta.env as variables): an Astro process that sees
+// them takes itself for a test's own. Its dev server then serves no page, and a build runs the dev server's routes
+// (DEV=1), so a test build would not be the build a user runs.
+const vitestKeys = new Set(["BASE_URL", "DEV", "PROD", "SSR", "MODE", "NODE_ENV", "TEST", "FORCE_TTY"]);
+
+/** The environment of an Astro process started by a test, as a user's shell gives it, with `env` on top. */
+export function astroEnv(env: Record<string, string>): Record<string, string> {
+  const user = Object.entries(process.env).filter(
+    (pair): pair is [string, string] => !vitestKeys.has(pair[0]) && !pair[0].startsWith("VITEST") && pair[1] !== undefined,
+  );
+  return { ...Object.fromEntries(user), NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1", ...env };
+}
+
 export function astroBuild(entriesDir: string, outDir: string, env: Record<string, string> = {}) {
   return oneBuildAtATime(() =>
     execa(process.execPath, [join(repoRoot, "node_modules/astro/bin/astro.mjs"), "build", "--outDir", outDir], {
       cwd: repoRoot,
-      env: { REGISTRY_ENTRIES: entriesDir, NO_COLOR: "1", ASTRO_TELEMETRY_DISABLED: "1", ...env },
+      env: astroEnv({ REGISTRY_ENTRIES: entriesDir, ...env }),
+      extendEnv: false,
       reject: false,
       all: true,
     }),
