@@ -125,6 +125,22 @@ export interface ScanResult {
   problems: Problem[];
 }
 
+/** Reads and checks the files one at a time, handing each valid entry to `visit`; a step per file. */
+function* scanSteps(files: readonly string[], visit: (entry: LoadedEntry) => void, problems: Problem[]): Generator<void> {
+  for (const path of files) {
+    const r = loadOne(path);
+    if (r.entry) visit(r.entry);
+    problems.push(...r.problems);
+    yield;
+  }
+}
+
+const scanResult = (files: readonly string[], problems: Problem[]): ScanResult => ({
+  files: files.length,
+  ids: new Set(files.map((f) => basename(f, ".json"))),
+  problems,
+});
+
 /**
  * Reads and checks every entry file in id order, handing each valid entry to `visit` as it is read, so that a
  * caller that does not keep them all (validate) holds one at a time; problems are collected, never thrown, so
@@ -133,12 +149,17 @@ export interface ScanResult {
 export function scanEntries(entriesDir: string, visit: (entry: LoadedEntry) => void): ScanResult {
   const files = listEntryFiles(entriesDir);
   const problems: Problem[] = [];
-  for (const path of files) {
-    const r = loadOne(path);
-    if (r.entry) visit(r.entry);
-    problems.push(...r.problems);
-  }
-  return { files: files.length, ids: new Set(files.map((f) => basename(f, ".json"))), problems };
+  for (const _ of scanSteps(files, visit, problems));
+  return scanResult(files, problems);
+}
+
+/** scanEntries for a caller with other work under way (the build's publish thread): gives way to it every `every` files. */
+export async function scanEntriesGivingWay(entriesDir: string, visit: (entry: LoadedEntry) => void, every: number): Promise<ScanResult> {
+  const files = listEntryFiles(entriesDir);
+  const problems: Problem[] = [];
+  let read = 0;
+  for (const _ of scanSteps(files, visit, problems)) if (++read % every === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  return scanResult(files, problems);
 }
 
 /** The path of entry `id` in the folder, refusing anything that is not an id (it could leave the folder). */

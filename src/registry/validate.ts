@@ -1,6 +1,6 @@
 // Validation of a whole entries folder: every file against the contract, then the checks across entries.
 import { crossCheck, type CrossChecked } from "./cross-checks.ts";
-import { scanEntries, type LoadedEntry } from "./entries.ts";
+import { scanEntries, scanEntriesGivingWay, type LoadedEntry } from "./entries.ts";
 import { RegistryInvalidError, type Problem } from "./problem.ts";
 import { warningsOf } from "./warnings.ts";
 import { byCodePoint } from "../text/code-point-order.ts";
@@ -26,14 +26,19 @@ function finish(files: number, ids: ReadonlySet<string>, crossChecked: readonly 
 
 /**
  * Validates a folder and keeps its valid entries (the build, the server's import). `onEntry` sees each entry that
- * passes the contract as it is read, before the checks across entries have passed (the build hands them on early).
+ * passes the contract as it is read, before the checks across entries have passed (the build hands them on
+ * early); with `giveWayEvery`, the event loop runs every that many files, for a caller's other work meanwhile.
  */
-export async function validateEntries(entriesDir: string, onEntry?: (entry: LoadedEntry) => void): Promise<ValidationResult> {
+export async function validateEntries(
+  entriesDir: string,
+  { onEntry, giveWayEvery }: { onEntry?: (entry: LoadedEntry) => void; giveWayEvery?: number } = {},
+): Promise<ValidationResult> {
   const entries: LoadedEntry[] = [];
-  const { files, ids, problems } = scanEntries(entriesDir, (entry) => {
+  const visit = (entry: LoadedEntry) => {
     entries.push(entry);
     onEntry?.(entry);
-  });
+  };
+  const { files, ids, problems } = giveWayEvery ? await scanEntriesGivingWay(entriesDir, visit, giveWayEvery) : scanEntries(entriesDir, visit);
   return { ...finish(files, ids, entries, problems, entries.flatMap(warningsOf)), entries };
 }
 
