@@ -81,6 +81,22 @@ function timeline(run: ChildRun): Array<[string, number]> {
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 
+/** CPU seconds of each build (GNU time), steadier than wall time where other work shares the machine. */
+function cpuRows(trivial: readonly ChildRun[], catalog: readonly ChildRun[]): string[] {
+  if (![...trivial, ...catalog].every((r) => r.cpuSeconds !== undefined)) return [];
+  const cpu = (runs: readonly ChildRun[]) => runs.map((r) => r.cpuSeconds!);
+  const ratios = catalog.map((r, i) => r.cpuSeconds! / trivial[i]!.cpuSeconds!);
+  return [
+    `| trivial site, CPU (user + system, s) | ${cpu(trivial)
+      .map((s) => s.toFixed(1))
+      .join(" | ")} | ${median(cpu(trivial)).toFixed(1)} |`,
+    `| catalog, CPU (user + system, s) | ${cpu(catalog)
+      .map((s) => s.toFixed(1))
+      .join(" | ")} | ${median(cpu(catalog)).toFixed(1)} |`,
+    `| catalog / trivial, CPU | ${ratios.map((r) => `${r.toFixed(2)}x`).join(" | ")} | ${median(ratios).toFixed(2)}x |`,
+  ];
+}
+
 async function buildComparison(): Promise<string> {
   const dir = workDir(work, size);
   log(`generating ${size} entries in ${dir.entries}`);
@@ -107,6 +123,7 @@ async function buildComparison(): Promise<string> {
     `| trivial Astro site, ${size.toLocaleString("en")} pages | ${trivial.map((r) => r.wallSeconds.toFixed(1)).join(" | ")} | ${t.toFixed(1)} |`,
     `| catalog, ${size.toLocaleString("en")} entries, search index included | ${catalog.map((r) => r.wallSeconds.toFixed(1)).join(" | ")} | ${c.toFixed(1)} |`,
     `| **catalog / trivial**, each run against the trivial build just before it | ${ratios.map((r) => `${r.toFixed(2)}x`).join(" | ")} | **${median(ratios).toFixed(2)}x** |`,
+    ...cpuRows(trivial, catalog),
     "",
     "| last catalog build, step by step | figure |",
     "| --- | ---: |",

@@ -24,6 +24,8 @@ export interface ChildRun {
   memory?: TreeMemory;
   /** GNU time's %M (maxrss of the largest process of the tree), in bytes; absent without GNU time. */
   gnuTimeMaxRssBytes?: number;
+  /** GNU time's %U + %S: CPU seconds of the process and the children it waited for; absent without GNU time. */
+  cpuSeconds?: number;
   /** stdout and stderr together, as written to the log file. */
   output: string;
   /** Each complete output line with the milliseconds since the start at which it arrived. */
@@ -53,7 +55,7 @@ export interface ChildOptions {
 export async function runChild(command: readonly string[], options: ChildOptions): Promise<ChildRun> {
   const timeFile = `${options.logFile}.maxrss`;
   const withTime = existsSync(gnuTime);
-  const argv = withTime ? [gnuTime, "-f", "%M", "-o", timeFile, ...command] : [...command];
+  const argv = withTime ? [gnuTime, "-f", "%M %U %S", "-o", timeFile, ...command] : [...command];
   await rm(timeFile, { force: true });
   const chunks: Buffer[] = [];
   const lines: Array<[number, string]> = [];
@@ -73,8 +75,11 @@ export async function runChild(command: readonly string[], options: ChildOptions
   const run: ChildRun = { command: [...command], exitCode, wallSeconds, output, lines };
   if (memory) run.memory = memory;
   if (withTime && existsSync(timeFile)) {
-    const kb = Number(/^\d+$/m.exec(await readFile(timeFile, "utf8"))?.[0]);
-    if (Number.isFinite(kb)) run.gnuTimeMaxRssBytes = kb * 1024;
+    const figures = /^(\d+) ([\d.]+) ([\d.]+)$/m.exec(await readFile(timeFile, "utf8"));
+    if (figures) {
+      run.gnuTimeMaxRssBytes = Number(figures[1]) * 1024;
+      run.cpuSeconds = Number(figures[2]) + Number(figures[3]);
+    }
   }
   return run;
 }
