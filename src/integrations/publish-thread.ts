@@ -12,28 +12,17 @@ import { entriesPublication } from "../publish/revision.ts";
 import type { LoadedEntry } from "../registry/entries.ts";
 import { validateEntries } from "../registry/validate.ts";
 import { catalogContent } from "../site/catalog-content.ts";
-import { checkpointPage, variantLinks } from "../site/checkpoint-page/page.ts";
+import { PagesAsEntriesPass } from "../site/checkpoint-page/as-entries-pass.ts";
 import type { ReadyPage } from "../site/entries.ts";
-import { entryHistory } from "../site/entry-history.ts";
 import type { PublishThreadMessage } from "./publish-thread-client.ts";
 import { startSearchIndex } from "./search-index.ts";
 
 const port = parentPort!;
 const send = (message: PublishThreadMessage) => port.postMessage(message);
 const { entriesDir, site } = workerData as { entriesDir: string; site: string | undefined };
-const siteUrl = site === undefined ? undefined : new URL(site);
 
-const passed = new Map<string, LoadedEntry>();
-// Entries whose variants have not all passed yet (their pages name each variant's build), by the variant awaited,
-// and how many each still awaits.
-const awaitedBy = new Map<string, LoadedEntry[]>();
-const missing = new Map<LoadedEntry, number>();
+const writer = new PagesAsEntriesPass(entriesDir, site === undefined ? undefined : new URL(site));
 let pages: ReadyPage[] = [];
-
-function writePage({ id, entry }: LoadedEntry): void {
-  const variants = variantLinks(entry, (v) => passed.get(v)?.entry);
-  pages.push({ id, page: checkpointPage({ id, entry, variants, history: entryHistory(entriesDir, id), site: siteUrl }) });
-}
 
 function flush(): void {
   if (pages.length === 0) return;
@@ -54,26 +43,12 @@ const result = await validateEntries(entriesDir, {
       search.add(searchBatch);
       searchBatch = [];
     }
-    passed.set(entry.id, entry);
-    const awaited = (entry.entry.variants ?? []).filter((v) => !passed.has(v));
-    for (const v of awaited) awaitedBy.set(v, [...(awaitedBy.get(v) ?? []), entry]);
-    if (awaited.length > 0) missing.set(entry, awaited.length);
-    else writePage(entry);
-    for (const e of awaitedBy.get(entry.id) ?? []) {
-      const left = missing.get(e)! - 1;
-      if (left > 0) missing.set(e, left);
-      else {
-        missing.delete(e);
-        writePage(e);
-      }
-    }
-    awaitedBy.delete(entry.id);
+    pages.push(...writer.pass(entry));
     if (pages.length >= batchSize) flush();
   },
 });
 const { files, problems, warnings } = result;
-// A variant that never passed: the page names it by its id (and the folder's verdict says why).
-if (problems.length === 0) for (const e of missing.keys()) writePage(e);
+if (problems.length === 0) pages.push(...writer.rest());
 flush();
 send({ kind: "validated", files, problems, warnings, ...(problems.length === 0 ? { catalog: catalogContent(result.entries, entriesDir) } : {}) });
 if (problems.length > 0) {
