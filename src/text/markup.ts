@@ -1,5 +1,5 @@
-// Markup built as a string rather than by Astro's templates: the maps drawn as SVG, the sitemap, and the long
-// repeated rows of the pages, where Astro's renderer costs several times what a template string does
+// Markup built as a string rather than by Astro's templates: the maps drawn as SVG, the sitemap, the checkpoint
+// pages and the catalog's cards, where Astro's renderer cost several times what a template string does
 // (docs/benchmarks.md, "Catalog"). Interpolated values are text and are escaped, as Astro escapes them.
 
 const entities: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };

@@ -1,7 +1,7 @@
 // One checkpoint's page, below the site's frame: what it is and where it runs at a glance with its domain map,
 // how to use it, then every field of its entry. What the entry does not say yet is listed once, with the
 // commands that fill it. Written with `markup` rather than as Astro components: at 10,000 entries Astro's
-// renderer took 0.8 ms a page for it, `markup` a fifth of that (docs/benchmarks.md, "Catalog").
+// renderer took 0.8 ms a page for it, `markup` about 0.1 ms (docs/benchmarks.md, "Catalog").
 import type { Entry, PickleSummary, Provenance, Requirements, Source } from "../../contract/index.ts";
 import { fiabFieldsOf } from "../../fiab/export.ts";
 import { fiabContracts } from "../../fiab/store-contract.ts";
