@@ -9,7 +9,7 @@ import { loadValidEntries } from "../../src/registry/validate.ts";
 import { checkpointPage, variantLinks } from "../../src/site/checkpoint-page/page.ts";
 import { entryHistory } from "../../src/site/entry-history.ts";
 import { fixtureEntriesDir, repoRoot } from "../support/helpers.ts";
-import { astroEnv } from "../support/site-build.ts";
+import { astroEnv, holdAstro } from "../support/site-build.ts";
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -31,8 +31,10 @@ function startDev(port: number) {
 
 let base: string;
 let dev: ReturnType<typeof startDev>;
+let astro: { release(): void } | undefined;
 
 beforeAll(async () => {
+  astro = await holdAstro();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   dev = startDev(port);
@@ -48,11 +50,12 @@ beforeAll(async () => {
     if (up) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-}, 90_000);
+}, 300_000);
 
 afterAll(async () => {
   dev?.kill("SIGTERM");
   await dev;
+  astro?.release();
 });
 
 describe("the dev server", () => {

@@ -8,24 +8,28 @@ import { takeExclusiveLock } from "../../src/files/exclusive-lock.ts";
 import { repoRoot } from "./paths.ts";
 
 /**
- * One test build of this checkout at a time, across the test files' processes: Astro keeps the prerender chunks
- * of an output folder outside the working folder in `<project>/.astro/.prerender/`, where two builds at once
- * removed each other's chunks ("Cannot find module .astro/.prerender/chunks/...").
+ * One Astro process of this checkout at a time, across the test files' processes: Astro keeps the prerender
+ * chunks of an output folder outside the working folder in `<project>/.astro/.prerender/`, where two builds at
+ * once removed each other's chunks ("Cannot find module .astro/.prerender/chunks/..."), and a build and the dev
+ * server both write the rest of `<project>/.astro/`. Resolves with the release once held.
  */
-async function oneBuildAtATime<T>(build: () => Promise<T>): Promise<T> {
+export async function holdAstro(): Promise<{ release(): void }> {
   const path = join(tmpdir(), `fiab-registry-test-build-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 16)}.lock`);
   const deadline = Date.now() + 600_000;
   for (;;) {
     const lock = takeExclusiveLock(path);
-    if (lock !== "held") {
-      try {
-        return await build();
-      } finally {
-        lock.release();
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`${path}: another test build held the lock for 10 minutes`);
+    if (lock !== "held") return lock;
+    if (Date.now() > deadline) throw new Error(`${path}: another test's Astro held the lock for 10 minutes`);
     await sleep(100);
+  }
+}
+
+async function oneBuildAtATime<T>(build: () => Promise<T>): Promise<T> {
+  const lock = await holdAstro();
+  try {
+    return await build();
+  } finally {
+    lock.release();
   }
 }
 
