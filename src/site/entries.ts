@@ -2,15 +2,14 @@
 // (src/integrations/registry-site.ts) and writes each checkpoint page's content as soon as its entry and its
 // variants' entries have passed the contract, then the catalog's content with the folder's verdict: a checkpoint
 // page waits for its own content only, so pages render while the folder is still being read, the catalog waits
-// for the verdict, and the rendering thread never holds the entries. A folder with a problem fails every page
-// that waits, and the build with them. Outside a build (the dev server) the folder is validated on first use and
-// each page's content made on request.
+// for the verdict, and the rendering thread never holds the entries. A folder with a problem ends the build
+// (registry-site.ts); a publish thread that fails fails every page that waits. Outside a build (the dev server)
+// the folder is validated on first use and each page's content made on request.
 import { basename, resolve } from "node:path";
 import { defaultEntriesDir, listEntryFiles, type LoadedEntry } from "../registry/entries.ts";
 import { loadValidEntries } from "../registry/validate.ts";
 import { catalogContent, type CatalogContent } from "./catalog-content.ts";
-import { checkpointPage, variantLinks, type CheckpointPage } from "./checkpoint-page/page.ts";
-import { entryHistory } from "./entry-history.ts";
+import { checkpointPageIn, type CheckpointPage } from "./checkpoint-page/page.ts";
 
 /** The build reads REGISTRY_ENTRIES when set (benchmarks and tests build other folders), else entries/. */
 export function siteEntriesDir(): string {
@@ -33,7 +32,7 @@ export interface SiteFeed {
   add(pages: readonly ReadyPage[]): void;
   /** The folder passed: every checkpoint page has come, and the catalog with it. */
   finish(catalog: CatalogContent): void;
-  /** The folder failed: every page that waits fails with `error`. */
+  /** The publish thread failed: every page that waits fails with `error`. */
   fail(error: Error): void;
 }
 
@@ -103,10 +102,9 @@ function source(): Source {
   return ((globalThis as Slot)[slot] ??= {
     catalog: siteEntries().then((entries) => catalogContent(entries, siteEntriesDir())),
     async page(id, site) {
-      const entries = await siteEntries();
-      const byId = new Map(entries.map((e) => [e.id, e.entry]));
+      const byId = new Map((await siteEntries()).map((e) => [e.id, e.entry]));
       const entry = byId.get(id);
-      return entry && checkpointPage({ id, entry, variants: variantLinks(entry, (v) => byId.get(v)), history: entryHistory(siteEntriesDir(), id), site });
+      return entry && checkpointPageIn(siteEntriesDir(), id, entry, (v) => byId.get(v), site);
     },
   });
 }

@@ -6,8 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalMapFile } from "../../src/geo/domain-map.ts";
 import { loadValidEntries } from "../../src/registry/validate.ts";
-import { checkpointPage, variantLinks } from "../../src/site/checkpoint-page/page.ts";
-import { entryHistory } from "../../src/site/entry-history.ts";
+import { checkpointPageIn } from "../../src/site/checkpoint-page/page.ts";
 import { fixtureEntriesDir, repoRoot } from "../support/helpers.ts";
 import { astroEnv, holdAstro } from "../support/site-build.ts";
 
@@ -64,13 +63,7 @@ describe("the dev server", () => {
     const byId = new Map(entries.map((e) => [e.id, e.entry]));
     const id = "aifs-single-mse-1.1_w_sdpa";
     const entry = byId.get(id)!;
-    const expected = checkpointPage({
-      id,
-      entry,
-      variants: variantLinks(entry, (v) => byId.get(v)),
-      history: entryHistory(fixtureEntriesDir, id),
-      site: new URL("http://localhost:4321/"),
-    });
+    const expected = checkpointPageIn(fixtureEntriesDir, id, entry, (v) => byId.get(v), new URL("http://localhost:4321/"));
     const html = await (await fetch(`${base}/checkpoints/${id}/`)).text();
     expect(html).toContain(`<title>${expected.title.replaceAll("&", "&amp;")} · FIAB model registry</title>`);
     // The page's content as the build's publish thread writes it.

@@ -2,8 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadValidEntries } from "../../src/registry/validate.ts";
 import { PagesAsEntriesPass } from "../../src/site/checkpoint-page/as-entries-pass.ts";
-import { checkpointPage, variantLinks } from "../../src/site/checkpoint-page/page.ts";
-import { entryHistory } from "../../src/site/entry-history.ts";
+import { checkpointPageIn } from "../../src/site/checkpoint-page/page.ts";
 import { fixtureEntriesDir } from "../support/helpers.ts";
 
 const entries = await loadValidEntries(fixtureEntriesDir);
@@ -20,10 +19,7 @@ describe("PagesAsEntriesPass", () => {
         for (const { id, page } of writer.pass(e)) {
           for (const v of byId.get(id)!.variants ?? []) expect(passed.has(v), `${id} before its variant ${v}`).toBe(true);
           const entry = byId.get(id)!;
-          expect(page.body).toBe(
-            checkpointPage({ id, entry, variants: variantLinks(entry, (v) => byId.get(v)), history: entryHistory(fixtureEntriesDir, id), site: undefined })
-              .body,
-          );
+          expect(page.body).toBe(checkpointPageIn(fixtureEntriesDir, id, entry, (v) => byId.get(v), undefined).body);
           written.push(id);
         }
       }

@@ -3,8 +3,7 @@
 // for a variant that never does (its page then names the variant by its id).
 import type { LoadedEntry } from "../../registry/entries.ts";
 import type { ReadyPage } from "../entries.ts";
-import { entryHistory } from "../entry-history.ts";
-import { checkpointPage, variantLinks } from "./page.ts";
+import { checkpointPageIn } from "./page.ts";
 
 export class PagesAsEntriesPass {
   readonly #entriesDir: string;
@@ -48,7 +47,6 @@ export class PagesAsEntriesPass {
   }
 
   #write({ id, entry }: LoadedEntry): ReadyPage {
-    const variants = variantLinks(entry, (v) => this.#passed.get(v)?.entry);
-    return { id, page: checkpointPage({ id, entry, variants, history: entryHistory(this.#entriesDir, id), site: this.#site }) };
+    return { id, page: checkpointPageIn(this.#entriesDir, id, entry, (v) => this.#passed.get(v)?.entry, this.#site) };
   }
 }

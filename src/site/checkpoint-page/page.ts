@@ -11,7 +11,7 @@ import { acceleratorName, acceleratorStatusWords } from "../../platform/accelera
 import { byCodePoint } from "../../text/code-point-order.ts";
 import { markup, Markup } from "../../text/markup.ts";
 import { entryFacts, type DomainSummary, type EntryFacts } from "../catalog-item.ts";
-import type { EntryChangeRecord } from "../entry-history.ts";
+import { entryHistory, type EntryChangeRecord } from "../entry-history.ts";
 import { sortedTags, statusClass } from "../entry-view.ts";
 import { facetValueLabel } from "../facets.ts";
 import { compactCount, gpuMemoryText, groupDigits, humanBytes, humanMib, pipInstallLine, prettyJson, tagText } from "../format.ts";
@@ -48,8 +48,22 @@ export interface CheckpointPage {
   body: string;
 }
 
+/**
+ * Entry `id`'s page as the build's publish thread and the dev server write it: its variants found with `lookup`,
+ * its history from the git log of `entriesDir`.
+ */
+export function checkpointPageIn(
+  entriesDir: string,
+  id: string,
+  entry: Entry,
+  lookup: (id: string) => Entry | undefined,
+  site: URL | undefined,
+): CheckpointPage {
+  return checkpointPage({ id, entry, variants: variantLinks(entry, lookup), history: entryHistory(entriesDir, id), site });
+}
+
 /** Each variant's name and build in words, as its own page names them; `lookup` finds the other entries. */
-export function variantLinks(entry: Entry, lookup: (id: string) => Entry | undefined): VariantLink[] {
+function variantLinks(entry: Entry, lookup: (id: string) => Entry | undefined): VariantLink[] {
   return (entry.variants ?? []).map((v) => {
     const other = lookup(v);
     const build = other ? entryFacts(v, other).build : undefined;
