@@ -47,12 +47,12 @@ export function registrySite(): AstroIntegration {
             if (problems.length > 0) {
               await thread.stop();
               for (const p of problems) logger.error(formatRegistryProblem(p));
-              feed.fail(
-                new Error(
-                  `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`,
-                ),
+              logger.error(
+                `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${dir}: nothing was published (run \`npm run -s registry -- validate\`)`,
               );
-              return;
+              // The build ends here. Failing the pages instead would have every page that waits print the same
+              // error with a stack trace; the staged output is removed on exit (staged-output.ts).
+              process.exit(1);
             }
             logWarnings(warnings, logger);
             logger.info(`${read} entries in ${dir} are valid`);
